@@ -1,0 +1,203 @@
+//! What can be wrong with a row, and with a whole file.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A stable identifier for a kind of row error. The declaration order is the
+/// order in which a row's errors are reported ("by row, then rule").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorType {
+    MalformedRow,
+    MissingRequiredField,
+    InvalidPrice,
+    InvalidStockQuantity,
+    InvalidCategory,
+    DuplicateSku,
+    DuplicateVendorProductId,
+    FieldTooLong,
+    InvalidCompareAtPrice,
+    InvalidWeight,
+    InvalidDimensions,
+    InvalidImageUrl,
+}
+
+impl ErrorType {
+    pub const ALL: [ErrorType; 12] = [
+        ErrorType::MalformedRow,
+        ErrorType::MissingRequiredField,
+        ErrorType::InvalidPrice,
+        ErrorType::InvalidStockQuantity,
+        ErrorType::InvalidCategory,
+        ErrorType::DuplicateSku,
+        ErrorType::DuplicateVendorProductId,
+        ErrorType::FieldTooLong,
+        ErrorType::InvalidCompareAtPrice,
+        ErrorType::InvalidWeight,
+        ErrorType::InvalidDimensions,
+        ErrorType::InvalidImageUrl,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::MalformedRow => "MALFORMED_ROW",
+            ErrorType::MissingRequiredField => "MISSING_REQUIRED_FIELD",
+            ErrorType::InvalidPrice => "INVALID_PRICE",
+            ErrorType::InvalidStockQuantity => "INVALID_STOCK_QUANTITY",
+            ErrorType::InvalidCategory => "INVALID_CATEGORY",
+            ErrorType::DuplicateSku => "DUPLICATE_SKU",
+            ErrorType::DuplicateVendorProductId => "DUPLICATE_VENDOR_PRODUCT_ID",
+            ErrorType::FieldTooLong => "FIELD_TOO_LONG",
+            ErrorType::InvalidCompareAtPrice => "INVALID_COMPARE_AT_PRICE",
+            ErrorType::InvalidWeight => "INVALID_WEIGHT",
+            ErrorType::InvalidDimensions => "INVALID_DIMENSIONS",
+            ErrorType::InvalidImageUrl => "INVALID_IMAGE_URL",
+        }
+    }
+
+    /// Where the type sits in a row's report order.
+    pub fn rank(self) -> i16 {
+        self as i16
+    }
+}
+
+impl fmt::Display for ErrorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown error type '{0}'")]
+pub struct UnknownErrorType(pub String);
+
+impl FromStr for ErrorType {
+    type Err = UnknownErrorType;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ErrorType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| UnknownErrorType(s.to_string()))
+    }
+}
+
+/// One problem with one row. A row may have several.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    pub error_type: ErrorType,
+    /// The column the error is about, when there is one.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl RowError {
+    pub fn new(error_type: ErrorType, field: Option<&str>, message: impl Into<String>) -> Self {
+        RowError {
+            error_type,
+            field: field.map(str::to_string),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a whole upload failed before any row could be judged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FileFailure {
+    #[error("The file is empty.")]
+    Empty,
+    #[error("The file has a header row but no products.")]
+    HeaderOnly,
+    #[error(
+        "The file is not a CSV text file: it contains binary data (a NUL byte at byte {offset}). Export the sheet as 'CSV UTF-8 (Comma delimited)'."
+    )]
+    Binary { offset: u64 },
+    #[error(
+        "The file is larger than the {limit_bytes}-byte limit ({}). Split it into smaller files.",
+        describe_size(*.limit_bytes)
+    )]
+    TooLarge { limit_bytes: u64 },
+    #[error(
+        "The file has more than {limit_rows} products; the limit is {limit_rows} per file. Split it into smaller files."
+    )]
+    TooManyRows { limit_rows: u32 },
+    #[error("The header row is missing required column(s): {}. Required columns are: {}.", .columns.join(", "), required_columns())]
+    MissingColumns { columns: Vec<String> },
+    #[error("The header row names column '{column}' twice (columns {first} and {second}).")]
+    DuplicateColumn {
+        column: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("The file could not be read: {detail}")]
+    Unreadable { detail: String },
+    #[error(
+        "Vendor '{vendor_id}' is not registered. Files must be uploaded under uploads/<your vendor id>/."
+    )]
+    UnknownVendor { vendor_id: String },
+    #[error(
+        "Vendor '{vendor_id}' is {status} and cannot upload products. Contact marketplace support."
+    )]
+    VendorInactive { vendor_id: String, status: String },
+    #[error("The upload key '{key}' is not of the form uploads/<vendor id>/<file>.csv.")]
+    BadKey { key: String },
+}
+
+fn required_columns() -> String {
+    crate::Column::REQUIRED
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn describe_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_types_round_trip_through_their_names() {
+        for t in ErrorType::ALL {
+            assert_eq!(t.as_str().parse::<ErrorType>(), Ok(t));
+            assert_eq!(
+                serde_json::to_string(&t).unwrap(),
+                format!("\"{}\"", t.as_str())
+            );
+        }
+        assert!("NOPE".parse::<ErrorType>().is_err());
+    }
+
+    #[test]
+    fn ranks_follow_the_rule_table() {
+        assert!(ErrorType::MissingRequiredField.rank() < ErrorType::InvalidPrice.rank());
+        assert!(ErrorType::DuplicateSku.rank() < ErrorType::DuplicateVendorProductId.rank());
+        assert!(ErrorType::FieldTooLong.rank() < ErrorType::InvalidCompareAtPrice.rank());
+    }
+
+    #[test]
+    fn file_failures_explain_themselves() {
+        assert_eq!(
+            FileFailure::TooLarge {
+                limit_bytes: 10 * 1024 * 1024
+            }
+            .to_string(),
+            "The file is larger than the 10485760-byte limit (10 MB). Split it into smaller files."
+        );
+        let missing = FileFailure::MissingColumns {
+            columns: vec!["sku".into(), "price".into()],
+        }
+        .to_string();
+        assert!(missing.starts_with("The header row is missing required column(s): sku, price."));
+    }
+}

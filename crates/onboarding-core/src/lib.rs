@@ -1,0 +1,29 @@
+//! The product onboarding domain: reading vendor CSV files, the validation
+//! rules, the error report and fix file, and the email text.
+//!
+//! This crate has no AWS and no database dependencies. The catalog rules
+//! (duplicate SKUs and vendor product ids against existing products) are the
+//! [`Catalog`] trait, which the pipeline implements with PostgreSQL.
+
+pub mod columns;
+pub mod email;
+pub mod errors;
+pub mod generate;
+pub mod reader;
+pub mod report;
+pub mod rules;
+pub mod upload_id;
+
+pub use columns::{Column, Header};
+pub use email::{
+    Email, ReportLinks, UploadStatus, UploadSummary, completion_email, failure_email, percentages,
+};
+pub use errors::{ErrorType, FileFailure, RowError};
+pub use reader::{ProductCsvReader, ReadLimits, SourceRow};
+pub use report::{FixRow, ReportLine, parse_error_report, write_error_report, write_fix_file};
+pub use rules::{
+    Catalog, CatalogMatches, CategoryWhitelist, CheckedRow, EarlierRows, FileChecker,
+    FileDuplicates, Product, RowIdentity, RowOutcome, apply_catalog_matches, check_against_catalog,
+    check_row,
+};
+pub use upload_id::UploadId;

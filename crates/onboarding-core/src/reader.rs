@@ -1,0 +1,481 @@
+//! Streaming reader for vendor product files.
+//!
+//! The reader trusts nothing about the file: it enforces the size and row
+//! limits while it streams, rejects binary content, accepts a UTF-8 BOM, CRLF
+//! or LF, and falls back to Windows-1252 for bytes that are not UTF-8. Memory
+//! stays bounded by one record, whatever the file's size.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use csv_async::{AsyncReader, AsyncReaderBuilder, ByteRecord};
+use tokio::io::{AsyncRead, ReadBuf};
+
+use crate::columns::{Header, HeaderProblem};
+use crate::errors::FileFailure;
+
+/// The limits a file must stay within. The defaults are the requirements':
+/// 10 MB and 10,000 products.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadLimits {
+    pub max_bytes: u64,
+    pub max_rows: u32,
+}
+
+impl ReadLimits {
+    pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
+    pub const DEFAULT_MAX_ROWS: u32 = 10_000;
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_bytes: Self::DEFAULT_MAX_BYTES,
+            max_rows: Self::DEFAULT_MAX_ROWS,
+        }
+    }
+}
+
+/// One product record as the vendor wrote it, decoded but not trimmed, in the
+/// file's column order. Row 1 is the first product after the header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceRow {
+    pub row_number: u32,
+    pub fields: Vec<String>,
+}
+
+/// Reads a product file record by record.
+pub struct ProductCsvReader<R> {
+    csv: AsyncReader<LimitedReader<R>>,
+    header: Header,
+    record: ByteRecord,
+    rows: u32,
+    blank_rows: u32,
+    windows_1252_rows: u32,
+    first_windows_1252_row: Option<u32>,
+    header_was_windows_1252: bool,
+    max_rows: u32,
+}
+
+impl<R: AsyncRead + Unpin + Send> ProductCsvReader<R> {
+    /// Reads up to and including the header row.
+    pub async fn open(source: R, limits: ReadLimits) -> Result<Self, FileFailure> {
+        let mut csv = AsyncReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .create_reader(LimitedReader::new(source, limits.max_bytes));
+        let mut record = ByteRecord::new();
+        let (header_cells, header_was_windows_1252) = loop {
+            if !read_record(&mut csv, &mut record).await? {
+                return Err(FileFailure::Empty);
+            }
+            let (cells, windows_1252) = decode(&record);
+            if !is_blank(&cells) {
+                break (cells, windows_1252);
+            }
+        };
+        let header = Header::parse(&header_cells).map_err(|problem| match problem {
+            HeaderProblem::MissingColumns(columns) => FileFailure::MissingColumns {
+                columns: columns.iter().map(|c| c.name().to_string()).collect(),
+            },
+            HeaderProblem::DuplicateColumn {
+                column,
+                first,
+                second,
+            } => FileFailure::DuplicateColumn {
+                column: column.name().to_string(),
+                first,
+                second,
+            },
+        })?;
+        Ok(ProductCsvReader {
+            csv,
+            header,
+            record,
+            rows: 0,
+            blank_rows: 0,
+            windows_1252_rows: 0,
+            first_windows_1252_row: None,
+            header_was_windows_1252,
+            max_rows: limits.max_rows,
+        })
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The next product row, or `None` at the end of the file. Rows whose
+    /// cells are all blank are skipped and not numbered.
+    pub async fn next_row(&mut self) -> Result<Option<SourceRow>, FileFailure> {
+        loop {
+            if !read_record(&mut self.csv, &mut self.record).await? {
+                if self.rows == 0 {
+                    return Err(FileFailure::HeaderOnly);
+                }
+                return Ok(None);
+            }
+            let (fields, windows_1252) = decode(&self.record);
+            if is_blank(&fields) {
+                self.blank_rows += 1;
+                continue;
+            }
+            self.rows += 1;
+            if self.rows > self.max_rows {
+                return Err(FileFailure::TooManyRows {
+                    limit_rows: self.max_rows,
+                });
+            }
+            if windows_1252 {
+                self.windows_1252_rows += 1;
+                self.first_windows_1252_row.get_or_insert(self.rows);
+            }
+            return Ok(Some(SourceRow {
+                row_number: self.rows,
+                fields,
+            }));
+        }
+    }
+
+    /// Rows read so far.
+    pub fn rows_read(&self) -> u32 {
+        self.rows
+    }
+
+    /// What the vendor should know about how the file was read, even though
+    /// nothing was lost.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let unknown = self.header.unknown_columns();
+        if !unknown.is_empty() {
+            warnings.push(format!(
+                "Ignored unknown column(s): {}.",
+                unknown
+                    .iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if self.header_was_windows_1252 || self.windows_1252_rows > 0 {
+            let detail = match self.first_windows_1252_row {
+                Some(first) => format!(
+                    " ({} row(s) affected, the first is row {first})",
+                    self.windows_1252_rows
+                ),
+                None => " (in the header row)".to_string(),
+            };
+            warnings.push(format!(
+                "The file is not valid UTF-8, so it was read as Windows-1252{detail}. Save it as 'CSV UTF-8' to be sure special characters come through as intended."
+            ));
+        }
+        if self.blank_rows > 0 {
+            warnings.push(format!(
+                "Skipped {} blank row(s); they are not numbered.",
+                self.blank_rows
+            ));
+        }
+        warnings
+    }
+}
+
+async fn read_record<R: AsyncRead + Unpin + Send>(
+    csv: &mut AsyncReader<LimitedReader<R>>,
+    record: &mut ByteRecord,
+) -> Result<bool, FileFailure> {
+    csv.read_byte_record(record).await.map_err(|error| {
+        match error.into_kind() {
+            csv_async::ErrorKind::Io(io) => file_failure_of(io),
+            other => FileFailure::Unreadable {
+                // Only I/O errors are possible with flexible byte records, but
+                // say something useful if that ever changes.
+                detail: format!("{other:?}"),
+            },
+        }
+    })
+}
+
+fn file_failure_of(error: io::Error) -> FileFailure {
+    match error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<FileFailure>())
+    {
+        Some(failure) => failure.clone(),
+        None => FileFailure::Unreadable {
+            detail: error.to_string(),
+        },
+    }
+}
+
+/// Decodes each cell as UTF-8, falling back to Windows-1252 (what Excel on
+/// Windows saves) for cells that are not. Returns whether the fallback was used.
+fn decode(record: &ByteRecord) -> (Vec<String>, bool) {
+    let mut windows_1252 = false;
+    let fields = record
+        .iter()
+        .map(|bytes| match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_owned(),
+            Err(_) => {
+                windows_1252 = true;
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(bytes)
+                    .0
+                    .into_owned()
+            }
+        })
+        .collect();
+    (fields, windows_1252)
+}
+
+fn is_blank(fields: &[String]) -> bool {
+    fields.iter().all(|f| {
+        f.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+            .is_empty()
+    })
+}
+
+/// Counts bytes and refuses NUL bytes as they stream past, so a huge or binary
+/// file fails early instead of being read to the end.
+struct LimitedReader<R> {
+    inner: R,
+    bytes: u64,
+    limit: u64,
+}
+
+impl<R> LimitedReader<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        LimitedReader {
+            inner,
+            bytes: 0,
+            limit,
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                let fresh = &buf.filled()[before..];
+                if let Some(position) = fresh.iter().position(|b| *b == 0) {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        FileFailure::Binary {
+                            offset: this.bytes + position as u64,
+                        },
+                    )));
+                }
+                this.bytes += fresh.len() as u64;
+                if this.bytes > this.limit {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        FileFailure::TooLarge {
+                            limit_bytes: this.limit,
+                        },
+                    )));
+                }
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Column;
+
+    const HEADER: &str = "vendor_product_id,product_name,category,sku,price,stock_quantity";
+
+    async fn read_all(
+        bytes: &[u8],
+        limits: ReadLimits,
+    ) -> Result<(Vec<SourceRow>, Vec<String>), FileFailure> {
+        let mut reader = ProductCsvReader::open(bytes, limits).await?;
+        let mut rows = Vec::new();
+        while let Some(row) = reader.next_row().await? {
+            rows.push(row);
+        }
+        Ok((rows, reader.warnings()))
+    }
+
+    async fn read(bytes: &[u8]) -> Result<(Vec<SourceRow>, Vec<String>), FileFailure> {
+        read_all(bytes, ReadLimits::default()).await
+    }
+
+    #[tokio::test]
+    async fn reads_bom_and_crlf() {
+        let file = format!("\u{feff}{HEADER}\r\nP1,Mouse,Electronics,S1,1.00,2\r\n");
+        let (rows, warnings) = read(file.as_bytes()).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].row_number, 1);
+        assert_eq!(rows[0].fields[5], "2");
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[tokio::test]
+    async fn quoted_fields_keep_commas_quotes_and_newlines() {
+        let file = format!(
+            "{HEADER}\n\"P,1\",\"The \"\"best\"\"\nmouse\",Electronics,S1,1.00,2\nP2,B,C,S2,1,1\n"
+        );
+        let (rows, _) = read(file.as_bytes()).await.unwrap();
+        assert_eq!(rows[0].fields[0], "P,1");
+        assert_eq!(rows[0].fields[1], "The \"best\"\nmouse");
+        assert_eq!(rows[1].row_number, 2);
+    }
+
+    #[tokio::test]
+    async fn windows_1252_is_decoded_with_a_warning() {
+        let mut file = format!("{HEADER}\nP1,").into_bytes();
+        file.extend_from_slice(b"Caf\xe9 cr\xe8me,Electronics,S1,1,1\n");
+        let (rows, warnings) = read(&file).await.unwrap();
+        assert_eq!(rows[0].fields[1], "Café crème");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("Windows-1252"), "{warnings:?}");
+        assert!(warnings[0].contains("the first is row 1"));
+    }
+
+    #[tokio::test]
+    async fn utf8_multibyte_is_kept() {
+        let file = format!("{HEADER}\nP1,Crème brûlée – 日本,Electronics,S1,1,1\n");
+        let (rows, warnings) = read(file.as_bytes()).await.unwrap();
+        assert_eq!(rows[0].fields[1], "Crème brûlée – 日本");
+        assert!(warnings.is_empty());
+    }
+
+    #[tokio::test]
+    async fn unknown_columns_are_warned_about() {
+        let file = format!("{HEADER},Colour,notes\nP1,M,C,S,1,1,red,x\n");
+        let (_, warnings) = read(file.as_bytes()).await.unwrap();
+        assert_eq!(
+            warnings,
+            vec!["Ignored unknown column(s): 'Colour', 'notes'."]
+        );
+    }
+
+    #[tokio::test]
+    async fn blank_rows_are_skipped_and_not_numbered() {
+        let file = format!("{HEADER}\nP1,M,C,S,1,1\n,,,,,\n\n  , ,,,,\nP2,M,C,S2,1,1\n");
+        let (rows, warnings) = read(file.as_bytes()).await.unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.row_number).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        assert_eq!(rows[1].fields[0], "P2");
+        assert_eq!(
+            warnings,
+            vec!["Skipped 2 blank row(s); they are not numbered."]
+        );
+    }
+
+    #[tokio::test]
+    async fn rows_with_the_wrong_width_are_still_rows() {
+        let file = format!("{HEADER}\nP1,M,C\nP2,M,C,S2,1,1,extra\n");
+        let (rows, _) = read(file.as_bytes()).await.unwrap();
+        assert_eq!(rows[0].fields.len(), 3);
+        assert_eq!(rows[1].fields.len(), 7);
+    }
+
+    #[tokio::test]
+    async fn empty_and_whitespace_files_are_empty() {
+        assert_eq!(read(b"").await.unwrap_err(), FileFailure::Empty);
+        assert_eq!(read(b"\r\n\n  \n").await.unwrap_err(), FileFailure::Empty);
+        assert_eq!(
+            read("\u{feff}".as_bytes()).await.unwrap_err(),
+            FileFailure::Empty
+        );
+    }
+
+    #[tokio::test]
+    async fn header_only_is_its_own_failure() {
+        let file = format!("{HEADER}\r\n");
+        assert_eq!(
+            read(file.as_bytes()).await.unwrap_err(),
+            FileFailure::HeaderOnly
+        );
+        let file = format!("{HEADER}\n,,,,,\n");
+        assert_eq!(
+            read(file.as_bytes()).await.unwrap_err(),
+            FileFailure::HeaderOnly
+        );
+    }
+
+    #[tokio::test]
+    async fn nul_bytes_mean_binary() {
+        let mut file = format!("{HEADER}\nP1,M,C,S,1,1\n").into_bytes();
+        let offset = file.len() as u64;
+        file.extend_from_slice(b"\x00\x01\x02");
+        assert_eq!(
+            read(&file).await.unwrap_err(),
+            FileFailure::Binary { offset }
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_columns_fail_the_file_and_are_named() {
+        let file = "vendor_product_id,product_name,category,price\nP1,M,C,1\n";
+        assert_eq!(
+            read(file.as_bytes()).await.unwrap_err(),
+            FileFailure::MissingColumns {
+                columns: vec!["sku".into(), "stock_quantity".into()]
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn size_limit_is_exact() {
+        let file = format!("{HEADER}\nP1,M,C,S,1,1\n");
+        let exact = ReadLimits {
+            max_bytes: file.len() as u64,
+            max_rows: 10,
+        };
+        assert!(read_all(file.as_bytes(), exact).await.is_ok());
+        let one_less = ReadLimits {
+            max_bytes: file.len() as u64 - 1,
+            max_rows: 10,
+        };
+        assert_eq!(
+            read_all(file.as_bytes(), one_less).await.unwrap_err(),
+            FileFailure::TooLarge {
+                limit_bytes: file.len() as u64 - 1
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn row_limit_is_exact() {
+        let mut file = format!("{HEADER}\n");
+        for i in 0..3 {
+            file.push_str(&format!("P{i},M,C,S{i},1,1\n"));
+        }
+        let limits = |max_rows| ReadLimits {
+            max_bytes: 1 << 20,
+            max_rows,
+        };
+        assert_eq!(
+            read_all(file.as_bytes(), limits(3)).await.unwrap().0.len(),
+            3
+        );
+        assert_eq!(
+            read_all(file.as_bytes(), limits(2)).await.unwrap_err(),
+            FileFailure::TooManyRows { limit_rows: 2 }
+        );
+    }
+
+    #[tokio::test]
+    async fn header_positions_are_exposed() {
+        let file = format!("{HEADER}\nP1,M,C,S,1,1\n");
+        let reader = ProductCsvReader::open(file.as_bytes(), ReadLimits::default())
+            .await
+            .unwrap();
+        assert_eq!(reader.header().position(Column::Sku), Some(3));
+    }
+}

@@ -1,0 +1,343 @@
+//! The error report CSV and the fix file.
+//!
+//! The report is RFC 4180 CSV (CRLF line ends, quotes only where needed) with
+//! one line per error, ordered by row and then rule. Text cells that a
+//! spreadsheet would run as a formula are prefixed with `'` (OWASP CSV
+//! injection guidance); numbers are left as numbers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::errors::ErrorType;
+use crate::rules::CheckedRow;
+
+pub const REPORT_HEADER: [&str; 8] = [
+    "Row Number",
+    "Vendor Product ID",
+    "SKU",
+    "Product Name",
+    "Error Type",
+    "Error Message",
+    "Price",
+    "Stock Quantity",
+];
+
+/// The name of the column the fix file adds after the vendor's own columns.
+pub const FIX_FILE_ERRORS_COLUMN: &str = "errors";
+
+/// One line of the error report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLine {
+    pub row_number: u32,
+    pub vendor_product_id: String,
+    pub sku: String,
+    pub product_name: String,
+    pub error_type: ErrorType,
+    pub error_message: String,
+    pub price: String,
+    pub stock_quantity: String,
+}
+
+impl ReportLine {
+    /// The report lines of one checked row, one per error.
+    pub fn for_row(row: &CheckedRow) -> Vec<ReportLine> {
+        row.errors()
+            .iter()
+            .map(|error| ReportLine {
+                row_number: row.row_number,
+                vendor_product_id: row.identity.vendor_product_id.clone(),
+                sku: row.identity.sku.clone(),
+                product_name: row.identity.product_name.clone(),
+                error_type: error.error_type,
+                error_message: error.message.clone(),
+                price: row.identity.price.clone(),
+                stock_quantity: row.identity.stock_quantity.clone(),
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("the report header is {found:?}, expected {expected:?}")]
+    Header {
+        found: Vec<String>,
+        expected: Vec<String>,
+    },
+    #[error("line {line}: {detail}")]
+    Line { line: u64, detail: String },
+}
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer(Vec::new())
+}
+
+fn into_bytes(writer: csv::Writer<Vec<u8>>) -> Vec<u8> {
+    // A Vec<u8> sink cannot fail to flush.
+    writer
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner().into_inner().unwrap_or_default())
+}
+
+/// Writes the error report. Lines are put in report order (row, then rule)
+/// whatever order they arrive in; lines of equal rank keep their order.
+pub fn write_error_report(lines: &[ReportLine]) -> Vec<u8> {
+    let mut sorted: Vec<&ReportLine> = lines.iter().collect();
+    sorted.sort_by_key(|line| (line.row_number, line.error_type.rank()));
+    let mut out = writer();
+    write_record(&mut out, REPORT_HEADER.iter().map(|s| s.to_string()));
+    for line in sorted {
+        write_record(
+            &mut out,
+            [
+                line.row_number.to_string(),
+                guard_text(&line.vendor_product_id),
+                guard_text(&line.sku),
+                guard_text(&line.product_name),
+                line.error_type.as_str().to_string(),
+                guard_text(&line.error_message),
+                guard_number(&line.price),
+                guard_number(&line.stock_quantity),
+            ],
+        );
+    }
+    into_bytes(out)
+}
+
+fn write_record(out: &mut csv::Writer<Vec<u8>>, cells: impl IntoIterator<Item = String>) {
+    // Writing to memory only fails on a bug in the csv crate.
+    out.write_record(cells.into_iter().collect::<Vec<_>>())
+        .expect("writing CSV to memory");
+}
+
+/// Reads a report written by [`write_error_report`] back into lines.
+pub fn parse_error_report(bytes: &[u8]) -> Result<Vec<ReportLine>, ReportError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    if header != REPORT_HEADER {
+        return Err(ReportError::Header {
+            found: header,
+            expected: REPORT_HEADER.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+    let mut lines = Vec::new();
+    for record in reader.records() {
+        let record = record?;
+        let line = record.position().map_or(0, |p| p.line());
+        let bad = |detail: String| ReportError::Line { line, detail };
+        let cell = |i: usize| unguard(record.get(i).unwrap_or_default());
+        lines.push(ReportLine {
+            row_number: record
+                .get(0)
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e| bad(format!("row number: {e}")))?,
+            vendor_product_id: cell(1),
+            sku: cell(2),
+            product_name: cell(3),
+            error_type: record
+                .get(4)
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e| bad(format!("{e}")))?,
+            error_message: cell(5),
+            price: cell(6),
+            stock_quantity: cell(7),
+        });
+    }
+    Ok(lines)
+}
+
+/// One failed row for the fix file: the vendor's cells, as they wrote them,
+/// and what is wrong with them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixRow {
+    pub row_number: u32,
+    pub fields: Vec<String>,
+    pub messages: Vec<String>,
+}
+
+/// Writes the fix file: the vendor's own header plus an `errors` column, and
+/// only the failed rows, in row order. The vendor's cells are written exactly
+/// as they came so that the corrected file can be uploaded again as it is;
+/// only the `errors` cell is guarded against formula injection.
+pub fn write_fix_file(source_columns: &[String], rows: &[FixRow]) -> Vec<u8> {
+    let mut sorted: Vec<&FixRow> = rows.iter().collect();
+    sorted.sort_by_key(|row| row.row_number);
+    let mut out = writer();
+    write_record(
+        &mut out,
+        source_columns
+            .iter()
+            .cloned()
+            .chain([FIX_FILE_ERRORS_COLUMN.to_string()]),
+    );
+    for row in sorted {
+        let mut cells = row.fields.clone();
+        // Short (malformed) rows are padded so the errors cell lines up.
+        if cells.len() < source_columns.len() {
+            cells.resize(source_columns.len(), String::new());
+        }
+        cells.push(guard_text(&row.messages.join(" | ")));
+        write_record(&mut out, cells);
+    }
+    into_bytes(out)
+}
+
+const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn needs_guard(cell: &str) -> bool {
+    match cell.chars().next() {
+        Some(c) if FORMULA_TRIGGERS.contains(&c) => true,
+        // A cell that already starts with the guard character is guarded too,
+        // so that reading the report back is exact.
+        Some('\'') => needs_guard(&cell[1..]),
+        _ => false,
+    }
+}
+
+/// Prefixes `'` to a text cell that a spreadsheet would treat as a formula.
+pub fn guard_text(cell: &str) -> String {
+    if needs_guard(cell) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+/// Leaves a plain number as it is (so `-10.00` stays a number); guards
+/// anything else like text.
+fn guard_number(cell: &str) -> String {
+    if is_plain_number(cell) {
+        cell.to_string()
+    } else {
+        guard_text(cell)
+    }
+}
+
+fn is_plain_number(cell: &str) -> bool {
+    let unsigned = cell.strip_prefix('-').unwrap_or(cell);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction)
+}
+
+fn unguard(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest.to_string(),
+        _ => cell.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(row: u32, error_type: ErrorType, message: &str) -> ReportLine {
+        ReportLine {
+            row_number: row,
+            vendor_product_id: format!("PROD{row:04}"),
+            sku: format!("SKU-{row:03}"),
+            product_name: "Invalid Product".into(),
+            error_type,
+            error_message: message.into(),
+            price: "-10.00".into(),
+            stock_quantity: "100".into(),
+        }
+    }
+
+    #[test]
+    fn report_matches_the_documented_format() {
+        let report = write_error_report(&[line(
+            5,
+            ErrorType::InvalidPrice,
+            "Price must be at least 0.01",
+        )]);
+        assert_eq!(
+            String::from_utf8(report).unwrap(),
+            "Row Number,Vendor Product ID,SKU,Product Name,Error Type,Error Message,Price,Stock Quantity\r\n\
+             5,PROD0005,SKU-005,Invalid Product,INVALID_PRICE,Price must be at least 0.01,-10.00,100\r\n"
+        );
+    }
+
+    #[test]
+    fn lines_are_ordered_by_row_then_rule() {
+        let report = write_error_report(&[
+            line(9, ErrorType::MissingRequiredField, "a"),
+            line(2, ErrorType::FieldTooLong, "b"),
+            line(2, ErrorType::InvalidPrice, "c"),
+            line(2, ErrorType::InvalidPrice, "d"),
+        ]);
+        let parsed = parse_error_report(&report).unwrap();
+        let order: Vec<&str> = parsed.iter().map(|l| l.error_message.as_str()).collect();
+        assert_eq!(order, vec!["c", "d", "b", "a"]);
+    }
+
+    #[test]
+    fn formulas_are_neutralised_but_numbers_are_not() {
+        let mut l = line(1, ErrorType::InvalidPrice, "m");
+        l.product_name = "=HYPERLINK(\"http://evil\")".into();
+        l.sku = "+SKU".into();
+        l.vendor_product_id = "@id".into();
+        l.price = "-1+1".into();
+        l.stock_quantity = "-5".into();
+        let text = String::from_utf8(write_error_report(&[l.clone()])).unwrap();
+        let data = text.lines().nth(1).unwrap();
+        assert_eq!(
+            data,
+            "1,'@id,'+SKU,\"'=HYPERLINK(\"\"http://evil\"\")\",INVALID_PRICE,m,'-1+1,-5"
+        );
+        assert_eq!(parse_error_report(text.as_bytes()).unwrap(), vec![l]);
+    }
+
+    #[test]
+    fn quoting_follows_rfc_4180() {
+        let mut l = line(1, ErrorType::InvalidPrice, "has, comma");
+        l.product_name = "Line\nbreak \"quoted\"".into();
+        let text = String::from_utf8(write_error_report(&[l.clone()])).unwrap();
+        assert!(text.contains("\"Line\nbreak \"\"quoted\"\"\""));
+        assert!(text.contains("\"has, comma\""));
+        assert_eq!(parse_error_report(text.as_bytes()).unwrap(), vec![l]);
+    }
+
+    #[test]
+    fn guard_is_reversible_even_for_cells_starting_with_the_guard() {
+        for cell in ["'=x", "''=x", "'plain", "=", "'", "", "-", "a=b"] {
+            assert_eq!(unguard(&guard_text(cell)), cell, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_header_is_refused() {
+        let err = parse_error_report(b"a,b\r\n1,2\r\n").unwrap_err();
+        assert!(matches!(err, ReportError::Header { .. }));
+    }
+
+    #[test]
+    fn fix_file_keeps_vendor_columns_and_cells() {
+        let columns: Vec<String> = ["sku", "price", "Notes"].map(String::from).into();
+        let rows = [
+            FixRow {
+                row_number: 7,
+                fields: ["-SKU7", "abc", "n"].map(String::from).into(),
+                messages: vec!["Price 'abc' is bad.".into(), "Other.".into()],
+            },
+            FixRow {
+                row_number: 3,
+                fields: vec!["SKU3".into()],
+                messages: vec!["Row has 1 cells".into()],
+            },
+        ];
+        let text = String::from_utf8(write_fix_file(&columns, &rows)).unwrap();
+        assert_eq!(
+            text,
+            "sku,price,Notes,errors\r\nSKU3,,,Row has 1 cells\r\n-SKU7,abc,n,Price 'abc' is bad. | Other.\r\n"
+        );
+    }
+}
