@@ -62,14 +62,20 @@ impl CategoryWhitelist {
     /// The allowed category most like `category`, for the error message.
     pub fn closest(&self, category: &str) -> Option<&str> {
         let key = category_key(category);
+        // Edit distance, plus a bonus for sharing a word, so that "Kitchen"
+        // suggests "Home & Kitchen" rather than a short unrelated name.
+        let words: Vec<&str> = key.split(' ').filter(|w| w.len() >= 3).collect();
+        let score = |candidate: &str| {
+            let shares_word = candidate
+                .split(' ')
+                .filter(|c| c.len() >= 3)
+                .any(|c| words.iter().any(|w| c.starts_with(w) || w.starts_with(c)));
+            let bonus = if shares_word { 0.5 } else { 0.0 };
+            strsim::normalized_damerau_levenshtein(&key, candidate) + bonus
+        };
         self.canonical_by_key
             .iter()
-            .map(|(candidate, canonical)| {
-                (
-                    strsim::normalized_damerau_levenshtein(&key, candidate),
-                    canonical,
-                )
-            })
+            .map(|(candidate, canonical)| (score(candidate), canonical))
             .max_by(|(a, a_name), (b, b_name)| a.total_cmp(b).then_with(|| b_name.cmp(a_name)))
             .map(|(_, canonical)| canonical.as_str())
     }

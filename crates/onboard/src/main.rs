@@ -1,0 +1,117 @@
+//! `onboard`: the developer's and operator's front door.
+
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use onboarding_core::generate::{GeneratorSpec, generate};
+
+#[derive(Parser)]
+#[command(name = "onboard", version, about = "Product onboarding: check, generate, seed and run the pipeline")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a product file before uploading it. Exit code 0: clean; 1: has errors; 2: cannot be read.
+    Validate(validate::ValidateArgs),
+    /// Test data tools.
+    Testdata {
+        #[command(subcommand)]
+        command: TestdataCommand,
+    },
+    /// Apply the schema migrations.
+    Migrate {
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+    /// Migrate, then load the category whitelist and (unless --categories-only) the sample vendors.
+    Seed {
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        #[arg(long)]
+        categories_only: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TestdataCommand {
+    /// Write a deterministic product file with a known mix of errors, and print what was planted.
+    Generate {
+        #[arg(long)]
+        rows: u32,
+        /// Share of rows with one planted error, from 0 to 1.
+        #[arg(long, default_value_t = 0.1)]
+        error_rate: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "VEND001")]
+        vendor: String,
+        /// Where to write the file (default: standard output, with the counts on standard error).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate(args) => validate::run(args).await,
+        Command::Testdata {
+            command: TestdataCommand::Generate { rows, error_rate, seed, vendor, out },
+        } => {
+            anyhow::ensure!((0.0..=1.0).contains(&error_rate), "--error-rate must be between 0 and 1");
+            let spec = GeneratorSpec { rows, error_rate, seed, vendor_id: vendor };
+            let names = onboarding_db::seed::category_names(onboarding_db::seed::CATEGORIES_CSV)?;
+            let categories: Vec<&str> = names.iter().map(String::as_str).collect();
+            let planted = match &out {
+                Some(path) => {
+                    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+                    generate(&spec, &categories, std::io::BufWriter::new(file))?
+                }
+                None => generate(&spec, &categories, std::io::stdout().lock())?,
+            };
+            let counts = serde_json::json!({
+                "rows": planted.rows,
+                "invalid_rows": planted.invalid_rows,
+                "planted": planted.by_type.iter().map(|(t, n)| (t.as_str(), n)).collect::<std::collections::BTreeMap<_, _>>(),
+            });
+            let text = serde_json::to_string_pretty(&counts)?;
+            if out.is_some() { println!("{text}") } else { eprintln!("{text}") }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { database_url } => {
+            let pool = onboarding_db::connect(&database_url, 1).await?;
+            onboarding_db::migrate(&pool).await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Seed { database_url, categories_only } => {
+            let pool = onboarding_db::connect(&database_url, 1).await?;
+            onboarding_db::migrate(&pool).await?;
+            let counts = onboarding_db::seed::seed(&pool, categories_only).await?;
+            println!("categories added: {}, vendors loaded: {}", counts.categories_added, counts.vendors);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
