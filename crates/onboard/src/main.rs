@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use onboarding_core::generate::{GeneratorSpec, generate};
 
 #[derive(Parser)]
-#[command(name = "onboard", version, about = "Product onboarding: check, generate, seed and run the pipeline")]
+#[command(
+    name = "onboard",
+    version,
+    about = "Product onboarding: check, generate, seed and run the pipeline"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,6 +34,11 @@ enum Command {
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
     },
+    /// The local development stack.
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
     /// Migrate, then load the category whitelist and (unless --categories-only) the sample vendors.
     Seed {
         #[arg(long, env = "DATABASE_URL")]
@@ -37,6 +46,22 @@ enum Command {
         #[arg(long)]
         categories_only: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Start (creating if needed) the throwaway PostgreSQL cluster under .dev/postgres and print its URL.
+    PostgresStart,
+    /// Stop the throwaway PostgreSQL cluster.
+    PostgresStop,
+}
+
+fn dev_cluster() -> onboarding_db::cluster::LocalCluster {
+    let port = std::env::var("ONBOARD_PG_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(onboarding_db::cluster::LocalCluster::DEFAULT_PORT);
+    onboarding_db::cluster::LocalCluster::new(".dev/postgres", port)
 }
 
 #[derive(Subcommand)]
@@ -78,15 +103,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(args).await,
         Command::Testdata {
-            command: TestdataCommand::Generate { rows, error_rate, seed, vendor, out },
+            command:
+                TestdataCommand::Generate {
+                    rows,
+                    error_rate,
+                    seed,
+                    vendor,
+                    out,
+                },
         } => {
-            anyhow::ensure!((0.0..=1.0).contains(&error_rate), "--error-rate must be between 0 and 1");
-            let spec = GeneratorSpec { rows, error_rate, seed, vendor_id: vendor };
+            anyhow::ensure!(
+                (0.0..=1.0).contains(&error_rate),
+                "--error-rate must be between 0 and 1"
+            );
+            let spec = GeneratorSpec {
+                rows,
+                error_rate,
+                seed,
+                vendor_id: vendor,
+            };
             let names = onboarding_db::seed::category_names(onboarding_db::seed::CATEGORIES_CSV)?;
             let categories: Vec<&str> = names.iter().map(String::as_str).collect();
             let planted = match &out {
                 Some(path) => {
-                    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+                    let file = std::fs::File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?;
                     generate(&spec, &categories, std::io::BufWriter::new(file))?
                 }
                 None => generate(&spec, &categories, std::io::stdout().lock())?,
@@ -97,7 +138,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "planted": planted.by_type.iter().map(|(t, n)| (t.as_str(), n)).collect::<std::collections::BTreeMap<_, _>>(),
             });
             let text = serde_json::to_string_pretty(&counts)?;
-            if out.is_some() { println!("{text}") } else { eprintln!("{text}") }
+            if out.is_some() {
+                println!("{text}")
+            } else {
+                eprintln!("{text}")
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dev {
+            command: DevCommand::PostgresStart,
+        } => {
+            let cluster = dev_cluster();
+            cluster.ensure_running()?;
+            println!("{}", cluster.url("postgres"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dev {
+            command: DevCommand::PostgresStop,
+        } => {
+            dev_cluster().stop()?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { database_url } => {
@@ -106,11 +165,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Seed { database_url, categories_only } => {
+        Command::Seed {
+            database_url,
+            categories_only,
+        } => {
             let pool = onboarding_db::connect(&database_url, 1).await?;
             onboarding_db::migrate(&pool).await?;
             let counts = onboarding_db::seed::seed(&pool, categories_only).await?;
-            println!("categories added: {}, vendors loaded: {}", counts.categories_added, counts.vendors);
+            println!(
+                "categories added: {}, vendors loaded: {}",
+                counts.categories_added, counts.vendors
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use onboarding_core::{
-    CategoryWhitelist, CheckedRow, FileChecker, FixRow, ProductCsvReader, ReadLimits, ReportLine, check_against_catalog,
-    percentages, write_error_report, write_fix_file,
+    CategoryWhitelist, CheckedRow, FileChecker, FixRow, ProductCsvReader, ReadLimits, ReportLine,
+    check_against_catalog, percentages, write_error_report, write_fix_file,
 };
 use onboarding_db::PgCatalog;
 
@@ -42,12 +42,17 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     };
     let categories = match &catalog {
         Some(catalog) => catalog.categories().await?,
-        None => CategoryWhitelist::new(onboarding_db::seed::category_names(onboarding_db::seed::CATEGORIES_CSV)?),
+        None => CategoryWhitelist::new(onboarding_db::seed::category_names(
+            onboarding_db::seed::CATEGORIES_CSV,
+        )?),
     };
     let file = tokio::fs::File::open(&args.file)
         .await
         .with_context(|| format!("opening {}", args.file.display()))?;
-    let limits = ReadLimits { max_bytes: args.max_bytes, max_rows: args.max_rows };
+    let limits = ReadLimits {
+        max_bytes: args.max_bytes,
+        max_rows: args.max_rows,
+    };
     println!("File: {}", args.file.display());
     println!("Vendor: {}", args.vendor);
 
@@ -115,7 +120,9 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         println!("Warning: {warning}");
     }
     if catalog.is_none() {
-        println!("Note: duplicates against the existing catalog were not checked (add --database-url to include them).");
+        println!(
+            "Note: duplicates against the existing catalog were not checked (add --database-url to include them)."
+        );
     }
 
     let report = write_error_report(&lines);
@@ -144,7 +151,11 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         }
         None => {}
     }
-    Ok(if invalid == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if invalid == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn unreadable(failure: &onboarding_core::FileFailure) -> ExitCode {

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn testdata(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(path)
 }
 
 fn onboard(args: &[&str]) -> Output {
@@ -20,7 +22,10 @@ fn validate(file: &str, extra: &[&str]) -> (i32, String) {
     let mut args = vec!["validate", path.to_str().unwrap(), "--vendor", "VEND001"];
     args.extend_from_slice(extra);
     let out = onboard(&args);
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
@@ -33,8 +38,13 @@ fn sample_reports_match_the_golden_files_byte_for_byte() {
             &["--report", report.to_str().unwrap()],
         );
         assert_eq!(code, 1, "{stdout}");
-        let golden = std::fs::read(testdata(&format!("golden/{vendor}_products_errors.csv"))).unwrap();
-        assert_eq!(std::fs::read(&report).unwrap(), golden, "{vendor} report differs from its golden file");
+        let golden =
+            std::fs::read(testdata(&format!("golden/{vendor}_products_errors.csv"))).unwrap();
+        assert_eq!(
+            std::fs::read(&report).unwrap(),
+            golden,
+            "{vendor} report differs from its golden file"
+        );
     }
 }
 
@@ -42,7 +52,10 @@ fn sample_reports_match_the_golden_files_byte_for_byte() {
 fn the_summary_counts_the_sample_file() {
     let (code, stdout) = validate("samples/VEND001_products.csv", &[]);
     assert_eq!(code, 1);
-    assert!(stdout.contains("Products: 100\nValid: 85 (85%)\nInvalid: 15 (15%)\n"), "{stdout}");
+    assert!(
+        stdout.contains("Products: 100\nValid: 85 (85%)\nInvalid: 15 (15%)\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Row Number,Vendor Product ID,SKU,Product Name,Error Type,Error Message,Price,Stock Quantity\r\n"));
 }
 
@@ -60,17 +73,34 @@ fn clean_files_exit_zero() {
         assert_eq!(code, 0, "{file}: {stdout}");
         assert!(stdout.contains("Invalid: 0 (0%)"), "{file}: {stdout}");
     }
-    assert!(validate("nasty/windows1252.csv", &[]).1.contains("read as Windows-1252"));
-    assert!(validate("nasty/reordered_extra_columns.csv", &[]).1.contains("Ignored unknown column(s): 'Colour'."));
+    assert!(
+        validate("nasty/windows1252.csv", &[])
+            .1
+            .contains("read as Windows-1252")
+    );
+    assert!(
+        validate("nasty/reordered_extra_columns.csv", &[])
+            .1
+            .contains("Ignored unknown column(s): 'Colour'.")
+    );
 }
 
 #[test]
 fn unreadable_files_exit_two_with_a_reason() {
     for (file, reason) in [
         ("nasty/empty.csv", "Reason: The file is empty."),
-        ("nasty/header_only.csv", "Reason: The file has a header row but no products."),
-        ("nasty/binary.csv", "Reason: The file is not a CSV text file"),
-        ("nasty/missing_column.csv", "Reason: The header row is missing required column(s): sku."),
+        (
+            "nasty/header_only.csv",
+            "Reason: The file has a header row but no products.",
+        ),
+        (
+            "nasty/binary.csv",
+            "Reason: The file is not a CSV text file",
+        ),
+        (
+            "nasty/missing_column.csv",
+            "Reason: The header row is missing required column(s): sku.",
+        ),
     ] {
         let (code, stdout) = validate(file, &[]);
         assert_eq!(code, 2, "{file}: {stdout}");
@@ -84,8 +114,14 @@ fn unreadable_files_exit_two_with_a_reason() {
 fn formula_injection_is_neutralised_in_the_report() {
     let (code, stdout) = validate("nasty/formula_injection.csv", &[]);
     assert_eq!(code, 1);
-    assert!(stdout.contains("\r\n1,'=1+2,'-SKU-1,\"'=HYPERLINK("), "{stdout}");
-    assert!(!stdout.contains(",=2+3,") && stdout.contains(",'=2+3,"), "{stdout}");
+    assert!(
+        stdout.contains("\r\n1,'=1+2,'-SKU-1,\"'=HYPERLINK("),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(",=2+3,") && stdout.contains(",'=2+3,"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -95,17 +131,25 @@ fn limits_are_configurable() {
     assert!(stdout.contains("more than 19 products"), "{stdout}");
     let (code, stdout) = validate("samples/VEND001_clean.csv", &["--max-bytes", "1000"]);
     assert_eq!(code, 2);
-    assert!(stdout.contains("larger than the 1000-byte limit"), "{stdout}");
+    assert!(
+        stdout.contains("larger than the 1000-byte limit"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn the_fix_file_holds_only_failed_rows_in_the_vendor_columns() {
     let dir = tempfile::tempdir().unwrap();
     let fix = dir.path().join("fix.csv");
-    let (code, _) = validate("samples/VEND001_products.csv", &["--fix-file", fix.to_str().unwrap()]);
+    let (code, _) = validate(
+        "samples/VEND001_products.csv",
+        &["--fix-file", fix.to_str().unwrap()],
+    );
     assert_eq!(code, 1);
     let text = std::fs::read_to_string(&fix).unwrap();
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header.last().map(String::as_str), Some("errors"));
     assert_eq!(header.len(), 15);
@@ -121,11 +165,24 @@ fn the_generator_is_deterministic_and_reports_what_it_planted() {
     let file = dir.path().join("gen.csv");
     let run = || {
         let out = onboard(&[
-            "testdata", "generate", "--rows", "1000", "--error-rate", "0.2", "--seed", "7", "--vendor", "VEND002",
-            "--out", file.to_str().unwrap(),
+            "testdata",
+            "generate",
+            "--rows",
+            "1000",
+            "--error-rate",
+            "0.2",
+            "--seed",
+            "7",
+            "--vendor",
+            "VEND002",
+            "--out",
+            file.to_str().unwrap(),
         ]);
         assert!(out.status.success());
-        (String::from_utf8(out.stdout).unwrap(), std::fs::read(&file).unwrap())
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            std::fs::read(&file).unwrap(),
+        )
     };
     let (counts, bytes) = run();
     assert_eq!(run(), (counts.clone(), bytes));
@@ -133,10 +190,16 @@ fn the_generator_is_deterministic_and_reports_what_it_planted() {
     let planted = counts["invalid_rows"].as_u64().unwrap();
     let (code, stdout) = validate_path(&file);
     assert_eq!(code, 1);
-    assert!(stdout.contains(&format!("Invalid: {planted} (")), "{stdout} vs {counts}");
+    assert!(
+        stdout.contains(&format!("Invalid: {planted} (")),
+        "{stdout} vs {counts}"
+    );
 }
 
 fn validate_path(path: &Path) -> (i32, String) {
     let out = onboard(&["validate", path.to_str().unwrap(), "--vendor", "VEND002"]);
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }

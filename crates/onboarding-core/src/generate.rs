@@ -34,21 +34,55 @@ pub struct Planted {
 const PLANTABLE: [ErrorType; 12] = ErrorType::ALL;
 
 const ADJECTIVES: [&str; 12] = [
-    "Wireless", "Ergonomic", "Compact", "Premium", "Classic", "Portable", "Deluxe", "Smart", "Organic",
-    "Heavy-Duty", "Slim", "Vintage",
+    "Wireless",
+    "Ergonomic",
+    "Compact",
+    "Premium",
+    "Classic",
+    "Portable",
+    "Deluxe",
+    "Smart",
+    "Organic",
+    "Heavy-Duty",
+    "Slim",
+    "Vintage",
 ];
 const NOUNS: [&str; 12] = [
-    "Mouse", "Keyboard", "Headphones", "Jacket", "Sneakers", "Blender", "Lamp", "Backpack", "Water Bottle",
-    "Desk Organizer", "Yoga Mat", "Coffee Mug",
+    "Mouse",
+    "Keyboard",
+    "Headphones",
+    "Jacket",
+    "Sneakers",
+    "Blender",
+    "Lamp",
+    "Backpack",
+    "Water Bottle",
+    "Desk Organizer",
+    "Yoga Mat",
+    "Coffee Mug",
 ];
-const BRANDS: [&str; 6] = ["TechGear", "StyleWear", "HomeEssentials", "Acme", "Northwind", "Contoso"];
+const BRANDS: [&str; 6] = [
+    "TechGear",
+    "StyleWear",
+    "HomeEssentials",
+    "Acme",
+    "Northwind",
+    "Contoso",
+];
 const UNITS: [&str; 4] = ["piece", "pair", "set", "pack"];
 
 /// Writes a product file to `out` and says what it planted. `categories`
 /// must be non-empty; rows draw their category from it.
-pub fn generate<W: io::Write>(spec: &GeneratorSpec, categories: &[&str], out: W) -> io::Result<Planted> {
+pub fn generate<W: io::Write>(
+    spec: &GeneratorSpec,
+    categories: &[&str],
+    out: W,
+) -> io::Result<Planted> {
     if categories.is_empty() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no categories to draw from"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no categories to draw from",
+        ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
@@ -63,7 +97,9 @@ pub fn generate<W: io::Write>(spec: &GeneratorSpec, categories: &[&str], out: W)
         let mut row = clean_row(&mut rng, spec, &tag, n, categories);
         let mut planted_type = None;
         if rng.random_bool(spec.error_rate.clamp(0.0, 1.0)) {
-            let mut error_type = *PLANTABLE.choose(&mut rng).unwrap_or(&ErrorType::InvalidPrice);
+            let mut error_type = *PLANTABLE
+                .choose(&mut rng)
+                .unwrap_or(&ErrorType::InvalidPrice);
             let needs_earlier = matches!(
                 error_type,
                 ErrorType::DuplicateSku | ErrorType::DuplicateVendorProductId
@@ -79,7 +115,10 @@ pub fn generate<W: io::Write>(spec: &GeneratorSpec, categories: &[&str], out: W)
                 planted.invalid_rows += 1;
                 *planted.by_type.entry(error_type).or_default() += 1;
             }
-            None => clean_rows.push((row[Column::Sku as usize].clone(), row[Column::VendorProductId as usize].clone())),
+            None => clean_rows.push((
+                row[Column::Sku as usize].clone(),
+                row[Column::VendorProductId as usize].clone(),
+            )),
         }
         writer.write_record(&row)?;
     }
@@ -87,7 +126,13 @@ pub fn generate<W: io::Write>(spec: &GeneratorSpec, categories: &[&str], out: W)
     Ok(planted)
 }
 
-fn clean_row(rng: &mut ChaCha8Rng, spec: &GeneratorSpec, tag: &str, n: u32, categories: &[&str]) -> Vec<String> {
+fn clean_row(
+    rng: &mut ChaCha8Rng,
+    spec: &GeneratorSpec,
+    tag: &str,
+    n: u32,
+    categories: &[&str],
+) -> Vec<String> {
     let category = *categories.choose(rng).unwrap_or(&categories[0]);
     let prefix: String = category
         .split_whitespace()
@@ -114,22 +159,55 @@ fn clean_row(rng: &mut ChaCha8Rng, spec: &GeneratorSpec, tag: &str, n: u32, cate
     set(Column::VendorProductId, format!("P{tag}-{n:06}"));
     set(Column::ProductName, name.clone());
     set(Column::Category, category.to_string());
-    set(Column::Subcategory, if rng.random_bool(0.5) { "General".into() } else { String::new() });
-    set(Column::Description, format!("{name}, built to last. Ships in recyclable packaging."));
-    set(Column::Sku, format!("{prefix}-{}-{tag}-{n:06}", spec.vendor_id));
-    set(Column::Brand, BRANDS.choose(rng).unwrap_or(&"Acme").to_string());
+    set(
+        Column::Subcategory,
+        if rng.random_bool(0.5) {
+            "General".into()
+        } else {
+            String::new()
+        },
+    );
+    set(
+        Column::Description,
+        format!("{name}, built to last. Ships in recyclable packaging."),
+    );
+    set(
+        Column::Sku,
+        format!("{prefix}-{}-{tag}-{n:06}", spec.vendor_id),
+    );
+    set(
+        Column::Brand,
+        BRANDS.choose(rng).unwrap_or(&"Acme").to_string(),
+    );
     set(Column::Price, price);
     set(Column::CompareAtPrice, compare_at_price);
-    set(Column::StockQuantity, rng.random_range(0..=1000).to_string());
-    set(Column::Unit, UNITS.choose(rng).unwrap_or(&"piece").to_string());
-    set(Column::WeightKg, format!("{}.{:03}", grams / 1000, grams % 1000));
+    set(
+        Column::StockQuantity,
+        rng.random_range(0..=1000).to_string(),
+    );
+    set(
+        Column::Unit,
+        UNITS.choose(rng).unwrap_or(&"piece").to_string(),
+    );
+    set(
+        Column::WeightKg,
+        format!("{}.{:03}", grams / 1000, grams % 1000),
+    );
     set(
         Column::DimensionsCm,
-        format!("{}x{}x{}", rng.random_range(1..60), rng.random_range(1..60), rng.random_range(1..60)),
+        format!(
+            "{}x{}x{}",
+            rng.random_range(1..60),
+            rng.random_range(1..60),
+            rng.random_range(1..60)
+        ),
     );
     set(
         Column::ImageUrl,
-        format!("https://images.example.com/{}/{n}.jpg", spec.vendor_id.to_lowercase()),
+        format!(
+            "https://images.example.com/{}/{n}.jpg",
+            spec.vendor_id.to_lowercase()
+        ),
     );
     row
 }
@@ -138,7 +216,12 @@ fn format_cents(cents: u32) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
-fn plant(rng: &mut ChaCha8Rng, row: &mut Vec<String>, error_type: ErrorType, clean_rows: &[(String, String)]) {
+fn plant(
+    rng: &mut ChaCha8Rng,
+    row: &mut Vec<String>,
+    error_type: ErrorType,
+    clean_rows: &[(String, String)],
+) {
     let mut set = |column: Column, value: &str| row[column as usize] = value.to_string();
     match error_type {
         ErrorType::MalformedRow => {
@@ -155,11 +238,15 @@ fn plant(rng: &mut ChaCha8Rng, row: &mut Vec<String>, error_type: ErrorType, cle
             set(Column::Price, value);
         }
         ErrorType::InvalidStockQuantity => {
-            let value = *["10.5", "-1", "1e3", "1000001", "many"].choose(rng).unwrap_or(&"-1");
+            let value = *["10.5", "-1", "1e3", "1000001", "many"]
+                .choose(rng)
+                .unwrap_or(&"-1");
             set(Column::StockQuantity, value);
         }
         ErrorType::InvalidCategory => {
-            let value = *["Gadgets", "Electronix", "Misc", "Food & Drink"].choose(rng).unwrap_or(&"Misc");
+            let value = *["Gadgets", "Electronix", "Misc", "Food & Drink"]
+                .choose(rng)
+                .unwrap_or(&"Misc");
             set(Column::Category, value);
         }
         ErrorType::DuplicateSku => {
@@ -174,7 +261,10 @@ fn plant(rng: &mut ChaCha8Rng, row: &mut Vec<String>, error_type: ErrorType, cle
         }
         ErrorType::FieldTooLong => {
             let length = rng.random_range(201..260);
-            set(Column::ProductName, &"Extra Long Name ".repeat(20)[..length]);
+            set(
+                Column::ProductName,
+                &"Extra Long Name ".repeat(20)[..length],
+            );
         }
         ErrorType::InvalidCompareAtPrice => {
             set(Column::Price, "50.00");

@@ -122,7 +122,7 @@ pub struct RowIdentity {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RowOutcome {
-    Valid(Product),
+    Valid(Box<Product>),
     Invalid(Vec<RowError>),
 }
 
@@ -292,7 +292,7 @@ where
         }
         let text = |column| (self.value)(column).map(str::to_string);
         let required = |column| text(column).unwrap_or_default();
-        RowOutcome::Valid(Product {
+        RowOutcome::Valid(Box::new(Product {
             row_number: self.row_number,
             vendor_product_id: required(Column::VendorProductId),
             product_name: required(Column::ProductName),
@@ -308,7 +308,7 @@ where
             weight_kg,
             dimensions_cm: text(Column::DimensionsCm),
             image_url: text(Column::ImageUrl),
-        })
+        }))
     }
 
     fn price(&mut self, raw: &str) -> Option<Decimal> {

@@ -5,19 +5,24 @@ use std::collections::BTreeMap;
 
 use onboarding_core::generate::{GeneratorSpec, generate};
 use onboarding_core::{
-    CategoryWhitelist, ErrorType, FileChecker, ProductCsvReader, ReadLimits, ReportLine, parse_error_report,
-    write_error_report,
+    CategoryWhitelist, ErrorType, FileChecker, ProductCsvReader, ReadLimits, ReportLine,
+    parse_error_report, write_error_report,
 };
 use proptest::prelude::*;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 /// Reads and checks a whole file; returns the row numbers seen.
 async fn read_everything(bytes: &[u8]) -> Vec<u32> {
     let categories = CategoryWhitelist::new(["Electronics"]);
-    let limits = ReadLimits { max_bytes: 1 << 20, max_rows: 1000 };
+    let limits = ReadLimits {
+        max_bytes: 1 << 20,
+        max_rows: 1000,
+    };
     let Ok(mut reader) = ProductCsvReader::open(bytes, limits).await else {
         return Vec::new();
     };
@@ -37,8 +42,20 @@ fn csv_ish() -> impl Strategy<Value = Vec<u8>> {
     let header = "vendor_product_id,product_name,category,sku,price,stock_quantity\n";
     prop::collection::vec(
         prop_oneof![
-            Just(b','), Just(b'"'), Just(b'\n'), Just(b'\r'), Just(b'a'), Just(b'1'), Just(b'.'), Just(b'-'),
-            Just(0xEF), Just(0xBB), Just(0xBF), Just(0xE9), Just(b' '), any::<u8>()
+            Just(b','),
+            Just(b'"'),
+            Just(b'\n'),
+            Just(b'\r'),
+            Just(b'a'),
+            Just(b'1'),
+            Just(b'.'),
+            Just(b'-'),
+            Just(0xEF),
+            Just(0xBB),
+            Just(0xBF),
+            Just(0xE9),
+            Just(b' '),
+            any::<u8>()
         ],
         0..600,
     )
@@ -86,14 +103,41 @@ fn report_line() -> impl Strategy<Value = ReportLine> {
         text,
         text,
     )
-        .prop_map(|(row_number, vendor_product_id, sku, product_name, error_type, error_message, price, stock_quantity)| {
-            ReportLine { row_number, vendor_product_id, sku, product_name, error_type, error_message, price, stock_quantity }
-        })
+        .prop_map(
+            |(
+                row_number,
+                vendor_product_id,
+                sku,
+                product_name,
+                error_type,
+                error_message,
+                price,
+                stock_quantity,
+            )| {
+                ReportLine {
+                    row_number,
+                    vendor_product_id,
+                    sku,
+                    product_name,
+                    error_type,
+                    error_message,
+                    price,
+                    stock_quantity,
+                }
+            },
+        )
         // A lone CR inside a cell is not preserved by CSV readers in any tool; skip it.
         .prop_filter("no CR", |l| {
-            ![&l.vendor_product_id, &l.sku, &l.product_name, &l.error_message, &l.price, &l.stock_quantity]
-                .iter()
-                .any(|c| c.contains('\r'))
+            ![
+                &l.vendor_product_id,
+                &l.sku,
+                &l.product_name,
+                &l.error_message,
+                &l.price,
+                &l.stock_quantity,
+            ]
+            .iter()
+            .any(|c| c.contains('\r'))
         })
 }
 
@@ -101,12 +145,19 @@ fn report_line() -> impl Strategy<Value = ReportLine> {
 async fn generated_files_contain_exactly_the_planted_errors() {
     let categories = ["Electronics", "Clothing", "Home & Kitchen"];
     for (rows, error_rate, seed) in [(1000, 0.1, 1), (2000, 0.5, 2), (300, 1.0, 3), (100, 0.0, 4)] {
-        let spec = GeneratorSpec { rows, error_rate, seed, vendor_id: "VEND002".into() };
+        let spec = GeneratorSpec {
+            rows,
+            error_rate,
+            seed,
+            vendor_id: "VEND002".into(),
+        };
         let mut file = Vec::new();
         let planted = generate(&spec, &categories, &mut file).unwrap();
 
         let whitelist = CategoryWhitelist::new(categories);
-        let mut reader = ProductCsvReader::open(file.as_slice(), ReadLimits::default()).await.unwrap();
+        let mut reader = ProductCsvReader::open(file.as_slice(), ReadLimits::default())
+            .await
+            .unwrap();
         let header = reader.header().clone();
         let mut checker = FileChecker::new(&header, &whitelist);
         let mut found: BTreeMap<ErrorType, u32> = BTreeMap::new();
@@ -114,7 +165,12 @@ async fn generated_files_contain_exactly_the_planted_errors() {
         while let Some(row) = reader.next_row().await.unwrap() {
             total += 1;
             let checked = checker.check(&row);
-            assert!(checked.errors().len() <= 1, "row {}: {:?}", row.row_number, checked.errors());
+            assert!(
+                checked.errors().len() <= 1,
+                "row {}: {:?}",
+                row.row_number,
+                checked.errors()
+            );
             if let Some(error) = checked.errors().first() {
                 invalid += 1;
                 *found.entry(error.error_type).or_default() += 1;

@@ -20,9 +20,11 @@ impl PgCatalog {
 
     /// The active categories.
     pub async fn categories(&self) -> Result<CategoryWhitelist, DbError> {
-        let names = sqlx::query_scalar!("SELECT category_name FROM categories WHERE is_active ORDER BY category_name")
-            .fetch_all(&self.pool)
-            .await?;
+        let names = sqlx::query_scalar!(
+            "SELECT category_name FROM categories WHERE is_active ORDER BY category_name"
+        )
+        .fetch_all(&self.pool)
+        .await?;
         Ok(CategoryWhitelist::new(names))
     }
 }

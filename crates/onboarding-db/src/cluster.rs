@@ -30,8 +30,10 @@ impl LocalCluster {
 
     /// A cluster whose files live under `root` (for example `.dev/postgres`).
     pub fn new(root: impl Into<PathBuf>, port: u16) -> Self {
+        let root = root.into();
         LocalCluster {
-            root: root.into(),
+            // The server runs from its data directory, so every path it is given must be absolute.
+            root: std::path::absolute(&root).unwrap_or(root),
             port,
         }
     }
@@ -62,13 +64,24 @@ impl LocalCluster {
             hand_to_server_user(&data)?;
             run_as_server_user(
                 "initdb",
-                Command::new(bin.join("initdb"))
-                    .arg("-D")
-                    .arg(&data)
-                    .args(["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]),
+                Command::new(bin.join("initdb")).arg("-D").arg(&data).args([
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ]),
             )?;
         }
-        let running = run_as_server_user("pg_ctl status", Command::new(bin.join("pg_ctl")).arg("-D").arg(&data).arg("status")).is_ok();
+        let running = run_as_server_user(
+            "pg_ctl status",
+            Command::new(bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(&data)
+                .arg("status"),
+        )
+        .is_ok();
         if !running {
             let options = format!(
                 "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
@@ -122,7 +135,8 @@ fn server_bin_dir() -> Option<PathBuf> {
         return Some(bin);
     }
     std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
+        std::env::split_paths(&paths)
+            .find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
     })
 }
 
@@ -138,7 +152,10 @@ fn is_root() -> bool {
 /// `postgres` user that the package creates.
 fn hand_to_server_user(path: &Path) -> Result<(), ClusterError> {
     if is_root() {
-        let status = Command::new("chown").arg("postgres:postgres").arg(path).status()?;
+        let status = Command::new("chown")
+            .arg("postgres:postgres")
+            .arg(path)
+            .status()?;
         if !status.success() {
             return Err(ClusterError::Command {
                 step: "chown".into(),
@@ -152,7 +169,10 @@ fn hand_to_server_user(path: &Path) -> Result<(), ClusterError> {
 fn run_as_server_user(step: &str, command: &mut Command) -> Result<(), ClusterError> {
     let mut command = if is_root() {
         let mut wrapped = Command::new("runuser");
-        wrapped.args(["-u", "postgres", "--"]).arg(command.get_program()).args(command.get_args());
+        wrapped
+            .args(["-u", "postgres", "--"])
+            .arg(command.get_program())
+            .args(command.get_args());
         wrapped
     } else {
         std::mem::replace(command, Command::new("true"))

@@ -77,7 +77,10 @@ pub async fn seed(pool: &PgPool, categories_only: bool) -> Result<SeedCounts, Db
             vendors += 1;
         }
     }
-    Ok(SeedCounts { categories_added, vendors })
+    Ok(SeedCounts {
+        categories_added,
+        vendors,
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

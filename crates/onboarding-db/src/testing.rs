@@ -28,7 +28,10 @@ pub fn server_url() -> String {
     if let Ok(url) = std::env::var("DATABASE_URL") {
         return url;
     }
-    let cluster = LocalCluster::new(workspace_root().join(".dev/postgres"), LocalCluster::DEFAULT_PORT);
+    let cluster = LocalCluster::new(
+        workspace_root().join(".dev/postgres"),
+        LocalCluster::DEFAULT_PORT,
+    );
     cluster
         .ensure_running()
         .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL cluster: {e}"));
@@ -38,7 +41,10 @@ pub fn server_url() -> String {
 fn with_database(url: &str, name: &str) -> String {
     match url.rsplit_once('/') {
         Some((base, rest)) => {
-            let query = rest.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+            let query = rest
+                .split_once('?')
+                .map(|(_, q)| format!("?{q}"))
+                .unwrap_or_default();
             format!("{base}/{name}{query}")
         }
         None => format!("{url}/{name}"),
@@ -48,7 +54,10 @@ fn with_database(url: &str, name: &str) -> String {
 /// Creates, migrates and seeds a database that no other test uses.
 pub async fn fresh_database() -> TestDatabase {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     let name = format!(
         "test_{}_{}_{}",
         std::process::id(),
@@ -56,14 +65,18 @@ pub async fn fresh_database() -> TestDatabase {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
     let server = server_url();
-    let mut admin = PgConnection::connect(&server).await.expect("connect to the test server");
+    let mut admin = PgConnection::connect(&server)
+        .await
+        .expect("connect to the test server");
     // The name is made here, never from input, so formatting it in is safe.
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
         .execute(&mut admin)
         .await
         .expect("create test database");
     let url = with_database(&server, &name);
-    let pool = crate::connect(&url, 5).await.expect("connect to the test database");
+    let pool = crate::connect(&url, 5)
+        .await
+        .expect("connect to the test database");
     crate::migrate(&pool).await.expect("migrate");
     crate::seed::seed(&pool, false).await.expect("seed");
     TestDatabase { pool, url, name }
@@ -75,7 +88,10 @@ mod tests {
 
     #[test]
     fn database_name_is_swapped_keeping_options() {
-        assert_eq!(with_database("postgres://u@h:1/postgres", "t"), "postgres://u@h:1/t");
+        assert_eq!(
+            with_database("postgres://u@h:1/postgres", "t"),
+            "postgres://u@h:1/t"
+        );
         assert_eq!(
             with_database("postgres://u@h:1/postgres?sslmode=disable", "t"),
             "postgres://u@h:1/t?sslmode=disable"

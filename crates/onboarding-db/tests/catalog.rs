@@ -2,7 +2,8 @@
 
 use onboarding_core::generate::{GeneratorSpec, generate};
 use onboarding_core::{
-    Catalog, CheckedRow, FileChecker, ProductCsvReader, ReadLimits, RowOutcome, check_against_catalog,
+    Catalog, CheckedRow, FileChecker, ProductCsvReader, ReadLimits, RowOutcome,
+    check_against_catalog,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::testing::fresh_database;
@@ -10,12 +11,15 @@ use onboarding_db::testing::fresh_database;
 #[tokio::test]
 async fn seed_loads_the_vendors_and_the_whitelist_and_is_repeatable() {
     let db = fresh_database().await;
-    let vendors = sqlx::query!("SELECT vendor_id, vendor_name, status FROM vendors ORDER BY vendor_id")
-        .fetch_all(&db.pool)
-        .await
-        .unwrap();
-    let names: Vec<(String, String, String)> =
-        vendors.into_iter().map(|v| (v.vendor_id, v.vendor_name, v.status)).collect();
+    let vendors =
+        sqlx::query!("SELECT vendor_id, vendor_name, status FROM vendors ORDER BY vendor_id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    let names: Vec<(String, String, String)> = vendors
+        .into_iter()
+        .map(|v| (v.vendor_id, v.vendor_name, v.status))
+        .collect();
     assert_eq!(
         names[..3],
         [
@@ -28,24 +32,36 @@ async fn seed_loads_the_vendors_and_the_whitelist_and_is_repeatable() {
     let again = onboarding_db::seed::seed(&db.pool, false).await.unwrap();
     assert_eq!(again.categories_added, 0);
     let categories = PgCatalog::new(db.pool.clone()).categories().await.unwrap();
-    assert_eq!(categories.canonical("computer accessories"), Some("Computer Accessories"));
+    assert_eq!(
+        categories.canonical("computer accessories"),
+        Some("Computer Accessories")
+    );
     assert_eq!(categories.len(), 25);
 }
 
 async fn check_file(bytes: &[u8], catalog: &PgCatalog, vendor: &str) -> Vec<CheckedRow> {
     let categories = catalog.categories().await.unwrap();
-    let mut reader = ProductCsvReader::open(bytes, ReadLimits::default()).await.unwrap();
+    let mut reader = ProductCsvReader::open(bytes, ReadLimits::default())
+        .await
+        .unwrap();
     let header = reader.header().clone();
     let mut checker = FileChecker::new(&header, &categories);
     let mut rows = Vec::new();
     while let Some(row) = reader.next_row().await.unwrap() {
         rows.push(checker.check(&row));
     }
-    check_against_catalog(catalog, vendor, &mut rows).await.unwrap();
+    check_against_catalog(catalog, vendor, &mut rows)
+        .await
+        .unwrap();
     rows
 }
 
-async fn insert_valid(pool: &sqlx::PgPool, vendor: &str, upload_id: &str, rows: &[CheckedRow]) -> u64 {
+async fn insert_valid(
+    pool: &sqlx::PgPool,
+    vendor: &str,
+    upload_id: &str,
+    rows: &[CheckedRow],
+) -> u64 {
     sqlx::query!(
         "INSERT INTO upload_history (upload_id, vendor_id, file_name, s3_bucket, s3_key, s3_version_id)
          VALUES ($1, $2, 'test.csv', 'bucket', $1, 'v1')",
@@ -94,17 +110,39 @@ async fn insert_valid(pool: &sqlx::PgPool, vendor: &str, upload_id: &str, rows: 
 async fn every_row_that_passes_validation_is_accepted_by_the_database() {
     let db = fresh_database().await;
     let catalog = PgCatalog::new(db.pool.clone());
-    let spec = GeneratorSpec { rows: 2000, error_rate: 0.3, seed: 99, vendor_id: "VEND001".into() };
+    let spec = GeneratorSpec {
+        rows: 2000,
+        error_rate: 0.3,
+        seed: 99,
+        vendor_id: "VEND001".into(),
+    };
     let names = onboarding_db::seed::category_names(onboarding_db::seed::CATEGORIES_CSV).unwrap();
     let mut file = Vec::new();
-    generate(&spec, &names.iter().map(String::as_str).collect::<Vec<_>>(), &mut file).unwrap();
+    generate(
+        &spec,
+        &names.iter().map(String::as_str).collect::<Vec<_>>(),
+        &mut file,
+    )
+    .unwrap();
     let rows = check_file(&file, &catalog, "VEND001").await;
     let valid = rows.iter().filter(|r| r.is_valid()).count() as u64;
     assert!(valid > 1000);
-    assert_eq!(insert_valid(&db.pool, "VEND001", "UPLOAD_20260101_000000_000000000001", &rows).await, valid);
+    assert_eq!(
+        insert_valid(
+            &db.pool,
+            "VEND001",
+            "UPLOAD_20260101_000000_000000000001",
+            &rows
+        )
+        .await,
+        valid
+    );
 
     for sample in ["VEND001", "VEND002", "VEND003"] {
-        let path = format!("{}/../../testdata/samples/{sample}_products.csv", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../../testdata/samples/{sample}_products.csv",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let rows = check_file(&std::fs::read(path).unwrap(), &catalog, sample).await;
         let upload_id = format!("UPLOAD_20260101_00000{}_000000000001", &sample[6..]);
         insert_valid(&db.pool, sample, &upload_id, &rows).await;
@@ -119,10 +157,20 @@ async fn the_requirements_example_row_validates_clean_for_vend001_and_then_is_a_
         PROD0001,Wireless Mouse - Model 651,Computer Accessories,Mice & Keyboards,Ergonomic wireless mouse...,CA-VEND001-0001,TechGear,19.99,,150,piece,0.25,12x8x4,https://images.example.com/mouse.jpg\n";
     let rows = check_file(file.as_bytes(), &catalog, "VEND001").await;
     assert!(rows[0].is_valid(), "{:?}", rows[0].errors());
-    insert_valid(&db.pool, "VEND001", "UPLOAD_20260101_000000_0000000000AA", &rows).await;
+    insert_valid(
+        &db.pool,
+        "VEND001",
+        "UPLOAD_20260101_000000_0000000000AA",
+        &rows,
+    )
+    .await;
 
     let again = check_file(file.as_bytes(), &catalog, "VEND001").await;
-    let messages: Vec<&str> = again[0].errors().iter().map(|e| e.message.as_str()).collect();
+    let messages: Vec<&str> = again[0]
+        .errors()
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect();
     assert_eq!(
         messages,
         [
@@ -131,7 +179,10 @@ async fn the_requirements_example_row_validates_clean_for_vend001_and_then_is_a_
         ]
     );
     // Another vendor may reuse the product id, but never the SKU.
-    let other = catalog.find_existing("VEND002", &["CA-VEND001-0001"], &["PROD0001"]).await.unwrap();
+    let other = catalog
+        .find_existing("VEND002", &["CA-VEND001-0001"], &["PROD0001"])
+        .await
+        .unwrap();
     assert!(other.skus.contains("CA-VEND001-0001"));
     assert!(other.vendor_product_ids.is_empty());
 }
