@@ -29,6 +29,7 @@ const DIMENSIONS_GUIDE: &str =
 #[derive(Clone, Debug, Default)]
 pub struct CategoryWhitelist {
     canonical_by_key: HashMap<String, String>,
+    exact_names: HashSet<String>,
 }
 
 impl CategoryWhitelist {
@@ -37,12 +38,16 @@ impl CategoryWhitelist {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let canonical_by_key = names
+        let canonical_by_key: HashMap<String, String> = names
             .into_iter()
             .map(Into::into)
             .map(|name| (category_key(&name), name.trim().to_string()))
             .collect();
-        CategoryWhitelist { canonical_by_key }
+        let exact_names = canonical_by_key.values().cloned().collect();
+        CategoryWhitelist {
+            canonical_by_key,
+            exact_names,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -54,6 +59,10 @@ impl CategoryWhitelist {
     }
 
     pub fn canonical(&self, category: &str) -> Option<&str> {
+        // Most rows spell the category exactly; avoid building a key for them.
+        if let Some(name) = self.exact_names.get(category) {
+            return Some(name);
+        }
         self.canonical_by_key
             .get(&category_key(category))
             .map(String::as_str)
@@ -180,8 +189,13 @@ impl FileDuplicates {
         }
         let first_row = |seen: &mut HashMap<String, u32>, column| {
             let value = header.value(&row.fields, column)?;
-            let first = *seen.entry(value.to_string()).or_insert(row.row_number);
-            (first != row.row_number).then_some(first)
+            match seen.get(value) {
+                Some(&first) => (first != row.row_number).then_some(first),
+                None => {
+                    seen.insert(value.to_string(), row.row_number);
+                    None
+                }
+            }
         };
         EarlierRows {
             sku: first_row(&mut self.skus, Column::Sku),
