@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Static checks for the Terraform code: `terraform fmt` (formatting and HCL
+# syntax) and checkov (security/compliance policies).
+#
+# Works offline except for the first run, which creates a project-local venv at
+# .venv/checkov and installs a pinned checkov into it (checkov pins an old
+# boto3, so it must not share an environment with anything else).
+#
+#   scripts/check-terraform.sh          # run both checks
+#   CHECKOV_VERSION=3.3.30 scripts/check-terraform.sh
+#
+# Exit status is non-zero if anything fails: formatting, syntax, a failed
+# checkov check, or a file checkov could not parse.
+set -euo pipefail
+
+CHECKOV_VERSION="${CHECKOV_VERSION:-3.3.30}"
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+VENV=".venv/checkov"
+TF_DIR="terraform"
+CHECKOV_CONFIG="$TF_DIR/.checkov.yaml"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else die "need root (or sudo) to run: $*"
+  fi
+}
+
+ensure_python_venv() {
+  command -v python3 >/dev/null 2>&1 || {
+    log "python3 not found; installing python3 and python3-venv with apt-get"
+    as_root apt-get update
+    as_root apt-get install -y --no-install-recommends python3 python3-venv
+  }
+  # Debian ships `venv` in python3 but `ensurepip` only in python3-venv, so
+  # `python3 -m venv` fails there until that package is installed.
+  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || die "python3 cannot create venvs and apt-get is unavailable"
+    log "python3 -m venv unavailable; installing python3-venv with apt-get"
+    as_root apt-get update
+    as_root apt-get install -y --no-install-recommends python3-venv
+  fi
+}
+
+ensure_checkov() {
+  if [ -x "$VENV/bin/checkov" ] \
+    && [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("checkov"))' 2>/dev/null)" = "$CHECKOV_VERSION" ]; then
+    return
+  fi
+  ensure_python_venv
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating $VENV"
+    python3 -m venv "$VENV"
+  fi
+  log "installing checkov==$CHECKOV_VERSION into $VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+}
+
+run_fmt() {
+  command -v terraform >/dev/null 2>&1 || die "terraform not found on PATH"
+  log "terraform fmt -check -recursive $TF_DIR"
+  # TF_CLI_CONFIG_FILE=/dev/null: no CLI config (and no warning about a missing one).
+  # fmt exits 3 on unformatted files and 2 on syntax errors.
+  if ! TF_CLI_CONFIG_FILE=/dev/null terraform fmt -check -recursive -diff "$TF_DIR"; then
+    die "terraform fmt found unformatted files or a syntax error (run: terraform fmt -recursive $TF_DIR)"
+  fi
+}
+
+run_checkov() {
+  [ -f "$CHECKOV_CONFIG" ] || die "missing $CHECKOV_CONFIG"
+  local rc=0 summary_rc=0
+  CHECKOV_OUT="$(mktemp -d)"
+  trap 'rm -rf "$CHECKOV_OUT"' EXIT
+  local out="$CHECKOV_OUT"
+  log "checkov $("$VENV/bin/checkov" --version) over $TF_DIR"
+  "$VENV/bin/checkov" \
+    --config-file "$CHECKOV_CONFIG" \
+    --directory "$TF_DIR" \
+    --framework terraform \
+    --skip-download --quiet --compact \
+    --output cli --output json --output-file-path "$out" \
+    >"$out/stdout.log" 2>"$out/stderr.log" || rc=$?
+  if [ ! -f "$out/results_json.json" ]; then
+    cat "$out/stdout.log" "$out/stderr.log" >&2
+    die "checkov produced no results (exit $rc)"
+  fi
+  cat "$out/results_cli.txt"
+  # checkov exits 0 when a file fails to parse, so read the summary ourselves.
+  if "$VENV/bin/python" - "$out/results_json.json" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+reports = data if isinstance(data, list) else [data]
+totals = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0}
+for r in reports:
+    s = r.get("summary", {})
+    for k in totals:
+        totals[k] += int(s.get(k, 0) or 0)
+print("checkov summary: passed=%(passed)d failed=%(failed)d skipped=%(skipped)d parsing_errors=%(parsing_errors)d" % totals)
+sys.exit(1 if totals["failed"] or totals["parsing_errors"] else 0)
+PY
+  then :; else summary_rc=$?; fi
+  if [ "$rc" -ne 0 ] || [ "$summary_rc" -ne 0 ]; then
+    die "checkov reported failures (exit $rc)"
+  fi
+}
+
+ensure_checkov
+run_fmt
+run_checkov
+log "terraform checks passed"

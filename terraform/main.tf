@@ -1,0 +1,181 @@
+# Product onboarding: S3 upload -> csv-parser -> DynamoDB staging table (stream)
+# -> product-validator -> PostgreSQL / SQS errors queue -> error-processor
+# -> error report in S3 + SNS e-mail to the vendor.
+#
+# Every name starts with local.name_prefix ("<project>-<environment>"), so
+# several environments can live in one account and region.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  name_prefix = "${var.project}-${var.environment}"
+  account_id  = data.aws_caller_identity.current.account_id
+  partition   = data.aws_partition.current.partition
+
+  # Function sizing, from the requirements (004 sections 3-6) and the Rust code's
+  # profile (streaming, async; memory is for CPU share and network, not heap).
+  #
+  # csv-parser: a 10 MB / 10,000-row CSV is parsed as a stream and written to
+  #   DynamoDB in BatchWriteItem calls of 25 (400 calls). Lambda gives CPU and
+  #   network in proportion to memory; 1024 MB keeps TLS + batching off the
+  #   critical path. 120 s is ~4x the expected worst case, well inside the
+  #   "processed within 5 minutes" requirement even with an async retry.
+  #   The same image runs migrations ({"command":"migrate"}) within that limit.
+  # product-validator: batches of 100 stream records, a handful of SQL round
+  #   trips per batch. 512 MB; 60 s bounds a batch that is stuck on the DB.
+  # error-processor: up to 10 SQS messages per batch; one CSV report per upload
+  #   (at most 10,000 lines, a few MB) to S3, one SNS publish. 512 MB, 60 s.
+  #   The errors queue's visibility timeout is derived from this (>= 6x).
+  functions = {
+    "csv-parser"        = { memory_mb = 1024, timeout_s = 120 }
+    "product-validator" = { memory_mb = 512, timeout_s = 60 }
+    "error-processor"   = { memory_mb = 512, timeout_s = 60 }
+  }
+
+  # The errors queue batches for up to this long before invoking the
+  # error-processor ("wait for batch or 30-second timeout" in the requirements).
+  errors_batching_window_s = 30
+}
+
+module "network" {
+  source = "./modules/network"
+
+  name_prefix           = local.name_prefix
+  aws_region            = var.aws_region
+  vpc_cidr              = var.vpc_cidr
+  availability_zones    = var.availability_zones
+  egress_mode           = var.egress_mode
+  single_az_egress      = var.single_az_egress
+  nat_instance_type     = var.nat_instance_type
+  enable_rds_proxy      = var.enable_rds_proxy
+  flow_log_traffic_type = var.flow_log_traffic_type
+  log_retention_days    = var.log_retention_days
+  kms_key_arn           = aws_kms_key.main.arn
+}
+
+module "data" {
+  source = "./modules/data"
+
+  name_prefix = local.name_prefix
+  kms_key_arn = aws_kms_key.main.arn
+
+  subnet_ids                 = module.network.private_subnet_ids
+  database_security_group_id = module.network.database_security_group_id
+  proxy_security_group_id    = module.network.proxy_security_group_id
+
+  database_engine                 = var.database_engine
+  db_name                         = var.db_name
+  master_username                 = var.db_master_username
+  engine_version                  = var.db_engine_version
+  instance_class                  = var.db_instance_class
+  allocated_storage_gb            = var.db_allocated_storage_gb
+  max_allocated_storage_gb        = var.db_max_allocated_storage_gb
+  multi_az                        = var.db_multi_az
+  aurora_engine_version           = var.aurora_engine_version
+  aurora_min_capacity             = var.aurora_min_capacity
+  aurora_max_capacity             = var.aurora_max_capacity
+  aurora_seconds_until_auto_pause = var.aurora_seconds_until_auto_pause
+  enable_rds_proxy                = var.enable_rds_proxy
+  backup_retention_days           = var.db_backup_retention_days
+  performance_insights            = var.db_performance_insights
+  monitoring_interval             = var.db_monitoring_interval
+  deletion_protection             = var.deletion_protection
+  skip_final_snapshot             = var.skip_final_snapshot
+  apply_immediately               = var.apply_immediately
+  log_retention_days              = var.log_retention_days
+}
+
+module "messaging" {
+  source = "./modules/messaging"
+
+  name_prefix = local.name_prefix
+  kms_key_arn = aws_kms_key.main.arn
+
+  error_processor_timeout_s  = local.functions["error-processor"].timeout_s
+  errors_batching_window_s   = local.errors_batching_window_s
+  vendor_notification_emails = var.vendor_notification_emails
+}
+
+module "storage" {
+  source = "./modules/storage"
+
+  name_prefix = local.name_prefix
+  account_id  = local.account_id
+  kms_key_arn = aws_kms_key.main.arn
+
+  csv_parser_function_name = module.functions.function_names["csv-parser"]
+  csv_parser_alias_name    = module.functions.alias_names["csv-parser"]
+  csv_parser_alias_arn     = module.functions.alias_arns["csv-parser"]
+
+  upload_retention_days             = var.upload_retention_days
+  error_report_retention_days       = var.error_report_retention_days
+  noncurrent_version_retention_days = var.noncurrent_version_retention_days
+}
+
+module "functions" {
+  source = "./modules/functions"
+
+  name_prefix = local.name_prefix
+  aws_region  = var.aws_region
+  kms_key_arn = aws_kms_key.main.arn
+
+  functions                = local.functions
+  errors_batching_window_s = local.errors_batching_window_s
+  image_tag                = var.image_tag
+  architecture             = var.lambda_architecture
+  reserved_concurrency     = var.lambda_reserved_concurrency
+  ecr_images_to_keep       = var.ecr_images_to_keep
+  log_retention_days       = var.log_retention_days
+  rust_log                 = var.rust_log
+  report_link_base_url     = var.report_link_base_url
+  run_migrations           = var.run_migrations
+  live_versions            = var.live_versions
+  canary                   = var.canary
+
+  subnet_ids            = module.network.private_subnet_ids
+  security_group_id     = module.network.lambda_security_group_id
+  egress_dependency_ids = module.network.egress_dependency_ids
+
+  upload_bucket_name = module.storage.bucket_name
+  upload_bucket_arn  = module.storage.bucket_arn
+
+  staging_table_name       = module.data.staging_table_name
+  staging_table_arn        = module.data.staging_table_arn
+  staging_table_stream_arn = module.data.staging_table_stream_arn
+
+  errors_queue_url          = module.messaging.errors_queue_url
+  errors_queue_arn          = module.messaging.errors_queue_arn
+  stream_failures_queue_arn = module.messaging.stream_failures_queue_arn
+  csv_parser_dlq_arn        = module.messaging.csv_parser_dlq_arn
+  notification_topic_arn    = module.messaging.notification_topic_arn
+
+  database_host       = module.data.database_host
+  database_port       = module.data.database_port
+  database_name       = module.data.database_name
+  database_secret_arn = module.data.database_secret_arn
+}
+
+module "observability" {
+  source = "./modules/observability"
+
+  name_prefix = local.name_prefix
+  aws_region  = var.aws_region
+  kms_key_arn = aws_kms_key.main.arn
+
+  function_names           = module.functions.function_names
+  stream_consumer_function = module.functions.function_names["product-validator"]
+  errors_queue_name        = module.messaging.errors_queue_name
+  dead_letter_queue_names  = module.messaging.dead_letter_queue_names
+  database_engine          = var.database_engine
+  database_instance_id     = module.data.database_instance_id
+  database_cluster_id      = module.data.database_cluster_id
+  database_max_connections = module.data.database_max_connections_estimate
+  nat_instance_ids         = module.network.nat_instance_ids
+  alarm_emails             = var.alarm_emails
+  monthly_budget_usd       = var.monthly_budget_usd
+  budget_alert_emails      = var.budget_alert_emails
+  budget_environment_tag   = var.budget_filter_by_environment_tag ? var.environment : null
+  staging_table_name       = module.data.staging_table_name
+  upload_bucket_name       = module.storage.bucket_name
+}

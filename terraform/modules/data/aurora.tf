@@ -1,0 +1,122 @@
+# database_engine = "aurora-serverless": Aurora PostgreSQL Serverless v2 with
+# min_capacity 0, so the cluster pauses after aurora_seconds_until_auto_pause
+# idle seconds and costs only storage until the next connection (which waits
+# roughly 15 s for the resume; the functions' connect timeout must allow it).
+# Same TLS, secret and KMS arrangement as the RDS instance.
+
+# Resolve "16" to the newest available 16.x at creation; auto minor upgrades
+# move it on from there (hence ignore_changes on engine_version below).
+data "aws_rds_engine_version" "aurora" {
+  count = local.use_aurora ? 1 : 0
+
+  engine  = "aurora-postgresql"
+  version = var.aurora_engine_version
+  latest  = true
+}
+
+resource "aws_rds_cluster_parameter_group" "aurora" {
+  count = local.use_aurora ? 1 : 0
+
+  name        = "${var.name_prefix}-aurora-postgresql${local.engine_major}"
+  family      = "aurora-postgresql${local.engine_major}"
+  description = "${var.name_prefix}: TLS only, DDL and slow-statement logging"
+
+  parameter {
+    name  = "rds.force_ssl"
+    value = "1"
+  }
+
+  parameter {
+    name  = "log_statement"
+    value = "ddl"
+  }
+
+  parameter {
+    name  = "log_min_duration_statement"
+    value = "1000"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "aurora" {
+  count = local.use_aurora ? 1 : 0
+
+  name              = "/aws/rds/cluster/${var.name_prefix}-aurora/postgresql"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_rds_cluster" "aurora" {
+  count = local.use_aurora ? 1 : 0
+
+  cluster_identifier = "${var.name_prefix}-aurora"
+  engine             = "aurora-postgresql"
+  engine_mode        = "provisioned" # Serverless v2 is "provisioned" + db.serverless instances
+  engine_version     = data.aws_rds_engine_version.aurora[0].version_actual
+
+  database_name                 = var.db_name
+  master_username               = var.master_username
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = var.kms_key_arn
+
+  storage_encrypted = true
+  kms_key_id        = var.kms_key_arn
+
+  db_subnet_group_name            = aws_db_subnet_group.this.name
+  vpc_security_group_ids          = [var.database_security_group_id]
+  db_cluster_parameter_group_name = aws_rds_cluster_parameter_group.aurora[0].name
+
+  iam_database_authentication_enabled = true
+
+  backup_retention_period      = var.backup_retention_days
+  preferred_backup_window      = "02:00-03:00"
+  preferred_maintenance_window = "sun:03:30-sun:04:30"
+  copy_tags_to_snapshot        = true
+  deletion_protection          = var.deletion_protection
+  skip_final_snapshot          = var.skip_final_snapshot
+  final_snapshot_identifier    = "${var.name_prefix}-aurora-final"
+  apply_immediately            = var.apply_immediately
+
+  enabled_cloudwatch_logs_exports = ["postgresql"]
+
+  serverlessv2_scaling_configuration {
+    min_capacity             = var.aurora_min_capacity
+    max_capacity             = var.aurora_max_capacity
+    seconds_until_auto_pause = var.aurora_min_capacity == 0 ? var.aurora_seconds_until_auto_pause : null
+  }
+
+  depends_on = [aws_cloudwatch_log_group.aurora]
+
+  lifecycle {
+    ignore_changes = [engine_version]
+  }
+}
+
+resource "aws_rds_cluster_instance" "aurora" {
+  count = local.use_aurora ? 1 : 0
+
+  identifier         = "${var.name_prefix}-aurora-1"
+  cluster_identifier = aws_rds_cluster.aurora[0].id
+  engine             = aws_rds_cluster.aurora[0].engine
+  engine_version     = aws_rds_cluster.aurora[0].engine_version
+  instance_class     = "db.serverless"
+
+  db_subnet_group_name       = aws_db_subnet_group.this.name
+  publicly_accessible        = false
+  auto_minor_version_upgrade = true
+  copy_tags_to_snapshot      = true
+  apply_immediately          = var.apply_immediately
+
+  performance_insights_enabled          = var.performance_insights
+  performance_insights_kms_key_id       = var.performance_insights ? var.kms_key_arn : null
+  performance_insights_retention_period = var.performance_insights ? 7 : null
+  monitoring_interval                   = var.monitoring_interval
+  monitoring_role_arn                   = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null
+
+  lifecycle {
+    ignore_changes = [engine_version]
+  }
+}

@@ -1,0 +1,209 @@
+# One execution role per function. Each role's policy = the common statements
+# below (own log group, VPC network interfaces, X-Ray, the database secret) +
+# the function's own statements, all on exact ARNs or prefixes.
+#
+# "*" appears only where IAM offers nothing narrower:
+#   - ec2 network-interface actions Lambda performs for VPC functions (bounded
+#     to this region by condition);
+#   - xray:PutTraceSegments / PutTelemetryRecords (no resource-level support);
+#   - dynamodb:ListStreams (no resource-level support).
+#
+# KMS: every queue, the table, the bucket and the DB secret use the one
+# environment key, so each role names that single key ARN. kms:Decrypt covers
+# reading (S3 objects, stream records, SQS messages, the secret, encrypted env
+# vars); kms:GenerateDataKey covers writing to encrypted SQS/S3/SNS.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+data "aws_iam_policy_document" "assume_lambda" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  for_each = var.functions
+
+  name               = "${var.name_prefix}-${each.key}"
+  description        = "Execution role of ${var.name_prefix}-${each.key}"
+  assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
+}
+
+# --- common to all three ---------------------------------------------------
+
+data "aws_iam_policy_document" "common" {
+  for_each = var.functions
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this[each.key].arn}:*"]
+  }
+
+  statement {
+    sid = "VpcNetworkInterfaces"
+    actions = [
+      "ec2:CreateNetworkInterface",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSubnets",
+      "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [var.aws_region]
+    }
+  }
+
+  statement {
+    sid       = "XRayTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ReadDatabaseSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.database_secret_arn]
+  }
+}
+
+# --- csv-parser: S3 uploads/ -> DynamoDB staging (+ errors queue) ----------
+
+data "aws_iam_policy_document" "csv_parser" {
+  source_policy_documents = [data.aws_iam_policy_document.common["csv-parser"].json]
+
+  statement {
+    sid       = "ReadUploads"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["${var.upload_bucket_arn}/uploads/*"]
+  }
+
+  statement {
+    sid       = "StageRows"
+    actions   = ["dynamodb:BatchWriteItem"]
+    resources = [var.staging_table_arn]
+  }
+
+  statement {
+    sid       = "ReportErrors"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.errors_queue_arn]
+  }
+
+  statement {
+    sid       = "AsyncDeadLetter" # Lambda sends failed S3 events here with this role
+    actions   = ["sqs:SendMessage"]
+    resources = [var.csv_parser_dlq_arn]
+  }
+
+  statement {
+    sid       = "UseEnvironmentKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+# --- product-validator: stream -> PostgreSQL, status update, errors queue --
+
+data "aws_iam_policy_document" "product_validator" {
+  source_policy_documents = [data.aws_iam_policy_document.common["product-validator"].json]
+
+  statement {
+    sid = "ReadStagingStream"
+    actions = [
+      "dynamodb:DescribeStream",
+      "dynamodb:GetRecords",
+      "dynamodb:GetShardIterator",
+    ]
+    resources = [var.staging_table_stream_arn]
+  }
+
+  statement {
+    sid       = "ListStreams" # IAM supports only "*" for this list action
+    actions   = ["dynamodb:ListStreams"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "UpdateRowStatus"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [var.staging_table_arn]
+  }
+
+  statement {
+    sid     = "ReportErrorsAndStreamFailures" # the on-failure destination is written with this role
+    actions = ["sqs:SendMessage"]
+    resources = [
+      var.errors_queue_arn,
+      var.stream_failures_queue_arn,
+    ]
+  }
+
+  statement {
+    sid       = "UseEnvironmentKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+# --- error-processor: errors queue -> report in S3 errors/ -> SNS ----------
+
+data "aws_iam_policy_document" "error_processor" {
+  source_policy_documents = [data.aws_iam_policy_document.common["error-processor"].json]
+
+  statement {
+    sid = "ConsumeErrorsQueue"
+    actions = [
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ChangeMessageVisibility",
+    ]
+    resources = [var.errors_queue_arn]
+  }
+
+  statement {
+    sid       = "WriteAndLinkErrorReports" # GetObject also backs the presigned download URL
+    actions   = ["s3:PutObject", "s3:GetObject"]
+    resources = ["${var.upload_bucket_arn}/errors/*"]
+  }
+
+  statement {
+    sid       = "NotifyVendor"
+    actions   = ["sns:Publish"]
+    resources = [var.notification_topic_arn]
+  }
+
+  statement {
+    sid       = "UseEnvironmentKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+locals {
+  role_policies = {
+    "csv-parser"        = data.aws_iam_policy_document.csv_parser.json
+    "product-validator" = data.aws_iam_policy_document.product_validator.json
+    "error-processor"   = data.aws_iam_policy_document.error_processor.json
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  for_each = var.functions
+
+  name   = "least-privilege"
+  role   = aws_iam_role.this[each.key].id
+  policy = local.role_policies[each.key]
+}

@@ -1,0 +1,153 @@
+# Three image-based functions, each published as a new version on every change
+# and served through a `live` alias. Event sources (S3, the DynamoDB stream, the
+# errors queue) all target the alias, so moving the alias is the deployment.
+#
+# PostgreSQL connections. Each execution environment handles one event at a
+# time and keeps a small pool (1-2 connections), so reserved concurrency is the
+# connection budget: with the defaults (10 + 10 + 2) x 2 = 44 connections, under
+# the ~80 of a db.t4g.micro with headroom for migrations and psql. Raise the
+# reservations together with the instance size, or enable RDS Proxy.
+
+locals {
+  function_names = { for k in keys(var.functions) : k => "${var.name_prefix}-${k}" }
+
+  database_env = {
+    DATABASE_SECRET_ID = var.database_secret_arn
+    DATABASE_HOST      = var.database_host
+    DATABASE_PORT      = tostring(var.database_port)
+    DATABASE_NAME      = var.database_name
+    DATABASE_SSL_MODE  = "require"
+    RUST_LOG           = var.rust_log
+  }
+
+  # The environment contract of each function (exactly these names).
+  environment = {
+    "csv-parser" = merge(local.database_env, {
+      STAGING_TABLE   = var.staging_table_name
+      ERROR_QUEUE_URL = var.errors_queue_url
+    })
+    "product-validator" = merge(local.database_env, {
+      STAGING_TABLE   = var.staging_table_name
+      ERROR_QUEUE_URL = var.errors_queue_url
+    })
+    "error-processor" = merge(local.database_env, {
+      UPLOAD_BUCKET          = var.upload_bucket_name
+      NOTIFICATION_TOPIC_ARN = var.notification_topic_arn
+      REPORT_LINK_BASE_URL   = var.report_link_base_url
+    })
+  }
+}
+
+# Created before the functions so Lambda never creates them with infinite
+# retention; the roles may only write to their own group.
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = var.functions
+
+  name              = "/aws/lambda/${local.function_names[each.key]}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_lambda_function" "this" {
+  for_each = var.functions
+
+  function_name = local.function_names[each.key]
+  description   = "Product onboarding: ${each.key}"
+  role          = aws_iam_role.this[each.key].arn
+  package_type  = "Image"
+  image_uri     = "${aws_ecr_repository.this[each.key].repository_url}:${var.image_tag}"
+  architectures = [var.architecture]
+  memory_size   = each.value.memory_mb
+  timeout       = each.value.timeout_s
+  publish       = true
+
+  reserved_concurrent_executions = lookup(var.reserved_concurrency, each.key, -1)
+
+  environment {
+    variables = local.environment[each.key]
+  }
+  kms_key_arn = var.kms_key_arn # environment variables at rest
+
+  vpc_config {
+    subnet_ids         = var.subnet_ids
+    security_group_ids = [var.security_group_id]
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "Text" # the functions write their own JSON/EMF lines
+    log_group  = aws_cloudwatch_log_group.this[each.key].name
+  }
+
+  # Only the csv-parser is invoked asynchronously (by S3). Events it still
+  # fails after Lambda's retries land here instead of being dropped. The other
+  # two are invoked by event source mappings, which have their own failure
+  # handling (on-failure destination, SQS redrive).
+  dynamic "dead_letter_config" {
+    for_each = each.key == "csv-parser" ? [var.csv_parser_dlq_arn] : []
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+
+  # The role must be able to create ENIs, read the stream, etc. at creation time.
+  depends_on = [aws_iam_role_policy.this]
+}
+
+# --- migrations ------------------------------------------------------------
+# The csv-parser image runs the embedded SQL migrations when invoked with
+# {"command":"migrate"} and returns an error if they fail. Terraform invokes the
+# newly published version (not the alias) once per version, before the alias
+# moves, so new code never serves traffic on an old schema. Migrations must be
+# backwards compatible (expand first, contract in a later release) because the
+# old version keeps serving until the alias moves.
+#
+# To re-run by hand:
+#   aws lambda invoke --function-name <prefix>-csv-parser --qualifier <version> \
+#     --cli-binary-format raw-in-base64-out --payload '{"command":"migrate"}' out.json
+
+resource "terraform_data" "egress_ready" {
+  # Secrets Manager is reached through the egress path; wait for it.
+  input = var.egress_dependency_ids
+}
+
+resource "aws_lambda_invocation" "migrate" {
+  count = var.run_migrations ? 1 : 0
+
+  function_name = aws_lambda_function.this["csv-parser"].function_name
+  qualifier     = aws_lambda_function.this["csv-parser"].version
+  input         = jsonencode({ command = "migrate" })
+
+  triggers = {
+    version = aws_lambda_function.this["csv-parser"].version
+  }
+
+  depends_on = [terraform_data.egress_ready]
+}
+
+# --- live alias ------------------------------------------------------------
+# Default: `live` follows the version published by this apply (all-at-once).
+# Blue/green: pin `live_versions`, then shift with `canary` (docs/deployment.md).
+
+resource "aws_lambda_alias" "live" {
+  for_each = var.functions
+
+  name             = "live"
+  description      = "Version that receives events"
+  function_name    = aws_lambda_function.this[each.key].function_name
+  function_version = lookup(var.live_versions, each.key, aws_lambda_function.this[each.key].version)
+
+  dynamic "routing_config" {
+    for_each = contains(keys(var.canary), each.key) ? [var.canary[each.key]] : []
+    content {
+      additional_version_weights = {
+        (routing_config.value.version) = routing_config.value.weight
+      }
+    }
+  }
+
+  depends_on = [aws_lambda_invocation.migrate]
+}

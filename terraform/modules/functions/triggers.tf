@@ -1,0 +1,68 @@
+# Event sources, all bound to the `live` alias.
+
+# --- S3 -> csv-parser (asynchronous) --------------------------------------
+# The notification itself lives with the bucket (modules/storage). Async
+# invocation policy: 2 retries, give up after 1 h, then the DLQ on the function.
+resource "aws_lambda_function_event_invoke_config" "csv_parser" {
+  function_name                = aws_lambda_function.this["csv-parser"].function_name
+  qualifier                    = aws_lambda_alias.live["csv-parser"].name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 3600
+}
+
+# --- DynamoDB stream -> product-validator ----------------------------------
+# Only INSERTs are delivered: the validator's own UpdateItem (status change)
+# produces MODIFY records, which must not trigger it again.
+# A failing batch is bisected to isolate the bad record; the function reports
+# per-record failures (ReportBatchItemFailures) so good records are not
+# retried. After 3 retries or 1 h the batch's metadata goes to
+# <prefix>-stream-failures, and the shard moves on.
+# Records of one upload share a partition key, so they are processed in order;
+# parallelization_factor 2 lets two uploads on the same shard run side by side.
+resource "aws_lambda_event_source_mapping" "staging_stream" {
+  event_source_arn  = var.staging_table_stream_arn
+  function_name     = aws_lambda_alias.live["product-validator"].arn
+  starting_position = "LATEST"
+
+  batch_size                         = 100
+  maximum_batching_window_in_seconds = 5
+  parallelization_factor             = 2
+  function_response_types            = ["ReportBatchItemFailures"]
+  bisect_batch_on_function_error     = true
+  maximum_retry_attempts             = 3
+  maximum_record_age_in_seconds      = 3600
+
+  filter_criteria {
+    filter {
+      pattern = jsonencode({ eventName = ["INSERT"] })
+    }
+  }
+
+  destination_config {
+    on_failure {
+      destination_arn = var.stream_failures_queue_arn
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.this]
+}
+
+# --- errors queue -> error-processor ---------------------------------------
+# Up to 10 messages or var.errors_batching_window_s seconds per invocation, so
+# one upload's errors become one report and one e-mail. maximum_concurrency 2
+# (the minimum) stays within the function's reserved concurrency, which avoids
+# throttling-induced receive counts pushing messages to the DLQ.
+resource "aws_lambda_event_source_mapping" "errors_queue" {
+  event_source_arn = var.errors_queue_arn
+  function_name    = aws_lambda_alias.live["error-processor"].arn
+
+  batch_size                         = 10
+  maximum_batching_window_in_seconds = var.errors_batching_window_s
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  scaling_config {
+    maximum_concurrency = 2
+  }
+
+  depends_on = [aws_iam_role_policy.this]
+}

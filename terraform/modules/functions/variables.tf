@@ -1,0 +1,171 @@
+variable "name_prefix" {
+  description = "Prefix for every name."
+  type        = string
+}
+
+variable "aws_region" {
+  description = "Region (IAM conditions, ARNs)."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "The environment's KMS key (queues, table, bucket, secret, logs, env vars)."
+  type        = string
+}
+
+variable "functions" {
+  description = "Function key => { memory_mb, timeout_s }. Keys: csv-parser, product-validator, error-processor."
+  type = map(object({
+    memory_mb = number
+    timeout_s = number
+  }))
+
+  validation {
+    condition     = toset(keys(var.functions)) == toset(["csv-parser", "product-validator", "error-processor"])
+    error_message = "functions must define exactly csv-parser, product-validator and error-processor."
+  }
+}
+
+variable "errors_batching_window_s" {
+  description = "Batching window of the errors queue mapping."
+  type        = number
+}
+
+variable "image_tag" {
+  description = "Image tag deployed for all functions."
+  type        = string
+}
+
+variable "architecture" {
+  description = "arm64 or x86_64."
+  type        = string
+}
+
+variable "reserved_concurrency" {
+  description = "Function key => reserved concurrency (-1 = unreserved)."
+  type        = map(number)
+}
+
+variable "ecr_images_to_keep" {
+  description = "Images kept per repository."
+  type        = number
+}
+
+variable "log_retention_days" {
+  description = "Log retention."
+  type        = number
+}
+
+variable "rust_log" {
+  description = "RUST_LOG value."
+  type        = string
+}
+
+variable "report_link_base_url" {
+  description = "REPORT_LINK_BASE_URL for the error-processor (may be empty)."
+  type        = string
+}
+
+variable "run_migrations" {
+  description = "Run {\"command\":\"migrate\"} on the new csv-parser version during apply."
+  type        = bool
+}
+
+variable "live_versions" {
+  description = "Function key => version the `live` alias is pinned to."
+  type        = map(string)
+}
+
+variable "canary" {
+  description = "Function key => { version, weight } of additional alias routing."
+  type = map(object({
+    version = string
+    weight  = number
+  }))
+}
+
+variable "subnet_ids" {
+  description = "Private subnets for the functions."
+  type        = list(string)
+}
+
+variable "security_group_id" {
+  description = "Security group of the functions."
+  type        = string
+}
+
+variable "egress_dependency_ids" {
+  description = "IDs of the egress path (NAT routes or interface endpoints); migrations wait for them."
+  type        = list(string)
+  default     = []
+}
+
+variable "upload_bucket_name" {
+  description = "Uploads bucket name."
+  type        = string
+}
+
+variable "upload_bucket_arn" {
+  description = "Uploads bucket ARN."
+  type        = string
+}
+
+variable "staging_table_name" {
+  description = "Staging table name."
+  type        = string
+}
+
+variable "staging_table_arn" {
+  description = "Staging table ARN."
+  type        = string
+}
+
+variable "staging_table_stream_arn" {
+  description = "Staging table stream ARN."
+  type        = string
+}
+
+variable "errors_queue_url" {
+  description = "Errors queue URL."
+  type        = string
+}
+
+variable "errors_queue_arn" {
+  description = "Errors queue ARN."
+  type        = string
+}
+
+variable "stream_failures_queue_arn" {
+  description = "On-failure destination of the stream mapping."
+  type        = string
+}
+
+variable "csv_parser_dlq_arn" {
+  description = "Dead-letter queue for failed asynchronous csv-parser invocations."
+  type        = string
+}
+
+variable "notification_topic_arn" {
+  description = "Vendor notification topic ARN."
+  type        = string
+}
+
+variable "database_host" {
+  description = "PostgreSQL host (instance, cluster or proxy endpoint)."
+  type        = string
+}
+
+variable "database_port" {
+  description = "PostgreSQL port."
+  type        = number
+}
+
+variable "database_name" {
+  description = "Database name."
+  type        = string
+}
+
+variable "database_secret_arn" {
+  description = "ARN of the RDS-managed master secret."
+  type        = string
+}

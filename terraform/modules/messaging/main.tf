@@ -1,0 +1,82 @@
+# Queues and topics. All encrypted with the environment's KMS key; every
+# producer role therefore also holds kms:GenerateDataKey on that key.
+#
+#   <prefix>-errors            validator/csv-parser -> error-processor
+#   <prefix>-errors-dlq        messages that failed 3 error-processor attempts
+#   <prefix>-stream-failures   on-failure destination of the stream mapping
+#                              (batch metadata: shard and sequence range)
+#   <prefix>-csv-parser-dlq    S3 events the csv-parser failed after 2 async retries
+#   <prefix>-notifications     SNS topic, e-mail per vendor
+
+locals {
+  # AWS guidance for SQS-triggered Lambda: visibility timeout >= 6 x function
+  # timeout, plus the batching window during which messages are already
+  # in flight. Never below the 5 minutes the requirements ask for.
+  errors_visibility_timeout_s = max(300, 6 * var.error_processor_timeout_s + var.errors_batching_window_s)
+
+  dlq_retention_s = 1209600 # 14 days, the SQS maximum: time to investigate and redrive
+}
+
+resource "aws_sqs_queue" "errors_dlq" {
+  name                              = "${var.name_prefix}-errors-dlq"
+  message_retention_seconds         = local.dlq_retention_s
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 3600
+}
+
+resource "aws_sqs_queue" "errors" {
+  name                              = "${var.name_prefix}-errors"
+  visibility_timeout_seconds        = local.errors_visibility_timeout_s
+  message_retention_seconds         = 345600 # 4 days
+  receive_wait_time_seconds         = 20
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 3600
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.errors_dlq.arn
+    maxReceiveCount     = 3
+  })
+}
+
+# Only the errors queue may dead-letter into the DLQ.
+resource "aws_sqs_queue_redrive_allow_policy" "errors_dlq" {
+  queue_url = aws_sqs_queue.errors_dlq.id
+
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.errors.arn]
+  })
+}
+
+resource "aws_sqs_queue" "stream_failures" {
+  name                              = "${var.name_prefix}-stream-failures"
+  message_retention_seconds         = local.dlq_retention_s
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 3600
+}
+
+resource "aws_sqs_queue" "csv_parser_dlq" {
+  name                              = "${var.name_prefix}-csv-parser-dlq"
+  message_retention_seconds         = local.dlq_retention_s
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 3600
+}
+
+resource "aws_sns_topic" "notifications" {
+  name              = "${var.name_prefix}-notifications"
+  kms_master_key_id = var.kms_key_arn
+}
+
+# One e-mail subscription per vendor. The error-processor publishes with the
+# message attribute vendor_id, and SNS delivers only to that vendor's address.
+# E-mail subscriptions stay "pending confirmation" until the recipient clicks
+# the link SNS sends.
+resource "aws_sns_topic_subscription" "vendor_email" {
+  for_each = var.vendor_notification_emails
+
+  topic_arn           = aws_sns_topic.notifications.arn
+  protocol            = "email"
+  endpoint            = each.value
+  filter_policy_scope = "MessageAttributes"
+  filter_policy       = jsonencode({ vendor_id = [each.key] })
+}

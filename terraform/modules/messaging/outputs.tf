@@ -1,0 +1,43 @@
+output "errors_queue_url" {
+  description = "URL of the errors queue."
+  value       = aws_sqs_queue.errors.url
+}
+
+output "errors_queue_arn" {
+  description = "ARN of the errors queue."
+  value       = aws_sqs_queue.errors.arn
+}
+
+output "errors_queue_name" {
+  description = "Name of the errors queue."
+  value       = aws_sqs_queue.errors.name
+}
+
+output "errors_queue_visibility_timeout_s" {
+  description = "Visibility timeout of the errors queue."
+  value       = aws_sqs_queue.errors.visibility_timeout_seconds
+}
+
+output "stream_failures_queue_arn" {
+  description = "ARN of the stream on-failure queue."
+  value       = aws_sqs_queue.stream_failures.arn
+}
+
+output "csv_parser_dlq_arn" {
+  description = "ARN of the csv-parser async DLQ."
+  value       = aws_sqs_queue.csv_parser_dlq.arn
+}
+
+output "dead_letter_queue_names" {
+  description = "Queues whose depth must stay at zero (alarmed)."
+  value = [
+    aws_sqs_queue.errors_dlq.name,
+    aws_sqs_queue.stream_failures.name,
+    aws_sqs_queue.csv_parser_dlq.name,
+  ]
+}
+
+output "notification_topic_arn" {
+  description = "ARN of the vendor notification topic."
+  value       = aws_sns_topic.notifications.arn
+}

@@ -1,0 +1,44 @@
+variable "name_prefix" {
+  description = "Prefix for every name."
+  type        = string
+}
+
+variable "account_id" {
+  description = "Account ID; bucket names are global, so it is part of them."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for the uploads bucket."
+  type        = string
+}
+
+variable "csv_parser_function_name" {
+  description = "Name of the csv-parser function."
+  type        = string
+}
+
+variable "csv_parser_alias_name" {
+  description = "Name of the csv-parser alias S3 invokes (`live`)."
+  type        = string
+}
+
+variable "csv_parser_alias_arn" {
+  description = "ARN of the csv-parser `live` alias (target of the S3 notification)."
+  type        = string
+}
+
+variable "upload_retention_days" {
+  description = "Expiry of uploads/ objects."
+  type        = number
+}
+
+variable "error_report_retention_days" {
+  description = "Expiry of errors/ objects."
+  type        = number
+}
+
+variable "noncurrent_version_retention_days" {
+  description = "Expiry of noncurrent versions."
+  type        = number
+}

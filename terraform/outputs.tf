@@ -1,0 +1,79 @@
+output "name_prefix" {
+  description = "Prefix of every resource name."
+  value       = local.name_prefix
+}
+
+output "upload_bucket" {
+  description = "Bucket vendors upload to (key: uploads/<vendor_id>/<file>.csv)."
+  value       = module.storage.bucket_name
+}
+
+output "access_logs_bucket" {
+  description = "Server access logs of the upload bucket."
+  value       = module.storage.access_logs_bucket_name
+}
+
+output "staging_table" {
+  description = "DynamoDB staging table."
+  value       = module.data.staging_table_name
+}
+
+output "errors_queue_url" {
+  description = "SQS errors queue."
+  value       = module.messaging.errors_queue_url
+}
+
+output "notification_topic_arn" {
+  description = "SNS topic for vendor e-mails."
+  value       = module.messaging.notification_topic_arn
+}
+
+output "database_host" {
+  description = "PostgreSQL endpoint the functions use (proxy endpoint if enabled)."
+  value       = module.data.database_host
+}
+
+output "database_secret_arn" {
+  description = "Secrets Manager secret with the master username/password (managed and rotated by RDS)."
+  value       = module.data.database_secret_arn
+}
+
+output "ecr_repository_urls" {
+  description = "Push images here: <url>:<image_tag>."
+  value       = module.functions.ecr_repository_urls
+}
+
+output "function_names" {
+  description = "Lambda function names."
+  value       = module.functions.function_names
+}
+
+output "published_versions" {
+  description = "Versions published by this apply (blue/green: the green candidates)."
+  value       = module.functions.published_versions
+}
+
+output "live_versions" {
+  description = "Versions behind each `live` alias."
+  value       = module.functions.live_versions
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic receiving all alarms."
+  value       = module.observability.alarm_topic_arn
+}
+
+output "dashboard_url" {
+  description = "CloudWatch dashboard."
+  value       = module.observability.dashboard_url
+}
+
+output "kms_key_arn" {
+  description = "The environment's KMS key."
+  value       = aws_kms_key.main.arn
+}
+
+output "vpc_id" {
+  description = "VPC of the environment."
+  value       = module.network.vpc_id
+}

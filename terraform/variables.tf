@@ -1,0 +1,359 @@
+# Defaults are the cheapest sound choice (a staging environment). Production
+# overrides are shown in terraform.tfvars.example.
+
+# ---------------------------------------------------------------------------
+# Identity
+# ---------------------------------------------------------------------------
+
+variable "aws_region" {
+  description = "Region to deploy into."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "project" {
+  description = "Project name; first half of every resource name."
+  type        = string
+  default     = "onboarding"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
+    error_message = "project must be 2-21 lowercase letters, digits or hyphens."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (staging, prod, ...). Several environments can share one account because every name is prefixed with \"<project>-<environment>\"."
+  type        = string
+  default     = "staging"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,14}$", var.environment))
+    error_message = "environment must be 2-15 lowercase letters, digits or hyphens."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags applied to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------
+# Network
+# ---------------------------------------------------------------------------
+
+variable "vpc_cidr" {
+  description = "CIDR block of the VPC. Use a different one per environment if VPCs will ever be peered."
+  type        = string
+  default     = "10.40.0.0/16"
+}
+
+variable "availability_zones" {
+  description = "The two AZs for the private subnets, pinned so they never move. null = \"<region>a\" and \"<region>b\". AZ letters are per account; set this where those two do not exist (e.g. us-west-1) or lack the NAT instance type."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.availability_zones == null || length(coalesce(var.availability_zones, [])) == 2
+    error_message = "availability_zones must list exactly two AZ names."
+  }
+}
+
+variable "egress_mode" {
+  description = <<-EOT
+    How the functions reach SQS, SNS and Secrets Manager (S3 and DynamoDB always use free gateway endpoints):
+      nat_instance        - one t4g.nano NAT instance per egress AZ (~USD 7/month incl. public IPv4). Default: cheapest.
+      nat_gateway         - managed NAT gateway (~USD 33/month each + USD 0.045/GB). Most robust.
+      interface_endpoints - PrivateLink endpoints for sqs, sns, secretsmanager (~USD 7.3/month per endpoint per AZ), no internet path at all.
+  EOT
+  type        = string
+  default     = "nat_instance"
+
+  validation {
+    condition     = contains(["interface_endpoints", "nat_gateway", "nat_instance"], var.egress_mode)
+    error_message = "egress_mode must be interface_endpoints, nat_gateway or nat_instance."
+  }
+}
+
+variable "single_az_egress" {
+  description = "Put the NAT (gateway or instance) or the interface endpoints in one AZ only. Cheaper; an outage of that AZ cuts egress for both subnets. Set false in production."
+  type        = bool
+  default     = true
+}
+
+variable "nat_instance_type" {
+  description = "Instance type for egress_mode = nat_instance. Graviton (\"g\") types get the arm64 Amazon Linux 2023 AMI."
+  type        = string
+  default     = "t4g.nano"
+}
+
+variable "flow_log_traffic_type" {
+  description = "VPC flow log traffic type: ALL, ACCEPT or REJECT."
+  type        = string
+  default     = "ALL"
+}
+
+# ---------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------
+
+variable "database_engine" {
+  description = "rds = one RDS for PostgreSQL instance (predictable, ~USD 14/month as db.t4g.micro). aurora-serverless = Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when idle (pay per use; first query after a pause waits ~15 s for resume)."
+  type        = string
+  default     = "rds"
+
+  validation {
+    condition     = contains(["rds", "aurora-serverless"], var.database_engine)
+    error_message = "database_engine must be rds or aurora-serverless."
+  }
+}
+
+variable "db_name" {
+  description = "Name of the application database."
+  type        = string
+  default     = "onboarding"
+}
+
+variable "db_master_username" {
+  description = "Master user name. The password is generated and rotated by RDS and kept in Secrets Manager (manage_master_user_password)."
+  type        = string
+  default     = "onboarding_admin"
+}
+
+variable "db_engine_version" {
+  description = "RDS for PostgreSQL version (major, or major.minor). Minor upgrades are automatic."
+  type        = string
+  default     = "16"
+}
+
+variable "db_instance_class" {
+  description = "RDS instance class (database_engine = rds)."
+  type        = string
+  default     = "db.t4g.micro"
+}
+
+variable "db_allocated_storage_gb" {
+  description = "Initial gp3 storage (database_engine = rds)."
+  type        = number
+  default     = 20
+}
+
+variable "db_max_allocated_storage_gb" {
+  description = "Storage autoscaling ceiling (database_engine = rds)."
+  type        = number
+  default     = 100
+}
+
+variable "db_multi_az" {
+  description = "Standby in a second AZ (database_engine = rds). Doubles the instance cost."
+  type        = bool
+  default     = false
+}
+
+variable "aurora_engine_version" {
+  description = "Aurora PostgreSQL major version (newest minor is picked at creation) or an exact version (database_engine = aurora-serverless). Scaling to 0 ACU needs 16.3+, 15.7+, 14.12+ or 13.15+."
+  type        = string
+  default     = "16"
+}
+
+variable "aurora_min_capacity" {
+  description = "Aurora Serverless v2 minimum ACUs. 0 lets the cluster pause when idle."
+  type        = number
+  default     = 0
+}
+
+variable "aurora_max_capacity" {
+  description = "Aurora Serverless v2 maximum ACUs."
+  type        = number
+  default     = 2
+}
+
+variable "aurora_seconds_until_auto_pause" {
+  description = "Idle seconds before an Aurora cluster with min_capacity 0 pauses (300-86400)."
+  type        = number
+  default     = 300
+}
+
+variable "enable_rds_proxy" {
+  description = "Put RDS Proxy in front of the database. Useful once function concurrency outgrows max_connections; costs at least ~USD 22/month (billed per vCPU/ACU of the target)."
+  type        = bool
+  default     = false
+}
+
+variable "db_backup_retention_days" {
+  description = "Automated backup retention (1-35 days)."
+  type        = number
+  default     = 7
+}
+
+variable "db_performance_insights" {
+  description = "Enable Performance Insights (free tier: 7 days retention)."
+  type        = bool
+  default     = true
+}
+
+variable "db_monitoring_interval" {
+  description = "Enhanced Monitoring interval in seconds (0 disables; 1, 5, 10, 15, 30, 60)."
+  type        = number
+  default     = 60
+}
+
+variable "deletion_protection" {
+  description = "Deletion protection on the database and the staging table. Set false before `terraform destroy`."
+  type        = bool
+  default     = true
+}
+
+variable "skip_final_snapshot" {
+  description = "Skip the final DB snapshot on destroy (only sensible for throwaway environments)."
+  type        = bool
+  default     = false
+}
+
+variable "apply_immediately" {
+  description = "Apply database modifications immediately instead of in the maintenance window."
+  type        = bool
+  default     = false
+}
+
+# ---------------------------------------------------------------------------
+# Messaging / storage
+# ---------------------------------------------------------------------------
+
+variable "vendor_notification_emails" {
+  description = "vendor_id => e-mail address. Each becomes an SNS e-mail subscription filtered on the vendor_id message attribute. Recipients must confirm the subscription e-mail."
+  type        = map(string)
+  default     = {}
+}
+
+variable "upload_retention_days" {
+  description = "Days uploaded CSVs (uploads/) are kept before expiry. The audit requirement is >= 90."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.upload_retention_days >= 90
+    error_message = "upload_retention_days must be at least 90 (audit requirement FR5)."
+  }
+}
+
+variable "error_report_retention_days" {
+  description = "Days error reports (errors/) are kept before expiry. Must be >= 90."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.error_report_retention_days >= 90
+    error_message = "error_report_retention_days must be at least 90."
+  }
+}
+
+variable "noncurrent_version_retention_days" {
+  description = "Days overwritten/deleted object versions are kept."
+  type        = number
+  default     = 30
+}
+
+# ---------------------------------------------------------------------------
+# Functions
+# ---------------------------------------------------------------------------
+
+variable "image_tag" {
+  description = "Image tag (e.g. the git SHA) deployed for all three functions. Tags are immutable in ECR, so every build needs a new tag."
+  type        = string
+}
+
+variable "lambda_architecture" {
+  description = "arm64 (Graviton, ~20% cheaper per GB-second) or x86_64. Must match the image built with docker/Dockerfile."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be arm64 or x86_64."
+  }
+}
+
+variable "lambda_reserved_concurrency" {
+  description = "Reserved concurrency per function; it caps PostgreSQL connections (see modules/functions). Use -1 for \"unreserved\" on accounts whose concurrency quota is still the new-account default of 10, where any reservation is rejected."
+  type        = map(number)
+  default = {
+    "csv-parser"        = 10
+    "product-validator" = 10
+    "error-processor"   = 2
+  }
+}
+
+variable "rust_log" {
+  description = "RUST_LOG filter passed to every function."
+  type        = string
+  default     = "info"
+}
+
+variable "report_link_base_url" {
+  description = "Optional base URL for error-report links in e-mails. Empty = the error-processor sends presigned S3 URLs."
+  type        = string
+  default     = ""
+}
+
+variable "run_migrations" {
+  description = "Invoke the new csv-parser version with {\"command\":\"migrate\"} during apply, before the live alias moves."
+  type        = bool
+  default     = true
+}
+
+variable "live_versions" {
+  description = "Pin the `live` alias of a function to a published version (blue/green). Functions not listed follow the version published by this apply."
+  type        = map(string)
+  default     = {}
+}
+
+variable "canary" {
+  description = "Send `weight` (0-1) of a function's traffic to `version` while `live` points at the other one. Example: { \"product-validator\" = { version = \"7\", weight = 0.1 } }."
+  type = map(object({
+    version = string
+    weight  = number
+  }))
+  default = {}
+}
+
+variable "ecr_images_to_keep" {
+  description = "Images kept per ECR repository. Older images are deleted, so rollback is possible only to the last N builds."
+  type        = number
+  default     = 20
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch Logs retention for function, database and flow logs."
+  type        = number
+  default     = 14
+}
+
+# ---------------------------------------------------------------------------
+# Observability / cost
+# ---------------------------------------------------------------------------
+
+variable "alarm_emails" {
+  description = "E-mail addresses subscribed to the alarm topic (each must confirm)."
+  type        = list(string)
+  default     = []
+}
+
+variable "monthly_budget_usd" {
+  description = "Monthly cost budget for this environment."
+  type        = number
+  default     = 20
+}
+
+variable "budget_alert_emails" {
+  description = "E-mail addresses notified at 80% actual and 100% forecast spend. Empty = budget without notifications."
+  type        = list(string)
+  default     = []
+}
+
+variable "budget_filter_by_environment_tag" {
+  description = "Scope the budget to resources tagged Environment=<environment>. Requires the `Environment` cost allocation tag to be activated in Billing first; otherwise the budget sees the whole account."
+  type        = bool
+  default     = false
+}
