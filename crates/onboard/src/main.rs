@@ -1,6 +1,9 @@
 //! `onboard`: the developer's and operator's front door.
 
+mod pipeline;
+mod stack_env;
 mod validate;
+mod vendor;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +42,16 @@ enum Command {
         #[command(subcommand)]
         command: DevCommand,
     },
+    /// Upload a product file to uploads/<VENDOR>/ and, with --wait, print the outcome as JSON.
+    Upload(pipeline::UploadArgs),
+    /// One upload's status, counts, timings and report keys.
+    Status(pipeline::StatusArgs),
+    /// Uploads, newest first, filtered by vendor, status and time.
+    History(pipeline::HistoryArgs),
+    /// Print an upload's error report (or, with --fix-file, its fix file).
+    Report(pipeline::ReportArgs),
+    /// Register, list, suspend and activate vendors.
+    Vendor(vendor::VendorArgs),
     /// Migrate, then load the category whitelist and (unless --categories-only) the sample vendors.
     Seed {
         #[arg(long, env = "DATABASE_URL")]
@@ -84,6 +97,7 @@ enum TestdataCommand {
 }
 
 fn main() -> ExitCode {
+    stack_env::load();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -159,6 +173,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dev_cluster().stop()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Upload(args) => pipeline::upload(args).await,
+        Command::Status(args) => pipeline::status(args).await,
+        Command::History(args) => pipeline::history(args).await,
+        Command::Report(args) => pipeline::report(args).await,
+        Command::Vendor(args) => vendor::run(args).await,
         Command::Migrate { database_url } => {
             let pool = onboarding_db::connect(&database_url, 1).await?;
             onboarding_db::migrate(&pool).await?;

@@ -9,16 +9,19 @@ pub mod columns;
 pub mod email;
 pub mod errors;
 pub mod generate;
+pub mod pipeline;
 pub mod reader;
 pub mod report;
 pub mod rules;
 pub mod upload_id;
+pub mod upload_key;
 
 pub use columns::{Column, Header};
 pub use email::{
     Email, ReportLinks, UploadStatus, UploadSummary, completion_email, failure_email, percentages,
 };
 pub use errors::{ErrorType, FileFailure, RowError};
+pub use pipeline::{PipelineMessage, QueuedRowError, StagedRow, StagingStatus};
 pub use reader::{ProductCsvReader, ReadLimits, SourceRow};
 pub use report::{FixRow, ReportLine, parse_error_report, write_error_report, write_fix_file};
 pub use rules::{
@@ -27,3 +30,4 @@ pub use rules::{
     check_row,
 };
 pub use upload_id::UploadId;
+pub use upload_key::{UploadKey, error_report_key, fix_file_key};

@@ -5,8 +5,11 @@
 
 pub mod catalog;
 pub mod cluster;
+pub mod reports;
 pub mod seed;
 pub mod testing;
+pub mod uploads;
+pub mod validation;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;

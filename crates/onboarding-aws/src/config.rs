@@ -1,0 +1,101 @@
+//! Configuration from the environment. docs/configuration.md lists every name.
+
+use aws_config::{BehaviorVersion, SdkConfig};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+pub fn env_var(name: &'static str) -> Result<String, ConfigError> {
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => Ok(value),
+        _ => Err(ConfigError::Missing(name)),
+    }
+}
+
+pub fn optional_env_var(name: &'static str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Where PostgreSQL is and which secret holds its credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    pub secret_id: String,
+    pub host: String,
+    pub port: u16,
+    pub name: String,
+    pub ssl_mode: String,
+}
+
+impl DatabaseSettings {
+    pub fn from_env() -> Result<DatabaseSettings, ConfigError> {
+        let port = match optional_env_var("DATABASE_PORT") {
+            None => 5432,
+            Some(port) => port.parse().map_err(|_| ConfigError::Invalid {
+                name: "DATABASE_PORT",
+                reason: format!("'{port}' is not a port number"),
+            })?,
+        };
+        let ssl_mode = optional_env_var("DATABASE_SSL_MODE").unwrap_or_else(|| "require".into());
+        if ![
+            "disable",
+            "allow",
+            "prefer",
+            "require",
+            "verify-ca",
+            "verify-full",
+        ]
+        .contains(&ssl_mode.as_str())
+        {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_SSL_MODE",
+                reason: format!("'{ssl_mode}' is not a PostgreSQL sslmode"),
+            });
+        }
+        Ok(DatabaseSettings {
+            secret_id: env_var("DATABASE_SECRET_ID")?,
+            host: env_var("DATABASE_HOST")?,
+            port,
+            name: env_var("DATABASE_NAME")?,
+            ssl_mode,
+        })
+    }
+}
+
+/// The SDK clients a function uses, built once per cold start.
+#[derive(Clone, Debug)]
+pub struct AwsClients {
+    pub sdk: SdkConfig,
+    pub s3: aws_sdk_s3::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
+}
+
+impl AwsClients {
+    /// Reads the region and credentials the usual way. `AWS_ENDPOINT_URL`
+    /// points every client at an emulator; S3 then needs path-style
+    /// addressing, since `bucket.localhost` does not resolve.
+    pub async fn from_env() -> AwsClients {
+        let endpoint = optional_env_var("AWS_ENDPOINT_URL");
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(endpoint) = &endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let sdk = loader.load().await;
+        let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(endpoint.is_some())
+            .build();
+        AwsClients {
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
+            sns: aws_sdk_sns::Client::new(&sdk),
+            sdk,
+        }
+    }
+}

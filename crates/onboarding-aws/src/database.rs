@@ -1,0 +1,147 @@
+//! PostgreSQL credentials from Secrets Manager, cached for an hour.
+
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_secretsmanager_caching::SecretsManagerCachingClient;
+use serde::Deserialize;
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
+
+use crate::config::DatabaseSettings;
+
+/// How long a fetched secret is trusted before it is read again.
+pub const SECRET_TTL: Duration = Duration::from_secs(3600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("reading secret {secret_id}: {message}")]
+    Secret { secret_id: String, message: String },
+    #[error("secret {secret_id} is not JSON with username and password: {message}")]
+    SecretShape { secret_id: String, message: String },
+    #[error("connecting to PostgreSQL at {host}:{port}/{name}: {source}")]
+    Connect {
+        host: String,
+        port: u16,
+        name: String,
+        source: sqlx::Error,
+    },
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// A connection pool whose credentials follow the secret: every invocation
+/// calls [`Database::pool`], which re-reads the secret from the cache and,
+/// when it has been rotated, switches new connections to the new password.
+pub struct Database {
+    settings: DatabaseSettings,
+    secrets: SecretsManagerCachingClient,
+    pool: PgPool,
+    secret_version: std::sync::Mutex<Option<String>>,
+}
+
+impl Database {
+    /// Reads the secret and opens a pool of at most `max_connections` (one
+    /// or two per Lambda execution environment).
+    pub async fn connect(
+        sdk: &SdkConfig,
+        settings: DatabaseSettings,
+        max_connections: u32,
+    ) -> Result<Database, DatabaseError> {
+        let secrets = SecretsManagerCachingClient::from_builder(
+            aws_sdk_secretsmanager::config::Builder::from(sdk),
+            NonZeroUsize::new(8).unwrap_or(NonZeroUsize::MIN),
+            SECRET_TTL,
+            false,
+        )
+        .await
+        .map_err(|e| DatabaseError::Secret {
+            secret_id: settings.secret_id.clone(),
+            message: e.to_string(),
+        })?;
+        let (options, version) = read_options(&secrets, &settings).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|source| DatabaseError::Connect {
+                host: settings.host.clone(),
+                port: settings.port,
+                name: settings.name.clone(),
+                source,
+            })?;
+        Ok(Database {
+            settings,
+            secrets,
+            pool,
+            secret_version: std::sync::Mutex::new(version),
+        })
+    }
+
+    /// The pool, with credentials no older than the secret's TTL.
+    pub async fn pool(&self) -> Result<&PgPool, DatabaseError> {
+        let (options, version) = read_options(&self.secrets, &self.settings).await?;
+        let changed = {
+            let mut current = self
+                .secret_version
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let changed = *current != version;
+            *current = version;
+            changed
+        };
+        if changed {
+            tracing::info!(secret_id = %self.settings.secret_id, "database secret rotated; new connections use it");
+            self.pool.set_connect_options(options);
+        }
+        Ok(&self.pool)
+    }
+}
+
+async fn read_options(
+    secrets: &SecretsManagerCachingClient,
+    settings: &DatabaseSettings,
+) -> Result<(PgConnectOptions, Option<String>), DatabaseError> {
+    let secret = secrets
+        .get_secret_value(&settings.secret_id, None, None, false)
+        .await
+        // The library's error is not Send; keep only its text.
+        .map_err(|e| DatabaseError::Secret {
+            secret_id: settings.secret_id.clone(),
+            message: e.to_string(),
+        })?;
+    let text = secret.secret_string.unwrap_or_default();
+    let credentials: Credentials =
+        serde_json::from_str(&text).map_err(|e| DatabaseError::SecretShape {
+            secret_id: settings.secret_id.clone(),
+            message: e.to_string(),
+        })?;
+    Ok((
+        connect_options(settings, &credentials.username, &credentials.password),
+        secret.version_id,
+    ))
+}
+
+pub fn connect_options(
+    settings: &DatabaseSettings,
+    user: &str,
+    password: &str,
+) -> PgConnectOptions {
+    let ssl_mode = settings.ssl_mode.parse().unwrap_or(PgSslMode::Require);
+    PgConnectOptions::new()
+        .host(&settings.host)
+        .port(settings.port)
+        .database(&settings.name)
+        .username(user)
+        .password(password)
+        .ssl_mode(ssl_mode)
+        .application_name(
+            &std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "onboarding".into()),
+        )
+}

@@ -1,0 +1,58 @@
+//! AWS adapters for the product onboarding pipeline: configuration, database
+//! credentials from Secrets Manager, S3, the DynamoDB staging table, the
+//! error queue, vendor notifications, metrics and logs.
+//!
+//! Every client is built once per cold start by a function's `main` and
+//! passed to its handler.
+
+pub mod config;
+pub mod database;
+pub mod metrics;
+pub mod notify;
+pub mod queue;
+pub mod s3;
+pub mod s3_event;
+pub mod staging;
+pub mod telemetry;
+
+pub use telemetry::BatchResponse;
+
+pub use config::{AwsClients, ConfigError, DatabaseSettings, env_var};
+
+/// An AWS call failed. The message names the operation and the resource.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation} on {resource}: {message}")]
+pub struct AwsError {
+    pub operation: &'static str,
+    pub resource: String,
+    pub message: String,
+}
+
+impl AwsError {
+    pub fn new(
+        operation: &'static str,
+        resource: impl Into<String>,
+        error: impl std::fmt::Display,
+    ) -> AwsError {
+        AwsError {
+            operation,
+            resource: resource.into(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Formats an SDK error with its service code and message, which the SDK's
+/// own Display leaves out.
+pub fn describe<E, R>(error: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        _ => aws_sdk_s3::error::DisplayErrorContext(error).to_string(),
+    }
+}

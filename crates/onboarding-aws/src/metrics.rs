@@ -1,0 +1,127 @@
+//! CloudWatch metrics as Embedded Metric Format log lines: CloudWatch Logs
+//! turns them into metrics, so no API call and no VPC endpoint is needed.
+
+use std::io::Write;
+
+use serde_json::{Map, Value, json};
+
+pub const NAMESPACE: &str = "ProductOnboarding";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    Milliseconds,
+    Bytes,
+}
+
+impl Unit {
+    fn as_str(self) -> &'static str {
+        match self {
+            Unit::Count => "Count",
+            Unit::Milliseconds => "Milliseconds",
+            Unit::Bytes => "Bytes",
+        }
+    }
+}
+
+/// One EMF record: metrics under the `Function` dimension, plus properties
+/// (such as `upload_id`) that are searchable in the logs but not dimensions.
+#[derive(Clone, Debug)]
+pub struct MetricRecord {
+    function: String,
+    extra_dimension: Option<(String, String)>,
+    metrics: Vec<(String, Unit, f64)>,
+    properties: Map<String, Value>,
+}
+
+impl MetricRecord {
+    pub fn new(function: &str) -> MetricRecord {
+        MetricRecord {
+            function: function.to_string(),
+            extra_dimension: None,
+            metrics: Vec::new(),
+            properties: Map::new(),
+        }
+    }
+
+    /// A second dimension, for example `ErrorType`.
+    pub fn dimension(mut self, name: &str, value: &str) -> MetricRecord {
+        self.extra_dimension = Some((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn metric(mut self, name: &str, unit: Unit, value: f64) -> MetricRecord {
+        self.metrics.push((name.to_string(), unit, value));
+        self
+    }
+
+    pub fn property(mut self, name: &str, value: impl Into<Value>) -> MetricRecord {
+        self.properties.insert(name.to_string(), value.into());
+        self
+    }
+
+    pub fn to_json(&self, timestamp_ms: i64) -> Value {
+        let mut dimensions = vec!["Function".to_string()];
+        let mut root = self.properties.clone();
+        root.insert("Function".into(), Value::String(self.function.clone()));
+        if let Some((name, value)) = &self.extra_dimension {
+            dimensions.push(name.clone());
+            root.insert(name.clone(), Value::String(value.clone()));
+        }
+        let definitions: Vec<Value> = self
+            .metrics
+            .iter()
+            .map(|(name, unit, _)| json!({"Name": name, "Unit": unit.as_str()}))
+            .collect();
+        for (name, _, value) in &self.metrics {
+            root.insert(name.clone(), json!(value));
+        }
+        root.insert(
+            "_aws".into(),
+            json!({
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [dimensions],
+                    "Metrics": definitions,
+                }]
+            }),
+        );
+        Value::Object(root)
+    }
+
+    /// Writes the record as one line on standard output.
+    pub fn emit(&self) {
+        let line = self
+            .to_json(chrono::Utc::now().timestamp_millis())
+            .to_string();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_follow_the_embedded_metric_format() {
+        let record = MetricRecord::new("product-validator")
+            .dimension("ErrorType", "INVALID_PRICE")
+            .metric("ValidationErrors", Unit::Count, 3.0)
+            .property("upload_id", "UPLOAD_1")
+            .to_json(1_700_000_000_000);
+        assert_eq!(record["Function"], "product-validator");
+        assert_eq!(record["ErrorType"], "INVALID_PRICE");
+        assert_eq!(record["ValidationErrors"], 3.0);
+        assert_eq!(record["upload_id"], "UPLOAD_1");
+        let directive = &record["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], NAMESPACE);
+        assert_eq!(directive["Dimensions"], json!([["Function", "ErrorType"]]));
+        assert_eq!(
+            directive["Metrics"],
+            json!([{"Name": "ValidationErrors", "Unit": "Count"}])
+        );
+        assert_eq!(record["_aws"]["Timestamp"], 1_700_000_000_000i64);
+    }
+}

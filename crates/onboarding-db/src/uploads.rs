@@ -1,0 +1,363 @@
+//! The upload audit trail (`upload_history`) and the vendors it belongs to.
+
+use chrono::{DateTime, Utc};
+use onboarding_core::{FileFailure, UploadStatus};
+use sqlx::PgPool;
+
+use crate::DbError;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vendor {
+    pub vendor_id: String,
+    pub vendor_name: String,
+    pub email: String,
+    pub status: String,
+    pub subscription_arn: Option<String>,
+}
+
+impl Vendor {
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+}
+
+pub async fn find_vendor(pool: &PgPool, vendor_id: &str) -> Result<Option<Vendor>, DbError> {
+    Ok(sqlx::query_as!(
+        Vendor,
+        "SELECT vendor_id, vendor_name, email, status, subscription_arn FROM vendors WHERE vendor_id = $1",
+        vendor_id
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn list_vendors(pool: &PgPool) -> Result<Vec<Vendor>, DbError> {
+    Ok(sqlx::query_as!(
+        Vendor,
+        "SELECT vendor_id, vendor_name, email, status, subscription_arn FROM vendors ORDER BY vendor_id"
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn set_vendor_status(
+    pool: &PgPool,
+    vendor_id: &str,
+    status: &str,
+) -> Result<bool, DbError> {
+    let result = sqlx::query!(
+        "UPDATE vendors SET status = $2, updated_at = now() WHERE vendor_id = $1",
+        vendor_id,
+        status
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn set_vendor_subscription(
+    pool: &PgPool,
+    vendor_id: &str,
+    subscription_arn: &str,
+) -> Result<(), DbError> {
+    sqlx::query!(
+        "UPDATE vendors SET subscription_arn = $2, updated_at = now() WHERE vendor_id = $1",
+        vendor_id,
+        subscription_arn
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// One S3 object version, about to be processed.
+#[derive(Clone, Debug)]
+pub struct NewUpload<'a> {
+    pub upload_id: &'a str,
+    pub vendor_id: &'a str,
+    pub file_name: &'a str,
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub version_id: &'a str,
+    pub received_at: DateTime<Utc>,
+}
+
+/// A row of `upload_history`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upload {
+    pub upload_id: String,
+    pub vendor_id: String,
+    pub file_name: String,
+    pub s3_bucket: String,
+    pub s3_key: String,
+    pub s3_version_id: String,
+    pub source_columns: Vec<String>,
+    pub total_records: Option<i32>,
+    pub valid_records: i32,
+    pub error_records: i32,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub failure: Option<serde_json::Value>,
+    pub warnings: Vec<String>,
+    pub error_file_s3_key: Option<String>,
+    pub fix_file_s3_key: Option<String>,
+    pub upload_timestamp: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub parsed_at: Option<DateTime<Utc>>,
+    pub validated_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub notified_at: Option<DateTime<Utc>>,
+}
+
+impl Upload {
+    /// Every row has been judged (or the upload failed as a whole).
+    pub fn is_settled(&self) -> bool {
+        self.status == "failed"
+            || self
+                .total_records
+                .is_some_and(|total| self.valid_records + self.error_records == total)
+    }
+
+    pub fn file_failure(&self) -> Option<FileFailure> {
+        self.failure
+            .as_ref()
+            .and_then(|f| serde_json::from_value(f.clone()).ok())
+    }
+
+    pub fn upload_status(&self) -> Option<UploadStatus> {
+        self.status.parse().ok()
+    }
+}
+
+macro_rules! select_upload {
+    ($where:tt, $($arg:expr),*) => {
+        sqlx::query_as!(
+            Upload,
+            r#"SELECT upload_id, vendor_id, file_name, s3_bucket, s3_key, s3_version_id,
+                      source_columns, total_records, valid_records, error_records, status,
+                      failure_reason, failure, warnings, error_file_s3_key, fix_file_s3_key,
+                      upload_timestamp, started_at, parsed_at, validated_at, completed_at,
+                      notified_at
+                 FROM upload_history "# + $where,
+            $($arg),*
+        )
+    };
+}
+
+pub async fn find_upload(pool: &PgPool, upload_id: &str) -> Result<Option<Upload>, DbError> {
+    Ok(select_upload!("WHERE upload_id = $1", upload_id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// The filter of `onboard history` and of the vendor API's upload list.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryFilter {
+    pub vendor_id: Option<String>,
+    pub status: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub limit: i64,
+}
+
+/// Uploads, newest first.
+pub async fn history(pool: &PgPool, filter: &HistoryFilter) -> Result<Vec<Upload>, DbError> {
+    Ok(select_upload!(
+        "WHERE ($1::text IS NULL OR vendor_id = $1)
+           AND ($2::text IS NULL OR status = $2)
+           AND ($3::timestamptz IS NULL OR upload_timestamp >= $3)
+           AND ($4::timestamptz IS NULL OR upload_timestamp < $4)
+         ORDER BY upload_timestamp DESC, upload_id DESC
+         LIMIT $5",
+        filter.vendor_id,
+        filter.status,
+        filter.since,
+        filter.until,
+        filter.limit
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+pub enum Opened {
+    /// This event is the first for the object version.
+    Created,
+    /// A duplicate event, or a retry after a crash.
+    Existing(Box<Upload>),
+}
+
+/// Records the upload, once per object version.
+pub async fn open_upload(pool: &PgPool, upload: &NewUpload<'_>) -> Result<Opened, DbError> {
+    let inserted = sqlx::query_scalar!(
+        r#"INSERT INTO upload_history
+               (upload_id, vendor_id, file_name, s3_bucket, s3_key, s3_version_id, upload_timestamp)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT DO NOTHING
+           RETURNING upload_id"#,
+        upload.upload_id,
+        upload.vendor_id,
+        upload.file_name,
+        upload.bucket,
+        upload.key,
+        upload.version_id,
+        upload.received_at,
+    )
+    .fetch_optional(pool)
+    .await?;
+    if inserted.is_some() {
+        return Ok(Opened::Created);
+    }
+    let existing = select_upload!(
+        "WHERE upload_id = $1 OR (s3_bucket = $2 AND s3_key = $3 AND s3_version_id = $4)",
+        upload.upload_id,
+        upload.bucket,
+        upload.key,
+        upload.version_id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Opened::Existing(Box::new(existing)))
+}
+
+/// Marks the upload failed as a whole. Only a `processing` upload can fail,
+/// so a late duplicate cannot overwrite a finished one.
+pub async fn fail_upload(
+    pool: &PgPool,
+    upload_id: &str,
+    failure: &FileFailure,
+    warnings: &[String],
+) -> Result<bool, DbError> {
+    let json = serde_json::to_value(failure).unwrap_or(serde_json::Value::Null);
+    let result = sqlx::query!(
+        r#"UPDATE upload_history
+              SET status = 'failed', failure_reason = $2, failure = $3, warnings = $4,
+                  total_records = COALESCE(total_records, 0),
+                  parsed_at = COALESCE(parsed_at, now()), completed_at = now()
+            WHERE upload_id = $1 AND status = 'processing'"#,
+        upload_id,
+        failure.to_string(),
+        json,
+        warnings,
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records what the parser counted, before the first row is staged: the
+/// validator can only tell that an upload is complete once the total is known.
+pub async fn record_total(
+    pool: &PgPool,
+    upload_id: &str,
+    total_records: u32,
+    source_columns: &[String],
+    warnings: &[String],
+) -> Result<(), DbError> {
+    sqlx::query!(
+        r#"UPDATE upload_history
+              SET total_records = $2, source_columns = $3, warnings = $4
+            WHERE upload_id = $1 AND status = 'processing'"#,
+        upload_id,
+        total_records as i32,
+        source_columns,
+        warnings,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_staged(pool: &PgPool, upload_id: &str) -> Result<(), DbError> {
+    sqlx::query!(
+        "UPDATE upload_history SET parsed_at = COALESCE(parsed_at, now()) WHERE upload_id = $1",
+        upload_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Sets the final status and the report keys of a settled upload.
+pub async fn finish_upload(
+    pool: &PgPool,
+    upload_id: &str,
+    status: UploadStatus,
+    error_file_key: Option<&str>,
+    fix_file_key: Option<&str>,
+) -> Result<(), DbError> {
+    sqlx::query!(
+        r#"UPDATE upload_history
+              SET status = $2, error_file_s3_key = $3, fix_file_s3_key = $4,
+                  completed_at = COALESCE(completed_at, now())
+            WHERE upload_id = $1"#,
+        upload_id,
+        status.as_str(),
+        error_file_key,
+        fix_file_key,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// How long a claim on the email lasts before another sender may take over.
+pub const NOTIFY_LEASE_SECONDS: f64 = 120.0;
+
+/// Claims the right to send this upload's email. `false`: it was sent, or
+/// another sender holds a live claim.
+pub async fn claim_notification(pool: &PgPool, upload_id: &str) -> Result<bool, DbError> {
+    let claimed = sqlx::query_scalar!(
+        r#"UPDATE upload_history SET notify_claimed_at = now()
+            WHERE upload_id = $1 AND notified_at IS NULL
+              AND (notify_claimed_at IS NULL
+                   OR notify_claimed_at < now() - make_interval(secs => $2))
+           RETURNING upload_id"#,
+        upload_id,
+        NOTIFY_LEASE_SECONDS,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(claimed.is_some())
+}
+
+pub async fn release_notification(pool: &PgPool, upload_id: &str) -> Result<(), DbError> {
+    sqlx::query!(
+        "UPDATE upload_history SET notify_claimed_at = NULL WHERE upload_id = $1 AND notified_at IS NULL",
+        upload_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_notified(
+    pool: &PgPool,
+    upload_id: &str,
+    message_id: &str,
+) -> Result<(), DbError> {
+    sqlx::query!(
+        "UPDATE upload_history SET notified_at = now(), notification_message_id = $2 WHERE upload_id = $1",
+        upload_id,
+        message_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The upload made from one S3 object version, once the parser has seen it.
+pub async fn find_upload_by_object(
+    pool: &PgPool,
+    bucket: &str,
+    key: &str,
+    version_id: &str,
+) -> Result<Option<Upload>, DbError> {
+    Ok(select_upload!(
+        "WHERE s3_bucket = $1 AND s3_key = $2 AND s3_version_id = $3",
+        bucket,
+        key,
+        version_id
+    )
+    .fetch_optional(pool)
+    .await?)
+}

@@ -1,0 +1,426 @@
+use std::collections::HashMap;
+use std::time::Instant;
+
+use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
+use onboarding_aws::database::Database;
+use onboarding_aws::metrics::{MetricRecord, Unit};
+use onboarding_aws::queue::ErrorQueue;
+use onboarding_aws::s3::open_object;
+use onboarding_aws::s3_event::CreatedObject;
+use onboarding_aws::staging::StagingTable;
+use onboarding_aws::{AwsClients, AwsError};
+use onboarding_core::reader::ReadLimits;
+use onboarding_core::upload_key::UPLOADS_PREFIX;
+use onboarding_core::{
+    EarlierRows, FileDuplicates, FileFailure, PipelineMessage, ProductCsvReader, StagedRow,
+    UploadId, UploadKey,
+};
+use onboarding_db::uploads::{self, NewUpload, Opened};
+use tracing::Instrument;
+
+use crate::FUNCTION;
+
+/// Rows buffered before a staging write: a multiple of the 25-item batch.
+const STAGING_CHUNK: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(transparent)]
+    Db(#[from] onboarding_db::DbError),
+    #[error(transparent)]
+    Database(#[from] onboarding_aws::database::DatabaseError),
+    #[error("{count} of {total} S3 records failed; the event will be retried")]
+    Records { count: usize, total: usize },
+}
+
+pub struct Parser {
+    clients: AwsClients,
+    database: Database,
+    staging: StagingTable,
+    queue: ErrorQueue,
+    limits: ReadLimits,
+}
+
+impl Parser {
+    pub fn new(
+        clients: AwsClients,
+        database: Database,
+        table: String,
+        queue_url: String,
+    ) -> Parser {
+        Parser {
+            staging: StagingTable::new(clients.dynamodb.clone(), table),
+            queue: ErrorQueue::new(clients.sqs.clone(), queue_url),
+            clients,
+            database,
+            limits: ReadLimits::default(),
+        }
+    }
+
+    /// Handles every record; a failed record fails the event so that Lambda
+    /// retries it, and the records that succeeded are no-ops the second time.
+    pub async fn handle(&self, event: S3Event) -> Result<(), ParseError> {
+        let total = event.records.len();
+        let mut failed = 0;
+        for record in &event.records {
+            if let Err(error) = self.handle_record(record).await {
+                tracing::error!(upload_id = "-", %error, "S3 record failed");
+                failed += 1;
+            }
+        }
+        if failed > 0 {
+            return Err(ParseError::Records {
+                count: failed,
+                total,
+            });
+        }
+        Ok(())
+    }
+
+    async fn handle_record(&self, record: &S3EventRecord) -> Result<(), ParseError> {
+        let object = match CreatedObject::from_record(record) {
+            Ok(object) => object,
+            Err(error) => {
+                // Retrying cannot fix a record without a bucket or key.
+                tracing::error!(upload_id = "-", %error, "unusable S3 record skipped");
+                return Ok(());
+            }
+        };
+        if !object.key.starts_with(UPLOADS_PREFIX) {
+            tracing::warn!(upload_id = "-", key = %object.key, "object outside uploads/ ignored");
+            return Ok(());
+        }
+        let upload_id = UploadId::for_object(
+            object.event_time,
+            &object.bucket,
+            &object.key,
+            &object.version,
+        );
+        let vendor_hint = object
+            .key
+            .strip_prefix(UPLOADS_PREFIX)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or("-")
+            .to_string();
+        let span = tracing::info_span!("upload", upload_id = %upload_id, vendor_id = %vendor_hint);
+        self.process(object, upload_id).instrument(span).await
+    }
+
+    async fn process(&self, object: CreatedObject, upload_id: UploadId) -> Result<(), ParseError> {
+        let started = Instant::now();
+        let pool = self.database.pool().await?;
+        let key = UploadKey::parse(&object.key);
+        let (vendor_id, file_name) = match &key {
+            Ok(key) => (key.vendor_id.clone(), key.file_name.clone()),
+            Err(_) => (String::new(), object.key.clone()),
+        };
+        let opened = uploads::open_upload(
+            pool,
+            &NewUpload {
+                upload_id: upload_id.as_str(),
+                vendor_id: &vendor_id,
+                file_name: &file_name,
+                bucket: &object.bucket,
+                key: &object.key,
+                version_id: &object.version,
+                received_at: object.event_time,
+            },
+        )
+        .await?;
+        if let Opened::Existing(existing) = opened {
+            return self.on_duplicate(&existing).await;
+        }
+        tracing::info!(key = %object.key, size = object.size, "upload received");
+
+        let key = match key {
+            Ok(key) => key,
+            Err(failure) => {
+                return self
+                    .fail(upload_id.as_str(), "", &failure, &[], false)
+                    .await;
+            }
+        };
+        let vendor = uploads::find_vendor(pool, &key.vendor_id).await?;
+        match vendor {
+            None => {
+                let failure = FileFailure::UnknownVendor {
+                    vendor_id: key.vendor_id.clone(),
+                };
+                // Nobody to tell: the failure is in the audit trail.
+                return self
+                    .fail(upload_id.as_str(), &key.vendor_id, &failure, &[], false)
+                    .await;
+            }
+            Some(vendor) if !vendor.is_active() => {
+                let failure = FileFailure::VendorInactive {
+                    vendor_id: vendor.vendor_id.clone(),
+                    status: vendor.status.replace('_', " "),
+                };
+                return self
+                    .fail(upload_id.as_str(), &key.vendor_id, &failure, &[], true)
+                    .await;
+            }
+            Some(_) => {}
+        }
+        if object
+            .size
+            .is_some_and(|size| size as u64 > self.limits.max_bytes)
+        {
+            let failure = FileFailure::TooLarge {
+                limit_bytes: self.limits.max_bytes,
+            };
+            return self
+                .fail(upload_id.as_str(), &key.vendor_id, &failure, &[], true)
+                .await;
+        }
+
+        // Pass 1: file-level checks, the row count and in-file duplicates,
+        // keeping only the keys the duplicate rule needs.
+        let survey = match self.survey(&object).await? {
+            Ok(survey) => survey,
+            Err((failure, warnings)) => {
+                return self
+                    .fail(
+                        upload_id.as_str(),
+                        &key.vendor_id,
+                        &failure,
+                        &warnings,
+                        true,
+                    )
+                    .await;
+            }
+        };
+        uploads::record_total(
+            pool,
+            upload_id.as_str(),
+            survey.total,
+            &survey.source_columns,
+            &survey.warnings,
+        )
+        .await?;
+
+        // Pass 2: stage every row.
+        let staged = self
+            .stage(&object, upload_id.as_str(), &key.vendor_id, &survey)
+            .await?;
+        uploads::mark_staged(pool, upload_id.as_str()).await?;
+        let elapsed = started.elapsed().as_millis() as f64;
+        tracing::info!(rows = staged, elapsed_ms = elapsed, "upload staged");
+        MetricRecord::new(FUNCTION)
+            .metric("RowsParsed", Unit::Count, f64::from(staged))
+            .metric("ParseDuration", Unit::Milliseconds, elapsed)
+            .property("upload_id", upload_id.as_str())
+            .property("vendor_id", key.vendor_id.as_str())
+            .emit();
+        Ok(())
+    }
+
+    /// A second event for an object version already seen.
+    async fn on_duplicate(&self, existing: &uploads::Upload) -> Result<(), ParseError> {
+        if existing.status == "failed" && existing.notified_at.is_none() {
+            // The failure may have been recorded by a run that died before
+            // queueing the notice; queueing it again is harmless.
+            if let Some(vendor) =
+                uploads::find_vendor(self.database.pool().await?, &existing.vendor_id).await?
+            {
+                tracing::info!(upload_id = %existing.upload_id, "duplicate event for a failed upload; notice queued again");
+                self.queue_completion(&existing.upload_id, &vendor.vendor_id)
+                    .await?;
+            }
+            return Ok(());
+        }
+        if existing.status == "processing" && existing.parsed_at.is_none() {
+            tracing::warn!(upload_id = %existing.upload_id, "upload was not fully staged; staging again");
+            return self.restage(existing).await;
+        }
+        tracing::info!(upload_id = %existing.upload_id, "duplicate S3 event ignored");
+        Ok(())
+    }
+
+    /// Stages an upload again after a run that died part-way. Staging is
+    /// keyed by row, and the validator decides each row once, so repeating
+    /// rows that were already staged changes nothing.
+    async fn restage(&self, existing: &uploads::Upload) -> Result<(), ParseError> {
+        let object = CreatedObject {
+            bucket: existing.s3_bucket.clone(),
+            key: existing.s3_key.clone(),
+            version: existing.s3_version_id.clone(),
+            size: None,
+            event_time: existing.upload_timestamp,
+        };
+        let survey = match self.survey(&object).await? {
+            Ok(survey) => survey,
+            Err((failure, warnings)) => {
+                return self
+                    .fail(
+                        &existing.upload_id,
+                        &existing.vendor_id,
+                        &failure,
+                        &warnings,
+                        true,
+                    )
+                    .await;
+            }
+        };
+        let pool = self.database.pool().await?;
+        uploads::record_total(
+            pool,
+            &existing.upload_id,
+            survey.total,
+            &survey.source_columns,
+            &survey.warnings,
+        )
+        .await?;
+        self.stage(&object, &existing.upload_id, &existing.vendor_id, &survey)
+            .await?;
+        uploads::mark_staged(pool, &existing.upload_id).await?;
+        Ok(())
+    }
+
+    async fn fail(
+        &self,
+        upload_id: &str,
+        vendor_id: &str,
+        failure: &FileFailure,
+        warnings: &[String],
+        notify: bool,
+    ) -> Result<(), ParseError> {
+        tracing::warn!(reason = %failure, "upload failed");
+        uploads::fail_upload(self.database.pool().await?, upload_id, failure, warnings).await?;
+        MetricRecord::new(FUNCTION)
+            .metric("UploadsFailed", Unit::Count, 1.0)
+            .property("upload_id", upload_id)
+            .property("vendor_id", vendor_id)
+            .emit();
+        if notify {
+            self.queue_completion(upload_id, vendor_id).await?;
+        }
+        Ok(())
+    }
+
+    async fn queue_completion(&self, upload_id: &str, vendor_id: &str) -> Result<(), ParseError> {
+        self.queue
+            .send(&[PipelineMessage::UploadComplete {
+                upload_id: upload_id.to_string(),
+                vendor_id: vendor_id.to_string(),
+            }])
+            .await?;
+        Ok(())
+    }
+
+    async fn open_reader(
+        &self,
+        object: &CreatedObject,
+    ) -> Result<
+        Result<ProductCsvReader<impl tokio::io::AsyncRead + Unpin + Send + use<>>, FileFailure>,
+        ParseError,
+    > {
+        let version = (!object.version.is_empty()).then_some(object.version.as_str());
+        let body = match open_object(&self.clients.s3, &object.bucket, &object.key, version).await {
+            Ok(body) => body,
+            // Not a real version id (an unversioned bucket): read the latest.
+            Err(_) if version.is_some() => {
+                open_object(&self.clients.s3, &object.bucket, &object.key, None).await?
+            }
+            Err(error) => return Err(error.into()),
+        };
+        Ok(ProductCsvReader::open(body, self.limits).await)
+    }
+
+    async fn survey(
+        &self,
+        object: &CreatedObject,
+    ) -> Result<Result<Survey, (FileFailure, Vec<String>)>, ParseError> {
+        let mut reader = match self.open_reader(object).await? {
+            Ok(reader) => reader,
+            Err(failure) => return Ok(Err((failure, Vec::new()))),
+        };
+        let mut duplicates = FileDuplicates::default();
+        let mut earlier = HashMap::new();
+        loop {
+            match reader.next_row().await {
+                Ok(Some(row)) => {
+                    let found = duplicates.observe(reader.header(), &row);
+                    if found != EarlierRows::default() {
+                        earlier.insert(row.row_number, found);
+                    }
+                }
+                Ok(None) => break,
+                Err(failure) => return Ok(Err((failure, reader.warnings()))),
+            }
+        }
+        Ok(Ok(Survey {
+            total: reader.rows_read(),
+            source_columns: reader.header().source_columns().to_vec(),
+            warnings: reader.warnings(),
+            earlier,
+        }))
+    }
+
+    async fn stage(
+        &self,
+        object: &CreatedObject,
+        upload_id: &str,
+        vendor_id: &str,
+        survey: &Survey,
+    ) -> Result<u32, ParseError> {
+        let mut reader = match self.open_reader(object).await? {
+            Ok(reader) => reader,
+            Err(failure) => {
+                return Err(ParseError::Aws(AwsError::new(
+                    "GetObject",
+                    &object.key,
+                    format!("object changed between reads: {failure}"),
+                )));
+            }
+        };
+        let now = chrono::Utc::now().timestamp();
+        let mut chunk = Vec::with_capacity(STAGING_CHUNK);
+        let mut staged = 0;
+        while let Some(row) = reader.next_row().await.map_err(|failure| {
+            ParseError::Aws(AwsError::new(
+                "GetObject",
+                &object.key,
+                format!("object changed between reads: {failure}"),
+            ))
+        })? {
+            let earlier = survey
+                .earlier
+                .get(&row.row_number)
+                .copied()
+                .unwrap_or_default();
+            chunk.push(StagedRow::new(upload_id, vendor_id, row, earlier, now));
+            if chunk.len() == STAGING_CHUNK {
+                self.staging.write(&chunk).await?;
+                staged += chunk.len() as u32;
+                chunk.clear();
+            }
+        }
+        self.staging.write(&chunk).await?;
+        staged += chunk.len() as u32;
+        Ok(staged)
+    }
+}
+
+struct Survey {
+    total: u32,
+    source_columns: Vec<String>,
+    warnings: Vec<String>,
+    earlier: HashMap<u32, EarlierRows>,
+}
+
+impl From<ParseError> for lambda_runtime::Diagnostic {
+    fn from(error: ParseError) -> Self {
+        let error_type = match &error {
+            ParseError::Aws(_) => "AwsError",
+            ParseError::Db(_) | ParseError::Database(_) => "DatabaseError",
+            ParseError::Records { .. } => "RecordsFailed",
+        };
+        lambda_runtime::Diagnostic {
+            error_type: error_type.into(),
+            error_message: error.to_string(),
+        }
+    }
+}

@@ -1,0 +1,297 @@
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use onboarding_aws::database::Database;
+use onboarding_aws::metrics::{MetricRecord, Unit};
+use onboarding_aws::notify::{EmailAttributes, Notifier};
+use onboarding_aws::s3::{presign_get, put_csv};
+use onboarding_aws::{AwsClients, BatchResponse};
+use onboarding_core::{
+    Email, FileFailure, PipelineMessage, ReportLinks, UploadStatus, UploadSummary,
+    completion_email, error_report_key, failure_email, fix_file_key, write_error_report,
+    write_fix_file,
+};
+use onboarding_db::{reports, uploads};
+use tracing::Instrument;
+
+use crate::FUNCTION;
+
+/// The longest a SigV4 presigned URL can live.
+const PRESIGN_MAX: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Debug, thiserror::Error)]
+enum ProcessError {
+    #[error(transparent)]
+    Db(#[from] onboarding_db::DbError),
+    #[error(transparent)]
+    Database(#[from] onboarding_aws::database::DatabaseError),
+    #[error(transparent)]
+    Aws(#[from] onboarding_aws::AwsError),
+    #[error("upload {0} is not in upload_history")]
+    UnknownUpload(String),
+}
+
+pub struct Processor {
+    clients: AwsClients,
+    database: Database,
+    bucket: String,
+    notifier: Notifier,
+    link_base_url: Option<String>,
+}
+
+struct UploadMessages {
+    upload_id: String,
+    message_ids: Vec<String>,
+    complete_notice: bool,
+}
+
+impl Processor {
+    pub fn new(
+        clients: AwsClients,
+        database: Database,
+        bucket: String,
+        topic_arn: String,
+        link_base_url: Option<String>,
+    ) -> Processor {
+        Processor {
+            notifier: Notifier::new(clients.sns.clone(), topic_arn),
+            clients,
+            database,
+            bucket,
+            link_base_url: link_base_url.map(|url| url.trim_end_matches('/').to_string()),
+        }
+    }
+
+    /// Groups the messages by upload and finishes each complete upload once.
+    pub async fn handle(&self, event: SqsEvent) -> BatchResponse {
+        let mut response = BatchResponse::default();
+        let mut groups: Vec<UploadMessages> = Vec::new();
+        for message in event.records {
+            let id = message.message_id.clone().unwrap_or_default();
+            let parsed = message
+                .body
+                .as_deref()
+                .map(serde_json::from_str::<PipelineMessage>);
+            let parsed = match parsed {
+                Some(Ok(parsed)) => parsed,
+                other => {
+                    // A message nobody can read goes back until SQS moves it
+                    // to the dead-letter queue, where an operator sees it.
+                    let reason = match other {
+                        Some(Err(e)) => e.to_string(),
+                        _ => "empty body".to_string(),
+                    };
+                    tracing::error!(upload_id = "-", message_id = %id, %reason, "unreadable message");
+                    response.fail(id);
+                    continue;
+                }
+            };
+            let is_complete = matches!(parsed, PipelineMessage::UploadComplete { .. });
+            match groups
+                .iter_mut()
+                .find(|g| g.upload_id == parsed.upload_id())
+            {
+                Some(group) => {
+                    group.message_ids.push(id);
+                    group.complete_notice |= is_complete;
+                }
+                None => groups.push(UploadMessages {
+                    upload_id: parsed.upload_id().to_string(),
+                    message_ids: vec![id],
+                    complete_notice: is_complete,
+                }),
+            }
+        }
+        for group in groups {
+            let span = tracing::info_span!("upload", upload_id = %group.upload_id, vendor_id = tracing::field::Empty);
+            if let Err(error) = self.finish(&group).instrument(span.clone()).await {
+                span.in_scope(
+                    || tracing::error!(%error, "upload not finished; its messages will be retried"),
+                );
+                for id in group.message_ids {
+                    response.fail(id);
+                }
+            }
+        }
+        response
+    }
+
+    async fn finish(&self, group: &UploadMessages) -> Result<(), ProcessError> {
+        let started = Instant::now();
+        let pool = self.database.pool().await?;
+        let upload = uploads::find_upload(pool, &group.upload_id)
+            .await?
+            .ok_or_else(|| ProcessError::UnknownUpload(group.upload_id.clone()))?;
+        tracing::Span::current().record("vendor_id", upload.vendor_id.as_str());
+        if upload.notified_at.is_some() {
+            tracing::info!("already notified; messages acknowledged");
+            return Ok(());
+        }
+        if !upload.is_settled() {
+            // Row errors of an upload still being validated: the completion
+            // notice that follows the last batch does the work.
+            tracing::debug!(
+                complete_notice = group.complete_notice,
+                "upload not complete yet"
+            );
+            return Ok(());
+        }
+        let email = if upload.status == "failed" && upload.failure.is_some() {
+            let failure = upload.file_failure().unwrap_or(FileFailure::Unreadable {
+                detail: upload.failure_reason.clone().unwrap_or_default(),
+            });
+            failure_email(&upload.upload_id, &upload.file_name, &failure)
+        } else {
+            self.write_reports(&upload).await?
+        };
+        let status = uploads::find_upload(pool, &group.upload_id)
+            .await?
+            .map(|u| u.status)
+            .unwrap_or_else(|| upload.status.clone());
+        self.send_once(&upload, &status, &email).await?;
+        MetricRecord::new(FUNCTION)
+            .metric(
+                "ReportDuration",
+                Unit::Milliseconds,
+                started.elapsed().as_millis() as f64,
+            )
+            .property("upload_id", upload.upload_id.as_str())
+            .property("vendor_id", upload.vendor_id.as_str())
+            .property("status", status.as_str())
+            .emit();
+        Ok(())
+    }
+
+    /// Writes the report and fix file (when there are errors), records the
+    /// final status, and returns the completion email.
+    async fn write_reports(&self, upload: &uploads::Upload) -> Result<Email, ProcessError> {
+        let pool = self.database.pool().await?;
+        let valid = upload.valid_records as u32;
+        let invalid = upload.error_records as u32;
+        let status = UploadStatus::of_counts(valid, invalid);
+        let mut links = None;
+        let (mut report_key, mut fix_key) = (None, None);
+        if invalid > 0 {
+            let lines = reports::report_lines(pool, &upload.upload_id).await?;
+            let fix_rows = reports::fix_rows(pool, &upload.upload_id).await?;
+            let report = error_report_key(&upload.vendor_id, &upload.upload_id);
+            let fix = fix_file_key(&upload.vendor_id, &upload.upload_id);
+            put_csv(
+                &self.clients.s3,
+                &self.bucket,
+                &report,
+                write_error_report(&lines),
+            )
+            .await?;
+            put_csv(
+                &self.clients.s3,
+                &self.bucket,
+                &fix,
+                write_fix_file(&upload.source_columns, &fix_rows),
+            )
+            .await?;
+            tracing::info!(report_key = %report, lines = lines.len(), fix_rows = fix_rows.len(), "error report written");
+            links = Some(self.links(&upload.upload_id, &report, &fix).await?);
+            report_key = Some(report);
+            fix_key = Some(fix);
+        }
+        uploads::finish_upload(
+            pool,
+            &upload.upload_id,
+            status,
+            report_key.as_deref(),
+            fix_key.as_deref(),
+        )
+        .await?;
+        let summary = UploadSummary {
+            upload_id: upload.upload_id.clone(),
+            file_name: upload.file_name.clone(),
+            total_records: upload.total_records.unwrap_or(0) as u32,
+            valid_records: valid,
+            error_records: invalid,
+            status,
+            warnings: upload.warnings.clone(),
+        };
+        Ok(completion_email(&summary, links.as_ref()))
+    }
+
+    /// Stable links through the vendor API when it is deployed; otherwise
+    /// presigned URLs, which live only as long as the credentials that
+    /// signed them, and the email says exactly until when.
+    async fn links(
+        &self,
+        upload_id: &str,
+        report_key: &str,
+        fix_key: &str,
+    ) -> Result<ReportLinks, ProcessError> {
+        if let Some(base) = &self.link_base_url {
+            return Ok(ReportLinks {
+                error_report: format!("{base}/uploads/{upload_id}/report"),
+                fix_file: Some(format!("{base}/uploads/{upload_id}/fix-file")),
+                expiry: None,
+            });
+        }
+        let lifetime = self.signing_lifetime().await;
+        let expires_at = chrono::Utc::now() + lifetime;
+        Ok(ReportLinks {
+            error_report: presign_get(&self.clients.s3, &self.bucket, report_key, lifetime).await?,
+            fix_file: Some(presign_get(&self.clients.s3, &self.bucket, fix_key, lifetime).await?),
+            expiry: Some(format!(
+                "These links work until {} UTC. After that, ask marketplace support for the report of upload {upload_id}.",
+                expires_at.format("%Y-%m-%d %H:%M")
+            )),
+        })
+    }
+
+    /// Seven days, or less if the signing credentials expire sooner.
+    async fn signing_lifetime(&self) -> Duration {
+        use aws_credential_types::provider::ProvideCredentials;
+        let Some(provider) = self.clients.sdk.credentials_provider() else {
+            return PRESIGN_MAX;
+        };
+        match provider
+            .provide_credentials()
+            .await
+            .ok()
+            .and_then(|c| c.expiry())
+        {
+            Some(expiry) => expiry
+                .duration_since(std::time::SystemTime::now())
+                .unwrap_or_default()
+                .saturating_sub(Duration::from_secs(60))
+                .min(PRESIGN_MAX),
+            None => PRESIGN_MAX,
+        }
+    }
+
+    /// Publishes the email unless it has been sent. The claim is a lease in
+    /// the database: a sender that dies mid-way is replaced after it lapses.
+    async fn send_once(
+        &self,
+        upload: &uploads::Upload,
+        status: &str,
+        email: &Email,
+    ) -> Result<(), ProcessError> {
+        let pool = self.database.pool().await?;
+        if !uploads::claim_notification(pool, &upload.upload_id).await? {
+            tracing::info!("email already sent or being sent");
+            return Ok(());
+        }
+        let about = EmailAttributes {
+            vendor_id: &upload.vendor_id,
+            upload_id: &upload.upload_id,
+            status,
+        };
+        match self.notifier.publish(email, &about).await {
+            Ok(message_id) => {
+                uploads::mark_notified(pool, &upload.upload_id, &message_id).await?;
+                tracing::info!(%message_id, subject = %email.subject, "vendor notified");
+                Ok(())
+            }
+            Err(error) => {
+                uploads::release_notification(pool, &upload.upload_id).await?;
+                Err(error.into())
+            }
+        }
+    }
+}

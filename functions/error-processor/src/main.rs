@@ -1,0 +1,35 @@
+//! error-processor: error-queue messages → one error report and fix file in
+//! S3 and one email per upload.
+
+mod handler;
+
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use onboarding_aws::config::optional_env_var;
+use onboarding_aws::{AwsClients, DatabaseSettings, database::Database, env_var, telemetry};
+
+const FUNCTION: &str = "error-processor";
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    telemetry::init(FUNCTION);
+    onboarding_aws::metrics::MetricRecord::new(FUNCTION)
+        .metric("ColdStart", onboarding_aws::metrics::Unit::Count, 1.0)
+        .property("upload_id", "-")
+        .emit();
+    let clients = AwsClients::from_env().await;
+    let database = Database::connect(&clients.sdk, DatabaseSettings::from_env()?, 2).await?;
+    let processor = handler::Processor::new(
+        clients,
+        database,
+        env_var("UPLOAD_BUCKET")?,
+        env_var("NOTIFICATION_TOPIC_ARN")?,
+        optional_env_var("REPORT_LINK_BASE_URL"),
+    );
+    let processor = &processor;
+    run(service_fn(
+        move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
+            Ok::<_, Error>(processor.handle(event.payload).await)
+        },
+    ))
+    .await
+}

@@ -1,0 +1,262 @@
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use onboarding_aws::database::Database;
+use onboarding_aws::metrics::{MetricRecord, Unit};
+use onboarding_aws::queue::ErrorQueue;
+use onboarding_aws::staging::{StagingTable, staged_row_from_image};
+use onboarding_aws::{AwsClients, BatchResponse};
+use onboarding_core::pipeline::{MAX_MESSAGE_BYTES, pack_row_errors};
+use onboarding_core::{
+    CategoryWhitelist, CheckedRow, Header, PipelineMessage, StagedRow, StagingStatus,
+    check_against_catalog, check_row,
+};
+use onboarding_db::PgCatalog;
+use onboarding_db::uploads;
+use onboarding_db::validation::{JudgedRow, commit_batch};
+use tokio::sync::RwLock;
+use tracing::Instrument;
+
+use crate::FUNCTION;
+
+/// How long the category whitelist is trusted before it is read again.
+const CATEGORY_REFRESH: Duration = Duration::from_secs(300);
+
+#[derive(Debug, thiserror::Error)]
+enum BatchError {
+    #[error(transparent)]
+    Db(#[from] onboarding_db::DbError),
+    #[error(transparent)]
+    Database(#[from] onboarding_aws::database::DatabaseError),
+    #[error(transparent)]
+    Aws(#[from] onboarding_aws::AwsError),
+    #[error("upload {0} is not in upload_history")]
+    UnknownUpload(String),
+    #[error("upload {upload_id} has an unusable header: {reason}")]
+    BadHeader { upload_id: String, reason: String },
+}
+
+pub struct Validator {
+    database: Database,
+    staging: StagingTable,
+    queue: ErrorQueue,
+    categories: RwLock<Option<(Instant, Arc<CategoryWhitelist>)>>,
+}
+
+/// The rows of one upload within a stream batch.
+struct UploadBatch {
+    upload_id: String,
+    vendor_id: String,
+    rows: Vec<StagedRow>,
+    sequence_numbers: Vec<String>,
+}
+
+impl Validator {
+    pub fn new(
+        clients: &AwsClients,
+        database: Database,
+        table: String,
+        queue_url: String,
+    ) -> Validator {
+        Validator {
+            database,
+            staging: StagingTable::new(clients.dynamodb.clone(), table),
+            queue: ErrorQueue::new(clients.sqs.clone(), queue_url),
+            categories: RwLock::new(None),
+        }
+    }
+
+    /// Judges the batch upload by upload. A record that cannot be read, or an
+    /// upload whose work fails, is reported back so that only it is retried.
+    pub async fn handle(&self, event: Event) -> BatchResponse {
+        let mut response = BatchResponse::default();
+        let mut batches: Vec<UploadBatch> = Vec::new();
+        for record in event.records {
+            if record.event_name != "INSERT" {
+                // Our own status updates arrive as MODIFY; they are not work.
+                continue;
+            }
+            let sequence_number = record.change.sequence_number.clone().unwrap_or_default();
+            match read_row(record) {
+                Ok(row) => match batches.iter_mut().find(|b| b.upload_id == row.upload_id) {
+                    Some(batch) => {
+                        batch.sequence_numbers.push(sequence_number);
+                        batch.rows.push(row);
+                    }
+                    None => batches.push(UploadBatch {
+                        upload_id: row.upload_id.clone(),
+                        vendor_id: row.vendor_id.clone(),
+                        sequence_numbers: vec![sequence_number],
+                        rows: vec![row],
+                    }),
+                },
+                Err(reason) => {
+                    tracing::error!(upload_id = "-", sequence_number, %reason, "unreadable stream record");
+                    response.fail(sequence_number);
+                }
+            }
+        }
+        for batch in batches {
+            let span = tracing::info_span!("upload", upload_id = %batch.upload_id, vendor_id = %batch.vendor_id);
+            if let Err(error) = self.judge(&batch).instrument(span.clone()).await {
+                span.in_scope(|| tracing::error!(%error, rows = batch.rows.len(), "batch failed; its records will be retried"));
+                for sequence_number in &batch.sequence_numbers {
+                    response.fail(sequence_number.clone());
+                }
+            }
+        }
+        response
+    }
+
+    async fn judge(&self, batch: &UploadBatch) -> Result<(), BatchError> {
+        let started = Instant::now();
+        let pool = self.database.pool().await?;
+        let upload = uploads::find_upload(pool, &batch.upload_id)
+            .await?
+            .ok_or_else(|| BatchError::UnknownUpload(batch.upload_id.clone()))?;
+        if upload.status == "failed" {
+            tracing::warn!("rows of a failed upload ignored");
+            return Ok(());
+        }
+        let header = Header::parse(&upload.source_columns).map_err(|e| BatchError::BadHeader {
+            upload_id: batch.upload_id.clone(),
+            reason: format!("{e:?}"),
+        })?;
+        let categories = self.categories(pool).await?;
+        let mut checked: Vec<CheckedRow> = batch
+            .rows
+            .iter()
+            .map(|row| check_row(&header, &row.source_row(), &categories, row.earlier()))
+            .collect();
+        // One catalog query for the whole batch.
+        check_against_catalog(
+            &PgCatalog::new(pool.clone()),
+            &batch.vendor_id,
+            &mut checked,
+        )
+        .await?;
+        let judged: Vec<JudgedRow> = checked
+            .into_iter()
+            .zip(&batch.rows)
+            .map(|(checked, row)| JudgedRow {
+                original_data: original_data(header.source_columns(), &row.fields),
+                source_fields: row.fields.clone(),
+                checked,
+            })
+            .collect();
+
+        let commit = commit_batch(pool, &batch.upload_id, &batch.vendor_id, &judged).await?;
+
+        // After the commit: everything below may be repeated by a retry.
+        let error_rows: Vec<(u32, &[onboarding_core::RowError])> = commit
+            .newly_invalid
+            .iter()
+            .map(|row| (row.row_number, row.errors()))
+            .collect();
+        let mut messages = pack_row_errors(
+            &batch.upload_id,
+            &batch.vendor_id,
+            &error_rows,
+            MAX_MESSAGE_BYTES,
+        );
+        let complete = commit.counts.is_complete() && !commit.counts.notified;
+        if complete {
+            messages.push(PipelineMessage::UploadComplete {
+                upload_id: batch.upload_id.clone(),
+                vendor_id: batch.vendor_id.clone(),
+            });
+        }
+        self.queue.send(&messages).await?;
+
+        let invalid: std::collections::HashSet<u32> =
+            commit.newly_invalid.iter().map(|r| r.row_number).collect();
+        let mut good = Vec::new();
+        let mut bad = Vec::new();
+        for (row, judged) in batch.rows.iter().zip(&judged) {
+            if invalid.contains(&row.row_number) || !judged.checked.is_valid() {
+                bad.push(row.clone());
+            } else {
+                good.push(row.clone());
+            }
+        }
+        // The staging status is for people looking at the table; the
+        // database holds the verdict, so a failure here is only logged.
+        for (rows, status) in [
+            (&good, StagingStatus::Validated),
+            (&bad, StagingStatus::Error),
+        ] {
+            if let Err(error) = self.staging.mark(rows, status).await {
+                tracing::warn!(%error, "staging status not updated");
+            }
+        }
+
+        let elapsed = started.elapsed().as_millis() as f64;
+        tracing::info!(
+            rows = batch.rows.len(),
+            valid = commit.newly_valid,
+            invalid = commit.newly_invalid.len(),
+            lost_races = commit.lost_races,
+            complete,
+            elapsed_ms = elapsed,
+            "batch judged"
+        );
+        MetricRecord::new(FUNCTION)
+            .metric(
+                "ProductsValidated",
+                Unit::Count,
+                f64::from(commit.newly_valid),
+            )
+            .metric(
+                "RowsRejected",
+                Unit::Count,
+                commit.newly_invalid.len() as f64,
+            )
+            .metric("BatchDuration", Unit::Milliseconds, elapsed)
+            .property("upload_id", batch.upload_id.as_str())
+            .property("vendor_id", batch.vendor_id.as_str())
+            .emit();
+        let mut by_type = std::collections::BTreeMap::new();
+        for row in &commit.newly_invalid {
+            for error in row.errors() {
+                *by_type.entry(error.error_type.as_str()).or_insert(0u32) += 1;
+            }
+        }
+        for (error_type, count) in by_type {
+            MetricRecord::new(FUNCTION)
+                .dimension("ErrorType", error_type)
+                .metric("ValidationErrors", Unit::Count, f64::from(count))
+                .property("upload_id", batch.upload_id.as_str())
+                .emit();
+        }
+        Ok(())
+    }
+
+    async fn categories(&self, pool: &sqlx::PgPool) -> Result<Arc<CategoryWhitelist>, BatchError> {
+        if let Some((loaded, whitelist)) = self.categories.read().await.as_ref()
+            && loaded.elapsed() < CATEGORY_REFRESH
+        {
+            return Ok(whitelist.clone());
+        }
+        let whitelist = Arc::new(PgCatalog::new(pool.clone()).categories().await?);
+        *self.categories.write().await = Some((Instant::now(), whitelist.clone()));
+        Ok(whitelist)
+    }
+}
+
+fn read_row(record: EventRecord) -> Result<StagedRow, String> {
+    staged_row_from_image(record.change.new_image).map_err(|e| e.to_string())
+}
+
+/// The vendor's row as column → cell, stored with each error.
+fn original_data(columns: &[String], fields: &[String]) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    for (i, cell) in fields.iter().enumerate() {
+        let name = columns
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("column_{}", i + 1));
+        object.insert(name, serde_json::Value::String(cell.clone()));
+    }
+    serde_json::Value::Object(object)
+}
