@@ -6,15 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
-step() { printf '\n==> %s\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+source scripts/prerequisites.sh
 
 step "Installing what is missing"
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-fi
-command -v cargo >/dev/null || { echo "Rust is required: install it with rustup (https://rustup.rs)"; exit 1; }
+install_prerequisites
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 if ! cargo sqlx --version 2>/dev/null | grep -q ' 0.9.0'; then
@@ -43,6 +38,9 @@ if [ -d terraform ] && [ -x scripts/check-terraform.sh ]; then
   step "Terraform checks"
   scripts/check-terraform.sh
 fi
+
+step "Building the functions the end-to-end tests run"
+cargo build -q --workspace --bins
 
 step "Tests"
 DATABASE_URL="$server_url" cargo test --workspace --no-fail-fast

@@ -1,5 +1,8 @@
 //! `onboard`: the developer's and operator's front door.
 
+mod dev;
+mod dlq;
+mod outbox;
 mod pipeline;
 mod stack_env;
 mod validate;
@@ -52,6 +55,10 @@ enum Command {
     Report(pipeline::ReportArgs),
     /// Register, list, suspend and activate vendors.
     Vendor(vendor::VendorArgs),
+    /// Print the vendor emails the local stack captured (it never sends email).
+    Outbox(outbox::OutboxArgs),
+    /// List or redrive the local stack's dead-letter queues.
+    Dlq(dlq::DlqArgs),
     /// Migrate, then load the category whitelist and (unless --categories-only) the sample vendors.
     Seed {
         #[arg(long, env = "DATABASE_URL")]
@@ -63,6 +70,13 @@ enum Command {
 
 #[derive(Subcommand)]
 enum DevCommand {
+    /// Start the local stack: PostgreSQL, moto, the three functions behind the Lambda runner; writes .dev/stack.env.
+    Up(dev::UpArgs),
+    /// Stop the local stack and the PostgreSQL cluster.
+    Down,
+    /// The stack process that `dev up` starts in the background.
+    #[command(hide = true)]
+    Serve(dev::ServeArgs),
     /// Start (creating if needed) the throwaway PostgreSQL cluster under .dev/postgres and print its URL.
     PostgresStart,
     /// Stop the throwaway PostgreSQL cluster.
@@ -178,6 +192,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(args) => pipeline::history(args).await,
         Command::Report(args) => pipeline::report(args).await,
         Command::Vendor(args) => vendor::run(args).await,
+        Command::Outbox(args) => outbox::run(args).await,
+        Command::Dlq(args) => dlq::run(args).await,
+        Command::Dev {
+            command: DevCommand::Up(args),
+        } => dev::up(args).await,
+        Command::Dev {
+            command: DevCommand::Down,
+        } => dev::down().await,
+        Command::Dev {
+            command: DevCommand::Serve(args),
+        } => dev::serve(args).await,
         Command::Migrate { database_url } => {
             let pool = onboarding_db::connect(&database_url, 1).await?;
             onboarding_db::migrate(&pool).await?;

@@ -106,22 +106,6 @@ fn timings(upload: &Upload) -> serde_json::Value {
     })
 }
 
-/// Whether the pipeline is done with the upload: the vendor was told, or
-/// the upload failed in a way nobody can be told about (unknown vendor).
-fn is_finished(upload: &Upload) -> bool {
-    if upload.notified_at.is_some() {
-        return true;
-    }
-    let untellable = matches!(
-        upload.file_failure(),
-        Some(
-            onboarding_core::FileFailure::UnknownVendor { .. }
-                | onboarding_core::FileFailure::BadKey { .. }
-        )
-    );
-    upload.status == "failed" && untellable
-}
-
 pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     let name = match &args.name {
         Some(name) => name.clone(),
@@ -167,7 +151,7 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     loop {
         if let Some(upload) =
             uploads::find_upload_by_object(&pool, &args.bucket, &key, &version).await?
-            && is_finished(&upload)
+            && upload.is_finished()
         {
             println!("{}", serde_json::to_string_pretty(&summary(&upload))?);
             return Ok(ExitCode::SUCCESS);

@@ -64,7 +64,7 @@ impl Database {
             secret_id: settings.secret_id.clone(),
             message: e.to_string(),
         })?;
-        let (options, version) = read_options(&secrets, &settings).await?;
+        let (options, version) = read_options(&secrets, &settings, false).await?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -84,9 +84,24 @@ impl Database {
         })
     }
 
-    /// The pool, with credentials no older than the secret's TTL.
+    /// The pool, with credentials no older than the secret's TTL. If a new
+    /// connection is refused for its password (the secret was rotated within
+    /// the TTL), the secret is read again at once.
     pub async fn pool(&self) -> Result<&PgPool, DatabaseError> {
-        let (options, version) = read_options(&self.secrets, &self.settings).await?;
+        self.apply(false).await?;
+        match self.pool.acquire().await {
+            Err(error) if is_bad_password(&error) => {
+                tracing::warn!(secret_id = %self.settings.secret_id, "password refused; reading the secret again");
+                self.apply(true).await?;
+            }
+            // Other connection problems surface where the pool is used.
+            _ => {}
+        }
+        Ok(&self.pool)
+    }
+
+    async fn apply(&self, refresh_now: bool) -> Result<(), DatabaseError> {
+        let (options, version) = read_options(&self.secrets, &self.settings, refresh_now).await?;
         let changed = {
             let mut current = self
                 .secret_version
@@ -100,16 +115,25 @@ impl Database {
             tracing::info!(secret_id = %self.settings.secret_id, "database secret rotated; new connections use it");
             self.pool.set_connect_options(options);
         }
-        Ok(&self.pool)
+        Ok(())
     }
+}
+
+fn is_bad_password(error: &sqlx::Error) -> bool {
+    // 28P01 invalid_password, 28000 invalid_authorization_specification
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "28P01" || code == "28000")
 }
 
 async fn read_options(
     secrets: &SecretsManagerCachingClient,
     settings: &DatabaseSettings,
+    refresh_now: bool,
 ) -> Result<(PgConnectOptions, Option<String>), DatabaseError> {
     let secret = secrets
-        .get_secret_value(&settings.secret_id, None, None, false)
+        .get_secret_value(&settings.secret_id, None, None, refresh_now)
         .await
         // The library's error is not Send; keep only its text.
         .map_err(|e| DatabaseError::Secret {

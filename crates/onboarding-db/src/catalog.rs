@@ -11,11 +11,24 @@ use crate::DbError;
 #[derive(Clone, Debug)]
 pub struct PgCatalog {
     pool: PgPool,
+    excluded_upload: Option<String>,
 }
 
 impl PgCatalog {
     pub fn new(pool: PgPool) -> Self {
-        PgCatalog { pool }
+        PgCatalog {
+            pool,
+            excluded_upload: None,
+        }
+    }
+
+    /// Leaves one upload's own products out of the duplicate lookup. Its rows
+    /// are validated in several batches, and a row that repeats an earlier
+    /// row of the same file is an in-file duplicate (named by row), not a
+    /// catalog duplicate, even once the earlier row's product is committed.
+    pub fn excluding_upload(mut self, upload_id: &str) -> Self {
+        self.excluded_upload = Some(upload_id.to_string());
+        self
     }
 
     /// The active categories.
@@ -43,14 +56,16 @@ impl Catalog for PgCatalog {
         // One round trip for the whole batch.
         let rows = sqlx::query!(
             r#"
-            SELECT 'sku' AS "kind!", sku AS "value!" FROM products WHERE sku = ANY($1)
+            SELECT 'sku' AS "kind!", sku AS "value!" FROM products
+             WHERE sku = ANY($1) AND upload_id IS DISTINCT FROM $4
             UNION ALL
             SELECT 'vendor_product_id', vendor_product_id FROM products
-             WHERE vendor_id = $2 AND vendor_product_id = ANY($3)
+             WHERE vendor_id = $2 AND vendor_product_id = ANY($3) AND upload_id IS DISTINCT FROM $4
             "#,
             &skus,
             vendor_id,
             &ids,
+            self.excluded_upload.as_deref(),
         )
         .fetch_all(&self.pool)
         .await?;

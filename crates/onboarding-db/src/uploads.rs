@@ -118,6 +118,19 @@ impl Upload {
                 .is_some_and(|total| self.valid_records + self.error_records == total)
     }
 
+    /// Whether the pipeline is done with the upload: the vendor was told, or
+    /// it failed in a way nobody can be told about (an unknown vendor).
+    pub fn is_finished(&self) -> bool {
+        if self.notified_at.is_some() {
+            return true;
+        }
+        let untellable = matches!(
+            self.file_failure(),
+            Some(FileFailure::UnknownVendor { .. } | FileFailure::BadKey { .. })
+        );
+        self.status == "failed" && untellable
+    }
+
     pub fn file_failure(&self) -> Option<FileFailure> {
         self.failure
             .as_ref()

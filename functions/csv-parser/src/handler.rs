@@ -31,6 +31,8 @@ pub enum ParseError {
     Db(#[from] onboarding_db::DbError),
     #[error(transparent)]
     Database(#[from] onboarding_aws::database::DatabaseError),
+    #[error("not an S3 event or a command: {0}")]
+    Event(String),
     #[error("{count} of {total} S3 records failed; the event will be retried")]
     Records { count: usize, total: usize },
 }
@@ -57,6 +59,25 @@ impl Parser {
             database,
             limits: ReadLimits::default(),
         }
+    }
+
+    /// An S3 notification, or the operator's `{"command": "migrate"}`
+    /// (the function is the only thing inside the VPC that can reach the
+    /// database, so it applies the schema migrations).
+    pub async fn handle_event(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<serde_json::Value, ParseError> {
+        if event.get("command").and_then(|c| c.as_str()) == Some("migrate") {
+            let pool = self.database.pool().await?;
+            onboarding_db::migrate(pool).await?;
+            tracing::info!(upload_id = "-", "migrations applied");
+            return Ok(serde_json::json!({"migrated": true}));
+        }
+        let event: S3Event =
+            serde_json::from_value(event).map_err(|e| ParseError::Event(e.to_string()))?;
+        self.handle(event).await?;
+        Ok(serde_json::Value::Null)
     }
 
     /// Handles every record; a failed record fails the event so that Lambda
@@ -210,9 +231,14 @@ impl Parser {
         tracing::info!(rows = staged, elapsed_ms = elapsed, "upload staged");
         MetricRecord::new(FUNCTION)
             .metric("RowsParsed", Unit::Count, f64::from(staged))
-            .metric("ParseDuration", Unit::Milliseconds, elapsed)
+            .metric("PeakRss", Unit::Bytes, peak_rss_bytes() as f64)
             .property("upload_id", upload_id.as_str())
             .property("vendor_id", key.vendor_id.as_str())
+            .emit();
+        MetricRecord::new(FUNCTION)
+            .dimension("Stage", "parse")
+            .metric("StageDuration", Unit::Milliseconds, elapsed)
+            .property("upload_id", upload_id.as_str())
             .emit();
         Ok(())
     }
@@ -417,10 +443,31 @@ impl From<ParseError> for lambda_runtime::Diagnostic {
             ParseError::Aws(_) => "AwsError",
             ParseError::Db(_) | ParseError::Database(_) => "DatabaseError",
             ParseError::Records { .. } => "RecordsFailed",
+            ParseError::Event(_) => "BadEvent",
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.into(),
             error_message: error.to_string(),
         }
     }
+}
+
+/// The process's peak resident set size (Linux `VmHWM`), or 0 where unknown.
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|value| {
+                    value
+                        .trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+        })
+        .map_or(0, |kb| kb * 1024)
 }

@@ -25,8 +25,8 @@ async fn main() -> Result<(), Error> {
     );
     let parser = &parser;
     run(service_fn(
-        move |event: LambdaEvent<aws_lambda_events::event::s3::S3Event>| async move {
-            parser.handle(event.payload).await
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            parser.handle_event(event.payload).await
         },
     ))
     .await

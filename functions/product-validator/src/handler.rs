@@ -130,12 +130,8 @@ impl Validator {
             .map(|row| check_row(&header, &row.source_row(), &categories, row.earlier()))
             .collect();
         // One catalog query for the whole batch.
-        check_against_catalog(
-            &PgCatalog::new(pool.clone()),
-            &batch.vendor_id,
-            &mut checked,
-        )
-        .await?;
+        let catalog = PgCatalog::new(pool.clone()).excluding_upload(&batch.upload_id);
+        check_against_catalog(&catalog, &batch.vendor_id, &mut checked).await?;
         let judged: Vec<JudgedRow> = checked
             .into_iter()
             .zip(&batch.rows)

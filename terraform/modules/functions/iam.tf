@@ -137,7 +137,7 @@ data "aws_iam_policy_document" "product_validator" {
 
   statement {
     sid       = "UpdateRowStatus"
-    actions   = ["dynamodb:UpdateItem"]
+    actions   = ["dynamodb:BatchWriteItem"]
     resources = [var.staging_table_arn]
   }
 

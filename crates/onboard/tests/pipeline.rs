@@ -1,0 +1,497 @@
+//! The whole pipeline end to end on the local stack: a real PostgreSQL, the
+//! moto AWS emulator over HTTP, and the three function binaries run through
+//! our Lambda Runtime API runner. Nothing is mocked.
+
+mod support;
+
+use onboarding_core::generate::{GeneratorSpec, generate};
+use onboarding_core::{ErrorType, parse_error_report};
+use support::{Harness, Options, generated_file};
+
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata");
+
+fn sample(path: &str) -> Vec<u8> {
+    std::fs::read(format!("{SAMPLES}/{path}")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_file_lands_in_the_catalog_with_one_email_and_no_link() {
+    let stack = Harness::start(Options::default()).await;
+    let upload = stack
+        .upload("VEND001", "clean.csv", sample("samples/VEND001_clean.csv"))
+        .await;
+    assert_eq!(upload.status, "completed");
+    assert_eq!(upload.total_records, Some(20));
+    assert_eq!(upload.valid_records, 20);
+    assert_eq!(upload.error_records, 0);
+    assert_eq!(upload.error_file_s3_key, None);
+    assert_eq!(stack.products_of(&upload.upload_id).await, 20);
+
+    let emails = stack.emails_about(&upload.upload_id).await;
+    assert_eq!(emails.len(), 1, "exactly one email: {emails:?}");
+    let email = &emails[0];
+    assert_eq!(email.vendor_id, "VEND001");
+    assert_eq!(email.status, "completed");
+    assert!(email.subject.contains("100% Success"), "{}", email.subject);
+    assert!(
+        !email.body.contains("Download"),
+        "no link for a clean file:\n{}",
+        email.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_with_errors_gives_the_golden_report_and_an_email_with_a_working_link() {
+    let stack = Harness::start(Options::default()).await;
+    for vendor in ["VEND001", "VEND002", "VEND003"] {
+        let upload = stack
+            .upload(
+                vendor,
+                "products.csv",
+                sample(&format!("samples/{vendor}_products.csv")),
+            )
+            .await;
+        assert_eq!(upload.status, "partial", "{vendor}");
+        assert_eq!(upload.total_records, Some(100));
+        let key = upload.error_file_s3_key.clone().expect("report key");
+        assert_eq!(
+            key,
+            format!("errors/{vendor}/{}_errors.csv", upload.upload_id)
+        );
+        let report = stack.s3_object(&key).await;
+        let golden = sample(&format!("golden/{vendor}_products_errors.csv"));
+        assert_eq!(
+            String::from_utf8_lossy(&report),
+            String::from_utf8_lossy(&golden),
+            "{vendor}: the report differs from the golden file"
+        );
+        let lines = parse_error_report(&report).unwrap();
+        let failed_rows: std::collections::BTreeSet<u32> =
+            lines.iter().map(|l| l.row_number).collect();
+        assert_eq!(failed_rows.len() as i32, upload.error_records);
+        assert_eq!(
+            stack.products_of(&upload.upload_id).await,
+            i64::from(upload.valid_records)
+        );
+
+        let fix = stack
+            .s3_object(upload.fix_file_s3_key.as_deref().unwrap())
+            .await;
+        let fix_rows = csv::Reader::from_reader(fix.as_slice()).records().count();
+        assert_eq!(
+            fix_rows as i32, upload.error_records,
+            "{vendor}: one fix row per failed row"
+        );
+
+        let emails = stack.emails_about(&upload.upload_id).await;
+        assert_eq!(emails.len(), 1);
+        let body = &emails[0].body;
+        let link = body
+            .lines()
+            .find_map(|l| l.strip_prefix("Download Error Report: "))
+            .expect("a report link");
+        let downloaded = reqwest::get(link).await.unwrap();
+        assert!(downloaded.status().is_success(), "{link}");
+        assert_eq!(
+            downloaded.bytes().await.unwrap().as_ref(),
+            report.as_slice()
+        );
+        assert!(body.contains(&format!("Invalid Products: {}", upload.error_records)));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_that_fail_as_a_whole_are_recorded_and_explained() {
+    let stack = Harness::start(Options::default()).await;
+    let big = {
+        let mut bytes = sample("samples/VEND001_clean.csv");
+        let filler = b"\nFILLER,x,Electronics,,,FILLER-SKU,,1.00,,1,,,,";
+        while bytes.len() < 10 * 1024 * 1024 + 1 {
+            bytes.extend_from_slice(filler);
+        }
+        bytes.truncate(10 * 1024 * 1024 + 1);
+        bytes
+    };
+    let too_many_rows = generated_file("VEND001", 10_001, 0.0, 3);
+    let cases: Vec<(&str, &str, Vec<u8>, &str, bool)> = vec![
+        (
+            "VEND001",
+            "empty.csv",
+            sample("nasty/empty.csv"),
+            "empty",
+            true,
+        ),
+        (
+            "VEND001",
+            "header only.csv",
+            sample("nasty/header_only.csv"),
+            "header row but no products",
+            true,
+        ),
+        (
+            "VEND001",
+            "missing.csv",
+            sample("nasty/missing_column.csv"),
+            "missing required column(s)",
+            true,
+        ),
+        (
+            "VEND001",
+            "binary.csv",
+            sample("nasty/binary.csv"),
+            "binary",
+            true,
+        ),
+        ("VEND001", "big.csv", big, "larger than", true),
+        (
+            "VEND001",
+            "many.csv",
+            too_many_rows,
+            "more than 10000 products",
+            true,
+        ),
+        (
+            "VEND004",
+            "suspended.csv",
+            sample("samples/VEND001_clean.csv"),
+            "suspended",
+            true,
+        ),
+        (
+            "VEND999",
+            "unknown.csv",
+            sample("samples/VEND001_clean.csv"),
+            "not registered",
+            false,
+        ),
+    ];
+    let uploads = futures::future::join_all(
+        cases
+            .iter()
+            .map(|(vendor, name, bytes, _, _)| stack.upload(vendor, name, bytes.clone())),
+    )
+    .await;
+    for ((vendor, name, _, reason, emailed), upload) in cases.iter().zip(&uploads) {
+        assert_eq!(upload.status, "failed", "{name}");
+        let recorded = upload.failure_reason.clone().unwrap_or_default();
+        assert!(
+            recorded.contains(reason),
+            "{name}: '{recorded}' lacks '{reason}'"
+        );
+        assert_eq!(stack.products_of(&upload.upload_id).await, 0, "{name}");
+        assert_eq!(
+            stack.staged_rows(&upload.upload_id).await,
+            0,
+            "{name}: nothing staged"
+        );
+        let emails = stack.emails_about(&upload.upload_id).await;
+        if *emailed {
+            assert_eq!(emails.len(), 1, "{name}");
+            assert_eq!(emails[0].vendor_id, *vendor);
+            assert!(
+                emails[0].subject.starts_with("Product Upload Failed"),
+                "{}",
+                emails[0].subject
+            );
+            assert!(
+                emails[0].body.contains(reason),
+                "{name}: {}",
+                emails[0].body
+            );
+        } else {
+            assert!(
+                emails.is_empty(),
+                "{name}: an unknown vendor has nobody to tell"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_duplicates_and_new_versions_are_handled_like_a_vendor_expects() {
+    let stack = Harness::start(Options::default()).await;
+    // A key with spaces, a plus and unicode arrives URL-encoded the AWS way.
+    let name = "spring sale + café €.csv";
+    let first = stack
+        .upload("VEND001", name, sample("samples/VEND001_clean.csv"))
+        .await;
+    assert_eq!(first.file_name, name);
+    assert_eq!(first.status, "completed");
+
+    // The same key again is a new object version: a new upload, whose rows
+    // all collide with the products the first version created.
+    let second = stack
+        .upload("VEND001", name, sample("samples/VEND001_clean.csv"))
+        .await;
+    assert_ne!(second.upload_id, first.upload_id);
+    assert_eq!(second.status, "failed");
+    assert_eq!(second.error_records, 20);
+    let report = parse_error_report(
+        &stack
+            .s3_object(second.error_file_s3_key.as_deref().unwrap())
+            .await,
+    )
+    .unwrap();
+    assert!(report.iter().all(|l| matches!(
+        l.error_type,
+        ErrorType::DuplicateSku | ErrorType::DuplicateVendorProductId
+    )));
+    assert_eq!(stack.products_of(&second.upload_id).await, 0);
+
+    // Another vendor with the same SKUs: the catalog check catches them.
+    let other = stack
+        .upload("VEND002", "copy.csv", sample("samples/VEND001_clean.csv"))
+        .await;
+    assert_eq!(other.error_records, 20);
+    let report = parse_error_report(
+        &stack
+            .s3_object(other.error_file_s3_key.as_deref().unwrap())
+            .await,
+    )
+    .unwrap();
+    assert!(
+        report
+            .iter()
+            .any(|l| l.error_type == ErrorType::DuplicateSku)
+    );
+    assert!(
+        !report
+            .iter()
+            .any(|l| l.error_type == ErrorType::DuplicateVendorProductId),
+        "product ids are per vendor"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ten_thousand_row_file_is_judged_completely() {
+    let stack = Harness::start(Options::default()).await;
+    let spec = GeneratorSpec {
+        rows: 10_000,
+        error_rate: 0.1,
+        seed: 21,
+        vendor_id: "VEND003".into(),
+    };
+    let (bytes, planted) = generated(&spec);
+    let upload = stack.upload("VEND003", "big.csv", bytes).await;
+    assert_eq!(upload.total_records, Some(10_000));
+    assert_eq!(upload.error_records as u32, planted.invalid_rows);
+    assert_eq!(upload.valid_records as u32, 10_000 - planted.invalid_rows);
+    assert_eq!(
+        stack.products_of(&upload.upload_id).await,
+        i64::from(upload.valid_records)
+    );
+    let report = parse_error_report(
+        &stack
+            .s3_object(upload.error_file_s3_key.as_deref().unwrap())
+            .await,
+    )
+    .unwrap();
+    for (error_type, count) in &planted.by_type {
+        let found = report
+            .iter()
+            .filter(|l| l.error_type == *error_type)
+            .count() as u32;
+        assert!(
+            found >= *count,
+            "{error_type:?}: planted {count}, reported {found}"
+        );
+    }
+    assert_eq!(stack.emails_about(&upload.upload_id).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_concurrent_uploads_and_two_vendors_racing_for_the_same_skus() {
+    let stack = Harness::start(Options::default()).await;
+    let mut files = Vec::new();
+    for i in 0..8u64 {
+        let vendor = ["VEND001", "VEND002", "VEND003"][i as usize % 3];
+        let spec = GeneratorSpec {
+            rows: 300,
+            error_rate: 0.2,
+            seed: 100 + i,
+            vendor_id: vendor.into(),
+        };
+        let (bytes, planted) = generated(&spec);
+        files.push((vendor, format!("batch-{i}.csv"), bytes, Some(planted)));
+    }
+    // Two vendors, one file: every SKU is contested.
+    let contested = generated_file("VEND001", 500, 0.0, 999);
+    files.push(("VEND001", "race.csv".into(), contested.clone(), None));
+    files.push(("VEND002", "race.csv".into(), contested, None));
+
+    let uploads = futures::future::join_all(
+        files
+            .iter()
+            .map(|(vendor, name, bytes, _)| stack.upload(vendor, name, bytes.clone())),
+    )
+    .await;
+    for ((_, name, _, planted), upload) in files.iter().zip(&uploads) {
+        assert_eq!(
+            upload.valid_records + upload.error_records,
+            upload.total_records.unwrap(),
+            "{name}"
+        );
+        if let Some(planted) = planted {
+            assert_eq!(upload.error_records as u32, planted.invalid_rows, "{name}");
+        }
+        assert_eq!(
+            stack.emails_about(&upload.upload_id).await.len(),
+            1,
+            "{name}"
+        );
+        assert_eq!(
+            stack.products_of(&upload.upload_id).await,
+            i64::from(upload.valid_records)
+        );
+    }
+    let (a, b) = (&uploads[8], &uploads[9]);
+    assert_eq!(
+        a.valid_records + b.valid_records,
+        500,
+        "each contested SKU has exactly one winner"
+    );
+    assert_eq!(
+        a.error_records + b.error_records,
+        500,
+        "and one DUPLICATE_SKU loser"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicated_events_and_failed_invocations_change_nothing() {
+    let stack = Harness::start(Options::with_faults(0.25, 7)).await;
+    let mut files = vec![(
+        "VEND001",
+        "samples.csv".to_string(),
+        sample("samples/VEND001_products.csv"),
+    )];
+    for i in 0..3u64 {
+        files.push((
+            "VEND002",
+            format!("gen-{i}.csv"),
+            generated_file("VEND002", 400, 0.25, 50 + i),
+        ));
+    }
+    files.push((
+        "VEND001",
+        "header-only.csv".into(),
+        sample("nasty/header_only.csv"),
+    ));
+    let uploads = futures::future::join_all(
+        files
+            .iter()
+            .map(|(vendor, name, bytes)| stack.upload(vendor, name, bytes.clone())),
+    )
+    .await;
+    let golden = sample("golden/VEND001_products_errors.csv");
+    for ((_, name, _), upload) in files.iter().zip(&uploads) {
+        let total = upload.total_records.unwrap_or(0);
+        assert_eq!(
+            upload.valid_records + upload.error_records,
+            total,
+            "{name}: counts exact"
+        );
+        assert_eq!(
+            stack.products_of(&upload.upload_id).await,
+            i64::from(upload.valid_records),
+            "{name}: no duplicate products"
+        );
+        assert_eq!(
+            stack.outcomes_of(&upload.upload_id).await,
+            i64::from(total),
+            "{name}: each row decided once"
+        );
+        assert_eq!(
+            stack.emails_about(&upload.upload_id).await.len(),
+            1,
+            "{name}: one email"
+        );
+    }
+    let report = stack
+        .s3_object(uploads[0].error_file_s3_key.as_deref().unwrap())
+        .await;
+    assert_eq!(
+        String::from_utf8_lossy(&report),
+        String::from_utf8_lossy(&golden),
+        "the report is exact despite the faults"
+    );
+    let stats = stack.fault_stats();
+    assert!(
+        stats.parser_invocations >= 2 * files.len() as u64,
+        "every S3 event was delivered twice: {stats:?}"
+    );
+    assert!(
+        stats.failed > 0,
+        "invocations were failed on purpose: {stats:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_message_ends_in_the_dead_letter_queue() {
+    let stack = Harness::start(Options::default()).await;
+    stack
+        .send_to_error_queue("this is not a pipeline message")
+        .await;
+    let dead = stack.wait_for_dead_letters(1).await;
+    assert_eq!(dead, vec!["this is not a pipeline message".to_string()]);
+    // The pipeline still works after it.
+    let upload = stack
+        .upload("VEND001", "after.csv", sample("samples/VEND001_clean.csv"))
+        .await;
+    assert_eq!(upload.status, "completed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_never_receives_another_vendors_email() {
+    let stack = Harness::start(Options::default()).await;
+    let a = stack
+        .upload("VEND001", "a.csv", sample("samples/VEND001_products.csv"))
+        .await;
+    let b = stack
+        .upload("VEND002", "b.csv", sample("samples/VEND002_products.csv"))
+        .await;
+    let mail_a = stack.mailbox("VEND001").await;
+    let mail_b = stack.mailbox("VEND002").await;
+    assert_eq!(mail_a.len(), 1);
+    assert_eq!(mail_b.len(), 1);
+    assert_eq!(mail_a[0].upload_id, a.upload_id);
+    assert_eq!(mail_b[0].upload_id, b.upload_id);
+    assert!(
+        mail_b
+            .iter()
+            .all(|m| m.vendor_id == "VEND002" && !m.body.contains(&a.upload_id))
+    );
+    assert!(stack.mailbox("VEND003").await.is_empty());
+}
+
+fn generated(spec: &GeneratorSpec) -> (Vec<u8>, onboarding_core::generate::Planted) {
+    let names = onboarding_db::seed::category_names(onboarding_db::seed::CATEGORIES_CSV).unwrap();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut bytes = Vec::new();
+    let planted = generate(spec, &names, &mut bytes).unwrap();
+    (bytes, planted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_migrate_through_the_parser_and_bad_events_fail_clearly() {
+    use onboarding_devstack::options::FunctionKind;
+    let stack = Harness::start(Options::default()).await;
+    let response = stack
+        .stack
+        .invoke(
+            FunctionKind::CsvParser,
+            &serde_json::json!({"command": "migrate"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response, serde_json::json!({"migrated": true}));
+    let error = stack
+        .stack
+        .invoke(
+            FunctionKind::CsvParser,
+            &serde_json::json!({"hello": "world"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("not an S3 event"), "{error}");
+}

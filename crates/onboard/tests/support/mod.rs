@@ -1,0 +1,290 @@
+//! A local stack per test: a fresh database, moto on its own port, and the
+//! three function binaries from this build behind the Lambda runner.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::primitives::ByteStream;
+use onboarding_core::generate::{GeneratorSpec, generate};
+use onboarding_db::testing::{TestDatabase, fresh_database};
+use onboarding_db::uploads::{self, Upload};
+use onboarding_devstack::env::keys;
+use onboarding_devstack::faults::Faults;
+use onboarding_devstack::options::{FunctionBinaries, FunctionKind, StackOptions};
+use onboarding_devstack::outbox::CapturedEmail;
+use onboarding_devstack::stack::Stack;
+
+/// How long one upload may take end to end before a test gives up.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(240);
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub faults: Faults,
+}
+
+impl Options {
+    /// Every event delivered twice, and a share `p` of invocations failing
+    /// (half before the function runs, half after it has done its work).
+    pub fn with_faults(p: f64, seed: u64) -> Options {
+        Options {
+            faults: Faults {
+                duplicate_every_event: true,
+                fail_before: p / 2.0,
+                fail_after: p / 2.0,
+                seed,
+            },
+        }
+    }
+}
+
+/// An email as the tests look at it.
+#[derive(Clone, Debug)]
+pub struct Mail {
+    pub subject: String,
+    pub body: String,
+    pub vendor_id: String,
+    pub upload_id: String,
+    pub status: String,
+}
+
+impl From<CapturedEmail> for Mail {
+    fn from(email: CapturedEmail) -> Mail {
+        Mail {
+            subject: email.subject.unwrap_or_default(),
+            body: email.message,
+            vendor_id: email.vendor_id.unwrap_or_default(),
+            upload_id: email.upload_id.unwrap_or_default(),
+            status: email.status.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FaultStats {
+    /// csv-parser invocations: with duplicates on, at least two per upload.
+    pub parser_invocations: u64,
+    /// Invocations failed on purpose, before or after the function ran.
+    pub failed: u64,
+}
+
+pub struct Harness {
+    pub stack: Stack,
+    pub db: TestDatabase,
+    bucket: String,
+    _state: tempfile::TempDir,
+}
+
+/// Where this build put its binaries (`target/debug`).
+pub fn functions_dir() -> PathBuf {
+    let onboard = PathBuf::from(env!("CARGO_BIN_EXE_onboard"));
+    onboard.parent().expect("target dir").to_path_buf()
+}
+
+impl Harness {
+    pub async fn start(options: Options) -> Harness {
+        let db = fresh_database().await;
+        let state = tempfile::tempdir().unwrap();
+        let binaries = FunctionBinaries::in_dir(functions_dir());
+        binaries.check().expect(
+            "the function binaries are missing: run `cargo build --workspace --bins` first",
+        );
+        let mut stack_options = StackOptions::local(state.path(), binaries, db.url.clone());
+        stack_options.faults = options.faults;
+        let stack = Stack::start(stack_options).await.expect("local stack");
+        let bucket = stack
+            .env()
+            .require(keys::UPLOAD_BUCKET)
+            .unwrap()
+            .to_string();
+        Harness {
+            stack,
+            db,
+            bucket,
+            _state: state,
+        }
+    }
+
+    /// Puts `uploads/<vendor>/<name>` and waits until the pipeline is done
+    /// with it: the vendor was told, or it cannot be told (unknown vendor).
+    pub async fn upload(&self, vendor: &str, name: &str, bytes: Vec<u8>) -> Upload {
+        let key = format!("uploads/{vendor}/{name}");
+        let put = self
+            .stack
+            .clients()
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .unwrap();
+        let version = put.version_id.expect("the bucket is versioned");
+        let started = Instant::now();
+        loop {
+            if let Some(upload) =
+                uploads::find_upload_by_object(&self.db.pool, &self.bucket, &key, &version)
+                    .await
+                    .unwrap()
+                && upload.is_finished()
+            {
+                return upload;
+            }
+            assert!(
+                started.elapsed() < UPLOAD_TIMEOUT,
+                "{key} not finished after {UPLOAD_TIMEOUT:?}; logs in {}",
+                self.stack.state_dir().display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn products_of(&self, upload_id: &str) -> i64 {
+        self.count(
+            "SELECT count(*) FROM products WHERE upload_id = $1",
+            upload_id,
+        )
+        .await
+    }
+
+    pub async fn outcomes_of(&self, upload_id: &str) -> i64 {
+        self.count(
+            "SELECT count(*) FROM row_outcomes WHERE upload_id = $1",
+            upload_id,
+        )
+        .await
+    }
+
+    async fn count(&self, sql: &'static str, upload_id: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .bind(upload_id)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Staged items of an upload in DynamoDB.
+    pub async fn staged_rows(&self, upload_id: &str) -> i32 {
+        let table = self.stack.env().require(keys::STAGING_TABLE).unwrap();
+        let output = self
+            .stack
+            .clients()
+            .dynamodb
+            .query()
+            .table_name(table)
+            .key_condition_expression("upload_id = :u")
+            .expression_attribute_values(
+                ":u",
+                aws_sdk_dynamodb::types::AttributeValue::S(upload_id.into()),
+            )
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .send()
+            .await
+            .unwrap();
+        output.count
+    }
+
+    pub async fn s3_object(&self, key: &str) -> Vec<u8> {
+        let object = self
+            .stack
+            .clients()
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("s3://{}/{key}: {e:?}", self.bucket));
+        object.body.collect().await.unwrap().into_bytes().to_vec()
+    }
+
+    /// Every email published about an upload (the unfiltered outbox). Waits
+    /// a moment for late duplicates, so that "exactly one" means something.
+    pub async fn emails_about(&self, upload_id: &str) -> Vec<Mail> {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.stack.outbox().drain().await.unwrap();
+        self.stack
+            .outbox()
+            .read_outbox()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.upload_id.as_deref() == Some(upload_id))
+            .map(Mail::from)
+            .collect()
+    }
+
+    /// What a vendor's email subscription (same filter policy) received.
+    pub async fn mailbox(&self, vendor_id: &str) -> Vec<Mail> {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.stack.outbox().drain().await.unwrap();
+        self.stack
+            .outbox()
+            .read_mailbox(vendor_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(Mail::from)
+            .collect()
+    }
+
+    pub async fn send_to_error_queue(&self, body: &str) {
+        let url = self.stack.env().require(keys::ERROR_QUEUE_URL).unwrap();
+        self.stack
+            .clients()
+            .sqs
+            .send_message()
+            .queue_url(url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Waits until the error DLQ holds `n` messages and returns their bodies.
+    pub async fn wait_for_dead_letters(&self, n: usize) -> Vec<String> {
+        let url = self.stack.env().require(keys::ERROR_DLQ_URL).unwrap();
+        let started = Instant::now();
+        loop {
+            let letters = onboarding_devstack::dlq::list(self.stack.clients(), url)
+                .await
+                .unwrap();
+            if letters.len() >= n {
+                return letters.into_iter().map(|l| l.body).collect();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "no dead letter after 120 s"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    pub fn fault_stats(&self) -> FaultStats {
+        let mut stats = FaultStats::default();
+        for (kind, s) in self.stack.invocation_stats() {
+            stats.failed += s.injected_before_run + s.injected_after_run;
+            if kind == FunctionKind::CsvParser {
+                stats.parser_invocations = s.invocations;
+            }
+        }
+        stats
+    }
+}
+
+/// A generated product file.
+pub fn generated_file(vendor: &str, rows: u32, error_rate: f64, seed: u64) -> Vec<u8> {
+    let names = onboarding_db::seed::category_names(onboarding_db::seed::CATEGORIES_CSV).unwrap();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let spec = GeneratorSpec {
+        rows,
+        error_rate,
+        seed,
+        vendor_id: vendor.into(),
+    };
+    let mut bytes = Vec::new();
+    generate(&spec, &names, &mut bytes).unwrap();
+    bytes
+}

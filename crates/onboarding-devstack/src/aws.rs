@@ -1,0 +1,88 @@
+//! SDK clients pointed at the emulator.
+
+use aws_config::{BehaviorVersion, Region};
+
+use crate::DevstackError;
+use crate::env::{StackEnv, keys};
+
+/// The local region.
+pub const LOCAL_REGION: &str = "us-east-1";
+/// Static test credentials (the emulator does not check them).
+pub const LOCAL_ACCESS_KEY_ID: &str = "test";
+pub const LOCAL_SECRET_ACCESS_KEY: &str = "test";
+
+/// One client per service the stack uses, all on the same endpoint.
+#[derive(Clone, Debug)]
+pub struct AwsClients {
+    pub endpoint: String,
+    pub region: String,
+    pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub streams: aws_sdk_dynamodbstreams::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl AwsClients {
+    /// Clients for `endpoint` with the static test credentials. S3 uses
+    /// path-style addressing, which an emulator on `localhost` needs.
+    pub async fn connect(endpoint: &str, region: &str) -> Self {
+        Self::connect_with(
+            endpoint,
+            region,
+            LOCAL_ACCESS_KEY_ID,
+            LOCAL_SECRET_ACCESS_KEY,
+        )
+        .await
+    }
+
+    pub async fn connect_with(
+        endpoint: &str,
+        region: &str,
+        access_key_id: &str,
+        secret_access_key: &str,
+    ) -> Self {
+        let credentials = aws_sdk_sqs::config::Credentials::new(
+            access_key_id,
+            secret_access_key,
+            None,
+            None,
+            "onboarding-devstack",
+        );
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .endpoint_url(endpoint)
+            .credentials_provider(credentials)
+            .load()
+            .await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        AwsClients {
+            endpoint: endpoint.to_string(),
+            region: region.to_string(),
+            s3,
+            sqs: aws_sdk_sqs::Client::new(&config),
+            sns: aws_sdk_sns::Client::new(&config),
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            streams: aws_sdk_dynamodbstreams::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
+        }
+    }
+
+    /// Clients for a running stack, from its environment file.
+    pub async fn from_env(env: &StackEnv) -> Result<Self, DevstackError> {
+        Ok(Self::connect_with(
+            env.require(keys::AWS_ENDPOINT_URL)?,
+            env.get(keys::AWS_REGION).unwrap_or(LOCAL_REGION),
+            env.get(keys::AWS_ACCESS_KEY_ID)
+                .unwrap_or(LOCAL_ACCESS_KEY_ID),
+            env.get(keys::AWS_SECRET_ACCESS_KEY)
+                .unwrap_or(LOCAL_SECRET_ACCESS_KEY),
+        )
+        .await)
+    }
+}

@@ -1,0 +1,281 @@
+//! What to start: [`StackOptions`] and its parts.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::DevstackError;
+use crate::faults::Faults;
+
+/// The three functions of the pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FunctionKind {
+    CsvParser,
+    ProductValidator,
+    ErrorProcessor,
+}
+
+impl FunctionKind {
+    pub const ALL: [FunctionKind; 3] = [
+        FunctionKind::CsvParser,
+        FunctionKind::ProductValidator,
+        FunctionKind::ErrorProcessor,
+    ];
+
+    /// The binary (and function) name: `csv-parser`, `product-validator`, `error-processor`.
+    pub fn binary_name(self) -> &'static str {
+        match self {
+            FunctionKind::CsvParser => "csv-parser",
+            FunctionKind::ProductValidator => "product-validator",
+            FunctionKind::ErrorProcessor => "error-processor",
+        }
+    }
+
+    /// The deployed function name: `<prefix>-csv-parser` and so on.
+    pub fn function_name(self, prefix: &str) -> String {
+        format!("{prefix}-{}", self.binary_name())
+    }
+}
+
+impl fmt::Display for FunctionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.binary_name())
+    }
+}
+
+/// Which program runs each function.
+#[derive(Clone, Debug)]
+pub struct FunctionBinaries {
+    pub csv_parser: PathBuf,
+    pub product_validator: PathBuf,
+    pub error_processor: PathBuf,
+}
+
+impl FunctionBinaries {
+    /// `csv-parser`, `product-validator` and `error-processor` in `dir`
+    /// (for example `target/debug`).
+    pub fn in_dir(dir: impl AsRef<Path>) -> Self {
+        let dir = dir.as_ref();
+        FunctionBinaries {
+            csv_parser: dir.join(FunctionKind::CsvParser.binary_name()),
+            product_validator: dir.join(FunctionKind::ProductValidator.binary_name()),
+            error_processor: dir.join(FunctionKind::ErrorProcessor.binary_name()),
+        }
+    }
+
+    /// One program plays all three functions (tests).
+    pub fn same(binary: impl Into<PathBuf>) -> Self {
+        let binary = binary.into();
+        FunctionBinaries {
+            csv_parser: binary.clone(),
+            product_validator: binary.clone(),
+            error_processor: binary,
+        }
+    }
+
+    pub fn get(&self, kind: FunctionKind) -> &Path {
+        match kind {
+            FunctionKind::CsvParser => &self.csv_parser,
+            FunctionKind::ProductValidator => &self.product_validator,
+            FunctionKind::ErrorProcessor => &self.error_processor,
+        }
+    }
+
+    /// Fails with [`DevstackError::MissingBinary`] naming the first missing program.
+    pub fn check(&self) -> Result<(), DevstackError> {
+        for kind in FunctionKind::ALL {
+            let path = self.get(kind);
+            if !path.is_file() {
+                return Err(DevstackError::MissingBinary {
+                    path: path.display().to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Per-function runner settings, mirroring the Terraform function settings.
+#[derive(Clone, Debug)]
+pub struct FunctionSettings {
+    pub memory_mb: u32,
+    pub timeout: Duration,
+    /// Most instances at once (Lambda concurrency).
+    pub max_instances: usize,
+}
+
+/// A PostgreSQL URL split into the parts the functions are configured with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    pub url: String,
+    pub host: String,
+    pub port: u16,
+    pub name: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, DevstackError> {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| DevstackError::Config(format!("database URL {url:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+            return Err(DevstackError::Config(format!(
+                "database URL must start with postgres://, got {url:?}"
+            )));
+        }
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let name = decode(parsed.path().trim_start_matches('/'));
+        if name.is_empty() {
+            return Err(DevstackError::Config(format!(
+                "database URL {url:?} names no database"
+            )));
+        }
+        Ok(DatabaseUrl {
+            url: url.to_string(),
+            host: parsed.host_str().unwrap_or("127.0.0.1").to_string(),
+            port: parsed.port().unwrap_or(5432),
+            name,
+            username: decode(parsed.username()),
+            password: decode(parsed.password().unwrap_or("")),
+        })
+    }
+}
+
+/// What [`crate::Stack::start`] starts.
+#[derive(Clone, Debug)]
+pub struct StackOptions {
+    /// Logs (`logs/<function>.log`, `moto.log`), the outbox journal, stream
+    /// checkpoints and `stack.env`: `.dev` for the CLI, a temp dir per test.
+    pub state_dir: PathBuf,
+    /// The function programs.
+    pub functions: FunctionBinaries,
+    /// An existing, migrated and seeded database.
+    pub database_url: String,
+    /// `None`: start moto on a free port. `Some(url)`: use that emulator.
+    pub aws_endpoint: Option<String>,
+    /// The moto venv (default [`crate::moto::default_venv`]).
+    pub moto_venv: PathBuf,
+    /// Resource name prefix, `onboarding-local`.
+    pub prefix: String,
+    pub region: String,
+    pub faults: Faults,
+    /// Vendors to give a mailbox queue at start-up. `None`: every vendor in the
+    /// database's `vendors` table.
+    pub mailbox_vendors: Option<Vec<String>>,
+    pub csv_parser: FunctionSettings,
+    pub product_validator: FunctionSettings,
+    pub error_processor: FunctionSettings,
+    /// Stream batch size (Terraform: 100).
+    pub stream_batch_size: usize,
+    /// Stream batching window (Terraform: 5 s; locally shorter).
+    pub stream_batching_window: Duration,
+    /// Retries of a failing stream batch before it goes to the stream-failures
+    /// queue (Terraform: 3).
+    pub stream_max_retries: u32,
+    /// Errors queue batch size (Terraform: 10).
+    pub errors_batch_size: usize,
+    /// Errors queue batching window (Terraform: `errors_batching_window_s`).
+    pub errors_batching_window: Duration,
+    /// Visibility timeout of the errors queue: a failed batch comes back after it.
+    pub errors_visibility_timeout_s: u32,
+    /// Receives of an errors or S3-events message before it moves to its DLQ.
+    pub max_receive_count: u32,
+    /// Delay before a failed S3 event is retried (Lambda: 1 and 2 minutes).
+    pub s3_retry_delay: Duration,
+    /// Extra environment for every function process (wins over the stack's).
+    pub extra_function_env: Vec<(String, String)>,
+    /// Keep each invocation's event and outcome (tests).
+    pub keep_invocation_log: bool,
+    /// Optional `REPORT_LINK_BASE_URL` for the error-processor.
+    pub report_link_base_url: Option<String>,
+}
+
+impl StackOptions {
+    /// The local defaults: moto, prefix `onboarding-local`, us-east-1, the
+    /// Terraform memory and timeouts, concurrency csv-parser 4 /
+    /// product-validator 1 (one shard, one batch in flight) / error-processor
+    /// 2, short batching windows and retry delays.
+    pub fn local(
+        state_dir: impl Into<PathBuf>,
+        functions: FunctionBinaries,
+        database_url: impl Into<String>,
+    ) -> Self {
+        StackOptions {
+            state_dir: state_dir.into(),
+            functions,
+            database_url: database_url.into(),
+            aws_endpoint: None,
+            moto_venv: crate::moto::default_venv(),
+            prefix: "onboarding-local".into(),
+            region: crate::aws::LOCAL_REGION.into(),
+            faults: Faults::default(),
+            mailbox_vendors: None,
+            csv_parser: FunctionSettings {
+                memory_mb: 1024,
+                timeout: Duration::from_secs(120),
+                max_instances: 4,
+            },
+            product_validator: FunctionSettings {
+                memory_mb: 512,
+                timeout: Duration::from_secs(60),
+                max_instances: 1,
+            },
+            error_processor: FunctionSettings {
+                memory_mb: 512,
+                timeout: Duration::from_secs(60),
+                max_instances: 2,
+            },
+            stream_batch_size: 100,
+            stream_batching_window: Duration::from_millis(500),
+            stream_max_retries: 3,
+            errors_batch_size: 10,
+            errors_batching_window: Duration::from_millis(500),
+            errors_visibility_timeout_s: 5,
+            max_receive_count: 3,
+            s3_retry_delay: Duration::from_secs(1),
+            extra_function_env: Vec::new(),
+            keep_invocation_log: false,
+            report_link_base_url: None,
+        }
+    }
+
+    pub fn settings(&self, kind: FunctionKind) -> &FunctionSettings {
+        match kind {
+            FunctionKind::CsvParser => &self.csv_parser,
+            FunctionKind::ProductValidator => &self.product_validator,
+            FunctionKind::ErrorProcessor => &self.error_processor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_parts() {
+        let db =
+            DatabaseUrl::parse("postgres://app%40x:p%2Fw@db.local:6543/onboarding?sslmode=disable")
+                .unwrap();
+        assert_eq!(
+            (
+                db.host.as_str(),
+                db.port,
+                db.name.as_str(),
+                db.username.as_str(),
+                db.password.as_str()
+            ),
+            ("db.local", 6543, "onboarding", "app@x", "p/w")
+        );
+        let db = DatabaseUrl::parse("postgres://postgres@127.0.0.1:55432/test_1").unwrap();
+        assert_eq!((db.port, db.password.as_str()), (55432, ""));
+        assert!(DatabaseUrl::parse("postgres://h/").is_err());
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+    }
+}

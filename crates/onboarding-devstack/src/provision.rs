@@ -1,0 +1,522 @@
+//! Creates the local stack's resources (`docs/configuration.md`, "Local
+//! stack resources") on the emulator. Every step tolerates an existing
+//! resource, so it can run again against a persistent emulator.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
+};
+use aws_sdk_s3::types::{
+    BucketVersioningStatus, Event, FilterRule, FilterRuleName, NotificationConfiguration,
+    NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter, VersioningConfiguration,
+};
+use aws_sdk_sqs::error::ProvideErrorMetadata;
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde_json::json;
+
+use crate::DevstackError;
+use crate::aws::AwsClients;
+use crate::options::DatabaseUrl;
+
+/// The prefix under which S3 notifications are sent (and the csv-parser runs).
+pub const UPLOADS_PREFIX: &str = "uploads/";
+/// The S3 notification configuration id.
+pub const NOTIFICATION_ID: &str = "uploads-to-csv-parser";
+
+/// Names, URLs and ARNs of everything [`provision`] creates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resources {
+    pub prefix: String,
+    pub region: String,
+    pub bucket: String,
+    pub staging_table: String,
+    pub staging_stream_arn: String,
+    pub errors_queue_url: String,
+    pub errors_queue_arn: String,
+    pub errors_dlq_url: String,
+    pub stream_failures_queue_url: String,
+    pub s3_events_queue_url: String,
+    pub s3_events_queue_arn: String,
+    pub parser_dlq_url: String,
+    pub topic_arn: String,
+    pub outbox_queue_url: String,
+    pub database_secret_id: String,
+}
+
+/// Queue settings that depend on the runner's options.
+#[derive(Clone, Debug)]
+pub struct QueueSettings {
+    /// Visibility timeout of the errors queue.
+    pub errors_visibility_timeout_s: u32,
+    /// Visibility timeout of the S3 events queue (longer than the csv-parser's timeout).
+    pub s3_events_visibility_timeout_s: u32,
+    /// Receives before a message moves to its DLQ.
+    pub max_receive_count: u32,
+}
+
+/// The mailbox queue name of one vendor.
+pub fn mailbox_queue_name(prefix: &str, vendor_id: &str) -> String {
+    format!("{prefix}-mailbox-{vendor_id}")
+}
+
+/// The database secret name.
+pub fn database_secret_name(prefix: &str) -> String {
+    format!("{prefix}/database")
+}
+
+/// Creates every resource and returns their addresses.
+pub async fn provision(
+    clients: &AwsClients,
+    prefix: &str,
+    database: &DatabaseUrl,
+    settings: &QueueSettings,
+) -> Result<Resources, DevstackError> {
+    let region = clients.region.clone();
+    let bucket = format!("{prefix}-uploads");
+    let max_receives = settings.max_receive_count.to_string();
+
+    // S3 notifications -> queue, with the csv-parser's retries and DLQ.
+    let (parser_dlq_url, parser_dlq_arn) =
+        create_queue(clients, &format!("{prefix}-parser-dlq"), &[]).await?;
+    let (s3_events_queue_url, s3_events_queue_arn) = create_queue(
+        clients,
+        &format!("{prefix}-s3-events"),
+        &[
+            (
+                QueueAttributeName::VisibilityTimeout,
+                settings.s3_events_visibility_timeout_s.to_string(),
+            ),
+            (
+                QueueAttributeName::RedrivePolicy,
+                redrive_policy(&parser_dlq_arn, &max_receives),
+            ),
+        ],
+    )
+    .await?;
+    set_queue_policy(
+        clients,
+        &s3_events_queue_url,
+        &s3_events_queue_arn,
+        "s3.amazonaws.com",
+        &format!("arn:aws:s3:::{bucket}"),
+    )
+    .await?;
+    create_bucket(clients, &bucket, &s3_events_queue_arn).await?;
+
+    let (staging_table, staging_stream_arn) = create_staging_table(clients, prefix).await?;
+
+    let (errors_dlq_url, errors_dlq_arn) =
+        create_queue(clients, &format!("{prefix}-errors-dlq"), &[]).await?;
+    let (errors_queue_url, errors_queue_arn) = create_queue(
+        clients,
+        &format!("{prefix}-errors"),
+        &[
+            (
+                QueueAttributeName::VisibilityTimeout,
+                settings.errors_visibility_timeout_s.to_string(),
+            ),
+            (
+                QueueAttributeName::RedrivePolicy,
+                redrive_policy(&errors_dlq_arn, &max_receives),
+            ),
+        ],
+    )
+    .await?;
+    let (stream_failures_queue_url, _) =
+        create_queue(clients, &format!("{prefix}-stream-failures"), &[]).await?;
+
+    let topic_arn = clients
+        .sns
+        .create_topic()
+        .name(format!("{prefix}-notifications"))
+        .send()
+        .await
+        .map_err(|e| DevstackError::aws("sns CreateTopic", e))?
+        .topic_arn
+        .ok_or_else(|| DevstackError::Other("CreateTopic returned no ARN".into()))?;
+    let (outbox_queue_url, outbox_queue_arn) =
+        create_queue(clients, &format!("{prefix}-outbox"), &[]).await?;
+    subscribe_queue(
+        clients,
+        &topic_arn,
+        &outbox_queue_url,
+        &outbox_queue_arn,
+        None,
+    )
+    .await?;
+
+    let database_secret_id = database_secret_name(prefix);
+    put_secret(
+        clients,
+        &database_secret_id,
+        &json!({"username": database.username, "password": database.password}).to_string(),
+    )
+    .await?;
+
+    Ok(Resources {
+        prefix: prefix.to_string(),
+        region,
+        bucket,
+        staging_table,
+        staging_stream_arn,
+        errors_queue_url,
+        errors_queue_arn,
+        errors_dlq_url,
+        stream_failures_queue_url,
+        s3_events_queue_url,
+        s3_events_queue_arn,
+        parser_dlq_url,
+        topic_arn,
+        outbox_queue_url,
+        database_secret_id,
+    })
+}
+
+/// Creates the `<prefix>-mailbox-<VENDOR_ID>` queue, subscribed to the topic
+/// with the vendor's email filter policy `{"vendor_id": ["<VENDOR_ID>"]}`,
+/// and returns its URL. Idempotent.
+pub async fn subscribe_mailbox(
+    clients: &AwsClients,
+    prefix: &str,
+    topic_arn: &str,
+    vendor_id: &str,
+) -> Result<String, DevstackError> {
+    let (url, arn) = create_queue(clients, &mailbox_queue_name(prefix, vendor_id), &[]).await?;
+    subscribe_queue(clients, topic_arn, &url, &arn, Some(vendor_id)).await?;
+    Ok(url)
+}
+
+/// [`subscribe_mailbox`] for a running stack described by its environment
+/// (`stack.env`): what `onboard vendor add` calls locally.
+pub async fn subscribe_mailbox_from_env(
+    env: &crate::env::StackEnv,
+    vendor_id: &str,
+) -> Result<String, DevstackError> {
+    use crate::env::keys;
+    let clients = AwsClients::from_env(env).await?;
+    let prefix = env.get(keys::STACK_PREFIX).unwrap_or("onboarding-local");
+    let topic_arn = env.require(keys::NOTIFICATION_TOPIC_ARN)?;
+    subscribe_mailbox(&clients, prefix, topic_arn, vendor_id).await
+}
+
+fn redrive_policy(dlq_arn: &str, max_receives: &str) -> String {
+    json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives}).to_string()
+}
+
+/// Creates a queue (or finds it and updates its attributes); returns URL and ARN.
+pub(crate) async fn create_queue(
+    clients: &AwsClients,
+    name: &str,
+    attributes: &[(QueueAttributeName, String)],
+) -> Result<(String, String), DevstackError> {
+    let mut request = clients.sqs.create_queue().queue_name(name);
+    for (key, value) in attributes {
+        request = request.attributes(key.clone(), value);
+    }
+    let url = match request.send().await {
+        Ok(out) => out
+            .queue_url
+            .ok_or_else(|| DevstackError::Other(format!("CreateQueue {name}: no URL")))?,
+        Err(e) if e.code() == Some("QueueAlreadyExists") => {
+            let url = queue_url(clients, name).await?;
+            let mut update = clients.sqs.set_queue_attributes().queue_url(&url);
+            for (key, value) in attributes {
+                update = update.attributes(key.clone(), value);
+            }
+            update
+                .send()
+                .await
+                .map_err(|e| DevstackError::aws(format!("sqs SetQueueAttributes {name}"), e))?;
+            url
+        }
+        Err(e) => return Err(DevstackError::aws(format!("sqs CreateQueue {name}"), e)),
+    };
+    let arn = queue_arn(clients, &url).await?;
+    Ok((url, arn))
+}
+
+/// The URL of an existing queue.
+pub(crate) async fn queue_url(clients: &AwsClients, name: &str) -> Result<String, DevstackError> {
+    clients
+        .sqs
+        .get_queue_url()
+        .queue_name(name)
+        .send()
+        .await
+        .map_err(|e| DevstackError::aws(format!("sqs GetQueueUrl {name}"), e))?
+        .queue_url
+        .ok_or_else(|| DevstackError::Other(format!("GetQueueUrl {name}: no URL")))
+}
+
+/// The ARN of a queue.
+pub async fn queue_arn(clients: &AwsClients, url: &str) -> Result<String, DevstackError> {
+    let out = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(|e| DevstackError::aws(format!("sqs GetQueueAttributes {url}"), e))?;
+    out.attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .ok_or_else(|| DevstackError::Other(format!("queue {url} has no ARN")))
+}
+
+/// Lets `service` send to the queue when the source is `source_arn`.
+async fn set_queue_policy(
+    clients: &AwsClients,
+    url: &str,
+    arn: &str,
+    service: &str,
+    source_arn: &str,
+) -> Result<(), DevstackError> {
+    let policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "allow-source",
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sqs:SendMessage",
+            "Resource": arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
+        }],
+    });
+    clients
+        .sqs
+        .set_queue_attributes()
+        .queue_url(url)
+        .attributes(QueueAttributeName::Policy, policy.to_string())
+        .send()
+        .await
+        .map_err(|e| DevstackError::aws("sqs SetQueueAttributes Policy", e))?;
+    Ok(())
+}
+
+/// Subscribes a queue to the topic (standard envelope, not raw), with an
+/// optional vendor filter policy on message attributes.
+async fn subscribe_queue(
+    clients: &AwsClients,
+    topic_arn: &str,
+    queue_url: &str,
+    queue_arn: &str,
+    vendor_filter: Option<&str>,
+) -> Result<(), DevstackError> {
+    set_queue_policy(
+        clients,
+        queue_url,
+        queue_arn,
+        "sns.amazonaws.com",
+        topic_arn,
+    )
+    .await?;
+    let mut request = clients
+        .sns
+        .subscribe()
+        .topic_arn(topic_arn)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .return_subscription_arn(true);
+    if let Some(vendor_id) = vendor_filter {
+        request = request
+            .attributes(
+                "FilterPolicy",
+                json!({"vendor_id": [vendor_id]}).to_string(),
+            )
+            .attributes("FilterPolicyScope", "MessageAttributes");
+    }
+    request
+        .send()
+        .await
+        .map_err(|e| DevstackError::aws(format!("sns Subscribe {queue_arn}"), e))?;
+    Ok(())
+}
+
+async fn create_bucket(
+    clients: &AwsClients,
+    bucket: &str,
+    events_queue_arn: &str,
+) -> Result<(), DevstackError> {
+    match clients.s3.create_bucket().bucket(bucket).send().await {
+        Ok(_) => {}
+        Err(e)
+            if matches!(
+                e.code(),
+                Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
+            ) => {}
+        Err(e) => return Err(DevstackError::aws(format!("s3 CreateBucket {bucket}"), e)),
+    }
+    clients
+        .s3
+        .put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| DevstackError::aws("s3 PutBucketVersioning", e))?;
+    let queue = QueueConfiguration::builder()
+        .id(NOTIFICATION_ID)
+        .queue_arn(events_queue_arn)
+        .events(Event::from("s3:ObjectCreated:*"))
+        .filter(
+            NotificationConfigurationFilter::builder()
+                .key(
+                    S3KeyFilter::builder()
+                        .filter_rules(
+                            FilterRule::builder()
+                                .name(FilterRuleName::Prefix)
+                                .value(UPLOADS_PREFIX)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .build()
+        .map_err(|e| DevstackError::Other(format!("notification configuration: {e}")))?;
+    clients
+        .s3
+        .put_bucket_notification_configuration()
+        .bucket(bucket)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(queue)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| DevstackError::aws("s3 PutBucketNotificationConfiguration", e))?;
+    Ok(())
+}
+
+/// Creates the staging table; returns its name and stream ARN.
+async fn create_staging_table(
+    clients: &AwsClients,
+    prefix: &str,
+) -> Result<(String, String), DevstackError> {
+    let table = format!("{prefix}-staging");
+    let build = |e: aws_sdk_dynamodb::error::BuildError| {
+        DevstackError::Other(format!("staging table definition: {e}"))
+    };
+    let key = |name: &str, key_type: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+            .map_err(build)
+    };
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(build)
+    };
+    let created = clients
+        .dynamodb
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("upload_id", KeyType::Hash)?)
+        .key_schema(key("record_id", KeyType::Range)?)
+        .attribute_definitions(attribute("upload_id")?)
+        .attribute_definitions(attribute("record_id")?)
+        .attribute_definitions(attribute("vendor_id")?)
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("vendor-index")
+                .key_schema(key("vendor_id", KeyType::Hash)?)
+                .key_schema(key("upload_id", KeyType::Range)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(build)?,
+        )
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewImage)
+                .build()
+                .map_err(build)?,
+        )
+        .send()
+        .await;
+    let stream_arn = match created {
+        Ok(out) => out
+            .table_description
+            .and_then(|t| t.latest_stream_arn)
+            .ok_or_else(|| DevstackError::Other("CreateTable returned no stream ARN".into()))?,
+        Err(e) if e.code() == Some("ResourceInUseException") => clients
+            .dynamodb
+            .describe_table()
+            .table_name(&table)
+            .send()
+            .await
+            .map_err(|e| DevstackError::aws("dynamodb DescribeTable", e))?
+            .table
+            .and_then(|t| t.latest_stream_arn)
+            .ok_or_else(|| DevstackError::Other(format!("{table} has no stream")))?,
+        Err(e) => {
+            return Err(DevstackError::aws(
+                format!("dynamodb CreateTable {table}"),
+                e,
+            ));
+        }
+    };
+    let ttl = clients
+        .dynamodb
+        .update_time_to_live()
+        .table_name(&table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_at")
+                .build()
+                .map_err(build)?,
+        )
+        .send()
+        .await;
+    match ttl {
+        Ok(_) => {}
+        // Enabling TTL twice is refused; it is on already.
+        Err(e) if e.code() == Some("ValidationException") => {}
+        Err(e) => return Err(DevstackError::aws("dynamodb UpdateTimeToLive", e)),
+    }
+    Ok((table, stream_arn))
+}
+
+async fn put_secret(clients: &AwsClients, name: &str, value: &str) -> Result<(), DevstackError> {
+    match clients
+        .secrets
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("ResourceExistsException") => {
+            clients
+                .secrets
+                .put_secret_value()
+                .secret_id(name)
+                .secret_string(value)
+                .send()
+                .await
+                .map_err(|e| DevstackError::aws("secretsmanager PutSecretValue", e))?;
+            Ok(())
+        }
+        Err(e) => Err(DevstackError::aws(
+            format!("secretsmanager CreateSecret {name}"),
+            e,
+        )),
+    }
+}

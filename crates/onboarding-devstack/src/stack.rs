@@ -1,0 +1,398 @@
+//! [`Stack`]: the emulator, the resources, the runner and the mappings, as one
+//! thing that starts and stops.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::DevstackError;
+use crate::aws::AwsClients;
+use crate::env::{ENV_FILE, StackEnv, keys};
+use crate::faults::Deliverer;
+use crate::mappings::s3::S3Mapping;
+use crate::mappings::sqs::SqsMapping;
+use crate::mappings::stream::StreamMapping;
+use crate::mappings::{EventSourceStats, StatsCell, or_shutdown};
+use crate::moto::MotoServer;
+use crate::options::{DatabaseUrl, FunctionKind, StackOptions};
+use crate::outbox::Outbox;
+use crate::provision::{QueueSettings, Resources, provision, subscribe_mailbox};
+use crate::runtime::{FunctionPool, FunctionSpec, InvocationRecord, InvocationStats, InvokeError};
+
+/// How long [`Stack::stop`] lets in-flight events finish.
+const STOP_GRACE: Duration = Duration::from_secs(20);
+/// How often the outbox is drained into its journal.
+const OUTBOX_DRAIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A running local stack. Stop it with [`Stack::stop`]; dropping it kills
+/// the emulator and the function processes, best effort.
+pub struct Stack {
+    options: StackOptions,
+    env: StackEnv,
+    resources: Resources,
+    clients: AwsClients,
+    moto: Option<MotoServer>,
+    pools: BTreeMap<FunctionKind, FunctionPool>,
+    stats: Arc<StatsCell>,
+    outbox: Outbox,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Stack {
+    /// Starts the emulator (unless [`StackOptions::aws_endpoint`] is set),
+    /// provisions the resources, starts the runner and the event source
+    /// mappings, and writes `<state_dir>/stack.env` last, as the sign that
+    /// the stack is ready.
+    pub async fn start(options: StackOptions) -> Result<Stack, DevstackError> {
+        let state_dir = std::path::absolute(&options.state_dir)
+            .map_err(|e| DevstackError::io(&options.state_dir, e))?;
+        let logs = state_dir.join("logs");
+        std::fs::create_dir_all(&logs).map_err(|e| DevstackError::io(&logs, e))?;
+        options.functions.check()?;
+        let database = DatabaseUrl::parse(&options.database_url)?;
+
+        let (moto, endpoint) = match &options.aws_endpoint {
+            Some(endpoint) => (None, endpoint.clone()),
+            None => {
+                let moto = MotoServer::start(&options.moto_venv, &logs.join("moto.log")).await?;
+                let endpoint = moto.endpoint();
+                (Some(moto), endpoint)
+            }
+        };
+        let clients = AwsClients::connect(&endpoint, &options.region).await;
+        let settings = QueueSettings {
+            errors_visibility_timeout_s: options.errors_visibility_timeout_s,
+            s3_events_visibility_timeout_s: options.csv_parser.timeout.as_secs() as u32 + 30,
+            max_receive_count: options.max_receive_count,
+        };
+        let resources = provision(&clients, &options.prefix, &database, &settings).await?;
+        let vendors = match &options.mailbox_vendors {
+            Some(vendors) => vendors.clone(),
+            None => vendor_ids(&database.url).await?,
+        };
+        for vendor in &vendors {
+            subscribe_mailbox(&clients, &options.prefix, &resources.topic_arn, vendor).await?;
+        }
+
+        let env = stack_env(&endpoint, &options, &database, &resources);
+        let pools: BTreeMap<FunctionKind, FunctionPool> = FunctionKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let settings = options.settings(kind);
+                let spec = FunctionSpec {
+                    name: kind.function_name(&options.prefix),
+                    binary: options.functions.get(kind).to_path_buf(),
+                    env: function_env(kind, &env, &options),
+                    memory_mb: settings.memory_mb,
+                    timeout: settings.timeout,
+                    max_instances: settings.max_instances,
+                    log_path: logs.join(format!("{}.log", kind.binary_name())),
+                    region: options.region.clone(),
+                    keep_invocation_log: options.keep_invocation_log,
+                };
+                (kind, FunctionPool::new(spec))
+            })
+            .collect();
+
+        let stats = Arc::new(StatsCell::default());
+        let deliverer = Arc::new(Deliverer::new(options.faults.clone()));
+        let outbox = Outbox::new(
+            clients.clone(),
+            &resources.outbox_queue_url,
+            &options.prefix,
+            &state_dir,
+        );
+        let (shutdown, stop) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        let s3 = Arc::new(S3Mapping {
+            clients: clients.clone(),
+            queue_url: resources.s3_events_queue_url.clone(),
+            pool: pools[&FunctionKind::CsvParser].clone(),
+            deliverer: Arc::clone(&deliverer),
+            concurrency: options.csv_parser.max_instances,
+            retry_delay: options.s3_retry_delay,
+            stats: Arc::clone(&stats),
+            versions: Default::default(),
+        });
+        tasks.push(tokio::spawn(s3.run(stop.clone())));
+
+        let stream = Arc::new(StreamMapping {
+            clients: clients.clone(),
+            stream_arn: resources.staging_stream_arn.clone(),
+            failures_queue_url: resources.stream_failures_queue_url.clone(),
+            pool: pools[&FunctionKind::ProductValidator].clone(),
+            deliverer: Arc::clone(&deliverer),
+            batch_size: options.stream_batch_size.max(1),
+            batching_window: options.stream_batching_window,
+            max_retries: options.stream_max_retries,
+            stats: Arc::clone(&stats),
+            checkpoint_path: state_dir.join("stream-checkpoints.json"),
+            checkpoint_lock: Default::default(),
+        });
+        tasks.push(tokio::spawn(stream.run(stop.clone())));
+
+        let errors = Arc::new(SqsMapping {
+            clients: clients.clone(),
+            queue_url: resources.errors_queue_url.clone(),
+            queue_arn: resources.errors_queue_arn.clone(),
+            pool: pools[&FunctionKind::ErrorProcessor].clone(),
+            deliverer: Arc::clone(&deliverer),
+            batch_size: options.errors_batch_size,
+            batching_window: options.errors_batching_window,
+            stats: Arc::clone(&stats),
+        });
+        for _ in 0..options.error_processor.max_instances.max(1) {
+            tasks.push(tokio::spawn(Arc::clone(&errors).run(stop.clone())));
+        }
+
+        let drainer = outbox.clone();
+        let mut drain_stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ticks: u64 = 0;
+            while or_shutdown(&mut drain_stop, tokio::time::sleep(OUTBOX_DRAIN_INTERVAL))
+                .await
+                .is_some()
+            {
+                ticks += 1;
+                if let Err(e) = drainer.drain_queues(ticks.is_multiple_of(10)).await {
+                    tracing::warn!(error = %e, "draining the outbox");
+                }
+            }
+        }));
+
+        let mut options = options;
+        options.state_dir = state_dir;
+        let stack = Stack {
+            options,
+            env,
+            resources,
+            clients,
+            moto,
+            pools,
+            stats,
+            outbox,
+            shutdown,
+            tasks,
+        };
+        stack.env.write(&stack.env_path())?;
+        tracing::info!(endpoint = %endpoint, env = %stack.env_path().display(), "local stack ready");
+        Ok(stack)
+    }
+
+    /// The `KEY=VALUE` environment of `docs/configuration.md`.
+    pub fn env(&self) -> &StackEnv {
+        &self.env
+    }
+
+    /// `<state_dir>/stack.env`.
+    pub fn env_path(&self) -> PathBuf {
+        self.options.state_dir.join(ENV_FILE)
+    }
+
+    pub fn state_dir(&self) -> &Path {
+        &self.options.state_dir
+    }
+
+    pub fn options(&self) -> &StackOptions {
+        &self.options
+    }
+
+    pub fn resources(&self) -> &Resources {
+        &self.resources
+    }
+
+    /// SDK clients on the stack's endpoint.
+    pub fn clients(&self) -> &AwsClients {
+        &self.clients
+    }
+
+    /// The AWS endpoint (moto's, or the one given).
+    pub fn endpoint(&self) -> &str {
+        &self.clients.endpoint
+    }
+
+    pub fn pool(&self, kind: FunctionKind) -> &FunctionPool {
+        &self.pools[&kind]
+    }
+
+    /// Invokes a function directly (no fault injection), like `aws lambda invoke`.
+    pub async fn invoke(&self, kind: FunctionKind, event: &Value) -> Result<Value, InvokeError> {
+        self.pools[&kind].invoke(event).await
+    }
+
+    /// Counters per function.
+    pub fn invocation_stats(&self) -> BTreeMap<FunctionKind, InvocationStats> {
+        self.pools
+            .iter()
+            .map(|(kind, pool)| (*kind, pool.stats()))
+            .collect()
+    }
+
+    /// Counters of the event source mappings.
+    pub fn event_source_stats(&self) -> EventSourceStats {
+        self.stats.snapshot()
+    }
+
+    /// Completed invocations of one function (with [`StackOptions::keep_invocation_log`]).
+    pub fn invocation_log(&self, kind: FunctionKind) -> Vec<InvocationRecord> {
+        self.pools[&kind].invocation_log()
+    }
+
+    /// `<state_dir>/logs/<function>.log`.
+    pub fn log_path(&self, kind: FunctionKind) -> PathBuf {
+        self.options
+            .state_dir
+            .join("logs")
+            .join(format!("{}.log", kind.binary_name()))
+    }
+
+    /// Captured email.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Gives a vendor a mailbox queue (see [`crate::provision::subscribe_mailbox`]).
+    pub async fn subscribe_mailbox(&self, vendor_id: &str) -> Result<String, DevstackError> {
+        subscribe_mailbox(
+            &self.clients,
+            &self.options.prefix,
+            &self.resources.topic_arn,
+            vendor_id,
+        )
+        .await
+    }
+
+    /// Stops polling, lets in-flight events finish (up to 20 s), drains the
+    /// outbox one last time, stops the function processes and the emulator,
+    /// and removes `stack.env`.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        let deadline = tokio::time::Instant::now() + STOP_GRACE;
+        for task in &mut self.tasks {
+            if tokio::time::timeout_at(deadline, &mut *task).await.is_err() {
+                task.abort();
+            }
+        }
+        if let Err(e) = self.outbox.drain().await {
+            tracing::warn!(error = %e, "last outbox drain");
+        }
+        for pool in self.pools.values() {
+            pool.stop().await;
+        }
+        if let Some(moto) = self.moto.take() {
+            moto.stop().await;
+        }
+        let _ = std::fs::remove_file(self.env_path());
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        for task in &self.tasks {
+            task.abort();
+        }
+        for pool in self.pools.values() {
+            pool.kill_all();
+        }
+        // `moto` is killed on drop (kill_on_drop).
+    }
+}
+
+/// The environment file's contents.
+fn stack_env(
+    endpoint: &str,
+    options: &StackOptions,
+    database: &DatabaseUrl,
+    resources: &Resources,
+) -> StackEnv {
+    let mut env = StackEnv::new();
+    env.set(keys::AWS_ENDPOINT_URL, endpoint);
+    env.set(keys::AWS_REGION, &options.region);
+    env.set(keys::AWS_ACCESS_KEY_ID, crate::aws::LOCAL_ACCESS_KEY_ID);
+    env.set(
+        keys::AWS_SECRET_ACCESS_KEY,
+        crate::aws::LOCAL_SECRET_ACCESS_KEY,
+    );
+    env.set(keys::DATABASE_URL, &database.url);
+    env.set(keys::DATABASE_HOST, &database.host);
+    env.set(keys::DATABASE_PORT, database.port.to_string());
+    env.set(keys::DATABASE_NAME, &database.name);
+    env.set(keys::DATABASE_SSL_MODE, "disable");
+    env.set(keys::DATABASE_SECRET_ID, &resources.database_secret_id);
+    env.set(keys::UPLOAD_BUCKET, &resources.bucket);
+    env.set(keys::STAGING_TABLE, &resources.staging_table);
+    env.set(keys::STAGING_STREAM_ARN, &resources.staging_stream_arn);
+    env.set(keys::ERROR_QUEUE_URL, &resources.errors_queue_url);
+    env.set(keys::ERROR_DLQ_URL, &resources.errors_dlq_url);
+    env.set(
+        keys::STREAM_FAILURES_QUEUE_URL,
+        &resources.stream_failures_queue_url,
+    );
+    env.set(keys::S3_EVENTS_QUEUE_URL, &resources.s3_events_queue_url);
+    env.set(keys::PARSER_DLQ_URL, &resources.parser_dlq_url);
+    env.set(keys::NOTIFICATION_TOPIC_ARN, &resources.topic_arn);
+    env.set(keys::OUTBOX_QUEUE_URL, &resources.outbox_queue_url);
+    env.set(keys::STACK_PREFIX, &options.prefix);
+    env.set(keys::STACK_PID, std::process::id().to_string());
+    env
+}
+
+/// Each function's environment, per the table in `docs/configuration.md`.
+fn function_env(
+    kind: FunctionKind,
+    env: &StackEnv,
+    options: &StackOptions,
+) -> Vec<(String, String)> {
+    let mut names = vec![
+        keys::AWS_ENDPOINT_URL,
+        keys::AWS_ACCESS_KEY_ID,
+        keys::AWS_SECRET_ACCESS_KEY,
+        keys::DATABASE_SECRET_ID,
+        keys::DATABASE_HOST,
+        keys::DATABASE_PORT,
+        keys::DATABASE_NAME,
+        keys::DATABASE_SSL_MODE,
+    ];
+    match kind {
+        FunctionKind::CsvParser | FunctionKind::ProductValidator => {
+            names.extend([keys::STAGING_TABLE, keys::ERROR_QUEUE_URL])
+        }
+        FunctionKind::ErrorProcessor => {
+            names.extend([keys::UPLOAD_BUCKET, keys::NOTIFICATION_TOPIC_ARN])
+        }
+    }
+    let mut vars: Vec<(String, String)> = names
+        .into_iter()
+        .filter_map(|name| Some((name.to_string(), env.get(name)?.to_string())))
+        .collect();
+    vars.push(("RUST_LOG".into(), "info".into()));
+    vars.push(("AWS_EC2_METADATA_DISABLED".into(), "true".into()));
+    if let (FunctionKind::ErrorProcessor, Some(base)) = (kind, &options.report_link_base_url) {
+        vars.push(("REPORT_LINK_BASE_URL".into(), base.clone()));
+    }
+    vars.extend(options.extra_function_env.iter().cloned());
+    vars
+}
+
+/// Every vendor id in the catalog (plain query: no compile-time data needed).
+async fn vendor_ids(database_url: &str) -> Result<Vec<String>, DevstackError> {
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(database_url)
+        .await
+        .map_err(|e| DevstackError::Database(format!("connecting to read vendors: {e}")))?;
+    let vendors: Vec<String> =
+        sqlx::query_scalar("SELECT vendor_id::text FROM vendors ORDER BY vendor_id")
+            .fetch_all(&mut connection)
+            .await
+            .map_err(|e| DevstackError::Database(format!("reading vendors: {e}")))?;
+    let _ = connection.close().await;
+    Ok(vendors)
+}
