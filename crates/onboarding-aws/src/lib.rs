@@ -56,3 +56,20 @@ where
         _ => aws_sdk_s3::error::DisplayErrorContext(error).to_string(),
     }
 }
+
+/// What every function does once per cold start: JSON logs, the cold-start
+/// metric, the SDK clients, and a pool of two connections whose credentials
+/// come from Secrets Manager.
+pub async fn cold_start(
+    function: &'static str,
+) -> Result<(AwsClients, database::Database), lambda_runtime::Error> {
+    telemetry::init(function);
+    metrics::MetricRecord::new(function)
+        .metric("ColdStart", metrics::Unit::Count, 1.0)
+        .property("upload_id", "-")
+        .emit();
+    let clients = AwsClients::from_env().await;
+    let database =
+        database::Database::connect(&clients.sdk, DatabaseSettings::from_env()?, 2).await?;
+    Ok((clients, database))
+}

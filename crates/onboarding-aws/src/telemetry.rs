@@ -1,12 +1,19 @@
 //! Logs: JSON lines through tracing. Handlers open a span with `upload_id`
-//! and `vendor_id`, and every line inside it carries both.
+//! and `vendor_id`, and every line inside it carries both; lines outside an
+//! upload (cold start) carry `upload_id: "-"`.
 
 use serde::Serialize;
 
 /// Sets up JSON logging, filtered by `RUST_LOG` (default `info`).
 pub fn init(function: &'static str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // The secrets cache logs every cache hit at info, outside any
+        // upload's span; its warnings are enough.
+        .unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(
+                "info,aws_secretsmanager_caching=warn,aws_config=warn",
+            )
+        });
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)

@@ -59,6 +59,14 @@ pub async fn commit_batch(
     vendor_id: &str,
     rows: &[JudgedRow],
 ) -> Result<BatchCommit, DbError> {
+    // A stream may deliver the same row twice in one batch; it is one row.
+    let mut seen = HashSet::new();
+    let rows: Vec<JudgedRow> = rows
+        .iter()
+        .filter(|r| seen.insert(r.checked.row_number))
+        .cloned()
+        .collect();
+    let rows = rows.as_slice();
     let mut attempt = 1;
     loop {
         let mut tx = pool.begin().await?;
@@ -199,23 +207,11 @@ async fn commit_in(
 
 pub async fn upload_counts(pool: &PgPool, upload_id: &str) -> Result<UploadCounts, DbError> {
     let mut conn = pool.acquire().await?;
-    let row = sqlx::query!(
-        r#"SELECT total_records, valid_records, error_records, notified_at IS NOT NULL AS "notified!"
-             FROM upload_history WHERE upload_id = $1"#,
-        upload_id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(UploadCounts {
-        total_records: row.total_records,
-        valid_records: row.valid_records,
-        error_records: row.error_records,
-        notified: row.notified,
-    })
+    counts_of(&mut conn, upload_id).await
 }
 
 async fn counts_of(
-    tx: &mut Transaction<'_, Postgres>,
+    conn: &mut sqlx::PgConnection,
     upload_id: &str,
 ) -> Result<UploadCounts, DbError> {
     let row = sqlx::query!(
@@ -223,7 +219,7 @@ async fn counts_of(
              FROM upload_history WHERE upload_id = $1"#,
         upload_id
     )
-    .fetch_one(&mut **tx)
+    .fetch_one(conn)
     .await?;
     Ok(UploadCounts {
         total_records: row.total_records,

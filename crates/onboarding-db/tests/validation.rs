@@ -88,6 +88,12 @@ async fn a_batch_delivered_again_changes_nothing() {
     let upload_id = "UPLOAD_20261122_000000_AAAAAAAAAAAA";
     open(&db.pool, upload_id, "VEND001", 200, &columns).await;
 
+    // The same row twice in one delivery is still one row.
+    let doubled: Vec<JudgedRow> = [&rows[..3], &rows[..3]].concat();
+    let d = commit_batch(&db.pool, upload_id, "VEND001", &doubled)
+        .await
+        .unwrap();
+    assert_eq!(d.newly_valid + d.newly_invalid.len() as u32, 3);
     let (first, second) = rows.split_at(120);
     let a = commit_batch(&db.pool, upload_id, "VEND001", first)
         .await
@@ -215,4 +221,62 @@ async fn two_uploads_racing_for_the_same_skus_settle_with_exactly_one_winner() {
         assert!(counts.is_complete());
     }
     assert_eq!(ErrorType::DuplicateSku.as_str(), "DUPLICATE_SKU");
+}
+
+/// An upload is validated in several batches. When a later batch holds a row
+/// that repeats an earlier row of the same file, the earlier row's product is
+/// already committed; the error must still name the row, not the catalog.
+#[tokio::test]
+async fn an_in_file_duplicate_stays_in_file_when_the_first_row_is_already_committed() {
+    let db = fresh_database().await;
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/samples/VEND001_products.csv"
+    ))
+    .unwrap();
+    let catalog = PgCatalog::new(db.pool.clone());
+    let categories = catalog.categories().await.unwrap();
+    let mut reader = ProductCsvReader::open(bytes.as_slice(), ReadLimits::default())
+        .await
+        .unwrap();
+    let header = reader.header().clone();
+    let mut checker = FileChecker::new(&header, &categories);
+    let mut rows = Vec::new();
+    while let Some(row) = reader.next_row().await.unwrap() {
+        rows.push(JudgedRow {
+            checked: checker.check(&row),
+            original_data: serde_json::json!({}),
+            source_fields: row.fields,
+        });
+    }
+    let upload_id = "UPLOAD_20261122_000000_CCCCCCCCCCCC";
+    open(&db.pool, upload_id, "VEND001", 100, header.source_columns()).await;
+    commit_batch(&db.pool, upload_id, "VEND001", &rows[..50])
+        .await
+        .unwrap();
+
+    let mut later: Vec<_> = rows[50..].iter().map(|r| r.checked.clone()).collect();
+    let own = catalog.clone().excluding_upload(upload_id);
+    check_against_catalog(&own, "VEND001", &mut later)
+        .await
+        .unwrap();
+    let row_52 = later.iter().find(|r| r.row_number == 52).unwrap();
+    let messages: Vec<&str> = row_52.errors().iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["Duplicate vendor product ID: PROD0010 already appears in row 10 of this file."]
+    );
+
+    // Another upload of the same file meets the committed products as catalog duplicates.
+    let mut again: Vec<_> = rows[50..].iter().map(|r| r.checked.clone()).collect();
+    let other = catalog.excluding_upload("UPLOAD_20261122_000001_DDDDDDDDDDDD");
+    check_against_catalog(&other, "VEND001", &mut again)
+        .await
+        .unwrap();
+    let row_52 = again.iter().find(|r| r.row_number == 52).unwrap();
+    assert!(
+        row_52.errors()[0]
+            .message
+            .contains("already exists in your catalog")
+    );
 }

@@ -12,8 +12,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
-    MessageSystemAttributeName, SendMessageBatchRequestEntry,
+    ChangeMessageVisibilityBatchRequestEntry, Message, MessageSystemAttributeName,
+    SendMessageBatchRequestEntry,
 };
 use serde::Serialize;
 
@@ -211,18 +211,12 @@ pub async fn redrive(clients: &AwsClients, from: &str, to: &str) -> Result<usize
             .map_err(|e| DevstackError::aws("sqs SendMessageBatch (redrive)", e))?;
         let failed: std::collections::HashSet<String> =
             sent.failed.iter().map(|f| f.id.clone()).collect();
-        let deletes: Vec<DeleteMessageBatchRequestEntry> = batch
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !failed.contains(&i.to_string()))
-            .filter_map(|(i, m)| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .receipt_handle(m.receipt_handle()?)
-                    .build()
-                    .ok()
-            })
-            .collect();
+        let deletes = crate::aws::delete_entries(
+            batch
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !failed.contains(&i.to_string())),
+        );
         moved += deletes.len();
         if !deletes.is_empty() {
             clients

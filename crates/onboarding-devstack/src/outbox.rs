@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message};
+use aws_sdk_sqs::types::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -262,17 +262,7 @@ impl Outbox {
                     .and_then(|()| file.sync_data())
                     .map_err(|e| DevstackError::io(&self.journal, e))?;
             }
-            let entries: Vec<DeleteMessageBatchRequestEntry> = messages
-                .iter()
-                .enumerate()
-                .filter_map(|(i, m)| {
-                    DeleteMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .receipt_handle(m.receipt_handle()?)
-                        .build()
-                        .ok()
-                })
-                .collect();
+            let entries = crate::aws::delete_entries(messages.iter().enumerate());
             self.clients
                 .sqs
                 .delete_message_batch()

@@ -373,7 +373,10 @@ fn function_env(
         .into_iter()
         .filter_map(|name| Some((name.to_string(), env.get(name)?.to_string())))
         .collect();
-    vars.push(("RUST_LOG".into(), "info".into()));
+    // The functions' own default filter applies unless the developer set one.
+    if let Ok(filter) = std::env::var("FUNCTION_RUST_LOG") {
+        vars.push(("RUST_LOG".into(), filter));
+    }
     vars.push(("AWS_EC2_METADATA_DISABLED".into(), "true".into()));
     if let (FunctionKind::ErrorProcessor, Some(base)) = (kind, &options.report_link_base_url) {
         vars.push(("REPORT_LINK_BASE_URL".into(), base.clone()));

@@ -5,19 +5,13 @@ mod handler;
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use onboarding_aws::config::optional_env_var;
-use onboarding_aws::{AwsClients, DatabaseSettings, database::Database, env_var, telemetry};
+use onboarding_aws::env_var;
 
 const FUNCTION: &str = "error-processor";
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init(FUNCTION);
-    onboarding_aws::metrics::MetricRecord::new(FUNCTION)
-        .metric("ColdStart", onboarding_aws::metrics::Unit::Count, 1.0)
-        .property("upload_id", "-")
-        .emit();
-    let clients = AwsClients::from_env().await;
-    let database = Database::connect(&clients.sdk, DatabaseSettings::from_env()?, 2).await?;
+    let (clients, database) = onboarding_aws::cold_start(FUNCTION).await?;
     let processor = handler::Processor::new(
         clients,
         database,

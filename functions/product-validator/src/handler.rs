@@ -80,6 +80,8 @@ impl Validator {
             let sequence_number = record.change.sequence_number.clone().unwrap_or_default();
             match read_row(record) {
                 Ok(row) => match batches.iter_mut().find(|b| b.upload_id == row.upload_id) {
+                    // The same row twice in one batch is judged once.
+                    Some(batch) if batch.rows.iter().any(|r| r.row_number == row.row_number) => {}
                     Some(batch) => {
                         batch.sequence_numbers.push(sequence_number);
                         batch.rows.push(row);

@@ -17,11 +17,15 @@ use onboarding_devstack::outbox::CapturedEmail;
 use onboarding_devstack::stack::Stack;
 
 /// How long one upload may take end to end before a test gives up.
-const UPLOAD_TIMEOUT: Duration = Duration::from_secs(240);
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub faults: Faults,
+    /// Retries before a stream batch or a queue message is given up (moved
+    /// to its failure destination). Lambda's are 3; random injected failures
+    /// need more, or a test would lose a batch by chance rather than by bug.
+    pub retries: Option<u32>,
 }
 
 impl Options {
@@ -35,6 +39,7 @@ impl Options {
                 fail_after: p / 2.0,
                 seed,
             },
+            retries: Some(12),
         }
     }
 }
@@ -92,6 +97,10 @@ impl Harness {
         );
         let mut stack_options = StackOptions::local(state.path(), binaries, db.url.clone());
         stack_options.faults = options.faults;
+        if let Some(retries) = options.retries {
+            stack_options.stream_max_retries = retries;
+            stack_options.max_receive_count = retries;
+        }
         let stack = Stack::start(stack_options).await.expect("local stack");
         let bucket = stack
             .env()

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use base64::Engine;
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -197,17 +197,8 @@ impl SqsMapping {
             s.sqs_messages_failed += failed_count;
         });
         for chunk in done.chunks(10) {
-            let entries: Vec<DeleteMessageBatchRequestEntry> = chunk
-                .iter()
-                .enumerate()
-                .filter_map(|(i, m)| {
-                    DeleteMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .receipt_handle(m.receipt_handle()?)
-                        .build()
-                        .ok()
-                })
-                .collect();
+            let entries =
+                crate::aws::delete_entries(chunk.iter().enumerate().map(|(i, m)| (i, *m)));
             if let Err(e) = self
                 .clients
                 .sqs
