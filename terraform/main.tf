@@ -104,9 +104,9 @@ module "storage" {
   account_id  = local.account_id
   kms_key_arn = aws_kms_key.main.arn
 
-  csv_parser_function_name = module.functions.function_names["csv-parser"]
-  csv_parser_alias_name    = module.functions.alias_names["csv-parser"]
-  csv_parser_alias_arn     = module.functions.alias_arns["csv-parser"]
+  csv_parser_function_name = module.functions.functions["csv-parser"].name
+  csv_parser_alias_name    = module.functions.functions["csv-parser"].alias_name
+  csv_parser_alias_arn     = module.functions.functions["csv-parser"].alias_arn
 
   upload_retention_days             = var.upload_retention_days
   error_report_retention_days       = var.error_report_retention_days
@@ -163,8 +163,8 @@ module "observability" {
   aws_region  = var.aws_region
   kms_key_arn = aws_kms_key.main.arn
 
-  function_names           = module.functions.function_names
-  stream_consumer_function = module.functions.function_names["product-validator"]
+  function_names           = { for key, function in module.functions.functions : key => function.name }
+  stream_consumer_function = module.functions.functions["product-validator"].name
   errors_queue_name        = module.messaging.errors_queue_name
   dead_letter_queue_names  = module.messaging.dead_letter_queue_names
   database_engine          = var.database_engine

@@ -38,24 +38,20 @@ output "database_secret_arn" {
   value       = module.data.database_secret_arn
 }
 
-output "ecr_repository_urls" {
-  description = "Push images here: <url>:<image_tag>."
-  value       = module.functions.ecr_repository_urls
+output "functions" {
+  description = "Per function: name, role, ECR repository URL (push images here: <url>:<image_tag>), the `live` alias, and the versions published and live."
+  value       = module.functions.functions
 }
 
-output "function_names" {
-  description = "Lambda function names."
-  value       = module.functions.function_names
-}
-
+# The next two have the shape of var.live_versions, for blue/green (docs/deployment.md).
 output "published_versions" {
   description = "Versions published by this apply (blue/green: the green candidates)."
-  value       = module.functions.published_versions
+  value       = { for key, function in module.functions.functions : key => function.published_version }
 }
 
 output "live_versions" {
   description = "Versions behind each `live` alias."
-  value       = module.functions.live_versions
+  value       = { for key, function in module.functions.functions : key => function.live_version }
 }
 
 output "alarm_topic_arn" {

@@ -286,15 +286,20 @@ variable "lambda_reserved_concurrency" {
 }
 
 variable "rust_log" {
-  description = "RUST_LOG filter passed to every function."
+  description = "RUST_LOG filter for every function. Empty = not set, so the functions use their default (docs/configuration.md: info, with the AWS SDK's secrets cache and config at warn)."
   type        = string
-  default     = "info"
+  default     = ""
 }
 
 variable "report_link_base_url" {
-  description = "Optional base URL for error-report links in e-mails. Empty = the error-processor sends presigned S3 URLs."
+  description = "Base URL of the vendor API, such as https://vendors.example.com/api (a trailing / is ignored). Set: e-mails carry stable links <base>/uploads/<id>/report and <base>/uploads/<id>/fix-file. Empty: presigned S3 links that work until the signing credentials expire (at most 7 days), with that time stated in the e-mail."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.report_link_base_url == "" || can(regex("^https://[^/]+", var.report_link_base_url))
+    error_message = "report_link_base_url must be empty or an https:// URL."
+  }
 }
 
 variable "run_migrations" {

@@ -485,6 +485,27 @@ async fn operators_migrate_through_the_parser_and_bad_events_fail_clearly() {
         .await
         .unwrap();
     assert_eq!(response, serde_json::json!({"migrated": true}));
+    let seeded = stack
+        .stack
+        .invoke(
+            FunctionKind::CsvParser,
+            &serde_json::json!({"command": "seed-categories"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        seeded["categories_added"], 0,
+        "the harness seeded them already: {seeded}"
+    );
+    let unknown = stack
+        .stack
+        .invoke(
+            FunctionKind::CsvParser,
+            &serde_json::json!({"command": "drop-everything"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(unknown.to_string().contains("unknown command"), "{unknown}");
     let error = stack
         .stack
         .invoke(

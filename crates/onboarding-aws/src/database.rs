@@ -67,7 +67,8 @@ impl Database {
         let (options, version) = read_options(&secrets, &settings, false).await?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            // Long enough for a paused Aurora Serverless cluster to resume (~15 s).
+            .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await
             .map_err(|source| DatabaseError::Connect {

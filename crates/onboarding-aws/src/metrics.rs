@@ -35,9 +35,13 @@ pub struct MetricRecord {
 }
 
 impl MetricRecord {
+    /// `function` is the short name; inside Lambda the deployed name
+    /// (`<project>-<environment>-<function>`) is used instead, so that
+    /// environments sharing an account keep separate series.
     pub fn new(function: &str) -> MetricRecord {
         MetricRecord {
-            function: function.to_string(),
+            function: std::env::var("AWS_LAMBDA_FUNCTION_NAME")
+                .unwrap_or_else(|_| function.to_string()),
             extra_dimension: None,
             metrics: Vec::new(),
             properties: Map::new(),

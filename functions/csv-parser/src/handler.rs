@@ -61,18 +61,39 @@ impl Parser {
         }
     }
 
-    /// An S3 notification, or the operator's `{"command": "migrate"}`
-    /// (the function is the only thing inside the VPC that can reach the
-    /// database, so it applies the schema migrations).
+    /// An S3 notification, or an operator's command: `{"command": "migrate"}`
+    /// applies the schema migrations and `{"command": "seed-categories"}`
+    /// also loads the category whitelist. The function is what can reach the
+    /// database inside the VPC, so deployments run these through it.
     pub async fn handle_event(
         &self,
         event: serde_json::Value,
     ) -> Result<serde_json::Value, ParseError> {
-        if event.get("command").and_then(|c| c.as_str()) == Some("migrate") {
-            let pool = self.database.pool().await?;
-            onboarding_db::migrate(pool).await?;
-            tracing::info!(upload_id = "-", "migrations applied");
-            return Ok(serde_json::json!({"migrated": true}));
+        match event.get("command").and_then(|c| c.as_str()) {
+            Some("migrate") => {
+                let pool = self.database.pool().await?;
+                onboarding_db::migrate(pool).await?;
+                tracing::info!(upload_id = "-", "migrations applied");
+                return Ok(serde_json::json!({"migrated": true}));
+            }
+            Some("seed-categories") => {
+                let pool = self.database.pool().await?;
+                let counts = onboarding_db::seed::seed(pool, true).await?;
+                tracing::info!(
+                    upload_id = "-",
+                    added = counts.categories_added,
+                    "categories seeded"
+                );
+                return Ok(
+                    serde_json::json!({"migrated": true, "categories_added": counts.categories_added}),
+                );
+            }
+            Some(other) => {
+                return Err(ParseError::Event(format!(
+                    "unknown command '{other}' (migrate, seed-categories)"
+                )));
+            }
+            None => {}
         }
         let event: S3Event =
             serde_json::from_value(event).map_err(|e| ParseError::Event(e.to_string()))?;

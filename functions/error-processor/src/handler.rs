@@ -150,8 +150,9 @@ impl Processor {
             .unwrap_or_else(|| upload.status.clone());
         self.send_once(&upload, &status, &email).await?;
         MetricRecord::new(FUNCTION)
+            .dimension("Stage", "report")
             .metric(
-                "ReportDuration",
+                "StageDuration",
                 Unit::Milliseconds,
                 started.elapsed().as_millis() as f64,
             )

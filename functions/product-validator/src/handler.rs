@@ -210,9 +210,13 @@ impl Validator {
                 Unit::Count,
                 commit.newly_invalid.len() as f64,
             )
-            .metric("BatchDuration", Unit::Milliseconds, elapsed)
             .property("upload_id", batch.upload_id.as_str())
             .property("vendor_id", batch.vendor_id.as_str())
+            .emit();
+        MetricRecord::new(FUNCTION)
+            .dimension("Stage", "validate")
+            .metric("StageDuration", Unit::Milliseconds, elapsed)
+            .property("upload_id", batch.upload_id.as_str())
             .emit();
         let mut by_type = std::collections::BTreeMap::new();
         for row in &commit.newly_invalid {

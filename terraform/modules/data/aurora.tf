@@ -1,8 +1,10 @@
 # database_engine = "aurora-serverless": Aurora PostgreSQL Serverless v2 with
 # min_capacity 0, so the cluster pauses after aurora_seconds_until_auto_pause
-# idle seconds and costs only storage until the next connection (which waits
-# roughly 15 s for the resume; the functions' connect timeout must allow it).
-# Same TLS, secret and KMS arrangement as the RDS instance.
+# idle seconds and costs only storage until the next connection, which waits
+# roughly 15 s for the resume. The functions wait at most 10 s for a database
+# connection, so the first event after a pause can fail once and is retried
+# (docs/deployment.md, "What the functions do"). Same TLS, secret and KMS
+# arrangement as the RDS instance.
 
 # Resolve "16" to the newest available 16.x at creation; auto minor upgrades
 # move it on from there (hence ignore_changes on engine_version below).
@@ -21,32 +23,17 @@ resource "aws_rds_cluster_parameter_group" "aurora" {
   family      = "aurora-postgresql${local.engine_major}"
   description = "${var.name_prefix}: TLS only, DDL and slow-statement logging"
 
-  parameter {
-    name  = "rds.force_ssl"
-    value = "1"
-  }
-
-  parameter {
-    name  = "log_statement"
-    value = "ddl"
-  }
-
-  parameter {
-    name  = "log_min_duration_statement"
-    value = "1000"
+  dynamic "parameter" {
+    for_each = local.postgres_parameters
+    content {
+      name  = parameter.value.name
+      value = parameter.value.value
+    }
   }
 
   lifecycle {
     create_before_destroy = true
   }
-}
-
-resource "aws_cloudwatch_log_group" "aurora" {
-  count = local.use_aurora ? 1 : 0
-
-  name              = "/aws/rds/cluster/${var.name_prefix}-aurora/postgresql"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
 }
 
 resource "aws_rds_cluster" "aurora" {
@@ -80,7 +67,7 @@ resource "aws_rds_cluster" "aurora" {
   final_snapshot_identifier    = "${var.name_prefix}-aurora-final"
   apply_immediately            = var.apply_immediately
 
-  enabled_cloudwatch_logs_exports = ["postgresql"]
+  enabled_cloudwatch_logs_exports = local.database_logs
 
   serverlessv2_scaling_configuration {
     min_capacity             = var.aurora_min_capacity
@@ -88,7 +75,7 @@ resource "aws_rds_cluster" "aurora" {
     seconds_until_auto_pause = var.aurora_min_capacity == 0 ? var.aurora_seconds_until_auto_pause : null
   }
 
-  depends_on = [aws_cloudwatch_log_group.aurora]
+  depends_on = [aws_cloudwatch_log_group.database]
 
   lifecycle {
     ignore_changes = [engine_version]

@@ -24,6 +24,24 @@ locals {
     "db.t4g.large"  = 820
     "db.m7g.large"  = 820
   }
+
+  # The same PostgreSQL settings for the RDS instance and the Aurora cluster:
+  #   rds.force_ssl               TLS only.
+  #   log_statement = ddl         audit trail for schema changes; data changes
+  #                               are audited in upload_history and
+  #                               validation_errors (logging every INSERT of a
+  #                               10,000-row upload would cost more in
+  #                               CloudWatch Logs than the database itself).
+  #   log_min_duration_statement  slow statements, in ms.
+  postgres_parameters = [
+    { name = "rds.force_ssl", value = "1" },
+    { name = "log_statement", value = "ddl" },
+    { name = "log_min_duration_statement", value = "1000" },
+  ]
+
+  # The logs each engine exports to CloudWatch, and where their groups are.
+  database_logs       = local.use_rds ? ["postgresql", "upgrade"] : ["postgresql"]
+  database_log_prefix = local.use_rds ? "/aws/rds/instance/${var.name_prefix}-postgres" : "/aws/rds/cluster/${var.name_prefix}-aurora"
 }
 
 resource "aws_db_subnet_group" "this" {
@@ -39,22 +57,12 @@ resource "aws_db_parameter_group" "postgres" {
   family      = "postgres${local.engine_major}"
   description = "${var.name_prefix}: TLS only, DDL and slow-statement logging"
 
-  parameter {
-    name  = "rds.force_ssl"
-    value = "1"
-  }
-
-  # Audit trail for schema changes; data changes are audited in upload_history
-  # and validation_errors (logging every INSERT of a 10,000-row upload would
-  # cost more in CloudWatch Logs than the database itself).
-  parameter {
-    name  = "log_statement"
-    value = "ddl"
-  }
-
-  parameter {
-    name  = "log_min_duration_statement"
-    value = "1000" # ms
+  dynamic "parameter" {
+    for_each = local.postgres_parameters
+    content {
+      name  = parameter.value.name
+      value = parameter.value.value
+    }
   }
 
   lifecycle {
@@ -62,12 +70,12 @@ resource "aws_db_parameter_group" "postgres" {
   }
 }
 
-resource "aws_cloudwatch_log_group" "rds" {
-  # Created here (with retention and KMS) before RDS would create it with
-  # infinite retention.
-  for_each = local.use_rds ? toset(["postgresql", "upgrade"]) : toset([])
+# Created here (with retention and KMS) before RDS would create them with
+# infinite retention.
+resource "aws_cloudwatch_log_group" "database" {
+  for_each = toset(local.database_logs)
 
-  name              = "/aws/rds/instance/${var.name_prefix}-postgres/${each.key}"
+  name              = "${local.database_log_prefix}/${each.key}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
 }
@@ -110,14 +118,14 @@ resource "aws_db_instance" "postgres" {
   final_snapshot_identifier = "${var.name_prefix}-postgres-final"
   apply_immediately         = var.apply_immediately
 
-  enabled_cloudwatch_logs_exports       = ["postgresql", "upgrade"]
+  enabled_cloudwatch_logs_exports       = local.database_logs
   performance_insights_enabled          = var.performance_insights
   performance_insights_kms_key_id       = var.performance_insights ? var.kms_key_arn : null
   performance_insights_retention_period = var.performance_insights ? 7 : null
   monitoring_interval                   = var.monitoring_interval
   monitoring_role_arn                   = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null
 
-  depends_on = [aws_cloudwatch_log_group.rds]
+  depends_on = [aws_cloudwatch_log_group.database]
 }
 
 # Enhanced Monitoring (OS metrics) publishes through this role.

@@ -11,30 +11,40 @@
 locals {
   function_names = { for k in keys(var.functions) : k => "${var.name_prefix}-${k}" }
 
-  database_env = {
-    DATABASE_SECRET_ID = var.database_secret_arn
-    DATABASE_HOST      = var.database_host
-    DATABASE_PORT      = tostring(var.database_port)
-    DATABASE_NAME      = var.database_name
-    DATABASE_SSL_MODE  = "require"
-    RUST_LOG           = var.rust_log
+  # Every function connects to PostgreSQL.
+  database_env = merge(
+    {
+      DATABASE_SECRET_ID = var.database_secret_arn
+      DATABASE_HOST      = var.database_host
+      DATABASE_PORT      = tostring(var.database_port)
+      DATABASE_NAME      = var.database_name
+      DATABASE_SSL_MODE  = "require"
+    },
+    # Optional: unset, the functions use their own default filter.
+    var.rust_log == "" ? {} : { RUST_LOG = var.rust_log },
+  )
+
+  # Both ends of the staging table send to the errors queue.
+  staging_env = {
+    STAGING_TABLE   = var.staging_table_name
+    ERROR_QUEUE_URL = var.errors_queue_url
   }
 
-  # The environment contract of each function (exactly these names).
+  # The environment contract of each function: exactly the names of
+  # docs/configuration.md ("Function environment").
   environment = {
-    "csv-parser" = merge(local.database_env, {
-      STAGING_TABLE   = var.staging_table_name
-      ERROR_QUEUE_URL = var.errors_queue_url
-    })
-    "product-validator" = merge(local.database_env, {
-      STAGING_TABLE   = var.staging_table_name
-      ERROR_QUEUE_URL = var.errors_queue_url
-    })
-    "error-processor" = merge(local.database_env, {
-      UPLOAD_BUCKET          = var.upload_bucket_name
-      NOTIFICATION_TOPIC_ARN = var.notification_topic_arn
-      REPORT_LINK_BASE_URL   = var.report_link_base_url
-    })
+    "csv-parser"        = merge(local.database_env, local.staging_env)
+    "product-validator" = merge(local.database_env, local.staging_env)
+    "error-processor" = merge(
+      local.database_env,
+      {
+        UPLOAD_BUCKET          = var.upload_bucket_name
+        NOTIFICATION_TOPIC_ARN = var.notification_topic_arn
+      },
+      # Optional: unset, the e-mails carry presigned S3 links instead of
+      # <base>/uploads/<id>/report and <base>/uploads/<id>/fix-file.
+      var.report_link_base_url == "" ? {} : { REPORT_LINK_BASE_URL = var.report_link_base_url },
+    )
   }
 }
 
@@ -99,11 +109,12 @@ resource "aws_lambda_function" "this" {
 
 # --- migrations ------------------------------------------------------------
 # The csv-parser image runs the embedded SQL migrations when invoked with
-# {"command":"migrate"} and returns an error if they fail. Terraform invokes the
-# newly published version (not the alias) once per version, before the alias
-# moves, so new code never serves traffic on an old schema. Migrations must be
-# backwards compatible (expand first, contract in a later release) because the
-# old version keeps serving until the alias moves.
+# {"command":"migrate"}: it returns {"migrated":true}, or a function error if
+# they fail, which fails the apply. Terraform invokes the newly published
+# version (not the alias) once per version, before the alias moves, so new code
+# never serves traffic on an old schema. Migrations must be backwards
+# compatible (expand first, contract in a later release) because the old
+# version keeps serving until the alias moves.
 #
 # To re-run by hand:
 #   aws lambda invoke --function-name <prefix>-csv-parser --qualifier <version> \

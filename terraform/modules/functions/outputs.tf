@@ -1,36 +1,16 @@
-output "function_names" {
-  description = "Function key => function name."
-  value       = { for k, f in aws_lambda_function.this : k => f.function_name }
-}
-
-output "alias_arns" {
-  description = "Function key => ARN of the `live` alias."
-  value       = { for k, a in aws_lambda_alias.live : k => a.arn }
-}
-
-output "alias_names" {
-  description = "Function key => alias name (`live`)."
-  value       = { for k, a in aws_lambda_alias.live : k => a.name }
-}
-
-output "published_versions" {
-  description = "Function key => version published by the last apply."
-  value       = { for k, f in aws_lambda_function.this : k => f.version }
-}
-
-output "live_versions" {
-  description = "Function key => version the `live` alias points at."
-  value       = { for k, a in aws_lambda_alias.live : k => a.function_version }
-}
-
-output "ecr_repository_urls" {
-  description = "Function key => ECR repository URL (push images here)."
-  value       = { for k, r in aws_ecr_repository.this : k => r.repository_url }
-}
-
-output "role_arns" {
-  description = "Function key => execution role ARN."
-  value       = { for k, r in aws_iam_role.this : k => r.arn }
+output "functions" {
+  description = "Function key => { name, role_arn, ecr_repository_url (push images here), alias_name and alias_arn of `live`, published_version (by the last apply), live_version (behind `live`) }."
+  value = {
+    for key, function in aws_lambda_function.this : key => {
+      name               = function.function_name
+      role_arn           = aws_iam_role.this[key].arn
+      ecr_repository_url = aws_ecr_repository.this[key].repository_url
+      alias_name         = aws_lambda_alias.live[key].name
+      alias_arn          = aws_lambda_alias.live[key].arn
+      published_version  = function.version
+      live_version       = aws_lambda_alias.live[key].function_version
+    }
+  }
 }
 
 output "migration_result" {

@@ -57,12 +57,12 @@ variable "log_retention_days" {
 }
 
 variable "rust_log" {
-  description = "RUST_LOG value."
+  description = "RUST_LOG value; empty = not set."
   type        = string
 }
 
 variable "report_link_base_url" {
-  description = "REPORT_LINK_BASE_URL for the error-processor (may be empty)."
+  description = "REPORT_LINK_BASE_URL for the error-processor; empty = not set (presigned S3 links)."
   type        = string
 }
 

@@ -1,7 +1,8 @@
 # Queues and topics. All encrypted with the environment's KMS key; every
 # producer role therefore also holds kms:GenerateDataKey on that key.
 #
-#   <prefix>-errors            validator/csv-parser -> error-processor
+#   <prefix>-errors            row errors and upload_complete notices
+#                              (product-validator, csv-parser) -> error-processor
 #   <prefix>-errors-dlq        messages that failed 3 error-processor attempts
 #   <prefix>-stream-failures   on-failure destination of the stream mapping
 #                              (batch metadata: shard and sequence range)
@@ -17,8 +18,12 @@ locals {
   dlq_retention_s = 1209600 # 14 days, the SQS maximum: time to investigate and redrive
 }
 
-resource "aws_sqs_queue" "errors_dlq" {
-  name                              = "${var.name_prefix}-errors-dlq"
+# The three queues that hold what failed, for an operator to inspect and
+# redrive; modules/observability alarms on any message in them.
+resource "aws_sqs_queue" "dead_letter" {
+  for_each = toset(["errors-dlq", "stream-failures", "csv-parser-dlq"])
+
+  name                              = "${var.name_prefix}-${each.key}"
   message_retention_seconds         = local.dlq_retention_s
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 3600
@@ -33,33 +38,19 @@ resource "aws_sqs_queue" "errors" {
   kms_data_key_reuse_period_seconds = 3600
 
   redrive_policy = jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.errors_dlq.arn
+    deadLetterTargetArn = aws_sqs_queue.dead_letter["errors-dlq"].arn
     maxReceiveCount     = 3
   })
 }
 
 # Only the errors queue may dead-letter into the DLQ.
 resource "aws_sqs_queue_redrive_allow_policy" "errors_dlq" {
-  queue_url = aws_sqs_queue.errors_dlq.id
+  queue_url = aws_sqs_queue.dead_letter["errors-dlq"].id
 
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
     sourceQueueArns   = [aws_sqs_queue.errors.arn]
   })
-}
-
-resource "aws_sqs_queue" "stream_failures" {
-  name                              = "${var.name_prefix}-stream-failures"
-  message_retention_seconds         = local.dlq_retention_s
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 3600
-}
-
-resource "aws_sqs_queue" "csv_parser_dlq" {
-  name                              = "${var.name_prefix}-csv-parser-dlq"
-  message_retention_seconds         = local.dlq_retention_s
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 3600
 }
 
 resource "aws_sns_topic" "notifications" {

@@ -20,21 +20,17 @@ output "errors_queue_visibility_timeout_s" {
 
 output "stream_failures_queue_arn" {
   description = "ARN of the stream on-failure queue."
-  value       = aws_sqs_queue.stream_failures.arn
+  value       = aws_sqs_queue.dead_letter["stream-failures"].arn
 }
 
 output "csv_parser_dlq_arn" {
   description = "ARN of the csv-parser async DLQ."
-  value       = aws_sqs_queue.csv_parser_dlq.arn
+  value       = aws_sqs_queue.dead_letter["csv-parser-dlq"].arn
 }
 
 output "dead_letter_queue_names" {
   description = "Queues whose depth must stay at zero (alarmed)."
-  value = [
-    aws_sqs_queue.errors_dlq.name,
-    aws_sqs_queue.stream_failures.name,
-    aws_sqs_queue.csv_parser_dlq.name,
-  ]
+  value       = [for queue in aws_sqs_queue.dead_letter : queue.name]
 }
 
 output "notification_topic_arn" {

@@ -21,174 +21,152 @@ resource "aws_sns_topic_subscription" "alarm_email" {
   endpoint  = each.value
 }
 
+# Every alarm is one entry of local.alarms, keyed by what it watches. Unless an
+# entry says otherwise: Maximum over 5 minutes, one period, "greater than",
+# and no data is fine (a quiet pipeline reports nothing).
+
 locals {
   alarm_actions = [aws_sns_topic.alarms.arn]
-}
 
-# --- functions -------------------------------------------------------------
+  alarm_defaults = {
+    statistic  = "Maximum"
+    period     = 300
+    periods    = 1
+    comparison = "GreaterThanThreshold"
+    missing    = "notBreaching"
+  }
 
-resource "aws_cloudwatch_metric_alarm" "function_errors" {
-  for_each = var.function_names
-
-  alarm_name          = "${each.value}-errors"
-  alarm_description   = "${each.value} returned errors (check its log group and the DLQs)."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "function_throttles" {
-  for_each = var.function_names
-
-  alarm_name          = "${each.value}-throttles"
-  alarm_description   = "${each.value} was throttled: reserved concurrency reached (or account limit)."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "stream_iterator_age" {
-  alarm_name          = "${var.stream_consumer_function}-iterator-age"
-  alarm_description   = "Stream records wait more than 2 minutes for validation."
-  namespace           = "AWS/Lambda"
-  metric_name         = "IteratorAge"
-  dimensions          = { FunctionName = var.stream_consumer_function }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 3
-  threshold           = 120000 # ms
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-# --- queues ----------------------------------------------------------------
-
-resource "aws_cloudwatch_metric_alarm" "dead_letter_depth" {
-  for_each = toset(var.dead_letter_queue_names)
-
-  alarm_name          = "${each.value}-not-empty"
-  alarm_description   = "${each.value} holds messages that failed processing; inspect and redrive."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = each.value }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "errors_queue_age" {
-  alarm_name          = "${var.errors_queue_name}-backlog"
-  alarm_description   = "Oldest message in the errors queue is older than 15 minutes."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateAgeOfOldestMessage"
-  dimensions          = { QueueName = var.errors_queue_name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 900
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-# --- database --------------------------------------------------------------
-
-locals {
   db_dimensions = var.database_engine == "rds" ? tomap({ DBInstanceIdentifier = var.database_instance_id }) : tomap({ DBClusterIdentifier = var.database_cluster_id })
   db_name       = var.database_engine == "rds" ? var.database_instance_id : var.database_cluster_id
+
+  # --- functions: any error or throttle in 5 minutes -----------------------
+  function_alarm_metrics = {
+    Errors    = "returned errors (check its log group and the DLQs)"
+    Throttles = "was throttled: reserved concurrency reached (or account limit)"
+  }
+  function_alarms = merge([
+    for key, name in var.function_names : {
+      for metric, meaning in local.function_alarm_metrics : "${key}-${lower(metric)}" => {
+        name        = "${name}-${lower(metric)}"
+        description = "${name} ${meaning}."
+        namespace   = "AWS/Lambda"
+        metric      = metric
+        dimensions  = { FunctionName = name }
+        statistic   = "Sum"
+        threshold   = 1
+        comparison  = "GreaterThanOrEqualToThreshold"
+      }
+    }
+  ]...)
+
+  # --- queues: dead letters must stay at zero --------------------------------
+  dead_letter_alarms = {
+    for queue in var.dead_letter_queue_names : "${queue}-not-empty" => {
+      name        = "${queue}-not-empty"
+      description = "${queue} holds messages that failed processing; inspect and redrive."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = queue }
+      threshold   = 0
+    }
+  }
+
+  # --- egress: one per NAT instance ------------------------------------------
+  # Keyed by position: the instance IDs are unknown until apply, their number is not.
+  nat_alarms = {
+    for i, id in var.nat_instance_ids : "nat-${i}-status" => {
+      name        = "${var.name_prefix}-nat-${i}-status"
+      description = "NAT instance failed a status check: functions cannot reach SQS, SNS or Secrets Manager."
+      namespace   = "AWS/EC2"
+      metric      = "StatusCheckFailed"
+      dimensions  = { InstanceId = id }
+      periods     = 2
+      threshold   = 1
+      comparison  = "GreaterThanOrEqualToThreshold"
+      missing     = "missing"
+    }
+  }
+
+  # --- backlogs: validation or reporting falls behind ------------------------
+  backlog_alarms = {
+    stream-iterator-age = {
+      name        = "${var.stream_consumer_function}-iterator-age"
+      description = "Stream records wait more than 2 minutes for validation."
+      namespace   = "AWS/Lambda"
+      metric      = "IteratorAge"
+      dimensions  = { FunctionName = var.stream_consumer_function }
+      period      = 60
+      periods     = 3
+      threshold   = 120000 # ms
+    }
+    errors-queue-backlog = {
+      name        = "${var.errors_queue_name}-backlog"
+      description = "Oldest message in the errors queue is older than 15 minutes."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateAgeOfOldestMessage"
+      dimensions  = { QueueName = var.errors_queue_name }
+      threshold   = 900 # s
+    }
+  }
+
+  # --- database (a paused Aurora cluster reports nothing, which is fine) ------
+  database_alarms = {
+    db-cpu = {
+      name        = "${local.db_name}-cpu"
+      description = "Database CPU above 80% for 15 minutes."
+      namespace   = "AWS/RDS"
+      metric      = "CPUUtilization"
+      dimensions  = local.db_dimensions
+      statistic   = "Average"
+      periods     = 3
+      threshold   = 80 # %
+    }
+    db-connections = {
+      name        = "${local.db_name}-connections"
+      description = "Connections above 80% of max_connections: lower reserved concurrency, grow the instance or enable RDS Proxy."
+      namespace   = "AWS/RDS"
+      metric      = "DatabaseConnections"
+      dimensions  = local.db_dimensions
+      threshold   = floor(var.database_max_connections * 0.8)
+    }
+    # Aurora storage grows automatically; only the RDS instance can fill up
+    # (filtered below).
+    db-free-storage = {
+      name        = "${local.db_name}-free-storage"
+      description = "Less than 2 GiB of free storage (autoscaling may be at its ceiling)."
+      namespace   = "AWS/RDS"
+      metric      = "FreeStorageSpace"
+      dimensions  = local.db_dimensions
+      statistic   = "Minimum"
+      threshold   = 2147483648 # bytes
+      comparison  = "LessThanThreshold"
+      missing     = "missing"
+    }
+  }
+
+  alarms = merge(
+    local.function_alarms,
+    local.dead_letter_alarms,
+    local.backlog_alarms,
+    { for key, alarm in local.database_alarms : key => alarm if key != "db-free-storage" || var.database_engine == "rds" },
+    local.nat_alarms,
+  )
 }
 
-resource "aws_cloudwatch_metric_alarm" "db_cpu" {
-  alarm_name          = "${local.db_name}-cpu"
-  alarm_description   = "Database CPU above 80% for 15 minutes."
-  namespace           = "AWS/RDS"
-  metric_name         = "CPUUtilization"
-  dimensions          = local.db_dimensions
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = 3
-  threshold           = 80
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching" # a paused Aurora cluster reports nothing
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = { for key, alarm in local.alarms : key => merge(local.alarm_defaults, alarm) }
 
-resource "aws_cloudwatch_metric_alarm" "db_connections" {
-  alarm_name          = "${local.db_name}-connections"
-  alarm_description   = "Connections above 80% of max_connections: lower reserved concurrency, grow the instance or enable RDS Proxy."
-  namespace           = "AWS/RDS"
-  metric_name         = "DatabaseConnections"
-  dimensions          = local.db_dimensions
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = floor(var.database_max_connections * 0.8)
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "db_free_storage" {
-  # Aurora storage grows automatically; only the RDS instance can fill up.
-  count = var.database_engine == "rds" ? 1 : 0
-
-  alarm_name          = "${local.db_name}-free-storage"
-  alarm_description   = "Less than 2 GiB of free storage (autoscaling may be at its ceiling)."
-  namespace           = "AWS/RDS"
-  metric_name         = "FreeStorageSpace"
-  dimensions          = local.db_dimensions
-  statistic           = "Minimum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 2147483648 # bytes
-  comparison_operator = "LessThanThreshold"
-  treat_missing_data  = "missing"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-# --- egress ----------------------------------------------------------------
-
-resource "aws_cloudwatch_metric_alarm" "nat_instance_status" {
-  count = length(var.nat_instance_ids) # IDs are unknown until apply; the count is not
-
-  alarm_name          = "${var.name_prefix}-nat-${count.index}-status"
-  alarm_description   = "NAT instance failed a status check: functions cannot reach SQS, SNS or Secrets Manager."
-  namespace           = "AWS/EC2"
-  metric_name         = "StatusCheckFailed"
-  dimensions          = { InstanceId = var.nat_instance_ids[count.index] }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 2
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "missing"
+  alarm_name          = each.value.name
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  period              = each.value.period
+  evaluation_periods  = each.value.periods
+  threshold           = each.value.threshold
+  comparison_operator = each.value.comparison
+  treat_missing_data  = each.value.missing
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 }

@@ -2,146 +2,150 @@
 # (CloudWatch Embedded Metric Format log lines, namespace "ProductOnboarding")
 # next to the AWS metrics of every component.
 #
-# EMF metrics (the functions' contract):
-#   RowsParsed                       csv-parser
-#   ProductsValidated                product-validator
-#   ValidationErrors   [ErrorType]   product-validator
-#   StageDuration      [Stage]       all (milliseconds)
-#   ColdStart                        all
-# SEARCH() expressions are used so the widgets show whatever dimension sets the
-# functions attach (e.g. an extra FunctionName dimension) without edits here.
+# EMF metrics, as the functions emit them (crates/onboarding-aws/src/metrics.rs,
+# the functions' handlers). Every one has the dimension Function (csv-parser,
+# product-validator or error-processor); two have a second one:
+#   RowsParsed                            csv-parser: rows staged, per upload
+#   PeakRss            bytes              csv-parser: peak resident memory after an upload
+#   UploadsFailed                         csv-parser: files rejected as a whole
+#   ProductsValidated                     product-validator: rows accepted, per batch
+#   RowsRejected                          product-validator: rows with errors, per batch
+#   ValidationErrors   [ErrorType]        product-validator: errors by type
+#   StageDuration      [Stage]  ms        parse (csv-parser, per upload), validate
+#                                         (product-validator, per batch), report
+#                                         (error-processor, report and e-mail per upload)
+#   ColdStart                             all three
+# SEARCH() expressions show every dimension set a metric has (one series per
+# Function, ErrorType or Stage) without listing them here. The Function
+# dimension holds the deployed function name, so environments sharing an
+# account and region keep separate series.
 
 locals {
   emf_namespace = "ProductOnboarding"
-  fn            = var.function_names
   period        = 300
 
-  emf_search = {
-    for m, stat in {
-      RowsParsed        = "Sum"
-      ProductsValidated = "Sum"
-      ValidationErrors  = "Sum"
-      StageDuration     = "p95"
-      ColdStart         = "Sum"
-    } : m => "SEARCH('Namespace=\"${local.emf_namespace}\" MetricName=\"${m}\"', '${stat}', ${local.period})"
+  # EMF metric => the statistic and label it is shown with. A label written
+  # "$${PROP('Dim.X')}" reaches CloudWatch as the dynamic label ${PROP('Dim.X')}:
+  # each series is named by its value of dimension X.
+  emf_metrics = {
+    RowsParsed        = { stat = "Sum", label = "RowsParsed" }
+    PeakRss           = { stat = "Maximum", label = "PeakRss" }
+    UploadsFailed     = { stat = "Sum", label = "UploadsFailed" }
+    ProductsValidated = { stat = "Sum", label = "ProductsValidated" }
+    RowsRejected      = { stat = "Sum", label = "RowsRejected" }
+    ValidationErrors  = { stat = "Sum", label = "$${PROP('Dim.ErrorType')}" }
+    StageDuration     = { stat = "p95", label = "$${PROP('Dim.Stage')}" }
+    ColdStart         = { stat = "Sum", label = "ColdStart $${PROP('Dim.Function')}" }
+  }
+
+  # One widget line per EMF metric: a SEARCH over every dimension set it has.
+  emf_lines = {
+    for metric, shown in local.emf_metrics : metric => [{
+      id         = lower(metric)
+      label      = shown.label
+      expression = "SEARCH('Namespace=\"${local.emf_namespace}\" MetricName=\"${metric}\"', '${shown.stat}', ${local.period})"
+    }]
+  }
+
+  # "<namespace> <metric> <dimension> <value>" for each function, with its key as label.
+  lambda_lines = {
+    for metric in ["Invocations", "Errors", "Throttles", "Duration"] : metric => [
+      for key, name in var.function_names : ["AWS/Lambda", metric, "FunctionName", name, { label = "${key} ${lower(metric)}" }]
+    ]
   }
 
   db_metric_dims = var.database_engine == "rds" ? ["DBInstanceIdentifier", var.database_instance_id] : ["DBClusterIdentifier", var.database_cluster_id]
 
-  widgets = [
+  # The metric widgets, three per row, in reading order. Each entry holds the
+  # widget's properties apart from the region.
+  metric_widgets = [
+    # --- what happened to the rows ---------------------------------------------
     {
+      title   = "Rows parsed / validated / rejected"
+      metrics = [local.emf_lines.RowsParsed, local.emf_lines.ProductsValidated, local.emf_lines.RowsRejected]
+    },
+    {
+      title   = "Validation errors by type"
+      stacked = true
+      metrics = [local.emf_lines.ValidationErrors]
+    },
+    {
+      title   = "Stage duration p95 (ms)"
+      metrics = [local.emf_lines.StageDuration]
+    },
+    # --- how the functions are doing -------------------------------------------
+    {
+      title   = "Failed uploads / cold starts"
+      metrics = [local.emf_lines.UploadsFailed, local.emf_lines.ColdStart]
+    },
+    {
+      title   = "csv-parser peak RSS (bytes)"
+      metrics = [local.emf_lines.PeakRss]
+    },
+    {
+      title   = "Invocations"
+      stat    = "Sum"
+      period  = local.period
+      metrics = local.lambda_lines.Invocations
+    },
+    {
+      title   = "Errors and throttles"
+      stat    = "Sum"
+      period  = local.period
+      metrics = concat(local.lambda_lines.Errors, local.lambda_lines.Throttles)
+    },
+    {
+      title   = "Duration p95 (ms)"
+      stat    = "p95"
+      period  = local.period
+      metrics = local.lambda_lines.Duration
+    },
+    # --- the components between the functions ----------------------------------
+    {
+      title  = "Stream iterator age (ms) / staging writes"
+      period = 60
+      metrics = [
+        ["AWS/Lambda", "IteratorAge", "FunctionName", var.stream_consumer_function, { stat = "Maximum", label = "IteratorAge max" }],
+        ["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", var.staging_table_name, { stat = "Sum", yAxis = "right", label = "WCU consumed" }],
+      ]
+    },
+    {
+      title  = "Queues: visible messages"
+      stat   = "Maximum"
+      period = local.period
+      metrics = [
+        for queue in concat([var.errors_queue_name], var.dead_letter_queue_names) :
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue, { label = queue }]
+      ]
+    },
+    {
+      title  = "Database CPU % / connections"
+      period = local.period
+      metrics = [
+        concat(["AWS/RDS", "CPUUtilization"], local.db_metric_dims, [{ stat = "Average", label = "CPU %" }]),
+        concat(["AWS/RDS", "DatabaseConnections"], local.db_metric_dims, [{ stat = "Maximum", yAxis = "right", label = "connections" }]),
+      ]
+    },
+  ]
+
+  widgets = concat(
+    [{
       type = "text", x = 0, y = 0, width = 24, height = 2
       properties = {
         markdown = "## ${var.name_prefix} product onboarding\nS3 `${var.upload_bucket_name}` → **csv-parser** → DynamoDB `${var.staging_table_name}` → **product-validator** → PostgreSQL / SQS `${var.errors_queue_name}` → **error-processor** → S3 report + SNS e-mail"
       }
-    },
-    {
-      type = "metric", x = 0, y = 2, width = 8, height = 6
-      properties = {
-        title   = "Rows parsed / products validated"
-        region  = var.aws_region
-        view    = "timeSeries"
-        stacked = false
-        metrics = [
-          [{ expression = local.emf_search.RowsParsed, id = "rows", label = "RowsParsed" }],
-          [{ expression = local.emf_search.ProductsValidated, id = "valid", label = "ProductsValidated" }],
-        ]
+    }],
+    [
+      for i, properties in local.metric_widgets : {
+        type       = "metric"
+        x          = (i % 3) * 8
+        y          = 2 + floor(i / 3) * 6
+        width      = 8
+        height     = 6
+        properties = merge({ region = var.aws_region, view = "timeSeries" }, properties)
       }
-    },
-    {
-      type = "metric", x = 8, y = 2, width = 8, height = 6
-      properties = {
-        title   = "Validation errors by type"
-        region  = var.aws_region
-        view    = "timeSeries"
-        stacked = true
-        metrics = [[{ expression = local.emf_search.ValidationErrors, id = "verr", label = "" }]]
-      }
-    },
-    {
-      type = "metric", x = 16, y = 2, width = 8, height = 6
-      properties = {
-        title   = "Stage duration p95 (ms) / cold starts"
-        region  = var.aws_region
-        view    = "timeSeries"
-        stacked = false
-        metrics = [
-          [{ expression = local.emf_search.StageDuration, id = "stage", label = "" }],
-          [{ expression = local.emf_search.ColdStart, id = "cold", label = "ColdStart", yAxis = "right" }],
-        ]
-      }
-    },
-    {
-      type = "metric", x = 0, y = 8, width = 8, height = 6
-      properties = {
-        title   = "Invocations"
-        region  = var.aws_region
-        stat    = "Sum"
-        period  = local.period
-        metrics = [for k, name in local.fn : ["AWS/Lambda", "Invocations", "FunctionName", name, { label = k }]]
-      }
-    },
-    {
-      type = "metric", x = 8, y = 8, width = 8, height = 6
-      properties = {
-        title  = "Errors and throttles"
-        region = var.aws_region
-        stat   = "Sum"
-        period = local.period
-        metrics = concat(
-          [for k, name in local.fn : ["AWS/Lambda", "Errors", "FunctionName", name, { label = "${k} errors" }]],
-          [for k, name in local.fn : ["AWS/Lambda", "Throttles", "FunctionName", name, { label = "${k} throttles" }]],
-        )
-      }
-    },
-    {
-      type = "metric", x = 16, y = 8, width = 8, height = 6
-      properties = {
-        title   = "Duration p95 (ms)"
-        region  = var.aws_region
-        stat    = "p95"
-        period  = local.period
-        metrics = [for k, name in local.fn : ["AWS/Lambda", "Duration", "FunctionName", name, { label = k }]]
-      }
-    },
-    {
-      type = "metric", x = 0, y = 14, width = 8, height = 6
-      properties = {
-        title  = "Stream iterator age (ms) / staging writes"
-        region = var.aws_region
-        period = 60
-        metrics = [
-          ["AWS/Lambda", "IteratorAge", "FunctionName", var.stream_consumer_function, { stat = "Maximum", label = "IteratorAge max" }],
-          ["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", var.staging_table_name, { stat = "Sum", yAxis = "right", label = "WCU consumed" }],
-        ]
-      }
-    },
-    {
-      type = "metric", x = 8, y = 14, width = 8, height = 6
-      properties = {
-        title  = "Queues: visible messages"
-        region = var.aws_region
-        stat   = "Maximum"
-        period = local.period
-        metrics = concat(
-          [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.errors_queue_name, { label = "errors" }]],
-          [for q in var.dead_letter_queue_names : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q, { label = q }]],
-        )
-      }
-    },
-    {
-      type = "metric", x = 16, y = 14, width = 8, height = 6
-      properties = {
-        title  = "Database CPU % / connections"
-        region = var.aws_region
-        period = local.period
-        metrics = [
-          concat(["AWS/RDS", "CPUUtilization"], local.db_metric_dims, [{ stat = "Average", label = "CPU %" }]),
-          concat(["AWS/RDS", "DatabaseConnections"], local.db_metric_dims, [{ stat = "Maximum", yAxis = "right", label = "connections" }]),
-        ]
-      }
-    },
-  ]
+    ],
+  )
 }
 
 resource "aws_cloudwatch_dashboard" "this" {

@@ -1,103 +1,15 @@
 # Uploads bucket:
-#   uploads/<vendor_id>/<file>.csv      written by vendors (or an upload API)
-#   errors/<vendor_id>/<upload>.csv     error reports, written by the error-processor
+#   uploads/<vendor_id>/<file>.csv              written by vendors (or an upload API)
+#   errors/<vendor_id>/<upload_id>_errors.csv   error report, written by the error-processor
+#   errors/<vendor_id>/<upload_id>_fix.csv      fix file (the failed rows), likewise
 # A new uploads/**.csv object invokes the csv-parser's `live` alias.
 
 locals {
   bucket_name = "${var.name_prefix}-uploads-${var.account_id}"
 }
 
-resource "aws_s3_bucket" "uploads" {
-  bucket = local.bucket_name
-}
-
-resource "aws_s3_bucket_ownership_controls" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced" # ACLs off; the bucket policy is the only grant
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
-    }
-    bucket_key_enabled = true # one KMS call per bucket key, not per object
-  }
-}
-
-data "aws_iam_policy_document" "uploads" {
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.uploads.arn,
-      "${aws_s3_bucket.uploads.arn}/*",
-    ]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-
-  statement {
-    sid     = "DenyTlsOlderThan12"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.uploads.arn,
-      "${aws_s3_bucket.uploads.arn}/*",
-    ]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "NumericLessThan"
-      variable = "s3:TlsVersion"
-      values   = ["1.2"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
-  policy = data.aws_iam_policy_document.uploads.json
-
-  depends_on = [aws_s3_bucket_public_access_block.uploads]
-}
+# The bucket itself and its baseline (ownership, public access, versioning,
+# encryption, TLS-only policy) are in buckets.tf.
 
 # Retention. Uploads and error reports are the audit trail of FR5 (>= 90 days),
 # after which they expire; overwritten or deleted versions go after
@@ -105,7 +17,7 @@ resource "aws_s3_bucket_policy" "uploads" {
 # small (<= 10 MB CSVs, reports of a few MB), and Standard-IA's 128 KB minimum
 # charge, 30-day minimum and retrieval fees would cost more than they save.
 resource "aws_s3_bucket_lifecycle_configuration" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
+  bucket = aws_s3_bucket.this["uploads"].id
 
   rule {
     id     = "uploads"
@@ -152,15 +64,15 @@ resource "aws_s3_bucket_lifecycle_configuration" "uploads" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.uploads]
+  depends_on = [aws_s3_bucket_versioning.this]
 }
 
 resource "aws_s3_bucket_logging" "uploads" {
-  bucket        = aws_s3_bucket.uploads.id
-  target_bucket = aws_s3_bucket.access_logs.id
+  bucket        = aws_s3_bucket.this["uploads"].id
+  target_bucket = aws_s3_bucket.this["access-logs"].id
   target_prefix = "${local.bucket_name}/"
 
-  depends_on = [aws_s3_bucket_policy.access_logs]
+  depends_on = [aws_s3_bucket_policy.this]
 }
 
 # ---------------------------------------------------------------------------
@@ -173,12 +85,12 @@ resource "aws_lambda_permission" "s3_invoke_csv_parser" {
   function_name  = var.csv_parser_function_name
   qualifier      = var.csv_parser_alias_name
   principal      = "s3.amazonaws.com"
-  source_arn     = aws_s3_bucket.uploads.arn
+  source_arn     = aws_s3_bucket.this["uploads"].arn
   source_account = var.account_id
 }
 
 resource "aws_s3_bucket_notification" "uploads" {
-  bucket = aws_s3_bucket.uploads.id
+  bucket = aws_s3_bucket.this["uploads"].id
 
   lambda_function {
     id                  = "csv-upload"
