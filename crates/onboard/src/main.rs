@@ -1,5 +1,6 @@
 //! `onboard`: the developer's and operator's front door.
 
+mod cost;
 mod dev;
 mod dlq;
 mod outbox;
@@ -66,6 +67,8 @@ enum Command {
         #[arg(long)]
         categories_only: bool,
     },
+    /// Estimate the monthly AWS cost per service for a load (list prices; see docs/COST.md).
+    Cost(cost::CostArgs),
 }
 
 #[derive(Subcommand)]
@@ -194,6 +197,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Vendor(args) => vendor::run(args).await,
         Command::Outbox(args) => outbox::run(args).await,
         Command::Dlq(args) => dlq::run(args).await,
+        Command::Cost(args) => cost::run(args),
         Command::Dev {
             command: DevCommand::Up(args),
         } => dev::up(args).await,

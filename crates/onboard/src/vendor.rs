@@ -24,8 +24,10 @@ pub enum VendorCommand {
     List,
     /// Stop a vendor's uploads: new files fail with a clear reason.
     Suspend { id: String },
-    /// Let a suspended or pending vendor upload again.
+    /// Let a suspended vendor upload again.
     Activate { id: String },
+    /// Approve a vendor who signed up in the portal (pending approval).
+    Approve { id: String },
 }
 
 #[derive(clap::Args)]
@@ -100,6 +102,13 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
         }
         VendorCommand::Suspend { id } => set_status(&pool, &id, "suspended").await,
         VendorCommand::Activate { id } => set_status(&pool, &id, "active").await,
+        VendorCommand::Approve { id } => match uploads::find_vendor(&pool, &id).await? {
+            None => bail!("no vendor {id}"),
+            Some(vendor) if vendor.status != "pending_approval" => {
+                bail!("vendor {id} is {}, not pending approval", vendor.status)
+            }
+            Some(_) => set_status(&pool, &id, "active").await,
+        },
     }
 }
 

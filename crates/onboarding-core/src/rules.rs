@@ -68,12 +68,27 @@ impl CategoryWhitelist {
             .map(String::as_str)
     }
 
-    /// The allowed category most like `category`, for the error message.
+    /// The allowed category most like `category`, for the error message:
+    /// a common name for it ("Apparel" is Clothing), else the closest
+    /// spelling. `None` when nothing is close enough to be a fair guess,
+    /// because a wrong suggestion misleads more than none.
     pub fn closest(&self, category: &str) -> Option<&str> {
         let key = category_key(category);
+        let words: Vec<&str> = key
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() >= 3)
+            .collect();
+        for (term, target) in CATEGORY_SYNONYMS {
+            if words
+                .iter()
+                .any(|w| w == term || w.strip_suffix('s') == Some(term))
+                && let Some(canonical) = self.canonical(target)
+            {
+                return Some(canonical);
+            }
+        }
         // Edit distance, plus a bonus for sharing a word, so that "Kitchen"
         // suggests "Home & Kitchen" rather than a short unrelated name.
-        let words: Vec<&str> = key.split(' ').filter(|w| w.len() >= 3).collect();
         let score = |candidate: &str| {
             let shares_word = candidate
                 .split(' ')
@@ -85,10 +100,66 @@ impl CategoryWhitelist {
         self.canonical_by_key
             .iter()
             .map(|(candidate, canonical)| (score(candidate), canonical))
+            .filter(|(score, _)| *score >= MIN_SUGGESTION_SCORE)
             .max_by(|(a, a_name), (b, b_name)| a.total_cmp(b).then_with(|| b_name.cmp(a_name)))
             .map(|(_, canonical)| canonical.as_str())
     }
 }
+
+/// Below this, the closest spelling is a coincidence, not a suggestion.
+const MIN_SUGGESTION_SCORE: f64 = 0.5;
+
+/// Words vendors use for the approved categories. A target missing from the
+/// live whitelist is skipped, so the table never suggests a retired category.
+const CATEGORY_SYNONYMS: &[(&str, &str)] = &[
+    ("apparel", "Clothing"),
+    ("clothes", "Clothing"),
+    ("fashion", "Clothing"),
+    ("shirt", "Clothing"),
+    ("shoe", "Footwear"),
+    ("sneaker", "Footwear"),
+    ("boot", "Footwear"),
+    ("gadget", "Electronics"),
+    ("phone", "Mobile Accessories"),
+    ("mobile", "Mobile Accessories"),
+    ("laptop", "Computer Accessories"),
+    ("computer", "Computer Accessories"),
+    ("headphone", "Audio"),
+    ("speaker", "Audio"),
+    ("camera", "Cameras & Photo"),
+    ("photography", "Cameras & Photo"),
+    ("jewellery", "Jewelry & Watches"),
+    ("jewelry", "Jewelry & Watches"),
+    ("watch", "Jewelry & Watches"),
+    ("luggage", "Bags & Luggage"),
+    ("bag", "Bags & Luggage"),
+    ("cosmetic", "Beauty & Personal Care"),
+    ("makeup", "Beauty & Personal Care"),
+    ("skincare", "Beauty & Personal Care"),
+    ("beauty", "Beauty & Personal Care"),
+    ("fitness", "Health & Wellness"),
+    ("vitamin", "Health & Wellness"),
+    ("supplement", "Health & Wellness"),
+    ("stationery", "Office Supplies"),
+    ("office", "Office Supplies"),
+    ("pet", "Pet Supplies"),
+    ("dog", "Pet Supplies"),
+    ("cat", "Pet Supplies"),
+    ("car", "Automotive"),
+    ("auto", "Automotive"),
+    ("food", "Grocery"),
+    ("groceries", "Grocery"),
+    ("infant", "Baby"),
+    ("toy", "Toys & Games"),
+    ("game", "Toys & Games"),
+    ("towel", "Bedding & Bath"),
+    ("bedding", "Bedding & Bath"),
+    ("decor", "Home Decor"),
+    ("decoration", "Home Decor"),
+    ("sport", "Sports & Outdoors"),
+    ("garden", "Garden & Outdoor"),
+    ("book", "Books"),
+];
 
 fn category_key(category: &str) -> String {
     category

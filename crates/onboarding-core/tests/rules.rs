@@ -297,6 +297,27 @@ fn unknown_categories_name_the_closest_allowed_one() {
     assert!(message.ends_with("'Home & Kitchen'."), "{message}");
 }
 
+#[test]
+fn common_names_suggest_their_category_and_nonsense_suggests_nothing() {
+    for (written, expected) in [
+        ("Apparel", "Clothing"),
+        ("Gadgets", "Electronics"),
+        ("Laptop stands", "Computer Accessories"),
+        ("Kitchen", "Home & Kitchen"),
+    ] {
+        let (_, message) = single(&[("category", written)]);
+        assert!(
+            message.ends_with(&format!("The closest allowed category is '{expected}'.")),
+            "{written}: {message}"
+        );
+    }
+    let (_, message) = single(&[("category", "Zzxq")]);
+    assert_eq!(message, "Category 'Zzxq' is not an allowed category.");
+    // A synonym whose category is not on this marketplace's list is skipped.
+    let (_, message) = single(&[("category", "Dog treats")]);
+    assert!(!message.contains("Pet Supplies"), "{message}");
+}
+
 // Rules 5 and 6, in the file
 #[test]
 fn in_file_duplicates_name_the_first_row() {
