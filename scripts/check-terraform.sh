@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# Static checks for the Terraform code: `terraform fmt` (formatting and HCL
-# syntax) and checkov (security/compliance policies).
+# Static checks for the infrastructure code:
+#   1. `terraform fmt` (formatting and HCL syntax);
+#   2. checkov (security/compliance policies);
+#   3. the contract check (scripts/check_contract.py): the Terraform against
+#      the Rust code (environment variables, IAM, names), plus its self-test,
+#      which breaks the contract in a scratch copy and expects to be told;
+#   4. the deploy scripts (scripts/test-deploy-scripts.sh): deploy, rollback,
+#      smoke and destroy against stub aws/docker/terraform executables.
 #
-# Works offline except for the first run, which creates a project-local venv at
-# .venv/checkov and installs a pinned checkov into it (checkov pins an old
-# boto3, so it must not share an environment with anything else).
+# Works offline except for the first run, which creates project-local venvs
+# and installs pinned tools into them: checkov into .venv/checkov (it pins an
+# old boto3 and ships its own fork of the HCL parser, so it shares nothing),
+# python-hcl2 into .venv/contract.
 #
-#   scripts/check-terraform.sh          # run both checks
+#   scripts/check-terraform.sh          # run all four
 #   CHECKOV_VERSION=3.3.30 scripts/check-terraform.sh
 #
 # Exit status is non-zero if anything fails: formatting, syntax, a failed
-# checkov check, or a file checkov could not parse.
+# checkov check, a file checkov could not parse, a broken contract, or a
+# deploy script test.
 set -euo pipefail
 
 CHECKOV_VERSION="${CHECKOV_VERSION:-3.3.30}"
+PYTHON_HCL2_VERSION="${PYTHON_HCL2_VERSION:-8.1.4}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -111,7 +120,44 @@ PY
   fi
 }
 
+ensure_contract_venv() {
+  local venv=".venv/contract"
+  if [ -x "$venv/bin/python" ] \
+    && [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("python-hcl2"))' 2>/dev/null)" = "$PYTHON_HCL2_VERSION" ]; then
+    return
+  fi
+  ensure_python_venv
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating $venv"
+    python3 -m venv "$venv"
+  fi
+  log "installing python-hcl2==$PYTHON_HCL2_VERSION into $venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "python-hcl2==$PYTHON_HCL2_VERSION"
+}
+
+run_contract() {
+  log "contract check: Terraform vs the Rust code (scripts/check_contract.py)"
+  .venv/contract/bin/python scripts/check_contract.py \
+    || die "the Terraform and the code disagree (above); fix one of them, or teach scripts/check_contract.py"
+  .venv/contract/bin/python scripts/check_contract.py --self-test \
+    || die "the contract check no longer catches what it should (self-test above)"
+}
+
+run_deploy_script_tests() {
+  log "deploy, rollback, smoke and destroy scripts against stubs (scripts/test-deploy-scripts.sh)"
+  bash scripts/test-deploy-scripts.sh || die "a deploy script test failed (above)"
+}
+
+timed() {
+  local started=$SECONDS
+  "$@"
+  log "$1: $((SECONDS - started)) s"
+}
+
 ensure_checkov
-run_fmt
-run_checkov
+ensure_contract_venv
+timed run_fmt
+timed run_checkov
+timed run_contract
+timed run_deploy_script_tests
 log "terraform checks passed"

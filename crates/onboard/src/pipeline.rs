@@ -29,8 +29,9 @@ pub struct UploadArgs {
     pub timeout: u64,
     #[arg(long, env = "UPLOAD_BUCKET")]
     pub bucket: String,
+    /// Needed only with --wait, which follows the upload in the audit trail.
     #[arg(long, env = "DATABASE_URL")]
-    pub database_url: String,
+    pub database_url: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -145,7 +146,10 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let pool = onboarding_db::connect(&args.database_url, 1).await?;
+    let Some(database_url) = &args.database_url else {
+        bail!("--wait follows the upload in the database: set DATABASE_URL or --database-url");
+    };
+    let pool = onboarding_db::connect(database_url, 1).await?;
     let started = Instant::now();
     let deadline = Duration::from_secs(args.timeout);
     loop {

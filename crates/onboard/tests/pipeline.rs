@@ -506,6 +506,20 @@ async fn operators_migrate_through_the_parser_and_bad_events_fail_clearly() {
         .await
         .unwrap_err();
     assert!(unknown.to_string().contains("unknown command"), "{unknown}");
+    let vendor = stack
+        .stack
+        .invoke(
+            FunctionKind::CsvParser,
+            &serde_json::json!({"command": "upsert-vendor", "vendor_id": "SMOKE01",
+                "vendor_name": "Smoke", "email": "smoke@example.com", "status": "active"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(vendor["status"], "active");
+    let upload = stack
+        .upload("SMOKE01", "smoke.csv", sample("samples/VEND001_clean.csv"))
+        .await;
+    assert_eq!(upload.status, "completed", "the new vendor can upload");
     let error = stack
         .stack
         .invoke(

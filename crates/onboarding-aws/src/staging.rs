@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use futures::{StreamExt, TryStreamExt};
 use onboarding_core::{StagedRow, StagingStatus};
 
 use crate::{AwsError, describe};
@@ -12,6 +13,7 @@ use crate::{AwsError, describe};
 /// DynamoDB's limit per `BatchWriteItem` (emulators may accept more; AWS does not).
 pub const BATCH_WRITE_LIMIT: usize = 25;
 const MAX_ATTEMPTS: u32 = 8;
+const WRITES_IN_FLIGHT: usize = 4;
 
 #[derive(Clone, Debug)]
 pub struct StagingTable {
@@ -30,13 +32,16 @@ impl StagingTable {
     /// Writes rows in batches of 25, retrying unprocessed items with
     /// exponential backoff. Rewriting a row is harmless: the key is the row.
     pub async fn write(&self, rows: &[StagedRow]) -> Result<(), AwsError> {
-        for chunk in rows.chunks(BATCH_WRITE_LIMIT) {
-            let requests = chunk
-                .iter()
-                .map(|row| self.put_request(row))
-                .collect::<Result<Vec<_>, _>>()?;
-            self.write_batch(requests).await?;
-        }
+        let batches = rows
+            .chunks(BATCH_WRITE_LIMIT)
+            .map(|chunk| chunk.iter().map(|row| self.put_request(row)).collect())
+            .collect::<Result<Vec<Vec<WriteRequest>>, _>>()?;
+        // A few calls in flight hide the round trip; more would only meet
+        // throttling on a fresh on-demand table.
+        futures::stream::iter(batches.into_iter().map(|batch| self.write_batch(batch)))
+            .buffer_unordered(WRITES_IN_FLIGHT)
+            .try_collect::<Vec<()>>()
+            .await?;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! Dead letters: look at them, and send them back.
 //!
 //! - `errors`: `-errors-dlq`, redriven to `-errors`;
-//! - `parser`: `-parser-dlq` (S3 events the csv-parser failed on), redriven
+//! - `parser`: `-csv-parser-dlq` (S3 events the csv-parser failed on), redriven
 //!   to `-s3-events`, which invokes the csv-parser again;
 //! - `stream`: `-stream-failures`, descriptions of stream records the
 //!   product-validator gave up on. They describe records rather than carry

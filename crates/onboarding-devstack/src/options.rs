@@ -231,7 +231,7 @@ impl StackOptions {
                 timeout: Duration::from_secs(60),
                 max_instances: 2,
             },
-            stream_batch_size: 100,
+            stream_batch_size: 500,
             stream_batching_window: Duration::from_millis(500),
             stream_max_retries: 3,
             errors_batch_size: 10,

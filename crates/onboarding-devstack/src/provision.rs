@@ -78,7 +78,7 @@ pub async fn provision(
 
     // S3 notifications -> queue, with the csv-parser's retries and DLQ.
     let (parser_dlq_url, parser_dlq_arn) =
-        create_queue(clients, &format!("{prefix}-parser-dlq"), &[]).await?;
+        create_queue(clients, &format!("{prefix}-csv-parser-dlq"), &[]).await?;
     let (s3_events_queue_url, s3_events_queue_arn) = create_queue(
         clients,
         &format!("{prefix}-s3-events"),

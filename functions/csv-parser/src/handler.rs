@@ -62,8 +62,9 @@ impl Parser {
     }
 
     /// An S3 notification, or an operator's command: `{"command": "migrate"}`
-    /// applies the schema migrations and `{"command": "seed-categories"}`
-    /// also loads the category whitelist. The function is what can reach the
+    /// applies the schema migrations, `{"command": "seed-categories"}` also
+    /// loads the category whitelist, and `{"command": "upsert-vendor",
+    /// "vendor_id", "vendor_name", "email", "status"}` registers a vendor. The function is what can reach the
     /// database inside the VPC, so deployments run these through it.
     pub async fn handle_event(
         &self,
@@ -88,9 +89,35 @@ impl Parser {
                     serde_json::json!({"migrated": true, "categories_added": counts.categories_added}),
                 );
             }
+            Some("upsert-vendor") => {
+                // Registers a vendor from outside the VPC (deploy and smoke
+                // scripts); the payload names every field.
+                let vendor: onboarding_db::seed::VendorRecord =
+                    serde_json::from_value(event.clone()).map_err(|e| {
+                        ParseError::Event(format!(
+                            "upsert-vendor needs vendor_id, vendor_name, email, status: {e}"
+                        ))
+                    })?;
+                if onboarding_core::UploadKey::parse(&format!("uploads/{}/x.csv", vendor.vendor_id))
+                    .is_err()
+                    || !["active", "suspended", "pending_approval"]
+                        .contains(&vendor.status.as_str())
+                {
+                    return Err(ParseError::Event(format!(
+                        "invalid vendor id or status: {} / {}",
+                        vendor.vendor_id, vendor.status
+                    )));
+                }
+                let pool = self.database.pool().await?;
+                onboarding_db::seed::upsert_vendor(pool, &vendor).await?;
+                tracing::info!(upload_id = "-", vendor_id = %vendor.vendor_id, status = %vendor.status, "vendor upserted");
+                return Ok(
+                    serde_json::json!({"vendor_id": vendor.vendor_id, "status": vendor.status}),
+                );
+            }
             Some(other) => {
                 return Err(ParseError::Event(format!(
-                    "unknown command '{other}' (migrate, seed-categories)"
+                    "unknown command '{other}' (migrate, seed-categories, upsert-vendor)"
                 )));
             }
             None => {}

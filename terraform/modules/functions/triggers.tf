@@ -25,7 +25,7 @@ resource "aws_lambda_event_source_mapping" "staging_stream" {
   function_name     = aws_lambda_alias.live["product-validator"].arn
   starting_position = "LATEST"
 
-  batch_size                         = 100
+  batch_size                         = 500
   maximum_batching_window_in_seconds = 5
   parallelization_factor             = 2
   function_response_types            = ["ReportBatchItemFailures"]

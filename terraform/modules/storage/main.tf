@@ -2,7 +2,9 @@
 #   uploads/<vendor_id>/<file>.csv              written by vendors (or an upload API)
 #   errors/<vendor_id>/<upload_id>_errors.csv   error report, written by the error-processor
 #   errors/<vendor_id>/<upload_id>_fix.csv      fix file (the failed rows), likewise
-# A new uploads/**.csv object invokes the csv-parser's `live` alias.
+# A new object under uploads/ invokes the csv-parser's `live` alias. There is
+# no .csv suffix filter: S3 filters are case-sensitive, and a vendor's
+# PRODUCTS.CSV or products.txt must get a clear failure, not silence.
 
 locals {
   bucket_name = "${var.name_prefix}-uploads-${var.account_id}"
@@ -76,7 +78,7 @@ resource "aws_s3_bucket_logging" "uploads" {
 }
 
 # ---------------------------------------------------------------------------
-# Trigger: ObjectCreated under uploads/ with suffix .csv -> csv-parser:live
+# Trigger: ObjectCreated under uploads/ -> csv-parser:live
 # ---------------------------------------------------------------------------
 
 resource "aws_lambda_permission" "s3_invoke_csv_parser" {
@@ -97,7 +99,6 @@ resource "aws_s3_bucket_notification" "uploads" {
     lambda_function_arn = var.csv_parser_alias_arn
     events              = ["s3:ObjectCreated:*"]
     filter_prefix       = "uploads/"
-    filter_suffix       = ".csv"
   }
 
   # S3 test-invokes the target while saving the configuration.

@@ -4,7 +4,7 @@
 //! - [`s3`]: S3 notifications (through the `-s3-events` queue, since the
 //!   emulator cannot invoke functions) → csv-parser, one record per
 //!   invocation, like S3's asynchronous invocations; a failed event is
-//!   retried and, after the queue's `maxReceiveCount`, lands in `-parser-dlq`.
+//!   retried and, after the queue's `maxReceiveCount`, lands in `-csv-parser-dlq`.
 //! - [`stream`]: the staging table's stream → product-validator, `INSERT`
 //!   records only, in batches, with `ReportBatchItemFailures`, retries and an
 //!   on-failure destination.

@@ -5,7 +5,7 @@
 //! invoked as `{"Records": [record]}`. A message whose records all
 //! succeeded is deleted; otherwise it becomes visible again after
 //! [`S3Mapping::retry_delay`], and the queue's redrive policy moves it to
-//! `-parser-dlq` after `maxReceiveCount` receives (Lambda's asynchronous
+//! `-csv-parser-dlq` after `maxReceiveCount` receives (Lambda's asynchronous
 //! retries and DLQ). Up to [`S3Mapping::concurrency`] messages are in flight.
 
 use std::collections::{HashMap, HashSet};

@@ -1,0 +1,406 @@
+#!/usr/bin/env bash
+# One-command deployment of an environment (docs/deployment.md, "Deploying").
+#
+#   scripts/deploy.sh ENV [options]           build, push, publish, migrate, seed, check, promote, smoke
+#   scripts/deploy.sh ENV --rollback [--yes]  point `live` back to the versions before the last promotion
+#
+# Needs: the AWS CLI with credentials for the target account, Docker with
+# buildx (unless every image of the tag is already in ECR), Terraform >= 1.6,
+# git. Run from anywhere; paths are relative to the repository.
+set -euo pipefail
+# shellcheck source=scripts/deploy-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/deploy-lib.sh"
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/deploy.sh ENV [options]
+       scripts/deploy.sh ENV --rollback [--yes] [--dry-run]
+
+Deploys the environment ENV (e.g. staging, prod) from this checkout:
+
+  1. builds the three function images (docker/Dockerfile, --target runtime) for
+     the configured architecture (lambda_architecture, arm64 by default), tags
+     them with the git SHA and pushes them to ECR (first deployment: creates
+     the ECR repositories first with a targeted apply);
+  2. applies Terraform with the new image tag but the `live` aliases pinned to
+     the versions serving now: new versions are published, and Terraform runs
+     the migrations on the new csv-parser version ({"command":"migrate"});
+  3. seeds the category whitelist through the new csv-parser version
+     ({"command":"seed-categories"});
+  4. checks that each new version starts: reads its secret, connects to
+     PostgreSQL and answers an empty event (nothing reaches it yet);
+  5. records the versions serving now in .deploy/ENV/state.json, then promotes:
+     `live` moves to the new versions (a Terraform apply that may change
+     nothing but the aliases);
+  6. runs scripts/smoke.sh end to end and checks that the new versions handled
+     the smoke upload; if it fails, `live` goes straight back (automatic
+     rollback) and the script exits non-zero;
+  7. prints the bucket and how to upload.
+
+Options:
+  --tag T            image tag to deploy (default: the git SHA, 12 characters).
+                     Images already in ECR under T are not rebuilt.
+  --rollback         point `live` back to the versions recorded before the last
+                     promotion (.deploy/ENV/state.json); publishes nothing
+  --var-file F       Terraform variables (default: terraform/ENV.tfvars if it exists)
+  --arch A           arm64 (default: lambda_architecture of the var file) or x86_64
+  --smoke-vendor V   vendor id the smoke test uploads as (default VEND001; it must
+                     be registered and active in this environment's database)
+  --smoke-timeout S  seconds the smoke test waits for the e-mail (default 300)
+  --skip-smoke       promote without the end-to-end smoke test (not recommended)
+  --force-promotion  apply the promotion even if its plan changes more than the
+                     live aliases (review that plan first)
+  --allow-dirty      deploy uncommitted changes (tag <sha>-dirty-<UTC time>)
+  --yes              do not ask before applying (required without a terminal)
+  --dry-run          print the commands that change something instead of running
+                     them; read-only queries (credentials, state, ECR) still run
+  -h, --help         this text
+
+Needs: AWS CLI and credentials, Docker with buildx (for builds), Terraform >= 1.6, git.
+EOF
+}
+
+ENVIRONMENT=""
+TAG=""
+ROLLBACK=false
+VAR_FILE_ARG=""
+ARCH=""
+SMOKE_VENDOR=VEND001
+SMOKE_TIMEOUT=300
+SKIP_SMOKE=false
+FORCE_PROMOTION=false
+ALLOW_DIRTY=false
+YES=false
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --tag) TAG=${2:?--tag needs a value}; shift ;;
+    --tag=*) TAG=${1#*=} ;;
+    --rollback) ROLLBACK=true ;;
+    --var-file) VAR_FILE_ARG=${2:?--var-file needs a value}; shift ;;
+    --var-file=*) VAR_FILE_ARG=${1#*=} ;;
+    --arch) ARCH=${2:?--arch needs a value}; shift ;;
+    --arch=*) ARCH=${1#*=} ;;
+    --smoke-vendor) SMOKE_VENDOR=${2:?--smoke-vendor needs a value}; shift ;;
+    --smoke-timeout) SMOKE_TIMEOUT=${2:?--smoke-timeout needs a value}; shift ;;
+    --skip-smoke) SKIP_SMOKE=true ;;
+    --force-promotion) FORCE_PROMOTION=true ;;
+    --allow-dirty) ALLOW_DIRTY=true ;;
+    --yes|-y) YES=true ;;
+    --dry-run) DRY_RUN=true ;;
+    -*) usage >&2; die "unknown option $1" 2 ;;
+    *) [ -z "$ENVIRONMENT" ] || die "one environment at a time (got '$ENVIRONMENT' and '$1')" 2
+       ENVIRONMENT=$1 ;;
+  esac
+  shift
+done
+[ -n "$ENVIRONMENT" ] || { usage >&2; die "which environment? (e.g. scripts/deploy.sh staging)" 2; }
+valid_environment "$ENVIRONMENT"
+
+STATE_DIR="$DEPLOY_STATE_ROOT/$ENVIRONMENT"
+STATE_FILE="$STATE_DIR/state.json"
+PIN_FILE="$STATE_DIR/pin.tfvars.json"
+
+if [ "$YES" != true ] && [ "$DRY_RUN" != true ] && [ ! -t 0 ]; then
+  die "no terminal to confirm the apply on: pass --yes" 2
+fi
+APPROVE=()
+if [ "$YES" = true ]; then APPROVE=(-auto-approve); fi
+
+# --- prerequisites -----------------------------------------------------------
+
+step "Checking prerequisites"
+require_aws_cli
+require_aws_credentials
+require_terraform
+command -v git >/dev/null 2>&1 || die "git is required (the image tag is the commit)" 2
+resolve_var_file "$ENVIRONMENT" "$VAR_FILE_ARG"
+tf_var_args
+PROJECT=$(tfvar project onboarding)
+REGION=$(tfvar aws_region eu-west-1)
+ARCH=${ARCH:-$(tfvar lambda_architecture arm64)}
+case "$ARCH" in
+  arm64) PLATFORM=linux/arm64 ;;
+  x86_64) PLATFORM=linux/amd64 ;;
+  *) die "--arch must be arm64 or x86_64 (got '$ARCH')" 2 ;;
+esac
+TF_VARS+=("-var" "lambda_architecture=$ARCH")
+PREFIX="$PROJECT-$ENVIRONMENT"
+REGISTRY="$ACCOUNT_ID.dkr.ecr.$REGION.amazonaws.com"
+export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
+set_payload_flags
+log "account $ACCOUNT_ID, region $REGION, prefix $PREFIX, architecture $ARCH"
+log "variables: ${VAR_FILE:-defaults only (no terraform/$ENVIRONMENT.tfvars)}"
+
+# Writes {"live_versions": MAP} for Terraform.
+write_pin() {
+  if [ "$DRY_RUN" = true ]; then
+    printf '[dry-run] write %s: {"live_versions": %s}\n' "$PIN_FILE" "$1" >&2
+    return 0
+  fi
+  mkdir -p "$STATE_DIR"
+  printf '{"live_versions": %s}\n' "$1" >"$PIN_FILE"
+}
+
+# Applies with `live` pinned to MAP (a JSON object of function => version).
+apply_pinned() {
+  local tag=$1 versions=$2
+  shift 2
+  write_pin "$versions"
+  tf_run apply -input=false "$@" "${TF_VARS[@]}" -var "image_tag=$tag" "-var-file=$PIN_FILE"
+}
+
+# Applies the promotion: only the `live` aliases may change.
+apply_promotion() {
+  local tag=$1 plan="$STATE_DIR/promote.tfplan"
+  if [ "$DRY_RUN" = true ]; then
+    tf_run plan -input=false "${TF_VARS[@]}" -var "image_tag=$tag" -out="$plan"
+    tf_run apply -input=false "$plan"
+    return 0
+  fi
+  mkdir -p "$STATE_DIR"
+  tf_run plan -input=false "${TF_VARS[@]}" -var "image_tag=$tag" -out="$plan" >/dev/null
+  local changes others
+  # Resource lines of the plan ("  # <address> will be updated in-place");
+  # data sources read during apply are not changes.
+  changes=$(tf show -no-color "$plan" | grep -E '^  # .* (will|must) be ' | grep -v 'will be read during apply' || true)
+  others=$(printf '%s\n' "$changes" | grep -v 'aws_lambda_alias\.live\[' | grep -v '^$' || true)
+  if [ -n "$others" ]; then
+    printf '%s\n' "$others" >&2
+    if [ "$FORCE_PROMOTION" = true ]; then
+      warn "the promotion plan changes more than the live aliases (above); applying it anyway (--force-promotion)"
+    else
+      die "the promotion plan changes more than the live aliases (above). Live stays pinned on $current.
+  Review: terraform -chdir=terraform show $plan; then deploy again with --force-promotion, or fix the drift."
+    fi
+  fi
+  printf '%s\n' "${changes:-    (the aliases already point at these versions)}" >&2
+  tf_run apply -input=false "$plan"
+}
+
+# Invokes FUNCTION:VERSION with PAYLOAD; prints the response body. Fails on a
+# function error.
+invoke_version() {
+  local function=$1 version=$2 payload=$3 out
+  out=$(mktemp)
+  if [ "$DRY_RUN" = true ]; then
+    run aws lambda invoke --function-name "$PREFIX-$function" --qualifier "$version" \
+      ${PAYLOAD_FLAGS[@]+"${PAYLOAD_FLAGS[@]}"} --cli-read-timeout 300 --payload "$payload" "$out"
+    printf '{}'
+    rm -f "$out"
+    return 0
+  fi
+  local error
+  show aws lambda invoke --function-name "$PREFIX-$function" --qualifier "$version" \
+    ${PAYLOAD_FLAGS[@]+"${PAYLOAD_FLAGS[@]}"} --cli-read-timeout 300 --payload "$payload" "$out"
+  error=$(aws lambda invoke --function-name "$PREFIX-$function" --qualifier "$version" \
+    ${PAYLOAD_FLAGS[@]+"${PAYLOAD_FLAGS[@]}"} --cli-read-timeout 300 --payload "$payload" \
+    --query FunctionError --output text "$out") || { rm -f "$out"; die "invoking $PREFIX-$function:$version failed"; }
+  local body
+  body=$(cat "$out")
+  rm -f "$out"
+  if [ -n "$error" ] && [ "$error" != None ]; then
+    die "$PREFIX-$function:$version answered with a function error ($error): $body
+  Its log: aws logs tail /aws/lambda/$PREFIX-$function --since 15m"
+  fi
+  printf '%s' "$body"
+}
+
+print_how_to_upload() {
+  local bucket
+  bucket=$(tf output -raw upload_bucket 2>/dev/null || printf '%s' "$PREFIX-uploads-$ACCOUNT_ID")
+  step "Ready"
+  cat <<EOF
+Bucket: $bucket
+Upload a vendor file (the key must be uploads/<VENDOR_ID>/<name>.csv):
+  aws s3 cp products.csv s3://$bucket/uploads/<VENDOR_ID>/products.csv
+or with the onboard CLI (ONBOARD_STACK_ENV=/dev/null keeps a local .dev/stack.env out;
+--database-url is only used by --wait, and the database is private):
+  ONBOARD_STACK_ENV=/dev/null UPLOAD_BUCKET=$bucket AWS_REGION=$REGION \
+    onboard upload --vendor <VENDOR_ID> --database-url unused products.csv
+Follow an upload:      scripts/smoke.sh shows how (CloudWatch Logs), or the dashboard
+Smoke test again:      scripts/smoke.sh $ENVIRONMENT
+Roll back:             scripts/deploy.sh $ENVIRONMENT --rollback
+Dashboard:             $(tf output -raw dashboard_url 2>/dev/null || echo "terraform output dashboard_url")
+EOF
+}
+
+step "Terraform (workspace $ENVIRONMENT)"
+tf_init_workspace "$ENVIRONMENT"
+
+# --- rollback ------------------------------------------------------------------
+
+if [ "$ROLLBACK" = true ]; then
+  [ -f "$STATE_FILE" ] || die "no $STATE_FILE: nothing recorded to roll back to.
+  Pin by hand: terraform apply -var image_tag=<deployed tag> -var 'live_versions={\"csv-parser\"=\"N\",...}'"
+  previous=$(sed -n 's/^  "previous_live_versions": \(.*\),$/\1/p' "$STATE_FILE")
+  deployed_tag=$(sed -n 's/^  "image_tag": "\(.*\)",$/\1/p' "$STATE_FILE")
+  if [ -z "$previous" ] || [ "$previous" = "{}" ]; then
+    die "$STATE_FILE records no previous versions (first deployment): nothing to roll back to"
+  fi
+  [ -n "$deployed_tag" ] || die "$STATE_FILE records no image tag"
+  step "Rolling back: live -> $previous"
+  log "image_tag stays $deployed_tag, so nothing new is published; only the aliases move"
+  apply_pinned "$deployed_tag" "$previous" ${APPROVE[@]+"${APPROVE[@]}"}
+  step "Live versions now"
+  if [ "$DRY_RUN" != true ]; then tf output -json live_versions >&2 || true; fi
+  log "The pin stays in $PIN_FILE until the next deployment promotes. Plain 'terraform apply' must pass"
+  log "-var-file=$PIN_FILE, or it would move live forward again."
+  exit 0
+fi
+
+# --- the image tag ---------------------------------------------------------------
+
+if [ -z "$TAG" ]; then
+  sha=$(git -C "$ROOT" rev-parse --short=12 HEAD)
+  if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no)" ]; then
+    [ "$ALLOW_DIRTY" = true ] || die "the working tree has uncommitted changes; commit them, or pass --allow-dirty (or --tag)" 2
+    TAG="$sha-dirty-$(date -u +%Y%m%d%H%M%S)"
+    warn "deploying uncommitted changes as $TAG"
+  else
+    TAG=$sha
+  fi
+fi
+[[ "$TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "'$TAG' is not a valid image tag" 2
+log "image tag: $TAG"
+
+current=$(tf_output_json live_versions)
+case "$current" in
+  \{*csv-parser*\}) FIRST=false; log "serving now: $current" ;;
+  *) FIRST=true; current="{}"; log "no functions yet: this is the first deployment of $ENVIRONMENT" ;;
+esac
+
+# --- images ------------------------------------------------------------------------
+
+step "Images ($PLATFORM, tag $TAG)"
+repos=()
+for f in "${FUNCTIONS[@]}"; do repos+=("$PREFIX/$f"); done
+if ! aws ecr describe-repositories --repository-names "${repos[@]}" >/dev/null 2>&1; then
+  log "the ECR repositories do not exist yet: creating them first (the functions need an image to exist)"
+  tf_run apply -input=false ${APPROVE[@]+"${APPROVE[@]}"} "${TF_VARS[@]}" -var "image_tag=$TAG" \
+    -target=module.functions.aws_ecr_repository.this \
+    -target=module.functions.aws_ecr_lifecycle_policy.this \
+    -target=module.functions.aws_ecr_repository_policy.this
+fi
+to_build=()
+for f in "${FUNCTIONS[@]}"; do
+  if aws ecr describe-images --repository-name "$PREFIX/$f" --image-ids "imageTag=$TAG" >/dev/null 2>&1; then
+    log "$PREFIX/$f:$TAG is in ECR already: not rebuilt"
+  else
+    to_build+=("$f")
+  fi
+done
+if [ ${#to_build[@]} -gt 0 ]; then
+  require_docker_buildx
+  if [ "$DRY_RUN" = true ]; then
+    printf '[dry-run] aws ecr get-login-password --region %s | docker login --username AWS --password-stdin %s\n' "$REGION" "$REGISTRY" >&2
+  else
+    show aws ecr get-login-password --region "$REGION" '|' docker login --username AWS --password-stdin "$REGISTRY"
+    aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin "$REGISTRY" >/dev/null
+  fi
+  for f in "${to_build[@]}"; do
+    # --provenance=false: Lambda accepts a plain image manifest only.
+    run docker buildx build --platform "$PLATFORM" --provenance=false --target runtime \
+      --build-arg "FUNCTION=$f" -f "$ROOT/docker/Dockerfile" \
+      -t "$REGISTRY/$PREFIX/$f:$TAG" --push "$ROOT"
+  done
+fi
+
+# --- publish (live pinned), migrate ---------------------------------------------------
+
+if [ "$FIRST" = true ]; then
+  step "Creating the environment (first deployment: live starts on version 1)"
+  tf_run apply -input=false ${APPROVE[@]+"${APPROVE[@]}"} "${TF_VARS[@]}" -var "image_tag=$TAG"
+else
+  step "Publishing new versions with live pinned to $current (Terraform runs the migrations on the new csv-parser)"
+  apply_pinned "$TAG" "$current" ${APPROVE[@]+"${APPROVE[@]}"}
+fi
+if [ "$DRY_RUN" = true ]; then
+  # Nothing was applied: stand-ins for what the apply would publish.
+  published='{"csv-parser":"<new>","product-validator":"<new>","error-processor":"<new>"}'
+else
+  published=$(tf_output_json published_versions)
+fi
+for f in "${FUNCTIONS[@]}"; do
+  [ -n "$(json_get "$published" "$f")" ] || die "terraform output published_versions has no version for $f ($published)"
+done
+log "published: $published"
+if [ "$published" = "$current" ]; then
+  log "nothing new was published (the image and configuration are unchanged)"
+fi
+log "migrations ran on csv-parser:$(json_get "$published" csv-parser) during the apply (a failure fails the apply)"
+
+# What --rollback returns to: the versions serving before this deployment,
+# with the tag Terraform has now applied (so a rollback publishes nothing).
+# A deployment that published nothing new keeps the earlier record.
+if [ "$DRY_RUN" != true ] && { [ "$published" != "$current" ] || [ ! -f "$STATE_FILE" ]; }; then
+  mkdir -p "$STATE_DIR"
+  cat >"$STATE_FILE" <<EOF
+{
+  "environment": "$ENVIRONMENT",
+  "image_tag": "$TAG",
+  "previous_live_versions": $current,
+  "new_versions": $published,
+  "deployed_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+}
+EOF
+  log "recorded in $STATE_FILE: previous live $current"
+fi
+
+# --- seed, check the new versions ------------------------------------------------------
+
+parser_version=$(json_get "$published" csv-parser)
+step "Seeding the category whitelist (csv-parser version $parser_version)"
+answer=$(invoke_version csv-parser "$parser_version" '{"command":"seed-categories"}')
+if [ "$DRY_RUN" != true ]; then
+  case "$answer" in
+    *'"migrated":true'*) log "answer: $answer" ;;
+    *) die "csv-parser:$parser_version answered '$answer' to seed-categories (expected {\"migrated\":true,...})" ;;
+  esac
+fi
+
+step "Checking that the new versions start (empty events; nothing is routed to them yet)"
+for f in product-validator error-processor; do
+  version=$(json_get "$published" "$f")
+  answer=$(invoke_version "$f" "$version" '{"Records":[]}')
+  if [ "$DRY_RUN" != true ]; then
+    case "$answer" in
+      *batchItemFailures*) log "$f:$version ok: $answer" ;;
+      *) die "$f:$version answered '$answer' to an empty event (expected batchItemFailures)" ;;
+    esac
+  fi
+done
+
+# --- promote, smoke, automatic rollback ---------------------------------------------------
+
+if [ "$FIRST" != true ]; then
+  step "Promoting: live -> $published"
+  apply_promotion "$TAG"
+  rm -f "$PIN_FILE"
+fi
+
+if [ "$SKIP_SMOKE" = true ]; then
+  warn "--skip-smoke: live was moved without an end-to-end check"
+else
+  step "Smoke test (end to end, on the new versions)"
+  smoke=("$ROOT/scripts/smoke.sh" "$ENVIRONMENT" --project "$PROJECT" --region "$REGION"
+    --vendor "$SMOKE_VENDOR" --timeout "$SMOKE_TIMEOUT" --expect-versions "$published")
+  if [ "$DRY_RUN" = true ]; then smoke+=(--dry-run); fi
+  smoke_rc=0
+  "${smoke[@]}" || smoke_rc=$?
+  if [ "$smoke_rc" -ne 0 ]; then
+    if [ "$smoke_rc" -eq 4 ]; then
+      warn "the smoke vendor $SMOKE_VENDOR is not registered (or not active) in $ENVIRONMENT's database"
+    fi
+    if [ "$FIRST" = true ]; then
+      die "smoke test failed (exit $smoke_rc) on the first deployment: there is no previous version to roll back to.
+  The environment exists but is not verified. Fix the cause, then run scripts/smoke.sh $ENVIRONMENT (or deploy again)." "$smoke_rc"
+    fi
+    step "Smoke test failed (exit $smoke_rc): rolling back live -> $current"
+    apply_pinned "$TAG" "$current" -auto-approve
+    die "deployment of $TAG failed its smoke test; live is back on $current (pinned in ${PIN_FILE#"$ROOT"/})"
+  fi
+fi
+
+print_how_to_upload

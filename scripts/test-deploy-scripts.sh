@@ -1,0 +1,403 @@
+#!/usr/bin/env bash
+# Tests scripts/deploy.sh, destroy.sh and smoke.sh without AWS, Docker or a
+# Terraform provider: stub `aws`, `docker` and `terraform` executables on PATH
+# record every call and play a tiny environment (ECR images, published and
+# live versions, the functions' log lines). The tests assert the order of the
+# calls that matter:
+#
+#   deploy:   publish with live pinned -> migrate (by Terraform) -> seed on the
+#             new csv-parser version -> start checks -> promote -> smoke
+#   rollback: live pinned to the versions recorded before the promotion
+#   failure:  smoke fails -> live pinned back automatically, exit non-zero
+#
+# plus --help, --dry-run (nothing changes) and the prerequisite messages.
+# Run by scripts/check-terraform.sh; takes a few seconds.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WORK=$(mktemp -d)
+trap '[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
+
+STUBS="$WORK/bin"
+export STUB_STATE="$WORK/state" STUB_LOG="$WORK/calls.log"
+export DEPLOY_STATE_ROOT="$WORK/deploy" SMOKE_POLL_SECONDS=0
+mkdir -p "$STUBS" "$STUB_STATE" "$DEPLOY_STATE_ROOT"
+
+# --- the stubs (one script, three names) --------------------------------------
+cat >"$STUBS/stub" <<'STUB'
+#!/usr/bin/env bash
+# Records the call, then plays the part of aws / docker / terraform.
+set -euo pipefail
+tool=$(basename "$0")
+S=$STUB_STATE
+printf '%s %s\n' "$tool" "$*" >>"$STUB_LOG"
+get() { cat "$S/$1" 2>/dev/null || true; }
+versions() { printf '{"csv-parser":"%s","error-processor":"%s","product-validator":"%s"}' "$1" "$1" "$1"; }
+num() { get "$1" | sed -n 's/.*"csv-parser":"\([0-9]*\)".*/\1/p'; }
+arg_after() { local want=$1; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { echo "$2"; return; }; shift; done; }
+
+case "$tool" in
+terraform)
+  [ "${1:-}" = "${1#-chdir=}" ] || shift
+  cmd=${1:-}; shift || true
+  case "$cmd" in
+    version) echo "Terraform v1.11.4"; echo "on linux_amd64" ;;
+    init) ;;
+    workspace)
+      case "$1" in
+        select) [ -f "$S/workspace-$2" ] || { echo "Workspace \"$2\" doesn't exist." >&2; exit 1; } ;;
+        new) touch "$S/workspace-$2" ;;
+      esac ;;
+    output)
+      name=${*: -1}
+      case "$name" in
+        live_versions) [ -f "$S/live" ] || { echo "Output \"$name\" not found" >&2; exit 1; }; printf '{\n  "csv-parser": "%s",\n  "error-processor": "%s",\n  "product-validator": "%s"\n}\n' "$(num live)" "$(num live)" "$(num live)" ;;
+        published_versions) [ -f "$S/published" ] || exit 1; get published; echo ;;
+        upload_bucket) echo "onboarding-test-uploads-123456789012" ;;
+        access_logs_bucket) echo "onboarding-test-access-logs-123456789012" ;;
+        dashboard_url) echo "https://console.aws.amazon.com/cloudwatch/home#dashboards" ;;
+        *) exit 1 ;;
+      esac ;;
+    plan)
+      out=""; for a in "$@"; do case "$a" in -out=*) out=${a#-out=} ;; esac; done
+      echo "promote" >"$out" ;;
+    show)
+      if [ "$(get live)" != "$(get published)" ]; then
+        for f in csv-parser error-processor product-validator; do
+          echo "  # module.functions.aws_lambda_alias.live[\"$f\"] will be updated in-place"
+        done
+      fi
+      if [ -n "${STUB_PLAN_EXTRA:-}" ]; then echo "  # module.data.aws_db_instance.postgres[0] must be replaced"; fi ;;
+    apply)
+      last=${*: -1}
+      if [ -f "$last" ] && [ "$(cat "$last")" = promote ]; then
+        get published >"$S/live"; echo "applied promotion" >>"$STUB_LOG"; exit 0
+      fi
+      tag="" pin="" targets=""
+      while [ $# -gt 0 ]; do
+        case "$1" in
+          -var) case "$2" in image_tag=*) tag=${2#image_tag=} ;; esac; shift ;;
+          -var-file=*pin.tfvars.json) pin=${1#-var-file=} ;;
+          -target=*) targets="$targets ${1#-target=}" ;;
+        esac
+        shift
+      done
+      if [ -n "$targets" ]; then
+        case "$targets" in *aws_ecr_repository.this*) touch "$S/repos" ;; esac
+        exit 0
+      fi
+      if [ "$tag" != "$(get tag)" ]; then
+        n=$(( $(num published || echo 0) + 1 ))
+        versions "$n" >"$S/published"; echo "$tag" >"$S/tag"
+        echo "migrate csv-parser:$n" >>"$STUB_LOG"
+      fi
+      if [ -n "$pin" ]; then
+        echo "pin $(tr -d ' \n' <"$pin")" >>"$STUB_LOG"
+        sed -n 's/.*"live_versions": *\({[^}]*}\).*/\1/p' "$pin" | tr -d ' ' >"$S/live"
+      else
+        get published >"$S/live"
+      fi ;;
+    destroy) rm -f "$S/live" "$S/published" ;;
+  esac ;;
+docker)
+  case "$*" in
+    "buildx version") [ -z "${STUB_NO_BUILDX:-}" ] || { echo "docker: unknown command: docker buildx" >&2; exit 1; } ;;
+    info) ;;
+    login*) cat >/dev/null ;;
+    "buildx build"*) echo "$(arg_after -t "$@")" >>"$S/images" ;;
+  esac ;;
+aws)
+  case "${1:-} ${2:-}" in
+    "--version ") echo "aws-cli/2.17.0 Python/3.12.6 Linux/6.8 exe/x86_64" ;;
+    "sts get-caller-identity")
+      [ -z "${STUB_NO_CREDS:-}" ] || { echo "Unable to locate credentials. You can configure credentials by running \"aws configure\"." >&2; exit 255; }
+      echo "123456789012" ;;
+    "ecr describe-repositories") [ -f "$S/repos" ] || exit 254 ;;
+    "ecr describe-images")
+      repo=$(arg_after --repository-name "$@"); tag=$(arg_after --image-ids "$@")
+      grep -q "/$repo:${tag#imageTag=}\$" "$S/images" 2>/dev/null || exit 254 ;;
+    "ecr get-login-password") echo "password" ;;
+    "ecr list-images") echo "sha256:aaa	sha256:bbb" ;;
+    "ecr batch-delete-image") echo "None" ;;
+    "lambda invoke")
+      out=${*: -1}; payload=$(arg_after --payload "$@"); fn=$(arg_after --function-name "$@")
+      case "$payload" in
+        *seed-categories*) echo '{"migrated":true,"categories_added":0}' >"$out" ;;
+        *Records*) echo '{"batchItemFailures":[]}' >"$out" ;;
+      esac
+      if [ "${STUB_FAIL_INVOKE:-}" = "${fn##*-test-}" ]; then echo Unhandled; else echo None; fi ;;
+    "s3 cp") echo "${*: -2:1}" | sed 's|^s3://[^/]*/||' >"$S/uploaded" ;;
+    "s3api head-bucket") ;;
+    "s3api list-object-versions")
+      b=$(arg_after --bucket "$@"); q=$(arg_after --query "$@"); k=${q#*: }; k=${k%%\[*}
+      if [ -f "$S/emptied-$b-$k" ]; then echo '{"Objects": null, "Quiet": true}'
+      else touch "$S/emptied-$b-$k"; printf '{\n    "Objects": [\n        {\n            "Key": "uploads/V/a.csv",\n            "VersionId": "v1"\n        }\n    ],\n    "Quiet": true\n}\n'; fi ;;
+    "s3api delete-objects") ;;
+    "logs filter-log-events")
+      group=$(arg_after --log-group-name "$@"); pattern=$(arg_after --filter-pattern "$@")
+      key=$(get uploaded); [ -n "$key" ] || exit 0
+      fn=${group#/aws/lambda/onboarding-test-}
+      v=$(sed -n "s/.*\"$fn\":\"\([0-9]*\)\".*/\1/p" "$S/live")
+      span="\"span\":{\"upload_id\":\"UPLOAD_20261122_101500_0123456789AB\",\"vendor_id\":\"VEND001\",\"name\":\"upload\"}"
+      stream="2026/11/22/[$v]0123456789abcdef"
+      case "$pattern" in
+        '"upload received"'*) printf '%s\t{"level":"INFO","message":"upload received","key":"%s","size":4242,%s}\n' "$stream" "$key" "$span" ;;
+        '"upload failed"'*)
+          case "${STUB_SMOKE:-}" in
+            fail) printf '%s\t{"level":"WARN","message":"upload failed","reason":"The file could not be read: boom",%s}\n' "$stream" "$span" ;;
+            unknown-vendor) printf '%s\t{"level":"WARN","message":"upload failed","reason":"Vendor '"'"'VEND001'"'"' is not registered. Files must be uploaded under uploads/<your vendor id>/.",%s}\n' "$stream" "$span" ;;
+          esac ;;
+        '"upload staged"'*) printf '%s\t{"level":"INFO","message":"upload staged","rows":20,"elapsed_ms":812.0,%s}\n' "$stream" "$span" ;;
+        '"batch judged"'*) printf '%s\t{"level":"INFO","message":"batch judged","rows":20,"valid":20,"invalid":0,"complete":true,%s}\n' "$stream" "$span" ;;
+        '"vendor notified"'*)
+          [ "${STUB_SMOKE:-}" != timeout ] || exit 0
+          printf '%s\t{"level":"INFO","message":"vendor notified","message_id":"5f0c-11","subject":"Product Upload Complete - %s (100%% Success)",%s}\n' "$stream" "${key##*/}" "$span" ;;
+      esac ;;
+    *) echo "stub aws: unexpected call: $*" >&2; exit 1 ;;
+  esac ;;
+esac
+STUB
+chmod +x "$STUBS/stub"
+for t in aws docker terraform; do ln -s stub "$STUBS/$t"; done
+mkdir -p "$WORK/no-aws"
+for t in docker terraform; do ln -s "$STUBS/stub" "$WORK/no-aws/$t"; done
+
+# Only the stubs and the system's own tools: no real aws, docker or terraform.
+SAFE_PATH="$STUBS:/usr/bin:/bin"
+PASS=0
+ok() { PASS=$((PASS + 1)); printf '  ok   %s\n' "$*"; }
+fail() { printf '  FAIL %s\n' "$*" >&2; [ ! -s "$WORK/out" ] || sed 's/^/       | /' "$WORK/out" >&2; exit 1; }
+# Runs a script with the stubs; output in $WORK/out, exit status in $RC.
+sh_run() { RC=0; env PATH="$SAFE_PATH" "$@" >"$WORK/out" 2>&1 </dev/null || RC=$?; }
+calls() { cat "$STUB_LOG" 2>/dev/null || true; }
+# Asserts that the lines matching each pattern occur in this order.
+in_order() {
+  local what=$1 file=$2 line=0 n; shift 2
+  for pattern in "$@"; do
+    n=$(awk -v from="$line" -v p="$pattern" 'NR > from && index($0, p) { print NR; exit }' "$file")
+    [ -n "$n" ] || fail "$what: '$pattern' not found after line $line of the sequence"
+    line=$n
+  done
+}
+reset_log() { : >"$STUB_LOG"; }
+# expect STATUS PATTERN WHAT: the last run exited STATUS ("nonzero" for any
+# failure) and its output contains PATTERN.
+expect() {
+  local want=$1 pattern=$2; shift 2
+  if [ "$want" = nonzero ]; then [ "$RC" -ne 0 ] || fail "$* (exit 0)"; else [ "$RC" -eq "$want" ] || fail "$* (exit $RC)"; fi
+  grep -qF -- "$pattern" "$WORK/out" || fail "$*: output lacks '$pattern'"
+}
+
+echo "deploy scripts (stubbed aws/docker/terraform):"
+
+# --- syntax, shellcheck, --help -------------------------------------------------
+for s in deploy destroy smoke; do
+  bash -n "$ROOT/scripts/$s.sh" || fail "bash -n scripts/$s.sh"
+  sh_run "$ROOT/scripts/$s.sh" --help
+  expect 0 "Usage: scripts/$s.sh" "$s.sh --help"
+done
+ok "bash -n and --help of deploy.sh, destroy.sh, smoke.sh"
+if command -v shellcheck >/dev/null 2>&1; then
+  (cd "$ROOT" && shellcheck -x scripts/deploy.sh scripts/destroy.sh scripts/smoke.sh scripts/deploy-lib.sh scripts/test-deploy-scripts.sh) >"$WORK/out" 2>&1 || fail "shellcheck"
+  ok "shellcheck clean"
+else
+  echo "  skip shellcheck (not installed)"
+fi
+
+# --- the images the scripts and compose build --------------------------------------
+dockerfile="$ROOT/docker/Dockerfile"
+stages=$(sed -n 's/^FROM .* AS \([a-z-]*\)$/\1/p' "$dockerfile" | tr '\n' ' ')
+case " $stages" in *" runner "*) ;; *) fail "docker/Dockerfile has no 'runner' stage (stages: $stages)" ;; esac
+[ "$(sed -n 's/^FROM .* AS \([a-z-]*\)$/\1/p' "$dockerfile" | tail -n 1)" = runtime ] \
+  || fail "the Lambda 'runtime' stage must stay the last (default) stage of docker/Dockerfile"
+packages=$(sed -n 's/^ENV PACKAGES="\(.*\)"$/\1/p' "$dockerfile")
+for binary in onboard $(sed -n 's/.*FunctionKind::[A-Za-z]* => "\([a-z-]*\)",$/\1/p' "$ROOT/crates/onboarding-devstack/src/options.rs"); do
+  case " $packages " in *" $binary "*) ;; *) fail "the runner image lacks $binary (ENV PACKAGES: $packages)" ;; esac
+done
+grep -q '^      target: runner$' "$ROOT/docker-compose.yml" || fail "docker-compose.yml must build the runner target"
+grep -q 'image: localstack/localstack:4.14.0$' "$ROOT/docker-compose.yml" || fail "LocalStack must stay pinned at 4.14.0"
+grep -q -- '--target runtime' "$ROOT/scripts/deploy.sh" || fail "deploy.sh must build --target runtime"
+ok "Dockerfile: runner stage with onboard + the function binaries the runner starts; runtime stays the default; compose uses runner"
+
+# --- what the scripts use from terraform/ exists ------------------------------------
+for output in live_versions published_versions upload_bucket access_logs_bucket dashboard_url; do
+  grep -q "^output \"$output\"" "$ROOT/terraform/outputs.tf" || fail "terraform/outputs.tf has no output '$output' (the scripts read it)"
+done
+for variable in environment image_tag live_versions lambda_architecture deletion_protection project aws_region; do
+  grep -q "^variable \"$variable\"" "$ROOT/terraform/variables.tf" || fail "terraform/variables.tf has no variable '$variable' (the scripts set it)"
+done
+for resource in aws_ecr_repository aws_ecr_lifecycle_policy aws_ecr_repository_policy; do
+  grep -q "^resource \"$resource\" \"this\"" "$ROOT/terraform/modules/functions/ecr.tf" || fail "modules/functions has no $resource.this (deploy.sh targets it)"
+done
+for module in data functions; do
+  grep -q "^module \"$module\"" "$ROOT/terraform/main.tf" || fail "terraform/main.tf has no module '$module' (the scripts target it)"
+done
+grep -q 'name  *= "live"' "$ROOT/terraform/modules/functions/main.tf" || fail "the alias must be called live (the promotion guard looks for aws_lambda_alias.live)"
+ok "the outputs, variables, resources and alias the scripts use exist in terraform/"
+
+# --- prerequisites ---------------------------------------------------------------
+RC=0; env PATH="$WORK/no-aws:/usr/bin:/bin" "$ROOT/scripts/deploy.sh" test --tag t1 --yes >"$WORK/out" 2>&1 || RC=$?
+expect 2 "the AWS CLI is required" "deploy without aws must refuse (exit $RC)"
+RC=0; env PATH="$WORK/no-aws:/usr/bin:/bin" "$ROOT/scripts/smoke.sh" test >"$WORK/out" 2>&1 || RC=$?
+expect 2 "the AWS CLI is required" "smoke without aws must refuse (exit $RC)"
+sh_run env STUB_NO_CREDS=1 "$ROOT/scripts/destroy.sh" test --yes
+expect 2 "no usable AWS credentials" "destroy without credentials must refuse (exit $RC)"
+sh_run "$ROOT/scripts/deploy.sh" test --tag t1
+expect 2 "pass --yes" "deploy without a terminal and without --yes must refuse"
+sh_run env STUB_NO_BUILDX=1 "$ROOT/scripts/deploy.sh" test --tag t1 --yes
+expect 2 "docker buildx' is not available" "deploy without buildx must refuse (exit $RC)"
+calls | grep -q "^terraform apply" && fail "nothing may be applied when a prerequisite is missing"
+ok "refuses without aws, credentials, buildx, or --yes off a terminal (exit 2, clear message)"
+rm -f "$STUB_STATE"/*; reset_log
+
+# --- dry run of the first deployment: prints, changes nothing --------------------------
+sh_run "$ROOT/scripts/deploy.sh" test --tag t1 --dry-run
+[ "$RC" -eq 0 ] || fail "deploy --dry-run (exit $RC)"
+in_order "dry-run plan" "$WORK/out" \
+  "[dry-run] terraform -chdir=terraform workspace new test" \
+  "-target=module.functions.aws_ecr_repository.this" \
+  "[dry-run] docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=csv-parser" \
+  "FUNCTION=error-processor" \
+  "[dry-run] terraform -chdir=terraform apply -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t1" \
+  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"seed-categories\"}'" \
+  "aws lambda invoke --function-name onboarding-test-product-validator --qualifier '<new>'" \
+  "aws lambda invoke --function-name onboarding-test-error-processor --qualifier '<new>'" \
+  "[dry-run] aws s3 cp"
+if calls | grep -E "^(terraform (apply|plan|destroy|workspace new)|docker buildx build|aws (s3 cp|lambda invoke|ecr batch))"; then
+  fail "--dry-run ran a command that changes something"
+fi
+ok "deploy --dry-run prints the whole sequence and runs nothing that changes anything"
+
+# --- first deployment -----------------------------------------------------------------------
+reset_log
+sh_run "$ROOT/scripts/deploy.sh" test --tag t1 --yes
+[ "$RC" -eq 0 ] || fail "first deployment (exit $RC)"
+in_order "first deployment" "$STUB_LOG" \
+  "terraform workspace new test" \
+  "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t1 -target=module.functions.aws_ecr_repository.this" \
+  "docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=csv-parser" \
+  "docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=product-validator" \
+  "docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=error-processor" \
+  "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t1" \
+  "migrate csv-parser:1" \
+  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
+  "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 1" \
+  "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 1" \
+  "aws s3 cp" \
+  "aws logs filter-log-events --log-group-name /aws/lambda/onboarding-test-error-processor"
+expect 0 "smoke test passed" "first deployment: smoke summary"
+expect 0 "aws s3 cp products.csv s3://onboarding-test-uploads-123456789012/uploads/<VENDOR_ID>/products.csv" "first deployment: how to upload"
+grep -q '"previous_live_versions": {}' "$DEPLOY_STATE_ROOT/test/state.json" || fail "state.json after the first deployment"
+ok "first deployment: ECR bootstrap -> build x3 -> apply -> migrate -> seed -> start checks -> smoke -> how to upload"
+
+# --- second deployment: publish pinned, then promote ---------------------------------------------
+reset_log
+sh_run "$ROOT/scripts/deploy.sh" test --tag t2 --yes
+[ "$RC" -eq 0 ] || fail "second deployment (exit $RC)"
+in_order "blue/green deployment" "$STUB_LOG" \
+  "terraform output -json live_versions" \
+  "docker buildx build" \
+  "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t2 -var-file=$DEPLOY_STATE_ROOT/test/pin.tfvars.json" \
+  "migrate csv-parser:2" \
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1"}}' \
+  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
+  "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 2" \
+  "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 2" \
+  "terraform plan -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t2 -out=" \
+  "terraform show -no-color" \
+  "applied promotion" \
+  "aws s3 cp" \
+  "aws logs filter-log-events --log-group-name /aws/lambda/onboarding-test-error-processor"
+grep -q "versions:       csv-parser 2, product-validator 2, error-processor 2" "$WORK/out" || fail "the smoke test must see the new versions"
+grep -q '"previous_live_versions": {"csv-parser":"1","error-processor":"1","product-validator":"1"}' "$DEPLOY_STATE_ROOT/test/state.json" \
+  || fail "state.json must record the previous live versions"
+[ ! -f "$DEPLOY_STATE_ROOT/test/pin.tfvars.json" ] || fail "the pin must be gone after promotion"
+ok "deployment: publish with live pinned to 1 -> migrate on 2 -> seed on 2 -> checks on 2 -> promote -> smoke sees version 2"
+
+# --- dry run of a later deployment ----------------------------------------------------------------
+reset_log
+sh_run "$ROOT/scripts/deploy.sh" test --tag t9 --dry-run
+[ "$RC" -eq 0 ] || fail "deploy --dry-run of a later deployment (exit $RC)"
+in_order "dry-run of a later deployment" "$WORK/out" \
+  "[dry-run] write $DEPLOY_STATE_ROOT/test/pin.tfvars.json: {\"live_versions\": {\"csv-parser\":\"2\",\"error-processor\":\"2\",\"product-validator\":\"2\"}}" \
+  "[dry-run] terraform -chdir=terraform apply -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t9 -var-file=$DEPLOY_STATE_ROOT/test/pin.tfvars.json" \
+  "seed-categories" \
+  "[dry-run] terraform -chdir=terraform plan -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t9 -out=" \
+  "[dry-run] terraform -chdir=terraform apply -input=false $DEPLOY_STATE_ROOT/test/promote.tfplan" \
+  "[dry-run] aws s3 cp"
+if calls | grep -E "^(terraform (apply|plan)|docker buildx build|aws (s3 cp|lambda invoke))"; then
+  fail "--dry-run ran a command that changes something"
+fi
+[ ! -f "$DEPLOY_STATE_ROOT/test/pin.tfvars.json" ] || fail "--dry-run wrote the pin file"
+ok "deploy --dry-run of a later deployment: pinned apply, seed, promotion plan, smoke; nothing run"
+
+# --- rollback -----------------------------------------------------------------------------------
+reset_log
+sh_run "$ROOT/scripts/deploy.sh" test --rollback --yes
+[ "$RC" -eq 0 ] || fail "rollback (exit $RC)"
+in_order "rollback" "$STUB_LOG" \
+  "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t2 -var-file=$DEPLOY_STATE_ROOT/test/pin.tfvars.json" \
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1"}}'
+calls | grep -q "migrate" && fail "a rollback must not publish (or migrate) anything"
+calls | grep -q "docker buildx build" && fail "a rollback must not build"
+grep -q '"csv-parser":"1"' "$STUB_STATE/live" || fail "live must be back on version 1"
+ok "rollback: image tag unchanged, live pinned to the recorded previous versions (1), nothing published"
+
+# --- a failing smoke test rolls back automatically --------------------------------------------------
+reset_log
+sh_run env STUB_SMOKE=fail "$ROOT/scripts/deploy.sh" test --tag t3 --yes
+[ "$RC" -ne 0 ] || fail "a failing smoke test must fail the deployment"
+in_order "automatic rollback" "$STUB_LOG" \
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1"}}' \
+  "applied promotion" \
+  "aws s3 cp" \
+  '"upload failed"' \
+  "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t3 -var-file=" \
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1"}}'
+grep -q '"csv-parser":"1"' "$STUB_STATE/live" || fail "live must be back on version 1 after the failed smoke test"
+grep -q "live is back on" "$WORK/out" || fail "the failure must say that live was rolled back"
+ok "smoke failure on version 3: live pinned back to 1 automatically, exit $RC"
+
+# --- the promotion refuses a plan that changes more than the aliases ----------------------------------
+reset_log
+sh_run env STUB_PLAN_EXTRA=1 "$ROOT/scripts/deploy.sh" test --tag t4 --yes
+expect nonzero "changes more than the live aliases" "promotion guard (exit $RC)"
+calls | grep -q "applied promotion" && fail "the guarded promotion must not be applied"
+ok "promotion refuses a plan that would change anything besides the live aliases"
+
+# --- smoke.sh on its own ------------------------------------------------------------------------------
+sh_run env STUB_SMOKE=timeout "$ROOT/scripts/smoke.sh" test --timeout 0
+expect 3 "timed out" "smoke timeout must exit 3 (exit $RC)"
+sh_run env STUB_SMOKE=unknown-vendor "$ROOT/scripts/smoke.sh" test --vendor VEND001
+expect 4 "Register vendor VEND001" "smoke with an unregistered vendor must exit 4 (exit $RC)"
+sh_run "$ROOT/scripts/smoke.sh" test --expect-versions '{"csv-parser":"9","product-validator":"9","error-processor":"9"}'
+expect 1 "version 1 handled the upload, expected 9" "smoke must check the versions (exit $RC)"
+uploaded=$(cat "$STUB_STATE/uploaded")
+case "$uploaded" in uploads/VEND001/smoke-*.csv) ;; *) fail "smoke uploaded to '$uploaded'" ;; esac
+ok "smoke: timeout -> 3, unregistered vendor -> 4, wrong version -> 1, key uploads/VEND001/smoke-<time>.csv"
+
+# --- destroy -----------------------------------------------------------------------------------------
+reset_log
+sh_run "$ROOT/scripts/destroy.sh" test --dry-run
+[ "$RC" -eq 0 ] || fail "destroy --dry-run (exit $RC)"
+if calls | grep -E "^(terraform (apply|destroy)|aws (s3api delete-objects|ecr batch-delete-image))"; then
+  fail "destroy --dry-run changed something"
+fi
+rm -f "$STUB_STATE"/emptied-*
+sh_run "$ROOT/scripts/destroy.sh" test
+expect 2 "pass --yes" "destroy without a terminal and without --yes must refuse"
+reset_log
+sh_run "$ROOT/scripts/destroy.sh" test --yes
+[ "$RC" -eq 0 ] || fail "destroy (exit $RC)"
+in_order "destroy" "$STUB_LOG" \
+  "terraform apply -input=false -auto-approve -var environment=test -var image_tag=t4 -var deletion_protection=false -target=module.data" \
+  "aws s3api list-object-versions --bucket onboarding-test-uploads-123456789012" \
+  "aws s3api delete-objects --bucket onboarding-test-uploads-123456789012" \
+  "DeleteMarkers" \
+  "aws s3api delete-objects --bucket onboarding-test-access-logs-123456789012" \
+  "aws ecr batch-delete-image --repository-name onboarding-test/csv-parser --image-ids imageDigest=sha256:aaa imageDigest=sha256:bbb" \
+  "aws ecr batch-delete-image --repository-name onboarding-test/error-processor" \
+  "terraform destroy -input=false -auto-approve -var environment=test -var image_tag=t4"
+[ ! -d "$DEPLOY_STATE_ROOT/test" ] || fail "destroy must remove .deploy/test"
+ok "destroy: protection off -> empty both buckets (versions, delete markers) -> delete images -> terraform destroy"
+
+echo "deploy scripts: $PASS checks passed"
