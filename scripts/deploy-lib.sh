@@ -115,6 +115,22 @@ tfvar() {
   printf '%s' "${value:-$default}"
 }
 
+# A `name = true|false` setting from the var file, or the default.
+tfvar_bool() {
+  local name=$1 default=$2 value=""
+  if [ -n "${VAR_FILE:-}" ] && [ -f "$VAR_FILE" ]; then
+    value=$(sed -n "s/^[[:space:]]*${name}[[:space:]]*=[[:space:]]*\(true\|false\).*/\1/p" "$VAR_FILE" | tail -n 1)
+  fi
+  printf '%s' "${value:-$default}"
+}
+
+# PORTAL (true/false) from enable_portal (default true, as in variables.tf);
+# with the portal, FUNCTIONS includes vendor-api (image, versions, checks).
+resolve_portal() {
+  PORTAL=$(tfvar_bool enable_portal true)
+  if [ "$PORTAL" = true ]; then FUNCTIONS=(csv-parser product-validator error-processor vendor-api); fi
+}
+
 # VAR_FILE: --var-file, else terraform/<env>.tfvars when it exists.
 resolve_var_file() {
   local env=$1 given=${2:-}

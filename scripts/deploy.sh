@@ -18,7 +18,8 @@ Usage: scripts/deploy.sh ENV [options]
 
 Deploys the environment ENV (e.g. staging, prod) from this checkout:
 
-  1. builds the three function images (docker/Dockerfile, --target runtime) for
+  1. builds the function images (docker/Dockerfile, --target runtime; the
+     three pipeline functions, and vendor-api with the portal) for
      the configured architecture (lambda_architecture, arm64 by default), tags
      them with the git SHA and pushes them to ECR (first deployment: creates
      the ECR repositories first with a targeted apply);
@@ -28,14 +29,18 @@ Deploys the environment ENV (e.g. staging, prod) from this checkout:
   3. seeds the category whitelist through the new csv-parser version
      ({"command":"seed-categories"});
   4. checks that each new version starts: reads its secret, connects to
-     PostgreSQL and answers an empty event (nothing reaches it yet);
+     PostgreSQL and answers an empty event (vendor-api: GET /api/health);
+     nothing reaches them yet;
   5. records the versions serving now in .deploy/ENV/state.json, then promotes:
      `live` moves to the new versions (a Terraform apply that may change
      nothing but the aliases);
-  6. runs scripts/smoke.sh end to end and checks that the new versions handled
-     the smoke upload; if it fails, `live` goes straight back (automatic
-     rollback) and the script exits non-zero;
-  7. prints the bucket and how to upload.
+  6. with the portal: uploads web/ to the site bucket (aws s3 sync --delete)
+     and invalidates the CloudFront distribution;
+  7. runs scripts/smoke.sh end to end and checks that the new versions handled
+     the smoke upload (with the portal also: log in, upload through the API);
+     if it fails, `live` goes straight back (automatic rollback) and the
+     script exits non-zero;
+  8. prints the bucket, how to upload, and the portal's URL.
 
 Options:
   --tag T            image tag to deploy (default: the git SHA, 12 characters).
@@ -119,6 +124,7 @@ resolve_var_file "$ENVIRONMENT" "$VAR_FILE_ARG"
 tf_var_args
 PROJECT=$(tfvar project onboarding)
 REGION=$(tfvar aws_region eu-west-1)
+resolve_portal
 ARCH=${ARCH:-$(tfvar lambda_architecture arm64)}
 case "$ARCH" in
   arm64) PLATFORM=linux/arm64 ;;
@@ -132,6 +138,7 @@ export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
 set_payload_flags
 log "account $ACCOUNT_ID, region $REGION, prefix $PREFIX, architecture $ARCH"
 log "variables: ${VAR_FILE:-defaults only (no terraform/$ENVIRONMENT.tfvars)}"
+log "functions: ${FUNCTIONS[*]} (vendor portal: $PORTAL)"
 
 # Writes {"live_versions": MAP} for Terraform.
 write_pin() {
@@ -224,6 +231,41 @@ Smoke test again:      scripts/smoke.sh $ENVIRONMENT
 Roll back:             scripts/deploy.sh $ENVIRONMENT --rollback
 Dashboard:             $(tf output -raw dashboard_url 2>/dev/null || echo "terraform output dashboard_url")
 EOF
+  if [ "$PORTAL" = true ]; then
+    cat <<EOF
+Vendor portal:         ${SITE_URL:-$(tf output -raw site_url 2>/dev/null || echo "terraform output site_url")}
+Give a vendor a login: scripts/create-vendor-login.sh $ENVIRONMENT <VENDOR_ID> <EMAIL>
+EOF
+  fi
+}
+
+# An API Gateway HTTP API (payload 2.0) request for GET /api/health, as
+# lambda_http receives it: the vendor-api's start check.
+health_event() {
+  printf '%s' '{"version":"2.0","routeKey":"ANY /api/{proxy+}","rawPath":"/api/health","rawQueryString":"","headers":{"accept":"application/json","host":"deploy-check.invalid"},"requestContext":{"accountId":"'"$ACCOUNT_ID"'","apiId":"deploy-check","domainName":"deploy-check.invalid","domainPrefix":"deploy-check","http":{"method":"GET","path":"/api/health","protocol":"HTTP/1.1","sourceIp":"127.0.0.1","userAgent":"scripts/deploy.sh"},"requestId":"deploy-check","routeKey":"ANY /api/{proxy+}","stage":"$default","time":"01/Jan/2026:00:00:00 +0000","timeEpoch":1767225600000},"isBase64Encoded":false}'
+}
+
+# The web app to the site bucket, then a CloudFront invalidation. Not part of
+# blue/green: a rollback moves the aliases, not the pages (deploy the old
+# commit's web/ again with a new deployment if pages must go back too).
+publish_site() {
+  local bucket distribution
+  if [ ! -d "$ROOT/web" ]; then
+    warn "there is no web/ directory: the site bucket keeps what it has"
+    return 0
+  fi
+  bucket=$(tf output -raw site_bucket 2>/dev/null || true)
+  distribution=$(tf output -raw site_distribution_id 2>/dev/null || true)
+  if [ "$DRY_RUN" = true ]; then
+    bucket=${bucket:-$PREFIX-site-$ACCOUNT_ID}
+    distribution=${distribution:-<distribution id>}
+  fi
+  [ -n "$bucket" ] && [ -n "$distribution" ] || die "terraform output has no site_bucket/site_distribution_id (is enable_portal on?)"
+  run aws s3 sync "$ROOT/web/" "s3://$bucket/" --delete --only-show-errors \
+    --exclude "tests/*" --exclude "node_modules/*" --exclude "package.json" --exclude "package-lock.json" \
+    --exclude ".*" --exclude "*/.*"
+  run aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/*" \
+    --query Invalidation.Id --output text
 }
 
 step "Terraform (workspace $ENVIRONMENT)"
@@ -319,6 +361,7 @@ fi
 if [ "$DRY_RUN" = true ]; then
   # Nothing was applied: stand-ins for what the apply would publish.
   published='{"csv-parser":"<new>","product-validator":"<new>","error-processor":"<new>"}'
+  if [ "$PORTAL" = true ]; then published='{"csv-parser":"<new>","product-validator":"<new>","error-processor":"<new>","vendor-api":"<new>"}'; fi
 else
   published=$(tf_output_json published_versions)
 fi
@@ -371,6 +414,16 @@ for f in product-validator error-processor; do
     esac
   fi
 done
+if [ "$PORTAL" = true ]; then
+  version=$(json_get "$published" vendor-api)
+  answer=$(invoke_version vendor-api "$version" "$(health_event)")
+  if [ "$DRY_RUN" != true ]; then
+    case "$answer" in
+      *'"statusCode":200'*) log "vendor-api:$version ok: GET /api/health answered 200" ;;
+      *) die "vendor-api:$version answered '$answer' to GET /api/health (expected statusCode 200: database reachable)" ;;
+    esac
+  fi
+fi
 
 # --- promote, smoke, automatic rollback ---------------------------------------------------
 
@@ -380,12 +433,27 @@ if [ "$FIRST" != true ]; then
   rm -f "$PIN_FILE"
 fi
 
+SITE_URL=""
+if [ "$PORTAL" = true ]; then
+  step "Publishing the web app (web/ -> site bucket, CloudFront invalidation)"
+  publish_site
+  SITE_URL=$(tf output -raw site_url 2>/dev/null || true)
+fi
+
 if [ "$SKIP_SMOKE" = true ]; then
   warn "--skip-smoke: live was moved without an end-to-end check"
 else
   step "Smoke test (end to end, on the new versions)"
   smoke=("$ROOT/scripts/smoke.sh" "$ENVIRONMENT" --project "$PROJECT" --region "$REGION"
     --vendor "$SMOKE_VENDOR" --timeout "$SMOKE_TIMEOUT" --expect-versions "$published")
+  if [ "$PORTAL" = true ]; then
+    smoke+=(--portal)
+    pool=$(tf output -raw user_pool_id 2>/dev/null || true)
+    if [ -n "$SITE_URL" ]; then smoke+=(--site-url "$SITE_URL"); fi
+    if [ -n "$pool" ]; then smoke+=(--user-pool-id "$pool"); fi
+  else
+    smoke+=(--no-portal)
+  fi
   if [ "$DRY_RUN" = true ]; then smoke+=(--dry-run); fi
   smoke_rc=0
   "${smoke[@]}" || smoke_rc=$?

@@ -14,11 +14,11 @@ Usage: scripts/destroy.sh ENV [options]
 
 Deletes everything Terraform created for ENV, data included:
 
-  1. turns deletion protection off (the database and the staging table), with
-     an apply targeted at the data module;
-  2. empties the uploads and access-log buckets: every object version and
-     every delete marker (both buckets are versioned);
-  3. deletes the images in the three ECR repositories;
+  1. turns deletion protection off (the database, the staging table and, with
+     the portal, the vendor user pool), with an apply targeted at those modules;
+  2. empties the uploads, access-log and (portal) site buckets: every object
+     version and every delete marker (the buckets are versioned);
+  3. deletes the images in the function ECR repositories;
   4. terraform destroy.
 
 RDS keeps a final snapshot <prefix>-postgres-final unless skip_final_snapshot
@@ -57,6 +57,7 @@ require_aws_cli
 require_aws_credentials
 require_terraform
 resolve_var_file "$ENVIRONMENT" "$VAR_FILE_ARG"
+resolve_portal
 tf_var_args
 PROJECT=$(tfvar project onboarding)
 REGION=$(tfvar aws_region eu-west-1)
@@ -66,6 +67,8 @@ export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
 tf_init_workspace "$ENVIRONMENT" false
 uploads=$(tf output -raw upload_bucket 2>/dev/null || true)
 access_logs=$(tf output -raw access_logs_bucket 2>/dev/null || true)
+site=""
+if [ "$PORTAL" = true ]; then site=$(tf output -raw site_bucket 2>/dev/null || true); fi
 # image_tag is a required variable; its value does not matter to a destroy.
 STATE_FILE="$DEPLOY_STATE_ROOT/$ENVIRONMENT/state.json"
 tag=$(sed -n 's/^  "image_tag": "\(.*\)",$/\1/p' "$STATE_FILE" 2>/dev/null || true)
@@ -75,7 +78,7 @@ cat >&2 <<EOF
 
 This deletes environment '$ENVIRONMENT' in account $ACCOUNT_ID ($REGION), prefix $PREFIX:
   the database (final snapshot unless skip_final_snapshot), the staging table,
-  the buckets ${uploads:-<none found>} and ${access_logs:-<none found>} with every object version,
+  the buckets ${uploads:-<none found>} and ${access_logs:-<none found>}${site:+ and $site} with every object version,
   the queues, the topic and its subscriptions, the functions and their images, the VPC.
 EOF
 if [ "$YES" != true ] && [ "$DRY_RUN" != true ]; then
@@ -85,8 +88,10 @@ if [ "$YES" != true ] && [ "$DRY_RUN" != true ]; then
   [ "$answer" = "$ENVIRONMENT" ] || die "not confirmed; nothing was changed"
 fi
 
-step "1. Deletion protection off (database, staging table)"
-tf_run apply -input=false -auto-approve "${TF_VARS[@]}" -var deletion_protection=false -target=module.data
+protected=(-target=module.data)
+if [ "$PORTAL" = true ]; then protected+=("-target=module.portal[0].aws_cognito_user_pool.vendors"); fi
+step "1. Deletion protection off (database, staging table${site:+, vendor user pool})"
+tf_run apply -input=false -auto-approve "${TF_VARS[@]}" -var deletion_protection=false "${protected[@]}"
 
 # Deletes every version and delete marker of BUCKET, 1000 at a time.
 empty_bucket() {
@@ -119,7 +124,7 @@ empty_bucket() {
 }
 
 step "2. Emptying the versioned buckets"
-for bucket in "$uploads" "$access_logs"; do
+for bucket in "$uploads" "$access_logs" "$site"; do
   if [ -n "$bucket" ]; then empty_bucket "$bucket"; fi
 done
 

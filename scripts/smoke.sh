@@ -8,6 +8,13 @@
 # uploads/ (s3:PutObject, kms:GenerateDataKey on the environment key) and read
 # the functions' logs (logs:FilterLogEvents). The database is in private
 # subnets, so completion is read from the logs, not from PostgreSQL.
+#
+# With the vendor portal it then does what a vendor does, through the API:
+# logs in as a smoke-test Cognito user bound to the vendor, asks for a
+# presigned POST, uploads the file straight to S3 with curl, and polls
+# GET /api/uploads until the upload is finished. That needs curl and
+# cognito-idp:AdminGetUser, AdminCreateUser, AdminUpdateUserAttributes and
+# AdminSetUserPassword on the vendor pool.
 set -euo pipefail
 # shellcheck source=scripts/deploy-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/deploy-lib.sh"
@@ -27,6 +34,13 @@ upload through the functions' CloudWatch logs:
 
 Then it prints the summary and which function version handled each stage.
 
+With the vendor portal (--portal, or found by name: the pool <prefix>-vendors
+and the distribution "<prefix> vendor portal"), it then logs in at
+<site>/api/auth/login as smoke+<VENDOR>.<ENV>@example.invalid (created if
+missing, bound to the vendor with custom:vendor_id, a fresh random password
+each run), POSTs /api/uploads, uploads the file to the presigned POST with
+curl -F, and polls GET /api/uploads?limit=5 until it is finished.
+
 Options:
   --vendor V            vendor id to upload as (default VEND001). It must be registered
                         and active in the environment's database.
@@ -42,6 +56,10 @@ Options:
   --bucket B            bucket (default <project>-<env>-uploads-<account>)
   --var-file F          Terraform variables to read project/region from
                         (default terraform/ENV.tfvars when it exists)
+  --portal              the portal part must run (fail if the pool or site is not found)
+  --no-portal           skip the portal part
+  --site-url U          the portal (https://...; default: looked up in CloudFront)
+  --user-pool-id P      the vendor pool (default: looked up by name <prefix>-vendors)
   --dry-run             print the upload and the log queries, change nothing
   -h, --help            this text
 
@@ -63,6 +81,9 @@ PROJECT_ARG=""
 REGION_ARG=""
 BUCKET=""
 VAR_FILE_ARG=""
+PORTAL_MODE=auto
+SITE_URL=""
+USER_POOL_ID=""
 POLL_SECONDS=${SMOKE_POLL_SECONDS:-5}
 
 while [ $# -gt 0 ]; do
@@ -77,6 +98,10 @@ while [ $# -gt 0 ]; do
     --region) REGION_ARG=${2:?--region needs a value}; shift ;;
     --bucket) BUCKET=${2:?--bucket needs a value}; shift ;;
     --var-file) VAR_FILE_ARG=${2:?--var-file needs a value}; shift ;;
+    --portal) PORTAL_MODE=yes ;;
+    --no-portal) PORTAL_MODE=no ;;
+    --site-url) SITE_URL=${2:?--site-url needs a value}; shift ;;
+    --user-pool-id) USER_POOL_ID=${2:?--user-pool-id needs a value}; shift ;;
     --dry-run) DRY_RUN=true ;;
     -*) usage >&2; die "unknown option $1" 2 ;;
     *) [ -z "$ENVIRONMENT" ] || die "one environment at a time" 2; ENVIRONMENT=$1 ;;
@@ -148,11 +173,136 @@ uniquify() {
   ' "$1"
 }
 
+PORTAL_NAME="portal-$NAME"
 if [ "$AS_IS" = true ]; then
   cp "$FILE" "$WORK/$NAME"
+  cp "$FILE" "$WORK/$PORTAL_NAME"
 else
   uniquify "$FILE" "-S$(printf '%s' "$RUN_ID" | tr -cd '0-9a-f' | tail -c 10)" >"$WORK/$NAME"
+  # The portal's upload is a second upload of the same rows: other suffixes.
+  uniquify "$FILE" "-P$(printf '%s' "$RUN_ID" | tr -cd '0-9a-f' | tail -c 10)" >"$WORK/$PORTAL_NAME"
 fi
+
+# --- the portal (a vendor's path through the API) -------------------------------
+
+# Finds the pool and the site when not given. Sets PORTAL=true|false.
+resolve_portal_target() {
+  PORTAL=false
+  [ "$PORTAL_MODE" != no ] || return 0
+  if [ -z "$USER_POOL_ID" ]; then
+    USER_POOL_ID=$(aws cognito-idp list-user-pools --max-results 60 \
+      --query "UserPools[?Name=='$PREFIX-vendors'].Id | [0]" --output text 2>/dev/null || true)
+    [ "$USER_POOL_ID" != None ] || USER_POOL_ID=""
+  fi
+  if [ -z "$SITE_URL" ]; then
+    local domain
+    domain=$(aws cloudfront list-distributions \
+      --query "DistributionList.Items[?Comment=='$PREFIX vendor portal'].DomainName | [0]" --output text 2>/dev/null || true)
+    if [ -n "$domain" ] && [ "$domain" != None ]; then SITE_URL="https://$domain"; fi
+  fi
+  SITE_URL=${SITE_URL%/}
+  if [ -n "$USER_POOL_ID" ] && [ -n "$SITE_URL" ]; then
+    command -v curl >/dev/null 2>&1 || die "the portal part of the smoke test needs curl" 2
+    PORTAL=true
+  elif [ "$PORTAL_MODE" = yes ]; then
+    die "--portal: the vendor pool ($PREFIX-vendors: ${USER_POOL_ID:-not found}) or the site (${SITE_URL:-not found}) is unknown; pass --user-pool-id and --site-url" 2
+  fi
+}
+
+# One API call: METHOD PATH [JSON]. Body in $WORK/body, status in HTTP_STATUS.
+api() {
+  local method=$1 path=$2 data=${3:-}
+  local args=(-sS -o "$WORK/body" -w '%{http_code}' -c "$WORK/cookies" -b "$WORK/cookies"
+    -X "$method" -H 'Accept: application/json')
+  if [ -n "$data" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$data"); fi
+  HTTP_STATUS=$(curl "${args[@]}" "$SITE_URL$path") || HTTP_STATUS=000
+}
+
+# The value of KEY in a flat JSON object (string or number).
+json_value() { printf '%s' "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n 1; }
+
+portal_smoke() {
+  local email="smoke+$VENDOR.$ENVIRONMENT@example.invalid" password
+  step "Portal: $SITE_URL as $email (vendor $VENDOR, pool $USER_POOL_ID)"
+  # A new password every run (never stored): upper, lower, digits, symbols.
+  password="Sm0ke-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')-Aa1!"
+  if [ "$DRY_RUN" = true ]; then
+    run aws cognito-idp admin-create-user --user-pool-id "$USER_POOL_ID" --username "$email" \
+      --user-attributes "Name=email,Value=$email" Name=email_verified,Value=true "Name=custom:vendor_id,Value=$VENDOR" \
+      --message-action SUPPRESS
+    printf '[dry-run] aws cognito-idp admin-set-user-password --user-pool-id %s --username %s --password <random> --permanent\n' "$USER_POOL_ID" "$email" >&2
+    printf '[dry-run] curl -c cookies -X POST %s/api/auth/login; POST /api/uploads; curl -F <fields> -F file=@%s <url>; GET /api/uploads?limit=5 until finished\n' "$SITE_URL" "$PORTAL_NAME" >&2
+    return 0
+  fi
+  if aws cognito-idp admin-get-user --user-pool-id "$USER_POOL_ID" --username "$email" >/dev/null 2>&1; then
+    run aws cognito-idp admin-update-user-attributes --user-pool-id "$USER_POOL_ID" --username "$email" \
+      --user-attributes "Name=custom:vendor_id,Value=$VENDOR" Name=email_verified,Value=true
+  else
+    run aws cognito-idp admin-create-user --user-pool-id "$USER_POOL_ID" --username "$email" \
+      --user-attributes "Name=email,Value=$email" Name=email_verified,Value=true "Name=custom:vendor_id,Value=$VENDOR" \
+      --message-action SUPPRESS >/dev/null
+  fi
+  show aws cognito-idp admin-set-user-password --user-pool-id "$USER_POOL_ID" --username "$email" --password '<random>' --permanent
+  aws cognito-idp admin-set-user-password --user-pool-id "$USER_POOL_ID" --username "$email" \
+    --password "$password" --permanent || die "cannot set the smoke user's password"
+
+  api POST /api/auth/login "{\"email\":\"$email\",\"password\":\"$password\"}"
+  [ "$HTTP_STATUS" = 200 ] || die "portal: POST /api/auth/login answered $HTTP_STATUS: $(cat "$WORK/body" 2>/dev/null)"
+  grep -q 'onboard_session' "$WORK/cookies" || die "portal: the login set no onboard_session cookie"
+  log "logged in: $(cat "$WORK/body")"
+
+  api POST /api/uploads "{\"file_name\":\"$PORTAL_NAME\"}"
+  case "$HTTP_STATUS" in
+    201) ;;
+    403) die "portal: POST /api/uploads answered 403: $(cat "$WORK/body") (is vendor $VENDOR active?)" 4 ;;
+    *) die "portal: POST /api/uploads answered $HTTP_STATUS: $(cat "$WORK/body")" ;;
+  esac
+  local answer url fields form=() pair name value status
+  answer=$(tr -d '\n' <"$WORK/body")
+  url=$(json_value "$answer" url)
+  fields=$(printf '%s' "$answer" | sed -n 's/.*"fields":{\([^}]*\)}.*/\1/p')
+  [ -n "$url" ] && [ -n "$fields" ] || die "portal: POST /api/uploads answered no url/fields: $answer"
+  # "name":"value","name":"value" (values hold no quotes: base64, hex, keys, dates)
+  while IFS= read -r pair; do
+    [ -n "$pair" ] || continue
+    name=${pair%%\":\"*}; name=${name#\"}
+    value=${pair#*\":\"}; value=${value%\"}
+    form+=(--form-string "$name=$value")
+  done <<EOF
+$(printf '%s' "$fields" | sed 's/","/"\n"/g')
+EOF
+  log "presigned POST to $url with ${#form[@]} form arguments (key $(json_value "$answer" key))"
+  status=$(curl -sS -o "$WORK/s3.xml" -w '%{http_code}' "${form[@]}" -F "file=@$WORK/$PORTAL_NAME;type=text/csv" "$url") || status=000
+  case "$status" in
+    2??) log "S3 accepted the upload ($status)" ;;
+    *) die "portal: S3 refused the presigned POST ($status): $(cat "$WORK/s3.xml" 2>/dev/null)" ;;
+  esac
+
+  local deadline=$(( $(date +%s) + TIMEOUT )) item=""
+  while :; do
+    api GET "/api/uploads?limit=5"
+    [ "$HTTP_STATUS" = 200 ] || die "portal: GET /api/uploads answered $HTTP_STATUS: $(cat "$WORK/body")"
+    item=$(tr -d '\n' <"$WORK/body" | tr '{' '\n' | grep -F "\"$PORTAL_NAME\"" | head -n 1 || true)
+    status=$(json_value "$item" status)
+    case "$status" in
+      completed|partial|failed) break ;;
+    esac
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      die "portal: timed out after ${TIMEOUT}s: $PORTAL_NAME is ${status:-not listed} in GET /api/uploads" 3
+    fi
+    sleep "$POLL_SECONDS"
+  done
+  step "Portal summary"
+  cat <<EOF
+upload id:      $(json_value "$item" upload_id)
+file:           $PORTAL_NAME (uploaded through $SITE_URL)
+status:         $status
+rows:           $(json_value "$item" total_records) total, $(json_value "$item" valid_records) valid, $(json_value "$item" error_records) with errors
+EOF
+  if [ "$DEFAULT_FILE" = true ] && [ "$status" != completed ]; then
+    die "portal: the clean sample file should be completed, got $status"
+  fi
+}
 
 # Log events of FUNCTION matching the filter PATTERN since the upload, as
 # "<log stream>\t<message>" lines.
@@ -178,6 +328,8 @@ if [ "$DRY_RUN" = true ]; then
       "$(shell_quote aws logs filter-log-events --log-group-name "/aws/lambda/$PREFIX-${pair%%|*}" \
         --start-time "$START_MS" --filter-pattern "${pair#*|}")" >&2
   done
+  resolve_portal_target
+  if [ "$PORTAL" = true ]; then portal_smoke; fi
   exit 0
 fi
 run aws s3 cp "$WORK/$NAME" "s3://$BUCKET/$KEY" --only-show-errors
@@ -274,4 +426,11 @@ if [ -n "$EXPECT" ]; then
   done
 fi
 if [ "$status" -ne 0 ]; then die "smoke test FAILED"; fi
+
+resolve_portal_target
+if [ "$PORTAL" = true ]; then
+  portal_smoke
+else
+  log "no vendor portal found (pool $PREFIX-vendors, distribution \"$PREFIX vendor portal\"): portal part skipped"
+fi
 printf '\nsmoke test passed\n'

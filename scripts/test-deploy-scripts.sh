@@ -31,7 +31,11 @@ tool=$(basename "$0")
 S=$STUB_STATE
 printf '%s %s\n' "$tool" "$*" >>"$STUB_LOG"
 get() { cat "$S/$1" 2>/dev/null || true; }
-versions() { printf '{"csv-parser":"%s","error-processor":"%s","product-validator":"%s"}' "$1" "$1" "$1"; }
+# With the portal (the default) there are four functions; STUB_NO_PORTAL=1: three.
+versions() {
+  if [ -n "${STUB_NO_PORTAL:-}" ]; then printf '{"csv-parser":"%s","error-processor":"%s","product-validator":"%s"}' "$1" "$1" "$1"
+  else printf '{"csv-parser":"%s","error-processor":"%s","product-validator":"%s","vendor-api":"%s"}' "$1" "$1" "$1" "$1"; fi
+}
 num() { get "$1" | sed -n 's/.*"csv-parser":"\([0-9]*\)".*/\1/p'; }
 arg_after() { local want=$1; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { echo "$2"; return; }; shift; done; }
 
@@ -50,11 +54,15 @@ terraform)
     output)
       name=${*: -1}
       case "$name" in
-        live_versions) [ -f "$S/live" ] || { echo "Output \"$name\" not found" >&2; exit 1; }; printf '{\n  "csv-parser": "%s",\n  "error-processor": "%s",\n  "product-validator": "%s"\n}\n' "$(num live)" "$(num live)" "$(num live)" ;;
+        live_versions) [ -f "$S/live" ] || { echo "Output \"$name\" not found" >&2; exit 1; }; versions "$(num live)" | sed 's/,/,\n  /g; s/{/{\n  /; s/}/\n}/'; echo ;;
         published_versions) [ -f "$S/published" ] || exit 1; get published; echo ;;
         upload_bucket) echo "onboarding-test-uploads-123456789012" ;;
         access_logs_bucket) echo "onboarding-test-access-logs-123456789012" ;;
         dashboard_url) echo "https://console.aws.amazon.com/cloudwatch/home#dashboards" ;;
+        site_url) [ -z "${STUB_NO_PORTAL:-}" ] || exit 1; echo "https://d111111abcdef8.cloudfront.net" ;;
+        site_bucket) [ -z "${STUB_NO_PORTAL:-}" ] || exit 1; echo "onboarding-test-site-123456789012" ;;
+        site_distribution_id) [ -z "${STUB_NO_PORTAL:-}" ] || exit 1; echo "E2EXAMPLE" ;;
+        user_pool_id) [ -z "${STUB_NO_PORTAL:-}" ] || exit 1; echo "eu-west-1_Example" ;;
         *) exit 1 ;;
       esac ;;
     plan)
@@ -62,7 +70,7 @@ terraform)
       echo "promote" >"$out" ;;
     show)
       if [ "$(get live)" != "$(get published)" ]; then
-        for f in csv-parser error-processor product-validator; do
+        for f in csv-parser error-processor product-validator vendor-api; do
           echo "  # module.functions.aws_lambda_alias.live[\"$f\"] will be updated in-place"
         done
       fi
@@ -122,10 +130,20 @@ aws)
       out=${*: -1}; payload=$(arg_after --payload "$@"); fn=$(arg_after --function-name "$@")
       case "$payload" in
         *seed-categories*) echo '{"migrated":true,"categories_added":0}' >"$out" ;;
+        *upsert-vendor*) echo '{"vendor_id":"VEND009","status":"active"}' >"$out" ;;
         *Records*) echo '{"batchItemFailures":[]}' >"$out" ;;
+        *'"rawPath":"/api/health"'*) echo '{"statusCode":200,"headers":{"content-type":"application/json"},"body":"{\"status\":\"ok\",\"database\":\"ok\"}"}' >"$out" ;;
       esac
       if [ "${STUB_FAIL_INVOKE:-}" = "${fn##*-test-}" ]; then echo Unhandled; else echo None; fi ;;
     "s3 cp") echo "${*: -2:1}" | sed 's|^s3://[^/]*/||' >"$S/uploaded" ;;
+    "s3 sync") ;;
+    "cloudfront create-invalidation") echo "I2J0EXAMPLE" ;;
+    "cloudfront list-distributions") if [ -n "${STUB_NO_PORTAL:-}" ]; then echo None; else echo "d111111abcdef8.cloudfront.net"; fi ;;
+    "cognito-idp list-user-pools") if [ -n "${STUB_NO_PORTAL:-}" ]; then echo None; else echo "eu-west-1_Example"; fi ;;
+    "cognito-idp admin-get-user") [ -f "$S/user-$(arg_after --username "$@")" ] || { echo "UserNotFoundException" >&2; exit 254; } ;;
+    "cognito-idp admin-create-user") touch "$S/user-$(arg_after --username "$@")"; echo '{"User":{}}' ;;
+    "cognito-idp admin-set-user-password") arg_after --password "$@" >"$S/password" ;;
+    "cognito-idp admin-update-user-attributes") ;;
     "s3api head-bucket") ;;
     "s3api list-object-versions")
       b=$(arg_after --bucket "$@"); q=$(arg_after --query "$@"); k=${q#*: }; k=${k%%\[*}
@@ -154,10 +172,38 @@ aws)
       esac ;;
     *) echo "stub aws: unexpected call: $*" >&2; exit 1 ;;
   esac ;;
+curl)
+  # The portal through CloudFront, and S3's presigned POST.
+  out="" jar="" method=GET data="" url=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -o) out=$2; shift ;; -c) jar=$2; shift ;; -b|-w|-H) shift ;;
+      -X) method=$2; shift ;; --data-binary) data=$2; shift ;;
+      --form-string|-F) echo "form $2" >>"$STUB_LOG"; method=POST; shift ;;
+      -sS) ;; *) url=$1 ;;
+    esac
+    shift
+  done
+  case "$method $url" in
+    "POST https://d111111abcdef8.cloudfront.net/api/auth/login")
+      if [ "$data" != "{\"email\":\"smoke+VEND001.test@example.invalid\",\"password\":\"$(get password)\"}" ]; then
+        echo '{"status":401}' >"$out"; printf 401; exit 0
+      fi
+      printf '#HttpOnly_d111111abcdef8.cloudfront.net\tFALSE\t/api\tTRUE\t0\tonboard_session\teyJ\n' >"$jar"
+      echo '{"vendor_id":"VEND001","vendor_name":"TechGear","email":"smoke+VEND001.test@example.invalid","status":"active","created_at":"2026-11-01T00:00:00Z"}' >"$out"; printf 200 ;;
+    "POST https://d111111abcdef8.cloudfront.net/api/uploads")
+      grep -q onboard_session "$jar" 2>/dev/null || { echo '{"status":401}' >"$out"; printf 401; exit 0; }
+      name=$(printf '%s' "$data" | sed -n 's/.*"file_name":"\([^"]*\)".*/\1/p'); echo "$name" >"$S/portal-name"
+      printf '{"url":"https://onboarding-test-uploads-123456789012.s3.eu-west-1.amazonaws.com","fields":{"Content-Type":"text/csv","key":"uploads/VEND001/%s","policy":"eyJleHBpcmF0aW9uIjoi","x-amz-algorithm":"AWS4-HMAC-SHA256","x-amz-credential":"ASIA/20261122/eu-west-1/s3/aws4_request","x-amz-date":"20261122T101500Z","x-amz-security-token":"IQoJb3JpZ2lu","x-amz-signature":"0123abcd"},"key":"uploads/VEND001/%s","expires_at":"2026-11-22T10:30:00Z","max_bytes":10485760}\n' "$name" "$name" >"$out"; printf 201 ;;
+    "POST https://onboarding-test-uploads-123456789012.s3.eu-west-1.amazonaws.com") : >"$out"; printf 204 ;;
+    "GET https://d111111abcdef8.cloudfront.net/api/uploads?limit=5")
+      printf '{"items":[{"upload_id":"UPLOAD_20261122_101600_ABCDEF012345","file_name":"%s","status":"%s","total_records":20,"valid_records":20,"error_records":0,"uploaded_at":"2026-11-22T10:16:00Z","completed_at":"2026-11-22T10:16:40Z"}],"next_cursor":null}\n' "$(get portal-name)" "${STUB_PORTAL_STATUS:-completed}" >"$out"; printf 200 ;;
+    *) echo "stub curl: unexpected $method $url" >&2; exit 7 ;;
+  esac ;;
 esac
 STUB
 chmod +x "$STUBS/stub"
-for t in aws docker terraform; do ln -s stub "$STUBS/$t"; done
+for t in aws docker terraform curl; do ln -s stub "$STUBS/$t"; done
 mkdir -p "$WORK/no-aws"
 for t in docker terraform; do ln -s "$STUBS/stub" "$WORK/no-aws/$t"; done
 
@@ -190,14 +236,14 @@ expect() {
 echo "deploy scripts (stubbed aws/docker/terraform):"
 
 # --- syntax, shellcheck, --help -------------------------------------------------
-for s in deploy destroy smoke; do
+for s in deploy destroy smoke create-vendor-login; do
   bash -n "$ROOT/scripts/$s.sh" || fail "bash -n scripts/$s.sh"
   sh_run "$ROOT/scripts/$s.sh" --help
   expect 0 "Usage: scripts/$s.sh" "$s.sh --help"
 done
-ok "bash -n and --help of deploy.sh, destroy.sh, smoke.sh"
+ok "bash -n and --help of deploy.sh, destroy.sh, smoke.sh, create-vendor-login.sh"
 if command -v shellcheck >/dev/null 2>&1; then
-  (cd "$ROOT" && shellcheck -x scripts/deploy.sh scripts/destroy.sh scripts/smoke.sh scripts/deploy-lib.sh scripts/test-deploy-scripts.sh) >"$WORK/out" 2>&1 || fail "shellcheck"
+  (cd "$ROOT" && shellcheck -x scripts/deploy.sh scripts/destroy.sh scripts/smoke.sh scripts/create-vendor-login.sh scripts/deploy-lib.sh scripts/test-deploy-scripts.sh) >"$WORK/out" 2>&1 || fail "shellcheck"
   ok "shellcheck clean"
 else
   echo "  skip shellcheck (not installed)"
@@ -219,10 +265,10 @@ grep -q -- '--target runtime' "$ROOT/scripts/deploy.sh" || fail "deploy.sh must 
 ok "Dockerfile: runner stage with onboard + the function binaries the runner starts; runtime stays the default; compose uses runner"
 
 # --- what the scripts use from terraform/ exists ------------------------------------
-for output in live_versions published_versions upload_bucket access_logs_bucket dashboard_url; do
+for output in live_versions published_versions upload_bucket access_logs_bucket dashboard_url site_url site_bucket site_distribution_id user_pool_id; do
   grep -q "^output \"$output\"" "$ROOT/terraform/outputs.tf" || fail "terraform/outputs.tf has no output '$output' (the scripts read it)"
 done
-for variable in environment image_tag live_versions lambda_architecture deletion_protection project aws_region; do
+for variable in environment image_tag live_versions lambda_architecture deletion_protection project aws_region enable_portal; do
   grep -q "^variable \"$variable\"" "$ROOT/terraform/variables.tf" || fail "terraform/variables.tf has no variable '$variable' (the scripts set it)"
 done
 for resource in aws_ecr_repository aws_ecr_lifecycle_policy aws_ecr_repository_policy; do
@@ -277,17 +323,34 @@ in_order "first deployment" "$STUB_LOG" \
   "docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=csv-parser" \
   "docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=product-validator" \
   "docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=error-processor" \
+  "docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=vendor-api" \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t1" \
   "migrate csv-parser:1" \
   "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 1" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 1" \
+  "aws lambda invoke --function-name onboarding-test-vendor-api --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"version\":\"2.0\",\"routeKey\":\"ANY /api/{proxy+}\",\"rawPath\":\"/api/health\"" \
+  "aws s3 sync $ROOT/web/ s3://onboarding-test-site-123456789012/ --delete --only-show-errors --exclude tests/* --exclude node_modules/* --exclude package.json --exclude package-lock.json" \
+  "aws cloudfront create-invalidation --distribution-id E2EXAMPLE --paths /*" \
   "aws s3 cp" \
-  "aws logs filter-log-events --log-group-name /aws/lambda/onboarding-test-error-processor"
+  "aws logs filter-log-events --log-group-name /aws/lambda/onboarding-test-error-processor" \
+  "aws cognito-idp admin-get-user --user-pool-id eu-west-1_Example --username smoke+VEND001.test@example.invalid" \
+  "aws cognito-idp admin-create-user --user-pool-id eu-west-1_Example --username smoke+VEND001.test@example.invalid --user-attributes Name=email,Value=smoke+VEND001.test@example.invalid Name=email_verified,Value=true Name=custom:vendor_id,Value=VEND001 --message-action SUPPRESS" \
+  "aws cognito-idp admin-set-user-password --user-pool-id eu-west-1_Example --username smoke+VEND001.test@example.invalid --password" \
+  "-X POST -H Accept: application/json -H Content-Type: application/json --data-binary {\"email\":\"smoke+VEND001.test@example.invalid\",\"password\":" \
+  "https://d111111abcdef8.cloudfront.net/api/uploads" \
+  "form key=uploads/VEND001/portal-smoke-" \
+  "form x-amz-signature=0123abcd" \
+  "form file=@" \
+  "https://d111111abcdef8.cloudfront.net/api/uploads?limit=5"
 expect 0 "smoke test passed" "first deployment: smoke summary"
+expect 0 "status:         completed" "first deployment: the portal's upload completed"
+expect 0 "Vendor portal:         https://d111111abcdef8.cloudfront.net" "first deployment: prints the portal"
+grep -q -- "--password '<random>'" "$WORK/out" || fail "the smoke user's password must not be printed"
+grep -qF -- "$(cat "$STUB_STATE/password")" "$WORK/out" && fail "the smoke user's password appears in the output"
 expect 0 "aws s3 cp products.csv s3://onboarding-test-uploads-123456789012/uploads/<VENDOR_ID>/products.csv" "first deployment: how to upload"
 grep -q '"previous_live_versions": {}' "$DEPLOY_STATE_ROOT/test/state.json" || fail "state.json after the first deployment"
-ok "first deployment: ECR bootstrap -> build x3 -> apply -> migrate -> seed -> start checks -> smoke -> how to upload"
+ok "first deployment: ECR bootstrap -> build x4 -> apply -> migrate -> seed -> start checks (vendor-api: /api/health) -> web/ sync + invalidation -> smoke (pipeline, then login + presigned POST + poll through the portal) -> how to upload"
 
 # --- second deployment: publish pinned, then promote ---------------------------------------------
 reset_log
@@ -298,7 +361,7 @@ in_order "blue/green deployment" "$STUB_LOG" \
   "docker buildx build" \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t2 -var-file=$DEPLOY_STATE_ROOT/test/pin.tfvars.json" \
   "migrate csv-parser:2" \
-  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1"}}' \
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}' \
   "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 2" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 2" \
@@ -308,7 +371,10 @@ in_order "blue/green deployment" "$STUB_LOG" \
   "aws s3 cp" \
   "aws logs filter-log-events --log-group-name /aws/lambda/onboarding-test-error-processor"
 grep -q "versions:       csv-parser 2, product-validator 2, error-processor 2" "$WORK/out" || fail "the smoke test must see the new versions"
-grep -q '"previous_live_versions": {"csv-parser":"1","error-processor":"1","product-validator":"1"}' "$DEPLOY_STATE_ROOT/test/state.json" \
+calls | grep -q "aws cognito-idp admin-create-user" && fail "the smoke user must be reused, not created again"
+calls | grep -q "aws cognito-idp admin-update-user-attributes --user-pool-id eu-west-1_Example --username smoke+VEND001.test@example.invalid --user-attributes Name=custom:vendor_id,Value=VEND001" \
+  || fail "a reused smoke user must be rebound to the smoke vendor"
+grep -q '"previous_live_versions": {"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}' "$DEPLOY_STATE_ROOT/test/state.json" \
   || fail "state.json must record the previous live versions"
 [ ! -f "$DEPLOY_STATE_ROOT/test/pin.tfvars.json" ] || fail "the pin must be gone after promotion"
 ok "deployment: publish with live pinned to 1 -> migrate on 2 -> seed on 2 -> checks on 2 -> promote -> smoke sees version 2"
@@ -318,7 +384,7 @@ reset_log
 sh_run "$ROOT/scripts/deploy.sh" test --tag t9 --dry-run
 [ "$RC" -eq 0 ] || fail "deploy --dry-run of a later deployment (exit $RC)"
 in_order "dry-run of a later deployment" "$WORK/out" \
-  "[dry-run] write $DEPLOY_STATE_ROOT/test/pin.tfvars.json: {\"live_versions\": {\"csv-parser\":\"2\",\"error-processor\":\"2\",\"product-validator\":\"2\"}}" \
+  "[dry-run] write $DEPLOY_STATE_ROOT/test/pin.tfvars.json: {\"live_versions\": {\"csv-parser\":\"2\",\"error-processor\":\"2\",\"product-validator\":\"2\",\"vendor-api\":\"2\"}}" \
   "[dry-run] terraform -chdir=terraform apply -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t9 -var-file=$DEPLOY_STATE_ROOT/test/pin.tfvars.json" \
   "seed-categories" \
   "[dry-run] terraform -chdir=terraform plan -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t9 -out=" \
@@ -336,7 +402,7 @@ sh_run "$ROOT/scripts/deploy.sh" test --rollback --yes
 [ "$RC" -eq 0 ] || fail "rollback (exit $RC)"
 in_order "rollback" "$STUB_LOG" \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t2 -var-file=$DEPLOY_STATE_ROOT/test/pin.tfvars.json" \
-  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1"}}'
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}'
 calls | grep -q "migrate" && fail "a rollback must not publish (or migrate) anything"
 calls | grep -q "docker buildx build" && fail "a rollback must not build"
 grep -q '"csv-parser":"1"' "$STUB_STATE/live" || fail "live must be back on version 1"
@@ -347,12 +413,12 @@ reset_log
 sh_run env STUB_SMOKE=fail "$ROOT/scripts/deploy.sh" test --tag t3 --yes
 [ "$RC" -ne 0 ] || fail "a failing smoke test must fail the deployment"
 in_order "automatic rollback" "$STUB_LOG" \
-  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1"}}' \
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}' \
   "applied promotion" \
   "aws s3 cp" \
   '"upload failed"' \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t3 -var-file=" \
-  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1"}}'
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}'
 grep -q '"csv-parser":"1"' "$STUB_STATE/live" || fail "live must be back on version 1 after the failed smoke test"
 grep -q "live is back on" "$WORK/out" || fail "the failure must say that live was rolled back"
 ok "smoke failure on version 3: live pinned back to 1 automatically, exit $RC"
@@ -373,7 +439,32 @@ sh_run "$ROOT/scripts/smoke.sh" test --expect-versions '{"csv-parser":"9","produ
 expect 1 "version 1 handled the upload, expected 9" "smoke must check the versions (exit $RC)"
 uploaded=$(cat "$STUB_STATE/uploaded")
 case "$uploaded" in uploads/VEND001/smoke-*.csv) ;; *) fail "smoke uploaded to '$uploaded'" ;; esac
-ok "smoke: timeout -> 3, unregistered vendor -> 4, wrong version -> 1, key uploads/VEND001/smoke-<time>.csv"
+sh_run env STUB_PORTAL_STATUS=partial "$ROOT/scripts/smoke.sh" test
+expect 1 "the clean sample file should be completed, got partial" "smoke must fail when the portal upload is not completed (exit $RC)"
+reset_log
+sh_run env STUB_NO_PORTAL=1 "$ROOT/scripts/smoke.sh" test
+expect 0 "portal part skipped" "smoke without a portal (exit $RC)"
+calls | grep -q "^curl" && fail "smoke without a portal must not call the API"
+sh_run env STUB_NO_PORTAL=1 "$ROOT/scripts/smoke.sh" test --portal
+expect 2 "--portal: the vendor pool" "smoke --portal without a portal must refuse (exit $RC)"
+ok "smoke: timeout -> 3, unregistered vendor -> 4, wrong version -> 1, key uploads/VEND001/smoke-<time>.csv; portal upload not completed -> 1; no portal -> skipped (or exit 2 with --portal)"
+
+# --- create-vendor-login.sh ------------------------------------------------------------------------
+reset_log
+sh_run "$ROOT/scripts/create-vendor-login.sh" test VEND009 ops@vendor-nine.example --register "Vendor Nine"
+[ "$RC" -eq 0 ] || fail "create-vendor-login (exit $RC)"
+in_order "create-vendor-login" "$STUB_LOG" \
+  "aws cognito-idp list-user-pools --max-results 60 --query UserPools[?Name=='onboarding-test-vendors'].Id | [0]" \
+  "aws cognito-idp admin-get-user --user-pool-id eu-west-1_Example --username ops@vendor-nine.example" \
+  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier live" \
+  "aws cognito-idp admin-create-user --user-pool-id eu-west-1_Example --username ops@vendor-nine.example --user-attributes Name=email,Value=ops@vendor-nine.example Name=email_verified,Value=true Name=custom:vendor_id,Value=VEND009 --message-action SUPPRESS" \
+  "aws cognito-idp admin-set-user-password --user-pool-id eu-west-1_Example --username ops@vendor-nine.example --password"
+expect 0 "password:  $(cat "$STUB_STATE/password")" "create-vendor-login prints the password once"
+sh_run "$ROOT/scripts/create-vendor-login.sh" test VEND009 ops@vendor-nine.example
+expect 1 "already has a login" "create-vendor-login must refuse an existing login (exit $RC)"
+sh_run "$ROOT/scripts/create-vendor-login.sh" test 'VEND 9' ops@vendor-nine.example
+expect 2 "is not a vendor id" "create-vendor-login must check the vendor id (exit $RC)"
+ok "create-vendor-login: finds the pool, refuses an existing login, registers the vendor (upsert-vendor), creates the user with custom:vendor_id, sets and prints a password"
 
 # --- destroy -----------------------------------------------------------------------------------------
 reset_log
@@ -389,15 +480,29 @@ reset_log
 sh_run "$ROOT/scripts/destroy.sh" test --yes
 [ "$RC" -eq 0 ] || fail "destroy (exit $RC)"
 in_order "destroy" "$STUB_LOG" \
-  "terraform apply -input=false -auto-approve -var environment=test -var image_tag=t4 -var deletion_protection=false -target=module.data" \
+  "terraform apply -input=false -auto-approve -var environment=test -var image_tag=t4 -var deletion_protection=false -target=module.data -target=module.portal[0].aws_cognito_user_pool.vendors" \
   "aws s3api list-object-versions --bucket onboarding-test-uploads-123456789012" \
   "aws s3api delete-objects --bucket onboarding-test-uploads-123456789012" \
   "DeleteMarkers" \
   "aws s3api delete-objects --bucket onboarding-test-access-logs-123456789012" \
+  "aws s3api delete-objects --bucket onboarding-test-site-123456789012" \
   "aws ecr batch-delete-image --repository-name onboarding-test/csv-parser --image-ids imageDigest=sha256:aaa imageDigest=sha256:bbb" \
   "aws ecr batch-delete-image --repository-name onboarding-test/error-processor" \
   "terraform destroy -input=false -auto-approve -var environment=test -var image_tag=t4"
 [ ! -d "$DEPLOY_STATE_ROOT/test" ] || fail "destroy must remove .deploy/test"
-ok "destroy: protection off -> empty both buckets (versions, delete markers) -> delete images -> terraform destroy"
+calls | grep -q "aws ecr batch-delete-image --repository-name onboarding-test/vendor-api" || fail "destroy must delete the vendor-api images"
+ok "destroy: protection off (database, table, user pool) -> empty the three buckets (versions, delete markers) -> delete images (x4) -> terraform destroy"
+
+# --- enable_portal = false: three functions, no site, no portal smoke -----------------------------
+rm -f "$STUB_STATE"/*; reset_log
+printf 'project = "onboarding"\nenable_portal = false # no portal\n' >"$WORK/no-portal.tfvars"
+sh_run env STUB_NO_PORTAL=1 "$ROOT/scripts/deploy.sh" test --tag t5 --yes --var-file "$WORK/no-portal.tfvars"
+[ "$RC" -eq 0 ] || fail "deployment without the portal (exit $RC)"
+calls | grep -q "FUNCTION=vendor-api" && fail "without the portal, vendor-api must not be built"
+calls | grep -qE "^aws (s3 sync|cloudfront|cognito-idp)" && fail "without the portal, nothing may be synced or invalidated"
+calls | grep -q "^curl" && fail "without the portal, the smoke test must not call the API"
+calls | grep -q "onboarding-test-vendor-api" && fail "without the portal, vendor-api must not be invoked"
+expect 0 "functions: csv-parser product-validator error-processor (vendor portal: false)" "deployment without the portal"
+ok "enable_portal = false: three images, no vendor-api check, no site sync, smoke without the portal part"
 
 echo "deploy scripts: $PASS checks passed"

@@ -27,11 +27,28 @@ locals {
   # error-processor: up to 10 SQS messages per batch; one CSV report per upload
   #   (at most 10,000 lines, a few MB) to S3, one SNS publish. 512 MB, 60 s.
   #   The errors queue's visibility timeout is derived from this (>= 6x).
-  functions = {
+  base_functions = {
     "csv-parser"        = { memory_mb = 1024, timeout_s = 120 }
     "product-validator" = { memory_mb = 512, timeout_s = 60 }
     "error-processor"   = { memory_mb = 512, timeout_s = 60 }
   }
+  # vendor-api (var.enable_portal): one HTTP request per invocation, a few SQL
+  # round trips, a presign (local signing, no AWS call) or one Cognito call.
+  # 512 MB gives enough CPU share for TLS and JSON at low latency; 10 s is far
+  # above a normal request (tens of ms warm) but bounds a request stuck on the
+  # database or on Cognito, and stays under API Gateway's 30 s integration
+  # limit. An Aurora cluster resuming from pause (~15 s) makes the first
+  # request after a pause fail with a 5xx; the browser retries.
+  portal_functions = {
+    "vendor-api" = { memory_mb = 512, timeout_s = 10 }
+  }
+  functions = merge(local.base_functions, var.enable_portal ? local.portal_functions : {})
+
+  # The vendor portal's one origin: CloudFront's, or the custom domain.
+  site_bucket_name = "${local.name_prefix}-site-${local.account_id}"
+  site_origin      = var.enable_portal ? module.portal[0].site_origin : ""
+  # E-mails link to the portal's API when it exists, unless set explicitly.
+  report_link_base_url = var.report_link_base_url != "" ? var.report_link_base_url : (var.enable_portal ? "${local.site_origin}/api" : "")
 
   # The errors queue batches for up to this long before invoking the
   # error-processor ("wait for batch or 30-second timeout" in the requirements).
@@ -52,6 +69,11 @@ module "network" {
   flow_log_traffic_type = var.flow_log_traffic_type
   log_retention_days    = var.log_retention_days
   kms_key_arn           = aws_kms_key.main.arn
+
+  # The vendor-api calls Cognito's user pool API (SignUp, InitiateAuth, the
+  # admin calls, the JWKS): with egress_mode = interface_endpoints it needs a
+  # cognito-idp endpoint too.
+  extra_interface_endpoint_services = var.enable_portal ? ["cognito-idp"] : []
 }
 
 module "data" {
@@ -111,6 +133,11 @@ module "storage" {
   upload_retention_days             = var.upload_retention_days
   error_report_retention_days       = var.error_report_retention_days
   noncurrent_version_retention_days = var.noncurrent_version_retention_days
+
+  # The portal: browsers POST uploads straight to the bucket (CORS), and the
+  # site bucket logs into the access-log bucket.
+  cors_allowed_origins      = var.enable_portal ? [local.site_origin] : []
+  extra_logged_bucket_names = var.enable_portal ? [local.site_bucket_name] : []
 }
 
 module "functions" {
@@ -128,7 +155,7 @@ module "functions" {
   ecr_images_to_keep       = var.ecr_images_to_keep
   log_retention_days       = var.log_retention_days
   rust_log                 = var.rust_log
-  report_link_base_url     = var.report_link_base_url
+  report_link_base_url     = local.report_link_base_url
   run_migrations           = var.run_migrations
   live_versions            = var.live_versions
   canary                   = var.canary
@@ -154,6 +181,41 @@ module "functions" {
   database_port       = module.data.database_port
   database_name       = module.data.database_name
   database_secret_arn = module.data.database_secret_arn
+
+  # vendor-api only (empty without the portal).
+  cognito_user_pool_id  = var.enable_portal ? module.portal[0].user_pool_id : ""
+  cognito_user_pool_arn = var.enable_portal ? module.portal[0].user_pool_arn : ""
+  cognito_client_id     = var.enable_portal ? module.portal[0].user_pool_client_id : ""
+  site_origin           = local.site_origin
+}
+
+# The vendor portal (docs/vendor-portal.md): Cognito, the HTTP API in front of
+# the vendor-api function, the static site, one CloudFront distribution for
+# both. var.enable_portal = false leaves all of it (and the function) out.
+module "portal" {
+  source = "./modules/portal"
+  count  = var.enable_portal ? 1 : 0
+
+  name_prefix = local.name_prefix
+  aws_region  = var.aws_region
+  account_id  = local.account_id
+  kms_key_arn = aws_kms_key.main.arn
+
+  site_bucket_name        = local.site_bucket_name
+  access_logs_bucket_name = module.storage.access_logs_bucket_name
+  upload_bucket_name      = module.storage.bucket_name
+  site_domain_name        = var.portal_domain_name
+  site_certificate_arn    = var.portal_certificate_arn
+  cloudfront_price_class  = var.portal_cloudfront_price_class
+  deletion_protection     = var.deletion_protection
+  user_pool_tier          = var.cognito_user_pool_tier
+  api_throttling_burst    = var.api_throttling_burst_limit
+  api_throttling_rate     = var.api_throttling_rate_limit
+  log_retention_days      = var.log_retention_days
+  api_function_name       = try(module.functions.functions["vendor-api"].name, "")
+  api_function_alias_name = try(module.functions.functions["vendor-api"].alias_name, "")
+  api_function_alias_arn  = try(module.functions.functions["vendor-api"].alias_arn, "")
+  api_function_timeout_s  = local.portal_functions["vendor-api"].timeout_s
 }
 
 module "observability" {
@@ -178,4 +240,5 @@ module "observability" {
   budget_environment_tag   = var.budget_filter_by_environment_tag ? var.environment : null
   staging_table_name       = module.data.staging_table_name
   upload_bucket_name       = module.storage.bucket_name
+  api_id                   = var.enable_portal ? module.portal[0].api_id : null
 }

@@ -73,3 +73,40 @@ output "vpc_id" {
   description = "VPC of the environment."
   value       = module.network.vpc_id
 }
+
+# --- the vendor portal (null when enable_portal = false) ---------------------
+
+output "site_url" {
+  description = "The vendor portal: web app at /, API at /api."
+  value       = var.enable_portal ? module.portal[0].site_origin : null
+}
+
+output "api_url" {
+  description = "The vendor API as the browser uses it (through CloudFront)."
+  value       = var.enable_portal ? "${module.portal[0].site_origin}/api" : null
+}
+
+output "api_gateway_url" {
+  description = "The HTTP API's own URL (direct use; CORS limited to the site origin)."
+  value       = var.enable_portal ? module.portal[0].api_endpoint : null
+}
+
+output "site_bucket" {
+  description = "Bucket of the web app (scripts/deploy.sh syncs web/ into it)."
+  value       = var.enable_portal ? module.portal[0].site_bucket_name : null
+}
+
+output "site_distribution_id" {
+  description = "CloudFront distribution of the portal (invalidated after each sync)."
+  value       = var.enable_portal ? module.portal[0].distribution_id : null
+}
+
+output "user_pool_id" {
+  description = "Cognito user pool of the vendors."
+  value       = var.enable_portal ? module.portal[0].user_pool_id : null
+}
+
+output "user_pool_client_id" {
+  description = "The portal's Cognito app client (public, no secret)."
+  value       = var.enable_portal ? module.portal[0].user_pool_client_id : null
+}

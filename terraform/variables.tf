@@ -65,7 +65,7 @@ variable "egress_mode" {
     How the functions reach SQS, SNS and Secrets Manager (S3 and DynamoDB always use free gateway endpoints):
       nat_instance        - one t4g.nano NAT instance per egress AZ (~USD 7/month incl. public IPv4). Default: cheapest.
       nat_gateway         - managed NAT gateway (~USD 33/month each + USD 0.045/GB). Most robust.
-      interface_endpoints - PrivateLink endpoints for sqs, sns, secretsmanager (~USD 7.3/month per endpoint per AZ), no internet path at all.
+      interface_endpoints - PrivateLink endpoints for sqs, sns, secretsmanager, and cognito-idp with the portal (~USD 7.3/month per endpoint per AZ), no internet path at all.
   EOT
   type        = string
   default     = "nat_instance"
@@ -282,6 +282,9 @@ variable "lambda_reserved_concurrency" {
     "csv-parser"        = 10
     "product-validator" = 10
     "error-processor"   = 2
+    # One request per execution environment, 2 pooled connections each: 5
+    # environments = 10 connections, and ~5 x (1 s / 50 ms) = ~100 requests/s.
+    "vendor-api" = 5
   }
 }
 
@@ -292,7 +295,7 @@ variable "rust_log" {
 }
 
 variable "report_link_base_url" {
-  description = "Base URL of the vendor API, such as https://vendors.example.com/api (a trailing / is ignored). Set: e-mails carry stable links <base>/uploads/<id>/report and <base>/uploads/<id>/fix-file. Empty: presigned S3 links that work until the signing credentials expire (at most 7 days), with that time stated in the e-mail."
+  description = "Base URL of the vendor API, such as https://vendors.example.com/api (a trailing / is ignored). Set: e-mails carry stable links <base>/uploads/<id>/report and <base>/uploads/<id>/fix-file. Empty: https://<portal site>/api when enable_portal is true, else presigned S3 links that work until the signing credentials expire (at most 7 days), with that time stated in the e-mail."
   type        = string
   default     = ""
 
@@ -361,4 +364,60 @@ variable "budget_filter_by_environment_tag" {
   description = "Scope the budget to resources tagged Environment=<environment>. Requires the `Environment` cost allocation tag to be activated in Billing first; otherwise the budget sees the whole account."
   type        = bool
   default     = false
+}
+
+# ---------------------------------------------------------------------------
+# Vendor portal (docs/vendor-portal.md)
+# ---------------------------------------------------------------------------
+
+variable "enable_portal" {
+  description = "Deploy the vendor portal: the vendor-api function, the Cognito user pool, the HTTP API, the static site bucket and the CloudFront distribution. false leaves all of them out (and the e-mails carry presigned S3 links unless report_link_base_url is set)."
+  type        = bool
+  default     = true
+}
+
+variable "portal_domain_name" {
+  description = "Custom domain of the portal (vendors.example.com). Empty: the distribution's *.cloudfront.net name. Needs portal_certificate_arn; point a DNS CNAME/alias at the distribution yourself."
+  type        = string
+  default     = ""
+}
+
+variable "portal_certificate_arn" {
+  description = "ACM certificate for portal_domain_name, in us-east-1 (CloudFront's region). With it viewers need TLS 1.2+ (TLSv1.2_2021); the default *.cloudfront.net certificate cannot enforce that."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.portal_certificate_arn == "" || can(regex("^arn:[a-z-]+:acm:us-east-1:", var.portal_certificate_arn))
+    error_message = "portal_certificate_arn must be an ACM certificate ARN in us-east-1 (or empty)."
+  }
+}
+
+variable "portal_cloudfront_price_class" {
+  description = "CloudFront price class of the portal: PriceClass_100 (North America, Europe; cheapest), PriceClass_200, PriceClass_All."
+  type        = string
+  default     = "PriceClass_100"
+}
+
+variable "cognito_user_pool_tier" {
+  description = "Cognito feature plan: LITE (free for the first 10,000 monthly active users), ESSENTIALS or PLUS (threat protection, billed per MAU)."
+  type        = string
+  default     = "LITE"
+
+  validation {
+    condition     = contains(["LITE", "ESSENTIALS", "PLUS"], var.cognito_user_pool_tier)
+    error_message = "cognito_user_pool_tier must be LITE, ESSENTIALS or PLUS."
+  }
+}
+
+variable "api_throttling_burst_limit" {
+  description = "HTTP API burst limit (requests) of the portal's default route settings."
+  type        = number
+  default     = 50
+}
+
+variable "api_throttling_rate_limit" {
+  description = "HTTP API steady-state limit (requests per second). Keep it near what vendor-api's reserved concurrency serves (~100/s at 5), so excess is refused with 429 at the edge rather than throttled in Lambda."
+  type        = number
+  default     = 25
 }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use onboarding_devstack::env::{ENV_FILE, keys};
+use onboarding_devstack::portal::PortalOptions;
 use onboarding_devstack::{Faults, FunctionBinaries, Stack, StackEnv, StackOptions};
 
 /// The database `dev up` creates on the throwaway cluster.
@@ -272,6 +273,13 @@ fn print_ready(env: &StackEnv, env_path: &Path, faults: &Faults, functions_dir: 
         get(keys::UPLOAD_BUCKET)
     );
     println!("  staging table: {}", get(keys::STAGING_TABLE));
+    if let Some(portal) = env.get(keys::PORTAL_URL) {
+        println!("  vendor portal: {portal}  (API at {portal}/api)");
+        println!(
+            "  portal logins: each vendor's email (onboard vendor list), password {}",
+            get(keys::PORTAL_DEMO_PASSWORD)
+        );
+    }
     println!("  emails:        onboard outbox [--vendor V] [--upload U]");
     println!("  dead letters:  onboard dlq list");
     println!("  functions:     {}", functions_dir.display());
@@ -312,6 +320,32 @@ async fn local_database() -> anyhow::Result<String> {
     Ok(url)
 }
 
+/// The vendor portal: `vendor-api` beside the functions, the web app from
+/// `WEB_ROOT` or the workspace's `web/`, on `PORTAL_PORT` (default 8080, or
+/// a free port when 8080 is taken).
+fn portal_options(functions_dir: &Path) -> anyhow::Result<PortalOptions> {
+    let web_root = std::env::var("WEB_ROOT")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            let web = onboarding_db::testing::workspace_root().join("web");
+            web.is_dir().then_some(web)
+        });
+    let port = match std::env::var("PORTAL_PORT").ok().filter(|v| !v.is_empty()) {
+        Some(port) => port
+            .parse()
+            .with_context(|| format!("PORTAL_PORT={port} is not a port number"))?,
+        None if std::net::TcpListener::bind("127.0.0.1:8080").is_ok() => 8080,
+        None => 0,
+    };
+    Ok(PortalOptions {
+        binary: functions_dir.join("vendor-api"),
+        web_root,
+        port,
+    })
+}
+
 /// The stack process: starts the stack, runs until SIGTERM or Ctrl-C, stops it.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     onboarding_devstack::init_logging();
@@ -326,6 +360,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     options.report_link_base_url = std::env::var("REPORT_LINK_BASE_URL")
         .ok()
         .filter(|v| !v.is_empty());
+    options.portal = Some(portal_options(&args.functions_dir)?);
     let stack = Stack::start(options)
         .await
         .map_err(|e| anyhow::anyhow!("starting the local stack: {e}"))?;

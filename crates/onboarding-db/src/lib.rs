@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod cluster;
+pub mod portal;
 pub mod reports;
 pub mod seed;
 pub mod testing;

@@ -156,6 +156,7 @@ macro_rules! select_upload {
         )
     };
 }
+pub(crate) use select_upload;
 
 pub async fn find_upload(pool: &PgPool, upload_id: &str) -> Result<Option<Upload>, DbError> {
     Ok(select_upload!("WHERE upload_id = $1", upload_id)

@@ -22,6 +22,7 @@ pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub streams: aws_sdk_dynamodbstreams::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
 }
 
 impl AwsClients {
@@ -70,6 +71,7 @@ impl AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             streams: aws_sdk_dynamodbstreams::Client::new(&config),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
+            cognito: aws_sdk_cognitoidentityprovider::Client::new(&config),
         }
     }
 

@@ -35,6 +35,13 @@ pub mod keys {
     /// Not in the documented list yet: the resource name prefix.
     pub const STACK_PREFIX: &str = "STACK_PREFIX";
     pub const STACK_PID: &str = "STACK_PID";
+    /// The portal (web app at `/`, API at `/api`), when it runs.
+    pub const PORTAL_URL: &str = "PORTAL_URL";
+    pub const COGNITO_USER_POOL_ID: &str = "COGNITO_USER_POOL_ID";
+    pub const COGNITO_CLIENT_ID: &str = "COGNITO_CLIENT_ID";
+    pub const COGNITO_JWKS_URL: &str = "COGNITO_JWKS_URL";
+    /// The password of every seeded vendor's portal login (fresh per stack).
+    pub const PORTAL_DEMO_PASSWORD: &str = "PORTAL_DEMO_PASSWORD";
 }
 
 /// An ordered `KEY=VALUE` map.

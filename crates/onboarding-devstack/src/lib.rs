@@ -37,6 +37,7 @@ pub mod mappings;
 pub mod moto;
 pub mod options;
 pub mod outbox;
+pub mod portal;
 pub mod provision;
 pub mod runtime;
 pub mod s3_event;

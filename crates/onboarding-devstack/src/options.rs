@@ -192,8 +192,11 @@ pub struct StackOptions {
     pub extra_function_env: Vec<(String, String)>,
     /// Keep each invocation's event and outcome (tests).
     pub keep_invocation_log: bool,
-    /// Optional `REPORT_LINK_BASE_URL` for the error-processor.
+    /// Optional `REPORT_LINK_BASE_URL` for the error-processor. With the
+    /// portal running and none given, the portal's `<url>/api`.
     pub report_link_base_url: Option<String>,
+    /// Run the vendor portal (API and web app) too.
+    pub portal: Option<crate::portal::PortalOptions>,
 }
 
 impl StackOptions {
@@ -242,6 +245,7 @@ impl StackOptions {
             extra_function_env: Vec::new(),
             keep_invocation_log: false,
             report_link_base_url: None,
+            portal: None,
         }
     }
 

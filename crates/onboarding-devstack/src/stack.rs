@@ -21,6 +21,7 @@ use crate::mappings::{EventSourceStats, StatsCell, or_shutdown};
 use crate::moto::MotoServer;
 use crate::options::{DatabaseUrl, FunctionKind, StackOptions};
 use crate::outbox::Outbox;
+use crate::portal::{PortalServer, create_login, demo_password, free_port, provision_identity};
 use crate::provision::{QueueSettings, Resources, provision, subscribe_mailbox};
 use crate::runtime::{FunctionPool, FunctionSpec, InvocationRecord, InvocationStats, InvokeError};
 
@@ -40,6 +41,7 @@ pub struct Stack {
     pools: BTreeMap<FunctionKind, FunctionPool>,
     stats: Arc<StatsCell>,
     outbox: Outbox,
+    portal: Option<PortalServer>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -80,7 +82,38 @@ impl Stack {
             subscribe_mailbox(&clients, &options.prefix, &resources.topic_arn, vendor).await?;
         }
 
-        let env = stack_env(&endpoint, &options, &database, &resources);
+        let mut env = stack_env(&endpoint, &options, &database, &resources);
+        let mut options = options;
+        let portal = match options.portal.clone() {
+            None => None,
+            Some(portal_options) => {
+                let identity = provision_identity(&clients, &options.prefix).await?;
+                let password = demo_password();
+                for (vendor_id, email) in vendor_logins(&database.url).await? {
+                    create_login(&clients, &identity, &email, &vendor_id, &password).await?;
+                }
+                env.set(keys::COGNITO_USER_POOL_ID, &identity.user_pool_id);
+                env.set(keys::COGNITO_CLIENT_ID, &identity.client_id);
+                env.set(keys::COGNITO_JWKS_URL, &identity.jwks_url);
+                env.set(keys::PORTAL_DEMO_PASSWORD, password);
+                let port = match portal_options.port {
+                    0 => free_port()?,
+                    port => port,
+                };
+                let server = PortalServer::start(
+                    &portal_options,
+                    port,
+                    portal_env(&env, &options),
+                    &logs.join("vendor-api.log"),
+                )
+                .await?;
+                env.set(keys::PORTAL_URL, &server.url);
+                if options.report_link_base_url.is_none() {
+                    options.report_link_base_url = Some(format!("{}/api", server.url));
+                }
+                Some(server)
+            }
+        };
         let pools: BTreeMap<FunctionKind, FunctionPool> = FunctionKind::ALL
             .into_iter()
             .map(|kind| {
@@ -167,7 +200,6 @@ impl Stack {
             }
         }));
 
-        let mut options = options;
         options.state_dir = state_dir;
         let stack = Stack {
             options,
@@ -178,6 +210,7 @@ impl Stack {
             pools,
             stats,
             outbox,
+            portal,
             shutdown,
             tasks,
         };
@@ -286,6 +319,9 @@ impl Stack {
         for pool in self.pools.values() {
             pool.stop().await;
         }
+        if let Some(portal) = self.portal.take() {
+            portal.stop().await;
+        }
         if let Some(moto) = self.moto.take() {
             moto.stop().await;
         }
@@ -383,6 +419,51 @@ fn function_env(
     }
     vars.extend(options.extra_function_env.iter().cloned());
     vars
+}
+
+/// The vendor-api's environment, as Terraform sets it, plus the emulator's
+/// addresses.
+fn portal_env(env: &StackEnv, options: &StackOptions) -> Vec<(String, String)> {
+    let names = [
+        keys::AWS_ENDPOINT_URL,
+        keys::AWS_REGION,
+        keys::AWS_ACCESS_KEY_ID,
+        keys::AWS_SECRET_ACCESS_KEY,
+        keys::DATABASE_SECRET_ID,
+        keys::DATABASE_HOST,
+        keys::DATABASE_PORT,
+        keys::DATABASE_NAME,
+        keys::DATABASE_SSL_MODE,
+        keys::UPLOAD_BUCKET,
+        keys::COGNITO_USER_POOL_ID,
+        keys::COGNITO_CLIENT_ID,
+        keys::COGNITO_JWKS_URL,
+    ];
+    let mut vars: Vec<(String, String)> = names
+        .into_iter()
+        .filter_map(|name| Some((name.to_string(), env.get(name)?.to_string())))
+        .collect();
+    if let Ok(filter) = std::env::var("FUNCTION_RUST_LOG") {
+        vars.push(("RUST_LOG".into(), filter));
+    }
+    vars.push(("AWS_EC2_METADATA_DISABLED".into(), "true".into()));
+    vars.extend(options.extra_function_env.iter().cloned());
+    vars
+}
+
+/// Every vendor's id and email, for their portal logins.
+async fn vendor_logins(database_url: &str) -> Result<Vec<(String, String)>, DevstackError> {
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(database_url)
+        .await
+        .map_err(|e| DevstackError::Database(format!("connecting to read vendors: {e}")))?;
+    let vendors: Vec<(String, String)> =
+        sqlx::query_as("SELECT vendor_id::text, email::text FROM vendors ORDER BY vendor_id")
+            .fetch_all(&mut connection)
+            .await
+            .map_err(|e| DevstackError::Database(format!("reading vendors: {e}")))?;
+    let _ = connection.close().await;
+    Ok(vendors)
 }
 
 /// Every vendor id in the catalog (plain query: no compile-time data needed).

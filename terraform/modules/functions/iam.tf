@@ -1,5 +1,5 @@
 # One execution role per function. Each role's policy = the statements common
-# to all three (own log group, VPC network interfaces, X-Ray, the database
+# to all of them (own log group, VPC network interfaces, X-Ray, the database
 # secret, the environment key) + the function's own statements, all on exact
 # ARNs or prefixes.
 #
@@ -192,12 +192,47 @@ data "aws_iam_policy_document" "error_processor" {
   }
 }
 
-locals {
-  role_policies = {
-    "csv-parser"        = data.aws_iam_policy_document.csv_parser.json
-    "product-validator" = data.aws_iam_policy_document.product_validator.json
-    "error-processor"   = data.aws_iam_policy_document.error_processor.json
+# --- vendor-api (the portal): presigned uploads and report links; Cognito admin calls
+# SignUp, ConfirmSignUp and InitiateAuth are public app-client calls (no IAM).
+# Only created with the portal, like the function.
+
+data "aws_iam_policy_document" "vendor_api" {
+  count = contains(keys(var.functions), "vendor-api") ? 1 : 0
+
+  source_policy_documents = [data.aws_iam_policy_document.common["vendor-api"].json]
+
+  # The presigned POST is signed with this role's credentials, so the upload
+  # the browser makes is authorised as this role (uploads/<vendor>/ is fixed
+  # in the POST policy's conditions by the code).
+  statement {
+    sid       = "PresignUploads"
+    actions   = ["s3:PutObject"]
+    resources = ["${var.upload_bucket_arn}/uploads/*"]
   }
+
+  statement {
+    sid       = "PresignReportDownloads" # GET /api/uploads/{id}/report and /fix-file answer 302 to a presigned GET
+    actions   = ["s3:GetObject"]
+    resources = ["${var.upload_bucket_arn}/errors/*"]
+  }
+
+  # custom:vendor_id is set by the API at sign-up (the app client cannot write it).
+  statement {
+    sid       = "BindVendorToUser"
+    actions   = ["cognito-idp:AdminUpdateUserAttributes"]
+    resources = [var.cognito_user_pool_arn]
+  }
+}
+
+locals {
+  role_policies = merge(
+    {
+      "csv-parser"        = data.aws_iam_policy_document.csv_parser.json
+      "product-validator" = data.aws_iam_policy_document.product_validator.json
+      "error-processor"   = data.aws_iam_policy_document.error_processor.json
+    },
+    { for d in data.aws_iam_policy_document.vendor_api : "vendor-api" => d.json },
+  )
 }
 
 resource "aws_iam_role_policy" "this" {

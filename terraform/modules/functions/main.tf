@@ -1,4 +1,4 @@
-# Three image-based functions, each published as a new version on every change
+# Three image-based functions (four with the vendor portal's vendor-api), each published as a new version on every change
 # and served through a `live` alias. Event sources (S3, the DynamoDB stream, the
 # errors queue) all target the alias, so moving the alias is the deployment.
 #
@@ -45,7 +45,22 @@ locals {
       # <base>/uploads/<id>/report and <base>/uploads/<id>/fix-file.
       var.report_link_base_url == "" ? {} : { REPORT_LINK_BASE_URL = var.report_link_base_url },
     )
+    # Only used when var.functions has vendor-api (the portal).
+    "vendor-api" = merge(local.database_env, local.vendor_api_env)
   }
+
+  vendor_api_env = {
+    UPLOAD_BUCKET        = var.upload_bucket_name
+    COGNITO_USER_POOL_ID = var.cognito_user_pool_id
+    COGNITO_CLIENT_ID    = var.cognito_client_id
+    # What the ID tokens' `iss` must be, and where its signing keys are.
+    COGNITO_ISSUER   = local.cognito_issuer
+    COGNITO_JWKS_URL = local.cognito_jwks_url
+    SITE_ORIGIN      = var.site_origin # CORS and the login redirect
+  }
+
+  cognito_issuer   = "https://cognito-idp.${var.aws_region}.amazonaws.com/${var.cognito_user_pool_id}"
+  cognito_jwks_url = "${local.cognito_issuer}/.well-known/jwks.json"
 }
 
 # Created before the functions so Lambda never creates them with infinite

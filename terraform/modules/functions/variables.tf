@@ -14,15 +14,15 @@ variable "kms_key_arn" {
 }
 
 variable "functions" {
-  description = "Function key => { memory_mb, timeout_s }. Keys: csv-parser, product-validator, error-processor."
+  description = "Function key => { memory_mb, timeout_s }. Keys: csv-parser, product-validator, error-processor, and vendor-api with the portal."
   type = map(object({
     memory_mb = number
     timeout_s = number
   }))
 
   validation {
-    condition     = toset(keys(var.functions)) == toset(["csv-parser", "product-validator", "error-processor"])
-    error_message = "functions must define exactly csv-parser, product-validator and error-processor."
+    condition     = contains([toset(["csv-parser", "product-validator", "error-processor"]), toset(["csv-parser", "product-validator", "error-processor", "vendor-api"])], toset(keys(var.functions)))
+    error_message = "functions must define exactly csv-parser, product-validator and error-processor, plus vendor-api with the portal."
   }
 }
 
@@ -168,4 +168,30 @@ variable "database_name" {
 variable "database_secret_arn" {
   description = "ARN of the RDS-managed master secret."
   type        = string
+}
+
+# --- vendor-api (the portal); empty when the portal is off -------------------
+
+variable "cognito_user_pool_id" {
+  description = "Vendor user pool ID (COGNITO_USER_POOL_ID; the issuer and JWKS URL are derived from it)."
+  type        = string
+  default     = ""
+}
+
+variable "cognito_user_pool_arn" {
+  description = "Vendor user pool ARN (the vendor-api's admin calls)."
+  type        = string
+  default     = ""
+}
+
+variable "cognito_client_id" {
+  description = "The portal's app client ID (COGNITO_CLIENT_ID, the tokens' audience)."
+  type        = string
+  default     = ""
+}
+
+variable "site_origin" {
+  description = "The portal's origin, https://<domain> (SITE_ORIGIN: CORS and the login redirect)."
+  type        = string
+  default     = ""
 }

@@ -9,6 +9,7 @@
 #   nat_gateway         ~USD 33 per AZ + USD 0.045/GB processed.
 #   interface_endpoints 3 endpoints x ~USD 7.3 per AZ = ~USD 22 (one AZ) or
 #                       ~USD 44 (two AZs) + USD 0.01/GB; no internet path at all.
+#                       With the portal a 4th (cognito-idp): ~USD 29 or ~58.
 # The workload moves kilobytes per upload, so the hourly charge dominates and a
 # single NAT instance is the cheapest sound choice for staging. Its weakness is
 # availability (one instance; EC2 auto-recovery restarts it on host failure),
@@ -178,9 +179,17 @@ resource "aws_route" "private_nat_gateway" {
 # ---------------------------------------------------------------------------
 # egress_mode = interface_endpoints
 # ---------------------------------------------------------------------------
+# With the portal, cognito-idp joins the list (var.extra_interface_endpoint_services):
+# the vendor-api's SignUp, ConfirmSignUp, InitiateAuth and
+# AdminUpdateUserAttributes go through it. Cognito serves its API through
+# PrivateLink only for user pools without a domain (this pool has none: the
+# portal has its own login page, not the hosted UI). Whether the JWKS
+# document (https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json)
+# is answered through the endpoint was not verified here; if it is not, token
+# verification fails and the portal needs a NAT option (docs/deployment.md).
 
 resource "aws_vpc_endpoint" "interface" {
-  for_each = var.egress_mode == "interface_endpoints" ? toset(["sqs", "sns", "secretsmanager"]) : toset([])
+  for_each = var.egress_mode == "interface_endpoints" ? toset(concat(["sqs", "sns", "secretsmanager"], var.extra_interface_endpoint_services)) : toset([])
 
   vpc_id              = aws_vpc.this.id
   service_name        = "com.amazonaws.${var.aws_region}.${each.key}"

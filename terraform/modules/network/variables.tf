@@ -53,3 +53,9 @@ variable "kms_key_arn" {
   description = "KMS key for the flow log group."
   type        = string
 }
+
+variable "extra_interface_endpoint_services" {
+  description = "More interface endpoint services (e.g. cognito-idp for the portal) for egress_mode = interface_endpoints."
+  type        = list(string)
+  default     = []
+}

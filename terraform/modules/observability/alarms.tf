@@ -7,6 +7,8 @@
 #   stream iterator age                > 2 minutes: validation lags behind uploads
 #   database CPU / connections / disk  sustained CPU > 80%, connections > 80%, < 2 GiB free
 #   NAT instance status check          failed (egress for SQS/SNS/Secrets Manager is down)
+#   vendor API 5xx (with the portal)   any in 5 minutes (the vendor-api's own errors and
+#                                      throttles are covered by the function alarms)
 
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name_prefix}-alarms"
@@ -144,7 +146,24 @@ locals {
     }
   }
 
+  # --- the portal's HTTP API: answers the browser could not use ---------------
+  # 5xx counts the function's 500s (which Lambda does not count as Errors:
+  # the function answered), integration timeouts and failures.
+  api_alarms = var.api_id == null ? {} : {
+    api-5xx = {
+      name        = "${var.name_prefix}-vendor-api-5xx"
+      description = "The vendor API answered 5xx (function failures, timeouts, or a database that is unavailable or resuming)."
+      namespace   = "AWS/ApiGateway"
+      metric      = "5xx"
+      dimensions  = { ApiId = var.api_id }
+      statistic   = "Sum"
+      threshold   = 1
+      comparison  = "GreaterThanOrEqualToThreshold"
+    }
+  }
+
   alarms = merge(
+    local.api_alarms,
     local.function_alarms,
     local.dead_letter_alarms,
     local.backlog_alarms,

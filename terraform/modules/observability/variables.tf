@@ -91,3 +91,9 @@ variable "budget_environment_tag" {
   type        = string
   default     = null
 }
+
+variable "api_id" {
+  description = "The portal's HTTP API ID (5xx alarm); null without the portal."
+  type        = string
+  default     = null
+}

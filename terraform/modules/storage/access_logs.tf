@@ -1,4 +1,5 @@
-# Server access logs of the uploads bucket ("who uploaded what", requirements
+# Server access logs of the uploads bucket (and of the portal's site bucket,
+# var.extra_logged_bucket_names, each under "<bucket name>/") ("who uploaded what", requirements
 # 5.4 layer 5), in the access-logs bucket of buckets.tf. S3 log delivery
 # supports only SSE-S3 on the target bucket, so this bucket uses AES256 rather
 # than the KMS key; it holds request metadata, not upload contents.
@@ -8,7 +9,7 @@ data "aws_iam_policy_document" "access_log_delivery" {
   statement {
     sid       = "S3ServerAccessLogDelivery"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.this["access-logs"].arn}/${local.bucket_name}/*"]
+    resources = [for name in concat([local.bucket_name], var.extra_logged_bucket_names) : "${aws_s3_bucket.this["access-logs"].arn}/${name}/*"]
 
     principals {
       type        = "Service"
@@ -18,7 +19,7 @@ data "aws_iam_policy_document" "access_log_delivery" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = [aws_s3_bucket.this["uploads"].arn]
+      values   = concat([aws_s3_bucket.this["uploads"].arn], [for name in var.extra_logged_bucket_names : "arn:${data.aws_partition.current.partition}:s3:::${name}"])
     }
 
     condition {
@@ -54,3 +55,5 @@ resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
 
   depends_on = [aws_s3_bucket_versioning.this]
 }
+
+data "aws_partition" "current" {}

@@ -104,3 +104,25 @@ resource "aws_s3_bucket_notification" "uploads" {
   # S3 test-invokes the target while saving the configuration.
   depends_on = [aws_lambda_permission.s3_invoke_csv_parser]
 }
+
+# ---------------------------------------------------------------------------
+# The vendor portal: browsers upload straight to the bucket with a presigned
+# POST (form fields + file), from the portal's origin only. Nothing else is
+# allowed cross-origin: report downloads are top-level navigations (302 to a
+# presigned GET), which CORS does not govern.
+# ---------------------------------------------------------------------------
+
+resource "aws_s3_bucket_cors_configuration" "uploads" {
+  count = length(var.cors_allowed_origins) > 0 ? 1 : 0
+
+  bucket = aws_s3_bucket.this["uploads"].id
+
+  cors_rule {
+    id              = "portal-presigned-post"
+    allowed_methods = ["POST"]
+    allowed_origins = var.cors_allowed_origins
+    allowed_headers = ["*"]
+    expose_headers  = ["ETag", "Location"]
+    max_age_seconds = 600
+  }
+}

@@ -42,3 +42,15 @@ variable "noncurrent_version_retention_days" {
   description = "Expiry of noncurrent versions."
   type        = number
 }
+
+variable "cors_allowed_origins" {
+  description = "Origins allowed to POST uploads from a browser (the portal's site origin); empty = no CORS rule."
+  type        = list(string)
+  default     = []
+}
+
+variable "extra_logged_bucket_names" {
+  description = "Other buckets that deliver server access logs into the access-log bucket (under \"<name>/\")."
+  type        = list(string)
+  default     = []
+}

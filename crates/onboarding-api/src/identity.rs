@@ -1,0 +1,199 @@
+//! The vendor pool (Cognito): sign-up, confirmation, log-in, refresh and
+//! log-out. Cognito's refusals become messages a vendor can act on.
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
+
+use crate::problem::ApiError;
+
+/// The custom attribute that ties a login to a vendor. The app client cannot
+/// write it: only this API sets it, with admin rights, at sign-up.
+pub const VENDOR_ATTRIBUTE: &str = "custom:vendor_id";
+
+/// Tokens from a log-in or a refresh.
+#[derive(Clone, Debug)]
+pub struct Tokens {
+    pub id_token: String,
+    /// Only on log-in; a refresh keeps the one it used.
+    pub refresh_token: Option<String>,
+    pub expires_in_s: i64,
+}
+
+pub struct Identity {
+    client: Client,
+    user_pool_id: String,
+    client_id: String,
+}
+
+fn attribute(name: &str, value: &str) -> Result<AttributeType, ApiError> {
+    AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .map_err(ApiError::internal)
+}
+
+/// Maps Cognito's error codes to what the vendor is told.
+fn refusal<E, R>(operation: &str, error: SdkError<E, R>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let message = error.message().unwrap_or_default().to_string();
+    match error.code() {
+        Some("NotAuthorizedException" | "UserNotFoundException") => {
+            ApiError::Unauthenticated("The email or password is incorrect.".into())
+        }
+        Some("UserNotConfirmedException") => ApiError::Forbidden(
+            "Confirm your email address first: enter the code we sent you.".into(),
+        ),
+        Some("PasswordResetRequiredException") => {
+            ApiError::Forbidden("A password reset is required for this account.".into())
+        }
+        Some("UsernameExistsException") => {
+            ApiError::Conflict("An account with this email address already exists.".into())
+        }
+        Some("InvalidPasswordException") => ApiError::bad_input("password", message),
+        Some("CodeMismatchException") => {
+            ApiError::bad_input("code", "The confirmation code is not correct.")
+        }
+        Some("ExpiredCodeException") => ApiError::bad_input(
+            "code",
+            "The confirmation code has expired. Sign up again to get a new one.",
+        ),
+        Some("TooManyRequestsException" | "LimitExceededException") => {
+            ApiError::TooManyRequests("Too many attempts. Wait a minute and try again.".into())
+        }
+        Some("InvalidParameterException") => ApiError::bad_input("email", message),
+        _ => ApiError::Unavailable(format!(
+            "cognito {operation}: {}",
+            aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(&error)
+        )),
+    }
+}
+
+impl Identity {
+    pub fn new(client: Client, user_pool_id: String, client_id: String) -> Identity {
+        Identity {
+            client,
+            user_pool_id,
+            client_id,
+        }
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> Result<Tokens, ApiError> {
+        let output = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", email)
+            .auth_parameters("PASSWORD", password)
+            .send()
+            .await
+            .map_err(|e| refusal("InitiateAuth", e))?;
+        let result = output.authentication_result().ok_or_else(|| {
+            // A challenge (a new password, MFA) the portal does not handle.
+            ApiError::Forbidden(format!(
+                "This account needs a step the portal does not support ({}). Contact support.",
+                output
+                    .challenge_name()
+                    .map(|c| c.as_str().to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        Ok(Tokens {
+            id_token: result
+                .id_token()
+                .ok_or_else(|| ApiError::internal("InitiateAuth returned no ID token"))?
+                .to_string(),
+            refresh_token: result.refresh_token().map(str::to_string),
+            expires_in_s: i64::from(result.expires_in()),
+        })
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, ApiError> {
+        let output = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token)
+            .send()
+            .await
+            .map_err(|e| match refusal("InitiateAuth", e) {
+                ApiError::Unauthenticated(_) => {
+                    ApiError::Unauthenticated("The session has ended. Log in again.".into())
+                }
+                other => other,
+            })?;
+        let result = output.authentication_result().ok_or_else(|| {
+            ApiError::Unauthenticated("The session has ended. Log in again.".into())
+        })?;
+        Ok(Tokens {
+            id_token: result
+                .id_token()
+                .ok_or_else(|| ApiError::internal("refresh returned no ID token"))?
+                .to_string(),
+            refresh_token: None,
+            expires_in_s: i64::from(result.expires_in()),
+        })
+    }
+
+    /// Creates the login and ties it to `vendor_id`. Returns whether the
+    /// email is already confirmed (it is not, unless the pool auto-confirms).
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: &str,
+        vendor_id: &str,
+    ) -> Result<bool, ApiError> {
+        let output = self
+            .client
+            .sign_up()
+            .client_id(&self.client_id)
+            .username(email)
+            .password(password)
+            .user_attributes(attribute("email", email)?)
+            .send()
+            .await
+            .map_err(|e| refusal("SignUp", e))?;
+        self.client
+            .admin_update_user_attributes()
+            .user_pool_id(&self.user_pool_id)
+            .username(email)
+            .user_attributes(attribute(VENDOR_ATTRIBUTE, vendor_id)?)
+            .send()
+            .await
+            .map_err(|e| refusal("AdminUpdateUserAttributes", e))?;
+        Ok(output.user_confirmed())
+    }
+
+    pub async fn confirm(&self, email: &str, code: &str) -> Result<(), ApiError> {
+        self.client
+            .confirm_sign_up()
+            .client_id(&self.client_id)
+            .username(email)
+            .confirmation_code(code)
+            .send()
+            .await
+            .map_err(|e| refusal("ConfirmSignUp", e))?;
+        Ok(())
+    }
+
+    /// Revokes the refresh token, best effort: the cookies are cleared
+    /// whatever Cognito says, and an ID token lapses within the hour.
+    pub async fn log_out(&self, refresh_token: &str) {
+        if let Err(e) = self
+            .client
+            .revoke_token()
+            .client_id(&self.client_id)
+            .token(refresh_token)
+            .send()
+            .await
+        {
+            tracing::warn!(upload_id = "-", error = %aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(&e), "revoking a refresh token");
+        }
+    }
+}

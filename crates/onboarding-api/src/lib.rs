@@ -1,0 +1,132 @@
+//! The vendor portal's REST API (docs/vendor-portal.md): one axum router,
+//! served by `lambda_http` behind API Gateway and by plain axum locally.
+//! Every route lives under `/api`, so the site and the API share an origin.
+
+pub mod auth;
+pub mod config;
+pub mod identity;
+pub mod input;
+pub mod problem;
+pub mod routes;
+pub mod storage;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use onboarding_aws::database::Database;
+use tower_http::cors::CorsLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tracing::Instrument;
+
+pub use config::ApiSettings;
+
+/// The largest JSON body any endpoint takes.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Everything a request needs, built once per cold start.
+pub struct AppState {
+    pub database: Database,
+    pub verifier: auth::TokenVerifier,
+    pub identity: identity::Identity,
+    pub store: storage::ObjectStore,
+    pub site_origin: Option<String>,
+}
+
+impl AppState {
+    /// Connects to PostgreSQL (credentials from Secrets Manager) and builds
+    /// the clients. `endpoint` is `AWS_ENDPOINT_URL`, for an emulator.
+    pub async fn connect(
+        sdk: &aws_config::SdkConfig,
+        endpoint: Option<String>,
+        settings: ApiSettings,
+    ) -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
+        let database = Database::connect(sdk, settings.database.clone(), 2).await?;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(sdk)
+                .force_path_style(endpoint.is_some())
+                .build(),
+        );
+        let store = storage::ObjectStore::new(sdk, s3, settings.upload_bucket.clone(), endpoint)?;
+        let identity = identity::Identity::new(
+            aws_sdk_cognitoidentityprovider::Client::new(sdk),
+            settings.cognito.user_pool_id.clone(),
+            settings.cognito.client_id.clone(),
+        );
+        Ok(AppState {
+            database,
+            verifier: auth::TokenVerifier::new(settings.cognito),
+            identity,
+            store,
+            site_origin: settings.site_origin,
+        })
+    }
+}
+
+/// The API. Answers under `/api`; anything else there is a problem+json 404.
+pub fn router(state: Arc<AppState>) -> Router {
+    let cors = state.site_origin.as_deref().map(|origin| {
+        CorsLayer::new()
+            .allow_origin(
+                HeaderValue::from_str(origin).unwrap_or_else(|_| HeaderValue::from_static("null")),
+            )
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE])
+            .max_age(std::time::Duration::from_secs(600))
+    });
+    let api = routes::routes()
+        .fallback(routes::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(axum::middleware::from_fn(request_span))
+        .with_state(state);
+    let api = match cors {
+        Some(cors) => api.layer(cors),
+        None => api,
+    };
+    Router::new().nest("/api", api)
+}
+
+/// One span per request carrying `upload_id` (the path's, or `-`) and,
+/// once the token is verified, `vendor_id`; one log line per request.
+async fn request_span(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let upload_id = path
+        .strip_prefix("/uploads/")
+        .or_else(|| path.strip_prefix("/api/uploads/"))
+        .and_then(|rest| rest.split('/').next())
+        .filter(|id| !id.is_empty())
+        .unwrap_or("-")
+        .to_string();
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %path,
+        upload_id = %upload_id,
+        vendor_id = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    async move {
+        let response = next.run(request).await;
+        tracing::info!(
+            status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+        response
+    }
+    .instrument(span)
+    .await
+}

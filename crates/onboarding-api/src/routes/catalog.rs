@@ -1,0 +1,243 @@
+//! The vendor's catalog and the dashboard's metrics.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, NaiveDate, Utc};
+use onboarding_db::portal::{self, ProductFilter};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::VendorSession;
+use crate::input::{self, DayEnd, Query, decode_cursor, encode_cursor};
+use crate::problem::ApiResult;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductQuery {
+    q: Option<String>,
+    category: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Product {
+    vendor_product_id: String,
+    sku: String,
+    product_name: String,
+    category: String,
+    subcategory: Option<String>,
+    brand: Option<String>,
+    price: String,
+    stock_quantity: i32,
+    status: String,
+    upload_id: String,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+pub struct ProductPage {
+    items: Vec<Product>,
+    next_cursor: Option<String>,
+}
+
+pub async fn products(
+    State(state): State<Arc<AppState>>,
+    session: VendorSession,
+    Query(query): Query<ProductQuery>,
+) -> ApiResult<Json<ProductPage>> {
+    let search = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| input::text("q", q, 200))
+        .transpose()?;
+    let category = query
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| input::text("category", c, 100))
+        .transpose()?;
+    let limit = input::limit(query.limit, 20, 100)?;
+    let after: Option<i64> = decode_cursor(query.cursor.as_deref())?;
+    let pool = state.database.pool().await?;
+    let mut products = portal::vendor_products(
+        pool,
+        &session.vendor_id,
+        &ProductFilter {
+            search,
+            category,
+            after,
+            limit: limit + 1,
+        },
+    )
+    .await?;
+    let next_cursor = if products.len() as i64 > limit {
+        products.truncate(limit as usize);
+        products.last().map(|p| encode_cursor(&p.product_id))
+    } else {
+        None
+    };
+    Ok(Json(ProductPage {
+        items: products
+            .into_iter()
+            .map(|p| Product {
+                vendor_product_id: p.vendor_product_id,
+                sku: p.sku,
+                product_name: p.product_name,
+                category: p.category,
+                subcategory: p.subcategory,
+                brand: p.brand,
+                price: p.price.to_string(),
+                stock_quantity: p.stock_quantity,
+                status: p.status,
+                upload_id: p.upload_id,
+                created_at: p.created_at,
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsQuery {
+    since: Option<String>,
+}
+
+#[derive(Serialize, Default)]
+pub struct UploadsByStatus {
+    processing: i64,
+    completed: i64,
+    partial: i64,
+    failed: i64,
+}
+
+#[derive(Serialize)]
+pub struct ProcessingTime {
+    median: Option<i64>,
+    p95: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct ErrorCount {
+    error_type: String,
+    count: i64,
+}
+
+#[derive(Serialize)]
+pub struct Day {
+    date: NaiveDate,
+    uploads: i64,
+    rows: i64,
+    valid_rows: i64,
+    success_rate: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct Failure {
+    upload_id: String,
+    file_name: String,
+    status: String,
+    failure_reason: Option<String>,
+    uploaded_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+pub struct Metrics {
+    since: DateTime<Utc>,
+    uploads_by_status: UploadsByStatus,
+    uploads_total: i64,
+    rows_processed: i64,
+    valid_rows: i64,
+    error_rows: i64,
+    success_rate: Option<f64>,
+    processing_ms: ProcessingTime,
+    errors_by_type: Vec<ErrorCount>,
+    daily: Vec<Day>,
+    recent_failures: Vec<Failure>,
+}
+
+/// valid ÷ processed, rounded to four places; none without rows.
+fn rate(valid: i64, rows: i64) -> Option<f64> {
+    (rows > 0).then(|| ((valid as f64 / rows as f64) * 10_000.0).round() / 10_000.0)
+}
+
+pub async fn metrics(
+    State(state): State<Arc<AppState>>,
+    session: VendorSession,
+    Query(query): Query<MetricsQuery>,
+) -> ApiResult<Json<Metrics>> {
+    let since = match query.since.as_deref().filter(|s| !s.is_empty()) {
+        Some(since) => input::moment("since", since, DayEnd::Start)?,
+        None => Utc::now() - chrono::Duration::days(30),
+    };
+    let pool = state.database.pool().await?;
+    let figures = portal::vendor_metrics(pool, &session.vendor_id, since).await?;
+    let mut by_status = UploadsByStatus::default();
+    for (status, count) in &figures.uploads_by_status {
+        match status.as_str() {
+            "processing" => by_status.processing = *count,
+            "completed" => by_status.completed = *count,
+            "partial" => by_status.partial = *count,
+            "failed" => by_status.failed = *count,
+            _ => {}
+        }
+    }
+    Ok(Json(Metrics {
+        since,
+        uploads_total: figures.uploads_by_status.iter().map(|(_, c)| c).sum(),
+        uploads_by_status: by_status,
+        rows_processed: figures.rows_processed,
+        valid_rows: figures.valid_rows,
+        error_rows: figures.error_rows,
+        success_rate: rate(figures.valid_rows, figures.rows_processed),
+        processing_ms: ProcessingTime {
+            median: figures.processing_ms_median.map(|ms| ms.round() as i64),
+            p95: figures.processing_ms_p95.map(|ms| ms.round() as i64),
+        },
+        errors_by_type: figures
+            .errors_by_type
+            .into_iter()
+            .map(|(error_type, count)| ErrorCount { error_type, count })
+            .collect(),
+        daily: figures
+            .daily
+            .into_iter()
+            .map(|d| Day {
+                success_rate: rate(d.valid_rows, d.rows),
+                date: d.date,
+                uploads: d.uploads,
+                rows: d.rows,
+                valid_rows: d.valid_rows,
+            })
+            .collect(),
+        recent_failures: figures
+            .recent_failures
+            .into_iter()
+            .map(|u| Failure {
+                upload_id: u.upload_id,
+                file_name: u.file_name,
+                status: u.status,
+                failure_reason: u.failure_reason,
+                uploaded_at: u.upload_timestamp,
+            })
+            .collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate;
+
+    #[test]
+    fn success_rate_is_a_share_of_rows() {
+        assert_eq!(rate(0, 0), None);
+        assert_eq!(rate(85, 100), Some(0.85));
+        assert_eq!(rate(2, 3), Some(0.6667));
+    }
+}

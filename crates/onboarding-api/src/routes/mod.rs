@@ -1,0 +1,38 @@
+//! The endpoints of docs/vendor-portal.md.
+
+mod account;
+mod catalog;
+mod uploads;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+use crate::problem::ApiError;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/health", get(account::health))
+        .route("/auth/signup", post(account::sign_up))
+        .route("/auth/confirm", post(account::confirm))
+        .route("/auth/login", post(account::log_in))
+        .route("/auth/refresh", post(account::refresh))
+        .route("/auth/logout", post(account::log_out))
+        .route("/me", get(account::me))
+        .route(
+            "/uploads",
+            post(uploads::create_upload).get(uploads::list_uploads),
+        )
+        .route("/uploads/{upload_id}", get(uploads::upload_detail))
+        .route("/uploads/{upload_id}/errors", get(uploads::upload_errors))
+        .route("/uploads/{upload_id}/report", get(uploads::report))
+        .route("/uploads/{upload_id}/fix-file", get(uploads::fix_file))
+        .route("/products", get(catalog::products))
+        .route("/metrics", get(catalog::metrics))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("There is no such endpoint. See docs/openapi.yaml.".into())
+}

@@ -1,0 +1,436 @@
+//! Uploads: the presigned POST, the list, the details, the errors, and the
+//! stable report links.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use onboarding_db::portal::{self, ErrorFilter, UploadFilter, UploadKey};
+use onboarding_db::uploads::Upload;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::VendorSession;
+use crate::input::{self, Body, DayEnd, Query, decode_cursor, encode_cursor};
+use crate::problem::{ApiError, ApiResult};
+use crate::storage::PresignedPost;
+
+const STATUSES: [&str; 4] = ["processing", "completed", "partial", "failed"];
+
+fn upload_not_found() -> ApiError {
+    ApiError::NotFound("There is no upload with this id in your account.".into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUpload {
+    file_name: String,
+}
+
+pub async fn create_upload(
+    State(state): State<Arc<AppState>>,
+    session: VendorSession,
+    Body(request): Body<NewUpload>,
+) -> ApiResult<(StatusCode, Json<PresignedPost>)> {
+    let file_name = input::file_name(&request.file_name)?;
+    let pool = state.database.pool().await?;
+    let vendor = onboarding_db::uploads::find_vendor(pool, &session.vendor_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("No vendor account is linked to this login.".into()))?;
+    match vendor.status.as_str() {
+        "active" => {}
+        "pending_approval" => {
+            return Err(ApiError::Forbidden(
+                "Your account is awaiting approval. You can upload once an operator has approved it."
+                    .into(),
+            ));
+        }
+        _ => {
+            return Err(ApiError::Forbidden(
+                "Your account is suspended, so uploads are not accepted. Contact support.".into(),
+            ));
+        }
+    }
+    let key = format!("uploads/{}/{file_name}", vendor.vendor_id);
+    let post = state.store.presign_upload(&key).await?;
+    tracing::info!(upload_id = "-", key = %key, "presigned an upload");
+    Ok((StatusCode::CREATED, Json(post)))
+}
+
+#[derive(Serialize)]
+pub struct UploadSummary {
+    upload_id: String,
+    file_name: String,
+    status: String,
+    total_records: Option<i32>,
+    valid_records: i32,
+    error_records: i32,
+    uploaded_at: DateTime<Utc>,
+    completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Upload> for UploadSummary {
+    fn from(upload: &Upload) -> UploadSummary {
+        UploadSummary {
+            upload_id: upload.upload_id.clone(),
+            file_name: upload.file_name.clone(),
+            status: upload.status.clone(),
+            total_records: upload.total_records,
+            valid_records: upload.valid_records,
+            error_records: upload.error_records,
+            uploaded_at: upload.upload_timestamp,
+            completed_at: upload.completed_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Page<T> {
+    items: Vec<T>,
+    next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UploadCursor {
+    t: DateTime<Utc>,
+    id: String,
+}
+
+pub async fn list_uploads(
+    State(state): State<Arc<AppState>>,
+    session: VendorSession,
+    Query(query): Query<UploadQuery>,
+) -> ApiResult<Json<Page<UploadSummary>>> {
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(status) if STATUSES.contains(&status) => Some(status.to_string()),
+        Some(status) => {
+            return Err(ApiError::bad_input(
+                "status",
+                format!(
+                    "status must be one of {}, got '{status}'.",
+                    STATUSES.join(", ")
+                ),
+            ));
+        }
+        None => None,
+    };
+    let from = query
+        .from
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|v| input::moment("from", v, DayEnd::Start))
+        .transpose()?;
+    let until = query
+        .to
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|v| input::moment("to", v, DayEnd::End))
+        .transpose()?;
+    if let (Some(from), Some(until)) = (from, until)
+        && from >= until
+    {
+        return Err(ApiError::bad_input("to", "to must be after from."));
+    }
+    let limit = input::limit(query.limit, 20, 100)?;
+    let after: Option<UploadCursor> = decode_cursor(query.cursor.as_deref())?;
+    let pool = state.database.pool().await?;
+    let mut uploads = portal::vendor_uploads(
+        pool,
+        &session.vendor_id,
+        &UploadFilter {
+            status,
+            from,
+            until,
+            after: after.map(|c| UploadKey {
+                uploaded_at: c.t,
+                upload_id: c.id,
+            }),
+            limit: limit + 1,
+        },
+    )
+    .await?;
+    let next_cursor = if uploads.len() as i64 > limit {
+        uploads.truncate(limit as usize);
+        uploads.last().map(|u| {
+            encode_cursor(&UploadCursor {
+                t: u.upload_timestamp,
+                id: u.upload_id.clone(),
+            })
+        })
+    } else {
+        None
+    };
+    Ok(Json(Page {
+        items: uploads.iter().map(UploadSummary::from).collect(),
+        next_cursor,
+        total: None,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct Progress {
+    validated: i32,
+    total: Option<i32>,
+    percent: Option<u8>,
+}
+
+#[derive(Serialize)]
+pub struct Stage {
+    name: &'static str,
+    started_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    duration_ms: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct UploadDetail {
+    #[serde(flatten)]
+    summary: UploadSummary,
+    progress: Progress,
+    failure_reason: Option<String>,
+    warnings: Vec<String>,
+    stages: Vec<Stage>,
+    errors_by_type: BTreeMap<String, i64>,
+    report_available: bool,
+    fix_file_available: bool,
+}
+
+/// The pipeline's stages from the audit trail's timestamps; a stage that
+/// has started but not finished has no `finished_at`.
+fn stages(upload: &Upload) -> Vec<Stage> {
+    let marks = [
+        (
+            "received",
+            Some(upload.upload_timestamp),
+            Some(upload.started_at),
+        ),
+        ("parsed", Some(upload.started_at), upload.parsed_at),
+        ("validated", upload.parsed_at, upload.validated_at),
+        (
+            "reported",
+            upload
+                .validated_at
+                .or(upload.parsed_at.filter(|_| upload.status == "failed")),
+            upload.completed_at,
+        ),
+        ("notified", upload.completed_at, upload.notified_at),
+    ];
+    marks
+        .into_iter()
+        .filter_map(|(name, started, finished)| {
+            let started = started?;
+            Some(Stage {
+                name,
+                started_at: started,
+                finished_at: finished,
+                duration_ms: finished.map(|f| (f - started).num_milliseconds().max(0)),
+            })
+        })
+        .collect()
+}
+
+pub async fn upload_detail(
+    State(state): State<Arc<AppState>>,
+    session: VendorSession,
+    Path(upload_id): Path<String>,
+) -> ApiResult<Json<UploadDetail>> {
+    let pool = state.database.pool().await?;
+    let upload = portal::vendor_upload(pool, &session.vendor_id, &upload_id)
+        .await?
+        .ok_or_else(upload_not_found)?;
+    let errors_by_type = portal::errors_by_type(pool, &upload.upload_id)
+        .await?
+        .into_iter()
+        .collect();
+    let validated = upload.valid_records + upload.error_records;
+    let percent = upload.total_records.map(|total| {
+        if total == 0 {
+            100
+        } else {
+            ((i64::from(validated) * 100) / i64::from(total)).clamp(0, 100) as u8
+        }
+    });
+    Ok(Json(UploadDetail {
+        progress: Progress {
+            validated,
+            total: upload.total_records,
+            percent,
+        },
+        failure_reason: upload.failure_reason.clone(),
+        warnings: upload.warnings.clone(),
+        stages: stages(&upload),
+        errors_by_type,
+        report_available: upload.error_file_s3_key.is_some(),
+        fix_file_available: upload.fix_file_s3_key.is_some(),
+        summary: UploadSummary::from(&upload),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorQuery {
+    error_type: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct RowError {
+    row_number: i32,
+    error_type: String,
+    field: Option<String>,
+    message: String,
+    vendor_product_id: Option<String>,
+    sku: Option<String>,
+    product_name: Option<String>,
+    price: Option<String>,
+    stock_quantity: Option<String>,
+}
+
+pub async fn upload_errors(
+    State(state): State<Arc<AppState>>,
+    session: VendorSession,
+    Path(upload_id): Path<String>,
+    Query(query): Query<ErrorQuery>,
+) -> ApiResult<Json<Page<RowError>>> {
+    let error_type = query.error_type.filter(|t| !t.is_empty());
+    if let Some(kind) = &error_type
+        && kind.parse::<onboarding_core::ErrorType>().is_err()
+    {
+        return Err(ApiError::bad_input(
+            "error_type",
+            format!("'{kind}' is not an error type (see the README's table)."),
+        ));
+    }
+    let limit = input::limit(query.limit, 50, 500)?;
+    let after: Option<(i32, i16)> = decode_cursor(query.cursor.as_deref())?;
+    let pool = state.database.pool().await?;
+    let upload = portal::vendor_upload(pool, &session.vendor_id, &upload_id)
+        .await?
+        .ok_or_else(upload_not_found)?;
+    let total = portal::count_upload_errors(pool, &upload.upload_id, error_type.as_deref()).await?;
+    let mut errors = portal::upload_errors(
+        pool,
+        &upload.upload_id,
+        &ErrorFilter {
+            error_type,
+            after,
+            limit: limit + 1,
+        },
+    )
+    .await?;
+    let next_cursor = if errors.len() as i64 > limit {
+        errors.truncate(limit as usize);
+        errors
+            .last()
+            .map(|e| encode_cursor(&(e.row_number, e.error_index)))
+    } else {
+        None
+    };
+    Ok(Json(Page {
+        items: errors
+            .into_iter()
+            .map(|e| RowError {
+                row_number: e.row_number,
+                error_type: e.error_type,
+                field: e.field,
+                message: e.message,
+                vendor_product_id: e.vendor_product_id,
+                sku: e.sku,
+                product_name: e.product_name,
+                price: e.price,
+                stock_quantity: e.stock_quantity,
+            })
+            .collect(),
+        next_cursor,
+        total: Some(total),
+    }))
+}
+
+#[derive(Clone, Copy)]
+enum Document {
+    Report,
+    FixFile,
+}
+
+/// The stable link an email carries: a fresh presigned URL on every click.
+/// A browser without a session is sent to log in and then back here.
+async fn download(
+    state: &AppState,
+    session: Result<VendorSession, ApiError>,
+    headers: &HeaderMap,
+    upload_id: &str,
+    document: Document,
+) -> ApiResult<Response> {
+    let session = match session {
+        Ok(session) => session,
+        Err(ApiError::Unauthenticated(detail)) => {
+            let wants_page = headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"));
+            if !wants_page {
+                return Err(ApiError::Unauthenticated(detail));
+            }
+            let suffix = match document {
+                Document::Report => "report",
+                Document::FixFile => "fix-file",
+            };
+            let next = format!("/api/uploads/{upload_id}/{suffix}");
+            let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+            let origin = state.site_origin.as_deref().unwrap_or("");
+            return Ok(Redirect::to(&format!("{origin}/login.html?next={next}")).into_response());
+        }
+        Err(other) => return Err(other),
+    };
+    let pool = state.database.pool().await?;
+    let upload = portal::vendor_upload(pool, &session.vendor_id, upload_id)
+        .await?
+        .ok_or_else(upload_not_found)?;
+    let key = match document {
+        Document::Report => upload.error_file_s3_key,
+        Document::FixFile => upload.fix_file_s3_key,
+    }
+    .ok_or_else(|| {
+        ApiError::NotFound(
+            "This upload has no such file: it had no errors, or it is still being processed."
+                .into(),
+        )
+    })?;
+    let link = state.store.download_link(&key).await?;
+    Ok(Redirect::to(&link).into_response())
+}
+
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    session: Result<VendorSession, ApiError>,
+    headers: HeaderMap,
+    Path(upload_id): Path<String>,
+) -> ApiResult<Response> {
+    download(&state, session, &headers, &upload_id, Document::Report).await
+}
+
+pub async fn fix_file(
+    State(state): State<Arc<AppState>>,
+    session: Result<VendorSession, ApiError>,
+    headers: HeaderMap,
+    Path(upload_id): Path<String>,
+) -> ApiResult<Response> {
+    download(&state, session, &headers, &upload_id, Document::FixFile).await
+}

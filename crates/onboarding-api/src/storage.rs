@@ -1,0 +1,149 @@
+//! S3 for the portal: presigned POSTs that let the browser upload straight
+//! to `uploads/<vendor>/`, and short-lived presigned GETs behind the stable
+//! report links.
+//!
+//! The SDK presigns requests but not POST policies, so the policy is built
+//! and signed here with the SDK's own SigV4 primitives and credentials.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::problem::ApiError;
+
+/// The largest file the pipeline accepts (the csv-parser's limit).
+pub const MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
+/// How long a presigned POST may be used.
+pub const UPLOAD_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long a report download link minted by the API lives.
+pub const DOWNLOAD_WINDOW: Duration = Duration::from_secs(5 * 60);
+/// The content type every upload is stored with.
+pub const UPLOAD_CONTENT_TYPE: &str = "text/csv";
+
+/// What the browser needs to POST a file: the form's action and its fields
+/// (the file goes last, as `file`).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PresignedPost {
+    pub url: String,
+    pub fields: BTreeMap<String, String>,
+    pub key: String,
+    pub expires_at: DateTime<Utc>,
+    pub max_bytes: u64,
+}
+
+pub struct ObjectStore {
+    s3: aws_sdk_s3::Client,
+    credentials: SharedCredentialsProvider,
+    region: String,
+    bucket: String,
+    /// `AWS_ENDPOINT_URL`, for an emulator (path-style addressing).
+    endpoint: Option<String>,
+}
+
+impl ObjectStore {
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        s3: aws_sdk_s3::Client,
+        bucket: String,
+        endpoint: Option<String>,
+    ) -> Result<ObjectStore, ApiError> {
+        Ok(ObjectStore {
+            s3,
+            credentials: sdk
+                .credentials_provider()
+                .ok_or_else(|| ApiError::internal("no AWS credentials provider"))?,
+            region: sdk
+                .region()
+                .map(|r| r.as_ref().to_string())
+                .unwrap_or_else(|| "us-east-1".into()),
+            bucket,
+            endpoint,
+        })
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Where the form is posted.
+    fn post_url(&self) -> String {
+        match &self.endpoint {
+            Some(endpoint) => format!("{}/{}", endpoint.trim_end_matches('/'), self.bucket),
+            None => format!("https://{}.s3.{}.amazonaws.com", self.bucket, self.region),
+        }
+    }
+
+    /// A POST policy for exactly `key`, at most [`MAX_UPLOAD_BYTES`], stored
+    /// as `text/csv`, usable for [`UPLOAD_WINDOW`].
+    pub async fn presign_upload(&self, key: &str) -> Result<PresignedPost, ApiError> {
+        let credentials = self
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| ApiError::Unavailable(format!("AWS credentials: {e}")))?;
+        let now = SystemTime::now();
+        let now_utc: DateTime<Utc> = now.into();
+        let expires_at =
+            now_utc + chrono::Duration::from_std(UPLOAD_WINDOW).map_err(ApiError::internal)?;
+        let date = now_utc.format("%Y%m%d").to_string();
+        let amz_date = now_utc.format("%Y%m%dT%H%M%SZ").to_string();
+        let credential = format!(
+            "{}/{date}/{}/s3/aws4_request",
+            credentials.access_key_id(),
+            self.region
+        );
+
+        let mut fields = BTreeMap::new();
+        fields.insert("key".to_string(), key.to_string());
+        fields.insert("Content-Type".into(), UPLOAD_CONTENT_TYPE.into());
+        fields.insert("x-amz-algorithm".into(), "AWS4-HMAC-SHA256".into());
+        fields.insert("x-amz-credential".into(), credential);
+        fields.insert("x-amz-date".into(), amz_date);
+        if let Some(token) = credentials.session_token() {
+            fields.insert("x-amz-security-token".into(), token.to_string());
+        }
+        let mut conditions = vec![
+            json!({"bucket": self.bucket}),
+            json!(["content-length-range", 1, MAX_UPLOAD_BYTES]),
+        ];
+        conditions.extend(
+            fields
+                .iter()
+                .map(|(name, value)| json!(["eq", format!("${name}"), value])),
+        );
+        let policy = json!({
+            "expiration": expires_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "conditions": conditions,
+        });
+        let policy = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
+        let signing_key = aws_sigv4::sign::v4::generate_signing_key(
+            credentials.secret_access_key(),
+            now,
+            &self.region,
+            "s3",
+        );
+        let signature = aws_sigv4::sign::v4::calculate_signature(signing_key, policy.as_bytes());
+        fields.insert("policy".into(), policy);
+        fields.insert("x-amz-signature".into(), signature);
+
+        Ok(PresignedPost {
+            url: self.post_url(),
+            fields,
+            key: key.to_string(),
+            expires_at,
+            max_bytes: MAX_UPLOAD_BYTES,
+        })
+    }
+
+    /// A fresh presigned GET of a report, for [`DOWNLOAD_WINDOW`].
+    pub async fn download_link(&self, key: &str) -> Result<String, ApiError> {
+        onboarding_aws::s3::presign_get(&self.s3, &self.bucket, key, DOWNLOAD_WINDOW)
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))
+    }
+}

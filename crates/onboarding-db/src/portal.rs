@@ -1,0 +1,403 @@
+//! What the vendor portal reads: one vendor's uploads, errors, products and
+//! metrics. Every query takes the vendor id and filters by it, so a vendor
+//! can never read another vendor's rows, whatever id it asks for.
+//!
+//! Lists are keyset-paginated: the caller passes the last row's key back,
+//! which stays correct while new rows arrive.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use crate::DbError;
+use crate::uploads::{Upload, Vendor, select_upload};
+
+/// Registers a self-signed-up vendor, `pending_approval` until an operator
+/// approves it. `false`: the id is taken.
+pub async fn register_vendor(
+    pool: &PgPool,
+    vendor_id: &str,
+    vendor_name: &str,
+    email: &str,
+) -> Result<bool, DbError> {
+    let inserted = sqlx::query_scalar!(
+        r#"INSERT INTO vendors (vendor_id, vendor_name, email, status)
+           VALUES ($1, $2, $3, 'pending_approval')
+           ON CONFLICT (vendor_id) DO NOTHING
+           RETURNING vendor_id"#,
+        vendor_id,
+        vendor_name,
+        email
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(inserted.is_some())
+}
+
+/// Undoes [`register_vendor`] when the identity provider refused the sign-up.
+pub async fn forget_pending_vendor(pool: &PgPool, vendor_id: &str) -> Result<(), DbError> {
+    sqlx::query!(
+        "DELETE FROM vendors WHERE vendor_id = $1 AND status = 'pending_approval'",
+        vendor_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A vendor's profile with its creation time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VendorProfile {
+    pub vendor: Vendor,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn vendor_profile(
+    pool: &PgPool,
+    vendor_id: &str,
+) -> Result<Option<VendorProfile>, DbError> {
+    let row = sqlx::query!(
+        "SELECT vendor_id, vendor_name, email, status, subscription_arn, created_at
+           FROM vendors WHERE vendor_id = $1",
+        vendor_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| VendorProfile {
+        vendor: Vendor {
+            vendor_id: row.vendor_id,
+            vendor_name: row.vendor_name,
+            email: row.email,
+            status: row.status,
+            subscription_arn: row.subscription_arn,
+        },
+        created_at: row.created_at,
+    }))
+}
+
+/// The position after which a page of uploads starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadKey {
+    pub uploaded_at: DateTime<Utc>,
+    pub upload_id: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct UploadFilter {
+    pub status: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub after: Option<UploadKey>,
+    pub limit: i64,
+}
+
+/// One vendor's uploads, newest first.
+pub async fn vendor_uploads(
+    pool: &PgPool,
+    vendor_id: &str,
+    filter: &UploadFilter,
+) -> Result<Vec<Upload>, DbError> {
+    let (after_time, after_id) = match &filter.after {
+        Some(key) => (Some(key.uploaded_at), Some(key.upload_id.as_str())),
+        None => (None, None),
+    };
+    Ok(select_upload!(
+        "WHERE vendor_id = $1
+           AND ($2::text IS NULL OR status = $2)
+           AND ($3::timestamptz IS NULL OR upload_timestamp >= $3)
+           AND ($4::timestamptz IS NULL OR upload_timestamp < $4)
+           AND ($5::timestamptz IS NULL OR (upload_timestamp, upload_id) < ($5, $6::text))
+         ORDER BY upload_timestamp DESC, upload_id DESC
+         LIMIT $7",
+        vendor_id,
+        filter.status,
+        filter.from,
+        filter.until,
+        after_time,
+        after_id,
+        filter.limit
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// One upload, only if it is the vendor's.
+pub async fn vendor_upload(
+    pool: &PgPool,
+    vendor_id: &str,
+    upload_id: &str,
+) -> Result<Option<Upload>, DbError> {
+    Ok(select_upload!(
+        "WHERE vendor_id = $1 AND upload_id = $2",
+        vendor_id,
+        upload_id
+    )
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// How many errors of each type an upload has, most frequent first.
+pub async fn errors_by_type(pool: &PgPool, upload_id: &str) -> Result<Vec<(String, i64)>, DbError> {
+    let rows = sqlx::query!(
+        r#"SELECT error_type, count(*) AS "count!"
+             FROM validation_errors WHERE upload_id = $1
+            GROUP BY error_type ORDER BY count(*) DESC, error_type"#,
+        upload_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.error_type, r.count)).collect())
+}
+
+/// One error, as the portal lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    pub row_number: i32,
+    pub error_index: i16,
+    pub error_type: String,
+    pub field: Option<String>,
+    pub message: String,
+    pub vendor_product_id: Option<String>,
+    pub sku: Option<String>,
+    pub product_name: Option<String>,
+    pub price: Option<String>,
+    pub stock_quantity: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ErrorFilter {
+    pub error_type: Option<String>,
+    /// `(row_number, error_index)` of the last error of the previous page.
+    pub after: Option<(i32, i16)>,
+    pub limit: i64,
+}
+
+/// One page of an upload's errors, in report order (row, then rule).
+pub async fn upload_errors(
+    pool: &PgPool,
+    upload_id: &str,
+    filter: &ErrorFilter,
+) -> Result<Vec<RowError>, DbError> {
+    let (after_row, after_index) = match filter.after {
+        Some((row, index)) => (Some(row), Some(index)),
+        None => (None, None),
+    };
+    Ok(sqlx::query_as!(
+        RowError,
+        r#"SELECT row_number, error_index, error_type, field, error_message AS message,
+                  vendor_product_id, sku, product_name, price, stock_quantity
+             FROM validation_errors
+            WHERE upload_id = $1
+              AND ($2::text IS NULL OR error_type = $2)
+              AND ($3::int IS NULL OR (row_number, error_index) > ($3, $4::smallint))
+            ORDER BY row_number, error_index
+            LIMIT $5"#,
+        upload_id,
+        filter.error_type,
+        after_row,
+        after_index,
+        filter.limit
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// How many errors match the filter (ignoring the page).
+pub async fn count_upload_errors(
+    pool: &PgPool,
+    upload_id: &str,
+    error_type: Option<&str>,
+) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM validation_errors
+            WHERE upload_id = $1 AND ($2::text IS NULL OR error_type = $2)"#,
+        upload_id,
+        error_type
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// A catalog row, as the portal lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductSummary {
+    pub product_id: i64,
+    pub vendor_product_id: String,
+    pub sku: String,
+    pub product_name: String,
+    pub category: String,
+    pub subcategory: Option<String>,
+    pub brand: Option<String>,
+    pub price: Decimal,
+    pub stock_quantity: i32,
+    pub status: String,
+    pub upload_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ProductFilter {
+    /// Matched case-insensitively anywhere in the name or the SKU.
+    pub search: Option<String>,
+    /// Matched case-insensitively.
+    pub category: Option<String>,
+    /// The `product_id` of the last product of the previous page.
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+/// One vendor's products, newest first.
+pub async fn vendor_products(
+    pool: &PgPool,
+    vendor_id: &str,
+    filter: &ProductFilter,
+) -> Result<Vec<ProductSummary>, DbError> {
+    let pattern = filter.search.as_deref().map(like_pattern);
+    Ok(sqlx::query_as!(
+        ProductSummary,
+        r#"SELECT product_id, vendor_product_id, sku, product_name, category, subcategory, brand,
+                  price, stock_quantity, status, upload_id, created_at
+             FROM products
+            WHERE vendor_id = $1
+              AND ($2::text IS NULL OR product_name ILIKE $2 OR sku ILIKE $2)
+              AND ($3::text IS NULL OR lower(category) = lower($3))
+              AND ($4::bigint IS NULL OR product_id < $4)
+            ORDER BY product_id DESC
+            LIMIT $5"#,
+        vendor_id,
+        pattern,
+        filter.category,
+        filter.after,
+        filter.limit
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// `%text%`, with LIKE's wildcards in `text` taken literally.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The dashboard's figures for one vendor since a moment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VendorMetrics {
+    pub uploads_by_status: Vec<(String, i64)>,
+    pub rows_processed: i64,
+    pub valid_rows: i64,
+    pub error_rows: i64,
+    /// From S3 receipt to the email (or to completion, for an upload nobody
+    /// could be told about), over finished uploads.
+    pub processing_ms_median: Option<f64>,
+    pub processing_ms_p95: Option<f64>,
+    pub errors_by_type: Vec<(String, i64)>,
+    pub daily: Vec<DailyFigures>,
+    pub recent_failures: Vec<Upload>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DailyFigures {
+    pub date: NaiveDate,
+    pub uploads: i64,
+    pub rows: i64,
+    pub valid_rows: i64,
+}
+
+pub async fn vendor_metrics(
+    pool: &PgPool,
+    vendor_id: &str,
+    since: DateTime<Utc>,
+) -> Result<VendorMetrics, DbError> {
+    let by_status = sqlx::query!(
+        r#"SELECT status, count(*) AS "count!" FROM upload_history
+            WHERE vendor_id = $1 AND upload_timestamp >= $2
+            GROUP BY status ORDER BY status"#,
+        vendor_id,
+        since
+    )
+    .fetch_all(pool)
+    .await?;
+    let totals = sqlx::query!(
+        r#"SELECT coalesce(sum(valid_records + error_records), 0)::bigint AS "rows!",
+                  coalesce(sum(valid_records), 0)::bigint AS "valid!",
+                  coalesce(sum(error_records), 0)::bigint AS "errors!",
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY
+                      extract(epoch FROM coalesce(notified_at, completed_at) - upload_timestamp) * 1000)
+                      FILTER (WHERE coalesce(notified_at, completed_at) IS NOT NULL) AS median_ms,
+                  percentile_cont(0.95) WITHIN GROUP (ORDER BY
+                      extract(epoch FROM coalesce(notified_at, completed_at) - upload_timestamp) * 1000)
+                      FILTER (WHERE coalesce(notified_at, completed_at) IS NOT NULL) AS p95_ms
+             FROM upload_history
+            WHERE vendor_id = $1 AND upload_timestamp >= $2"#,
+        vendor_id,
+        since
+    )
+    .fetch_one(pool)
+    .await?;
+    let errors = sqlx::query!(
+        r#"SELECT e.error_type, count(*) AS "count!"
+             FROM validation_errors e JOIN upload_history u USING (upload_id)
+            WHERE u.vendor_id = $1 AND u.upload_timestamp >= $2
+            GROUP BY e.error_type ORDER BY count(*) DESC, e.error_type"#,
+        vendor_id,
+        since
+    )
+    .fetch_all(pool)
+    .await?;
+    let daily = sqlx::query_as!(
+        DailyFigures,
+        r#"SELECT (upload_timestamp AT TIME ZONE 'UTC')::date AS "date!",
+                  count(*) AS "uploads!",
+                  coalesce(sum(valid_records + error_records), 0)::bigint AS "rows!",
+                  coalesce(sum(valid_records), 0)::bigint AS "valid_rows!"
+             FROM upload_history
+            WHERE vendor_id = $1 AND upload_timestamp >= $2
+            GROUP BY 1 ORDER BY 1"#,
+        vendor_id,
+        since
+    )
+    .fetch_all(pool)
+    .await?;
+    let recent_failures = select_upload!(
+        "WHERE vendor_id = $1 AND upload_timestamp >= $2 AND status = 'failed'
+         ORDER BY upload_timestamp DESC, upload_id DESC LIMIT 5",
+        vendor_id,
+        since
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(VendorMetrics {
+        uploads_by_status: by_status.into_iter().map(|r| (r.status, r.count)).collect(),
+        rows_processed: totals.rows,
+        valid_rows: totals.valid,
+        error_rows: totals.errors,
+        processing_ms_median: totals.median_ms,
+        processing_ms_p95: totals.p95_ms,
+        errors_by_type: errors
+            .into_iter()
+            .map(|r| (r.error_type, r.count))
+            .collect(),
+        daily,
+        recent_failures,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_wildcards_in_a_search_are_literal() {
+        assert_eq!(like_pattern("mouse"), "%mouse%");
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

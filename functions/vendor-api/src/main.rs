@@ -1,0 +1,47 @@
+//! vendor-api: the portal's REST API. In Lambda (API Gateway HTTP API) it
+//! is served by lambda_http; locally (`VENDOR_API_LISTEN=host:port`) by
+//! plain axum, which also serves the web app from `WEB_ROOT`.
+
+use std::sync::Arc;
+
+use onboarding_api::{ApiSettings, AppState};
+use onboarding_aws::config::optional_env_var;
+
+const FUNCTION: &str = "vendor-api";
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    onboarding_aws::telemetry::init(FUNCTION);
+    let endpoint = optional_env_var("AWS_ENDPOINT_URL");
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(endpoint) = &endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    let sdk = loader.load().await;
+    let region = sdk
+        .region()
+        .map(|r| r.as_ref().to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    let settings = ApiSettings::from_env(&region)?;
+    let state = Arc::new(AppState::connect(&sdk, endpoint, settings).await?);
+    let router = onboarding_api::router(state);
+
+    match optional_env_var("VENDOR_API_LISTEN") {
+        None => lambda_http::run(router).await,
+        Some(address) => {
+            let app = match optional_env_var("WEB_ROOT") {
+                Some(root) => router.fallback_service(
+                    tower_http::services::ServeDir::new(&root)
+                        .append_index_html_on_directories(true),
+                ),
+                None => router,
+            };
+            let listener = tokio::net::TcpListener::bind(&address).await?;
+            tracing::info!(upload_id = "-", address = %listener.local_addr()?, "vendor API listening");
+            axum::serve(listener, app).await?;
+            Ok(())
+        }
+    }
+}
