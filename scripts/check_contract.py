@@ -26,6 +26,11 @@ differs for it is data in FUNCTION_SPECS below):
      listed in NAME_DIFFERENCES; each function variable points at the same-named
      resource in both; the table's keys, index, stream view and TTL attribute
      agree; the upload trigger prefix agrees with the code.
+  D. Dashboard. Every EMF metric modules/observability/dashboard.tf shows is
+     emitted by a function (.metric("Name", ...) in functions/<fn>/src, or in
+     crates/onboarding-aws for all of them); a
+     series named exactly (metric, Function, further dimensions) is emitted by
+     that function with those dimension values.
 
 The Rust side is read lexically (comments and #[cfg(test)] modules removed,
 a call graph by name inside onboarding-aws); the Terraform side with
@@ -1122,6 +1127,60 @@ def check_trigger(tf, code, local, report):
             report.fail("names", f"the S3 trigger needs suffix '{suffix}', the local stack has no suffix filter")
 
 
+EMF_METRIC_CALL = re.compile(r'\.metric\(\s*"(\w+)"')
+EMF_DIMENSION_CALL = re.compile(r'\.dimension\(\s*"(\w+)"\s*,\s*"([^"]*)"\s*\)')
+# [local.emf_namespace, "Metric", "Function", local.<fn>, "Dim", "value", ...]
+DASHBOARD_SERIES = re.compile(r'\[\s*local\.emf_namespace\s*,\s*"(\w+)"\s*,\s*"Function"\s*,\s*local\.(\w+)((?:\s*,\s*"\w+"\s*,\s*"[^"]*")*)')
+
+
+def check_dashboard(root: Path, tf, report):
+    """D. The dashboard shows only EMF metrics the functions emit: each metric of
+    local.emf_metrics is emitted by some function, and each series named
+    exactly ([local.emf_namespace, "M", "Function", local.<fn>, "Dim", "v"])
+    by that function, with that dimension value."""
+    obs = tf.modules["observability"]
+    text = (obs.path / "dashboard.tf").read_text()
+    emitted: dict[str, set[str]] = {}
+    dimensions: dict[str, set[tuple[str, str]]] = {}
+    # What crates/onboarding-aws emits (ColdStart, from the shared start-up
+    # code) counts for every function.
+    shared_metrics: set[str] = set()
+    shared_dimensions: set[tuple[str, str]] = set()
+    for rs in sorted((root / "crates/onboarding-aws/src").rglob("*.rs")):
+        body = read_rust(rs).text
+        shared_metrics.update(EMF_METRIC_CALL.findall(body))
+        shared_dimensions.update(EMF_DIMENSION_CALL.findall(body))
+    for src in sorted((root / "functions").glob("*/src")):
+        fn = src.parent.name
+        emitted[fn] = set(shared_metrics)
+        dimensions[fn] = set(shared_dimensions)
+        for rs in sorted(src.rglob("*.rs")):
+            body = read_rust(rs).text
+            emitted[fn].update(EMF_METRIC_CALL.findall(body))
+            dimensions[fn].update(EMF_DIMENSION_CALL.findall(body))
+    everywhere = set().union(*emitted.values()) if emitted else set()
+    metrics = obs.locals.get("emf_metrics")
+    if not isinstance(metrics, dict):
+        raise CheckerError("modules/observability/dashboard.tf has no local emf_metrics map")
+    for name in (unq(k) for k in metrics):
+        if name not in everywhere:
+            report.fail("dashboard", f"the dashboard shows EMF metric {name}, which no function emits (.metric(\"{name}\", ...))")
+    function_of = dict(re.findall(r'^\s*(\w+)\s*=\s*var\.function_names\["([\w-]+)"\]', text, re.M))
+    series = DASHBOARD_SERIES.findall(text)
+    for name, local_name, rest in series:
+        fn = function_of.get(local_name)
+        if fn is None:
+            raise CheckerError(f"dashboard.tf: local.{local_name} is not var.function_names[\"<function>\"]")
+        if name not in emitted.get(fn, set()):
+            report.fail("dashboard", f"the dashboard reads {name} of {fn}, which {fn} does not emit")
+        for dim, value in re.findall(r'"(\w+)"\s*,\s*"([^"]*)"', rest):
+            if (dim, value) not in dimensions.get(fn, set()):
+                report.fail("dashboard", f"the dashboard reads {name} of {fn} with {dim}={value}, which {fn} does not emit (.dimension(\"{dim}\", \"{value}\"))")
+    if len(series) != text.count("local.emf_namespace,"):
+        raise CheckerError("dashboard.tf: a [local.emf_namespace, ...] series is not of the form [local.emf_namespace, \"M\", \"Function\", local.<fn>, ...]")
+    report.info(f"dashboard: {len(metrics)} SEARCH metrics, {len(series)} exact series, all emitted")
+
+
 # ---------------------------------------------------------------------------
 # Self-test: break the contract in a scratch copy, one way at a time, and
 # check that the checker notices (and says what broke).
@@ -1171,6 +1230,13 @@ MUTATIONS = [
      "terraform/modules/functions/iam.tf", '    sid       = "PresignUploads"\n    actions   = ["s3:PutObject"]\n    resources = ["${var.upload_bucket_arn}/uploads/*"]',
      '    sid       = "PresignUploads"\n    actions   = ["s3:PutObject"]\n    resources = ["${var.upload_bucket_arn}/*"]',
      1, "vendor-api's role allows s3:PutObject on module.storage.aws_s3_bucket.this[\"uploads\"]/* (statement PresignUploads)"),
+    # D. The dashboard.
+    ("the csv-parser stops emitting RowsParsed",
+     "functions/csv-parser/src/handler.rs", '.metric("RowsParsed", Unit::Count', '.metric("RowsStaged", Unit::Count',
+     1, "the dashboard reads RowsParsed of csv-parser, which csv-parser does not emit"),
+    ("the dashboard counts report durations of the wrong stage",
+     "terraform/modules/observability/dashboard.tf", '"Stage", "report"', '"Stage", "notify"',
+     1, "the dashboard reads StageDuration of error-processor with Stage=notify"),
 ]
 
 COPIED = ["terraform", "crates/onboarding-aws/src", "crates/onboarding-api/src", "crates/onboarding-core/src", "crates/onboarding-core/Cargo.toml",
@@ -1258,6 +1324,7 @@ def main(argv=None) -> int:
             check_iam(fn_name, facts, tf, always, report)
         check_names(tf, local, report)
         check_trigger(tf, code, local, report)
+        check_dashboard(args.root, tf, report)
     except CheckerError as e:
         print(f"contract check: cannot read the code: {e}", file=sys.stderr)
         return 2
@@ -1271,7 +1338,7 @@ def main(argv=None) -> int:
         for failure in report.failures:
             print(f"  - {failure}", file=sys.stderr)
         return 1
-    print(f"contract check passed: {len(checked)} functions (environment, IAM: {', '.join(checked)}), names, table shape, trigger")
+    print(f"contract check passed: {len(checked)} functions (environment, IAM: {', '.join(checked)}), names, table shape, trigger, dashboard metrics")
     return 0
 
 

@@ -27,7 +27,9 @@ Deploys the environment ENV (e.g. staging, prod) from this checkout:
      the versions serving now: new versions are published, and Terraform runs
      the migrations on the new csv-parser version ({"command":"migrate"});
   3. seeds the category whitelist through the new csv-parser version
-     ({"command":"seed-categories"});
+     ({"command":"seed-categories"}), then registers the smoke vendor and every
+     vendor of vendor_notification_emails as active through it
+     ({"command":"upsert-vendor",...}; skip with --no-register-vendors);
   4. checks that each new version starts: reads its secret, connects to
      PostgreSQL and answers an empty event (vendor-api: GET /api/health);
      nothing reaches them yet;
@@ -49,8 +51,12 @@ Options:
                      promotion (.deploy/ENV/state.json); publishes nothing
   --var-file F       Terraform variables (default: terraform/ENV.tfvars if it exists)
   --arch A           arm64 (default: lambda_architecture of the var file) or x86_64
-  --smoke-vendor V   vendor id the smoke test uploads as (default VEND001; it must
-                     be registered and active in this environment's database)
+  --smoke-vendor V   vendor id the smoke test uploads as (default VEND001); the
+                     deployment registers it as active before the smoke test
+  --no-register-vendors
+                     do not register (upsert as active) the smoke vendor and the
+                     vendors of vendor_notification_emails; the smoke test then
+                     needs the smoke vendor registered and active already
   --smoke-timeout S  seconds the smoke test waits for the e-mail (default 300)
   --skip-smoke       promote without the end-to-end smoke test (not recommended)
   --force-promotion  apply the promotion even if its plan changes more than the
@@ -73,6 +79,7 @@ ARCH=""
 SMOKE_VENDOR=VEND001
 SMOKE_TIMEOUT=300
 SKIP_SMOKE=false
+REGISTER_VENDORS=true
 FORCE_PROMOTION=false
 ALLOW_DIRTY=false
 YES=false
@@ -90,6 +97,7 @@ while [ $# -gt 0 ]; do
     --smoke-vendor) SMOKE_VENDOR=${2:?--smoke-vendor needs a value}; shift ;;
     --smoke-timeout) SMOKE_TIMEOUT=${2:?--smoke-timeout needs a value}; shift ;;
     --skip-smoke) SKIP_SMOKE=true ;;
+    --no-register-vendors) REGISTER_VENDORS=false ;;
     --force-promotion) FORCE_PROMOTION=true ;;
     --allow-dirty) ALLOW_DIRTY=true ;;
     --yes|-y) YES=true ;;
@@ -102,6 +110,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$ENVIRONMENT" ] || { usage >&2; die "which environment? (e.g. scripts/deploy.sh staging)" 2; }
 valid_environment "$ENVIRONMENT"
+[[ "$SMOKE_VENDOR" =~ ^[A-Za-z0-9_-]{1,50}$ ]] || die "--smoke-vendor: '$SMOKE_VENDOR' is not a vendor id" 2
 
 STATE_DIR="$DEPLOY_STATE_ROOT/$ENVIRONMENT"
 STATE_FILE="$STATE_DIR/state.json"
@@ -212,6 +221,50 @@ invoke_version() {
   Its log: aws logs tail /aws/lambda/$PREFIX-$function --since 15m"
   fi
   printf '%s' "$body"
+}
+
+# Field N (2 name, 3 e-mail) of VENDOR in testdata/vendors.csv, or nothing.
+sample_vendor_field() {
+  awk -F, -v id="$1" -v n="$2" '$1 == id { print $n; exit }' "$ROOT/testdata/vendors.csv" 2>/dev/null || true
+}
+
+# The vendors the deployment registers, as "vendor_id e-mail" lines: every
+# entry of vendor_notification_emails (as Terraform applied it), then the smoke
+# vendor when the smoke test runs and the map does not list it.
+vendors_to_register() {
+  local map
+  map=$(tf_output_json vendor_notification_emails)
+  printf '%s\n' "$map" | tr -d '{}' | tr ',' '\n' | sed -n 's/^"\([^"]*\)":"\([^"]*\)"$/\1 \2/p'
+  if [ "$SKIP_SMOKE" != true ] && [ -z "$(json_get "$map" "$SMOKE_VENDOR")" ]; then
+    printf '%s %s\n' "$SMOKE_VENDOR" "$(sample_vendor_field "$SMOKE_VENDOR" 3)"
+  fi
+}
+
+# Registers (upserts as active) the vendors of vendors_to_register through
+# csv-parser:VERSION, so that the smoke upload is accepted and the vendors who
+# get e-mails can upload. An upsert sets name, e-mail and status: a vendor of
+# the map that was suspended is active again (docs/deployment.md, "Registering
+# vendors"). Names come from testdata/vendors.csv, else the vendor id.
+register_vendors() {
+  local version=$1 id email name payload answer
+  while read -r id email; do
+    [ -n "$id" ] || continue
+    [[ "$id" =~ ^[A-Za-z0-9_-]{1,50}$ ]] || die "vendor_notification_emails: '$id' is not a vendor id"
+    name=$(sample_vendor_field "$id" 2)
+    name=${name:-$id}
+    email=${email:-smoke+$id.$ENVIRONMENT@example.invalid}
+    case "$name$email" in *'"'*|*'\'*) die "vendor $id: the name or e-mail contains a quote or a backslash" ;; esac
+    payload="{\"command\":\"upsert-vendor\",\"vendor_id\":\"$id\",\"vendor_name\":\"$name\",\"email\":\"$email\",\"status\":\"active\"}"
+    answer=$(invoke_version csv-parser "$version" "$payload")
+    if [ "$DRY_RUN" != true ]; then
+      case "$answer" in
+        *"\"vendor_id\":\"$id\""*'"status":"active"'*) log "$id registered (active, $email)" ;;
+        *) die "csv-parser:$version answered '$answer' to upsert-vendor $id (expected {\"vendor_id\":\"$id\",\"status\":\"active\"})" ;;
+      esac
+    fi
+  done <<EOF
+$(vendors_to_register)
+EOF
 }
 
 print_how_to_upload() {
@@ -401,6 +454,13 @@ if [ "$DRY_RUN" != true ]; then
     *'"migrated":true'*) log "answer: $answer" ;;
     *) die "csv-parser:$parser_version answered '$answer' to seed-categories (expected {\"migrated\":true,...})" ;;
   esac
+fi
+
+if [ "$REGISTER_VENDORS" = true ]; then
+  step "Registering vendors as active (csv-parser version $parser_version): vendor_notification_emails and the smoke vendor"
+  register_vendors "$parser_version"
+else
+  warn "--no-register-vendors: the smoke vendor $SMOKE_VENDOR must be registered and active already"
 fi
 
 step "Checking that the new versions start (empty events; nothing is routed to them yet)"

@@ -43,7 +43,8 @@ curl -F, and polls GET /api/uploads?limit=5 until it is finished.
 
 Options:
   --vendor V            vendor id to upload as (default VEND001). It must be registered
-                        and active in the environment's database.
+                        and active in the environment's database (scripts/deploy.sh
+                        registers its --smoke-vendor before it runs this).
   --file F              the file (default testdata/samples/VEND001_clean.csv; with the
                         default file the e-mail must say "100% Success")
   --as-is               upload the file unchanged. By default the sku and
@@ -353,7 +354,10 @@ while :; do
       case "$reason" in
         *"is not registered"*|*"cannot upload products"*)
           die "the parser refused the file: ${reason}
-  Register vendor $VENDOR in $ENVIRONMENT's database (active), or pass --vendor with one that is." 4 ;;
+  Register vendor $VENDOR in $ENVIRONMENT's database (active): scripts/deploy.sh does (unless
+  --no-register-vendors), or by hand: aws lambda invoke --function-name $PREFIX-csv-parser --qualifier live
+  --cli-binary-format raw-in-base64-out --payload '{"command":"upsert-vendor","vendor_id":"$VENDOR",
+  "vendor_name":"NAME","email":"EMAIL","status":"active"}' out.json; or pass --vendor with one that is." 4 ;;
       esac
       die "the parser failed the file as a whole: ${reason:-${failed#*"$TAB"}}"
     fi

@@ -5,8 +5,9 @@
 # live versions, the functions' log lines). The tests assert the order of the
 # calls that matter:
 #
-#   deploy:   publish with live pinned -> migrate (by Terraform) -> seed on the
-#             new csv-parser version -> start checks -> promote -> smoke
+#   deploy:   publish with live pinned -> migrate (by Terraform) -> seed and
+#             register the vendors on the new csv-parser version -> start
+#             checks -> promote -> smoke
 #   rollback: live pinned to the versions recorded before the promotion
 #   failure:  smoke fails -> live pinned back automatically, exit non-zero
 #
@@ -59,6 +60,9 @@ terraform)
         upload_bucket) echo "onboarding-test-uploads-123456789012" ;;
         access_logs_bucket) echo "onboarding-test-access-logs-123456789012" ;;
         dashboard_url) echo "https://console.aws.amazon.com/cloudwatch/home#dashboards" ;;
+        # As terraform/terraform.tfvars.example would set it, once applied.
+        vendor_notification_emails) [ -f "$S/published" ] || { echo "Output \"$name\" not found" >&2; exit 1; }
+          printf '{\n  "VEND002": "ops@vendor-two.example",\n  "VEND003": "products@homeessentials.example.com"\n}\n' ;;
         site_url) [ -z "${STUB_NO_PORTAL:-}" ] || exit 1; echo "https://d111111abcdef8.cloudfront.net" ;;
         site_bucket) [ -z "${STUB_NO_PORTAL:-}" ] || exit 1; echo "onboarding-test-site-123456789012" ;;
         site_distribution_id) [ -z "${STUB_NO_PORTAL:-}" ] || exit 1; echo "E2EXAMPLE" ;;
@@ -130,7 +134,10 @@ aws)
       out=${*: -1}; payload=$(arg_after --payload "$@"); fn=$(arg_after --function-name "$@")
       case "$payload" in
         *seed-categories*) echo '{"migrated":true,"categories_added":0}' >"$out" ;;
-        *upsert-vendor*) echo '{"vendor_id":"VEND009","status":"active"}' >"$out" ;;
+        *upsert-vendor*)
+          echo "upsert $payload" >>"$STUB_LOG"
+          if [ -n "${STUB_UPSERT_ANSWER:-}" ]; then echo "$STUB_UPSERT_ANSWER" >"$out"
+          else printf '{"vendor_id":"%s","status":"active"}\n' "$(printf '%s' "$payload" | sed -n 's/.*"vendor_id":"\([^"]*\)".*/\1/p')" >"$out"; fi ;;
         *Records*) echo '{"batchItemFailures":[]}' >"$out" ;;
         *'"rawPath":"/api/health"'*) echo '{"statusCode":200,"headers":{"content-type":"application/json"},"body":"{\"status\":\"ok\",\"database\":\"ok\"}"}' >"$out" ;;
       esac
@@ -265,7 +272,7 @@ grep -q -- '--target runtime' "$ROOT/scripts/deploy.sh" || fail "deploy.sh must 
 ok "Dockerfile: runner stage with onboard + the function binaries the runner starts; runtime stays the default; compose uses runner"
 
 # --- what the scripts use from terraform/ exists ------------------------------------
-for output in live_versions published_versions upload_bucket access_logs_bucket dashboard_url site_url site_bucket site_distribution_id user_pool_id; do
+for output in live_versions published_versions upload_bucket access_logs_bucket dashboard_url site_url site_bucket site_distribution_id user_pool_id vendor_notification_emails; do
   grep -q "^output \"$output\"" "$ROOT/terraform/outputs.tf" || fail "terraform/outputs.tf has no output '$output' (the scripts read it)"
 done
 for variable in environment image_tag live_versions lambda_architecture deletion_protection project aws_region enable_portal; do
@@ -305,13 +312,14 @@ in_order "dry-run plan" "$WORK/out" \
   "FUNCTION=error-processor" \
   "[dry-run] terraform -chdir=terraform apply -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t1" \
   "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"seed-categories\"}'" \
+  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"upsert-vendor\",\"vendor_id\":\"VEND001\",\"vendor_name\":\"TechGear\",\"email\":\"orders@techgear.example.com\",\"status\":\"active\"}'" \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier '<new>'" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier '<new>'" \
   "[dry-run] aws s3 cp"
 if calls | grep -E "^(terraform (apply|plan|destroy|workspace new)|docker buildx build|aws (s3 cp|lambda invoke|ecr batch))"; then
   fail "--dry-run ran a command that changes something"
 fi
-ok "deploy --dry-run prints the whole sequence and runs nothing that changes anything"
+ok "deploy --dry-run prints the whole sequence (seed, register the smoke vendor, checks, smoke) and runs nothing that changes anything"
 
 # --- first deployment -----------------------------------------------------------------------
 reset_log
@@ -327,6 +335,9 @@ in_order "first deployment" "$STUB_LOG" \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t1" \
   "migrate csv-parser:1" \
   "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
+  'upsert {"command":"upsert-vendor","vendor_id":"VEND002","vendor_name":"StyleWear","email":"ops@vendor-two.example","status":"active"}' \
+  'upsert {"command":"upsert-vendor","vendor_id":"VEND003","vendor_name":"HomeEssentials","email":"products@homeessentials.example.com","status":"active"}' \
+  'upsert {"command":"upsert-vendor","vendor_id":"VEND001","vendor_name":"TechGear","email":"orders@techgear.example.com","status":"active"}' \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 1" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 1" \
   "aws lambda invoke --function-name onboarding-test-vendor-api --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"version\":\"2.0\",\"routeKey\":\"ANY /api/{proxy+}\",\"rawPath\":\"/api/health\"" \
@@ -350,7 +361,8 @@ grep -q -- "--password '<random>'" "$WORK/out" || fail "the smoke user's passwor
 grep -qF -- "$(cat "$STUB_STATE/password")" "$WORK/out" && fail "the smoke user's password appears in the output"
 expect 0 "aws s3 cp products.csv s3://onboarding-test-uploads-123456789012/uploads/<VENDOR_ID>/products.csv" "first deployment: how to upload"
 grep -q '"previous_live_versions": {}' "$DEPLOY_STATE_ROOT/test/state.json" || fail "state.json after the first deployment"
-ok "first deployment: ECR bootstrap -> build x4 -> apply -> migrate -> seed -> start checks (vendor-api: /api/health) -> web/ sync + invalidation -> smoke (pipeline, then login + presigned POST + poll through the portal) -> how to upload"
+[ "$(calls | grep -c '^upsert ')" -eq 3 ] || fail "first deployment: each vendor must be registered once (VEND002, VEND003 of the map, smoke vendor VEND001)"
+ok "first deployment: ECR bootstrap -> build x4 -> apply -> migrate -> seed -> register vendors (map + smoke vendor) -> start checks (vendor-api: /api/health) -> web/ sync + invalidation -> smoke (pipeline, then login + presigned POST + poll through the portal) -> how to upload"
 
 # --- second deployment: publish pinned, then promote ---------------------------------------------
 reset_log
@@ -363,6 +375,8 @@ in_order "blue/green deployment" "$STUB_LOG" \
   "migrate csv-parser:2" \
   'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}' \
   "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
+  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"upsert-vendor\",\"vendor_id\":\"VEND002\"" \
+  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"upsert-vendor\",\"vendor_id\":\"VEND001\"" \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 2" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 2" \
   "terraform plan -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t2 -out=" \
@@ -377,7 +391,7 @@ calls | grep -q "aws cognito-idp admin-update-user-attributes --user-pool-id eu-
 grep -q '"previous_live_versions": {"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}' "$DEPLOY_STATE_ROOT/test/state.json" \
   || fail "state.json must record the previous live versions"
 [ ! -f "$DEPLOY_STATE_ROOT/test/pin.tfvars.json" ] || fail "the pin must be gone after promotion"
-ok "deployment: publish with live pinned to 1 -> migrate on 2 -> seed on 2 -> checks on 2 -> promote -> smoke sees version 2"
+ok "deployment: publish with live pinned to 1 -> migrate on 2 -> seed on 2 -> register vendors on 2 -> checks on 2 -> promote -> smoke sees version 2"
 
 # --- dry run of a later deployment ----------------------------------------------------------------
 reset_log
@@ -504,5 +518,17 @@ calls | grep -q "^curl" && fail "without the portal, the smoke test must not cal
 calls | grep -q "onboarding-test-vendor-api" && fail "without the portal, vendor-api must not be invoked"
 expect 0 "functions: csv-parser product-validator error-processor (vendor portal: false)" "deployment without the portal"
 ok "enable_portal = false: three images, no vendor-api check, no site sync, smoke without the portal part"
+
+# --- --no-register-vendors; an upsert answered wrongly fails before promotion ----------------------
+reset_log
+sh_run env STUB_NO_PORTAL=1 "$ROOT/scripts/deploy.sh" test --tag t6 --yes --var-file "$WORK/no-portal.tfvars" --no-register-vendors
+[ "$RC" -eq 0 ] || fail "deployment with --no-register-vendors (exit $RC)"
+calls | grep -q "upsert-vendor" && fail "--no-register-vendors must not register anyone"
+expect 0 "--no-register-vendors: the smoke vendor VEND001 must be registered and active already" "--no-register-vendors warns"
+reset_log
+sh_run env STUB_NO_PORTAL=1 STUB_UPSERT_ANSWER='{"vendor_id":"VEND002","status":"suspended"}' "$ROOT/scripts/deploy.sh" test --tag t7 --yes --var-file "$WORK/no-portal.tfvars"
+expect nonzero "to upsert-vendor VEND002" "a wrong upsert-vendor answer must fail the deployment"
+calls | grep -q "applied promotion" && fail "a failed registration must not promote"
+ok "--no-register-vendors: no upsert-vendor, a warning; a wrong upsert-vendor answer stops the deployment before promotion"
 
 echo "deploy scripts: $PASS checks passed"

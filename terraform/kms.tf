@@ -53,6 +53,15 @@ resource "aws_kms_key" "main" {
         Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
         Resource  = "*"
       },
+      {
+        # The same for AWS Budgets: the budget's alerts go to the alarm topic
+        # (modules/observability/budget.tf).
+        Sid       = "BudgetsToEncryptedSns"
+        Effect    = "Allow"
+        Principal = { Service = "budgets.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+      },
     ]
   })
 }

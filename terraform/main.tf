@@ -22,7 +22,7 @@ locals {
   #   critical path. 120 s is ~4x the expected worst case, well inside the
   #   "processed within 5 minutes" requirement even with an async retry.
   #   The same image runs migrations ({"command":"migrate"}) within that limit.
-  # product-validator: batches of 100 stream records, a handful of SQL round
+  # product-validator: batches of up to 500 stream records (triggers.tf), a handful of SQL round
   #   trips per batch. 512 MB; 60 s bounds a batch that is stuck on the DB.
   # error-processor: up to 10 SQS messages per batch; one CSV report per upload
   #   (at most 10,000 lines, a few MB) to S3, one SNS publish. 512 MB, 60 s.
@@ -223,6 +223,8 @@ module "observability" {
 
   name_prefix = local.name_prefix
   aws_region  = var.aws_region
+  account_id  = local.account_id
+  partition   = local.partition
   kms_key_arn = aws_kms_key.main.arn
 
   function_names           = { for key, function in module.functions.functions : key => function.name }

@@ -110,3 +110,8 @@ output "user_pool_client_id" {
   description = "The portal's Cognito app client (public, no secret)."
   value       = var.enable_portal ? module.portal[0].user_pool_client_id : null
 }
+
+output "vendor_notification_emails" {
+  description = "vendor_id => e-mail of the vendor notification subscriptions; scripts/deploy.sh registers these vendors as active."
+  value       = var.vendor_notification_emails
+}

@@ -355,7 +355,7 @@ variable "monthly_budget_usd" {
 }
 
 variable "budget_alert_emails" {
-  description = "E-mail addresses notified at 80% actual and 100% forecast spend. Empty = budget without notifications."
+  description = "E-mail addresses notified at 80% actual and 100% forecast spend, in addition to the alarm topic (alarm_emails), which always gets these alerts."
   type        = list(string)
   default     = []
 }

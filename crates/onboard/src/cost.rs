@@ -86,6 +86,7 @@ pub enum PriceId {
     FargateArmVcpuHour,
     FargateArmGbHour,
     DataTransferOutGb,
+    ApiGatewayHttpRequest,
 }
 
 impl Price {
@@ -157,7 +158,17 @@ pub const PRICES: &[Price] = &[
     price(PriceId::FargateArmVcpuHour, 0.032_38, 1.0, "vCPU-hour (Fargate, Linux/ARM)", "/fargate/pricing/"),
     price(PriceId::FargateArmGbHour, 0.003_56, 1.0, "GB-hour (Fargate, Linux/ARM)", "/fargate/pricing/"),
     price(PriceId::DataTransferOutGb, 0.09, 1.0, "GB out to the internet (first 10 TB)", "/s3/pricing/"),
+    price(PriceId::ApiGatewayHttpRequest, 1.00, 1e6, "HTTP API requests (first 300 million)", "/api-gateway/pricing/"),
 ];
+
+/// Allowances that are part of a service's pricing, not the 12-month free
+/// tier, so the model counts them (recorded like [`PRICES`]: us-east-1,
+/// [`PRICES_AS_OF`]): CloudFront's always-free 1 TB out and 10 M requests a
+/// month (/cloudfront/pricing/), and Cognito's Lite tier, free for the first
+/// 10,000 monthly active users (/cognito/pricing/). The portal stays within
+/// both at every load the tables show (10 M requests are roughly 300,000
+/// uploads followed in the portal, page loads included), so they add nothing.
+pub const PORTAL_FREE_ALLOWANCES: &str = "CloudFront within its always-free 1 TB and 10 M requests a month; Cognito Lite within its 10,000 free MAU";
 
 fn usd(id: PriceId) -> f64 {
     PRICES[id as usize].usd()
@@ -289,6 +300,10 @@ pub struct Assumptions {
     pub fargate_slowdown: f64,
     /// assumed: keep an always-on worker at most this busy before adding one.
     pub worker_target_utilisation: f64,
+    /// assumed: vendor portal API requests per upload, for a vendor who
+    /// follows one upload in the portal (login, presigned POST, polling the
+    /// list, opening the result and the report).
+    pub portal_requests_per_upload: f64,
 }
 
 impl Assumptions {
@@ -300,7 +315,7 @@ impl Assumptions {
         validator_memory_gb: 0.5,
         reporter_memory_gb: 0.5,
         init_s_per_cold_start: 0.25,
-        stream_batch_size: 100.0,
+        stream_batch_size: 500.0,
         queue_batch_size: 10.0,
         row_bytes: 240.0,
         staged_item_overhead_bytes: 180.0,
@@ -341,6 +356,7 @@ impl Assumptions {
         environment_lifetime_s: 600.0,
         fargate_slowdown: 4.0,
         worker_target_utilisation: 0.5,
+        portal_requests_per_upload: 30.0,
     };
 }
 
@@ -670,6 +686,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
             lines.push(logs(&t, a, db, aurora.as_ref()));
             lines.push(xray(&t));
             lines.push(ecr(a, 3.0));
+            lines.push(portal(&t, a));
         }
         Design::AlwaysOn { worker } => {
             lines.push(worker_line(&t, a, worker));
@@ -1034,6 +1051,21 @@ fn logs(t: &Traffic, a: &Assumptions, db: Db, aurora: Option<&AuroraActivity>) -
             } else {
                 ""
             }
+        ),
+    )
+}
+
+/// The vendor portal (terraform `enable_portal`, on by default): the HTTP API
+/// in front of the vendor-api, CloudFront for the site, the Cognito pool.
+fn portal(t: &Traffic, a: &Assumptions) -> Line {
+    let requests = t.n * a.portal_requests_per_upload;
+    line(
+        "Vendor portal (API Gateway, CloudFront, Cognito)",
+        0.0,
+        requests * usd(PriceId::ApiGatewayHttpRequest),
+        format!(
+            "{} HTTP API requests per upload (a vendor following it in the portal); {PORTAL_FREE_ALLOWANCES}",
+            qty(a.portal_requests_per_upload)
         ),
     )
 }
@@ -1833,7 +1865,7 @@ mod tests {
                 p.id
             );
         }
-        assert_eq!(PRICES.len(), PriceId::DataTransferOutGb as usize + 1);
+        assert_eq!(PRICES.len(), PriceId::ApiGatewayHttpRequest as usize + 1);
     }
 
     #[test]

@@ -12,12 +12,19 @@ use serde::de::DeserializeOwned;
 use crate::problem::ApiError;
 
 /// The field a serde message is about: the first name in backticks
-/// (``unknown field `x` ``, ``missing field `y` ``), else `fallback`.
+/// (``unknown field `x` ``, ``missing field `y` ``), or the name before a
+/// colon (`limit: invalid digit`), else `fallback`.
 fn field_of(message: &str, fallback: &str) -> String {
+    let is_name = |name: &&str| {
+        !name.is_empty()
+            && name.len() <= 64
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
     message
         .split('`')
         .nth(1)
-        .filter(|name| !name.is_empty() && name.len() <= 64)
+        .filter(is_name)
+        .or_else(|| message.split_once(": ").map(|(name, _)| name).filter(is_name))
         .unwrap_or(fallback)
         .to_string()
 }
@@ -206,6 +213,7 @@ mod tests {
             "colour"
         );
         assert_eq!(field_of("missing field `email` at line 1", "body"), "email");
+        assert_eq!(field_of("limit: invalid digit found in string", "query"), "limit");
         assert_eq!(field_of("expected a string", "body"), "body");
     }
 

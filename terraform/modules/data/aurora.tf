@@ -1,9 +1,10 @@
 # database_engine = "aurora-serverless": Aurora PostgreSQL Serverless v2 with
 # min_capacity 0, so the cluster pauses after aurora_seconds_until_auto_pause
 # idle seconds and costs only storage until the next connection, which waits
-# roughly 15 s for the resume. The functions wait at most 10 s for a database
-# connection, so the first event after a pause can fail once and is retried
-# (docs/deployment.md, "What the functions do"). Same TLS, secret and KMS
+# roughly 15 s for the resume. The functions wait up to 30 s for a database
+# connection (crates/onboarding-aws/src/database.rs), so the first event after
+# a pause waits for the resume instead of failing (docs/deployment.md, "What
+# the functions do"). Same TLS, secret and KMS
 # arrangement as the RDS instance.
 
 # Resolve "16" to the newest available 16.x at creation; auto minor upgrades

@@ -1,5 +1,6 @@
 # Alarms publish to <prefix>-alarms (KMS-encrypted; the key policy lets
-# CloudWatch use the key). Subscribe people with var.alarm_emails.
+# CloudWatch and Budgets use the key), and so do the budget's alerts
+# (budget.tf). Subscribe people with var.alarm_emails.
 #
 #   <function> errors / throttles      any in 5 minutes
 #   <queue> depth (DLQs)               any message at all
@@ -13,6 +14,69 @@
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name_prefix}-alarms"
   kms_master_key_id = var.kms_key_arn
+}
+
+# Who may publish: CloudWatch alarms and AWS Budgets of this account (each as
+# a service principal, limited to this account's alarms and budgets), and IAM
+# principals of this account that their IAM policies allow (operators testing
+# the topic). The policy replaces SNS's default one.
+data "aws_iam_policy_document" "alarm_topic" {
+  statement {
+    sid       = "AccountPrincipalsThroughIam"
+    actions   = ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes", "SNS:ListSubscriptionsByTopic"]
+    resources = [aws_sns_topic.alarms.arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${var.partition}:iam::${var.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchAlarmsPublish"
+    actions   = ["SNS:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${var.partition}:cloudwatch:${var.aws_region}:${var.account_id}:alarm:*"]
+    }
+  }
+
+  # As the AWS Budgets user guide gives it ("Creating an Amazon SNS topic for
+  # budget notifications").
+  statement {
+    sid       = "BudgetsPublish"
+    actions   = ["SNS:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${var.partition}:budgets::${var.account_id}:*"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alarms" {
+  arn    = aws_sns_topic.alarms.arn
+  policy = data.aws_iam_policy_document.alarm_topic.json
 }
 
 resource "aws_sns_topic_subscription" "alarm_email" {

@@ -1,5 +1,9 @@
-# Monthly cost budget with e-mail alerts at 80% of actual spend and 100% of
-# forecast spend. Budgets are per account: without the tag filter this budget
+# Monthly cost budget with alerts at 80% of actual spend and 100% of forecast
+# spend. Each alert goes to the alarm topic (<prefix>-alarms, so whoever gets
+# the alarms gets it, with no extra variable) and to budget_alert_emails, if
+# any. The topic's policy (alarms.tf) lets budgets.amazonaws.com publish, and
+# the key policy (terraform/kms.tf) lets it use the topic's KMS key; without
+# both, Budgets drops the notification. Budgets are per account: without the tag filter this budget
 # watches the whole account, which is right when the account holds one
 # environment. To give each environment its own budget, activate the
 # "Environment" cost allocation tag (Billing console) and set
@@ -7,10 +11,8 @@
 
 locals {
   budget_notifications = {
-    for k, v in {
-      actual_80    = { type = "ACTUAL", threshold = 80 }
-      forecast_100 = { type = "FORECASTED", threshold = 100 }
-    } : k => v if length(var.budget_alert_emails) > 0
+    actual_80    = { type = "ACTUAL", threshold = 80 }
+    forecast_100 = { type = "FORECASTED", threshold = 100 }
   }
 }
 
@@ -37,6 +39,7 @@ resource "aws_budgets_budget" "monthly" {
       threshold                  = notification.value.threshold
       threshold_type             = "PERCENTAGE"
       subscriber_email_addresses = var.budget_alert_emails
+      subscriber_sns_topic_arns  = [aws_sns_topic.alarms.arn]
     }
   }
 }

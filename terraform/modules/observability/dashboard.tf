@@ -16,7 +16,14 @@
 #                                         (error-processor, report and e-mail per upload)
 #   ColdStart                             all three
 # SEARCH() expressions show every dimension set a metric has (one series per
-# Function, ErrorType or Stage) without listing them here. The Function
+# Function, ErrorType or Stage) without listing them here. The uploads and
+# rows/s widgets name this environment's series exactly instead, because metric
+# math needs single series: uploads are counted as samples (RowsParsed is
+# emitted once per staged upload, UploadsFailed once per failed file, the
+# error-processor's StageDuration[Stage=report] once per e-mailed upload), and
+# rows/s is a period's sum divided by its length in seconds. RATE() would be
+# the rate of change of the value, not rows per second.
+# scripts/check_contract.py (D) checks that every metric named here is emitted. The Function
 # dimension holds the deployed function name, so environments sharing an
 # account and region keep separate series.
 
@@ -54,12 +61,37 @@ locals {
     ]
   }
 
+  parser    = var.function_names["csv-parser"]
+  validator = var.function_names["product-validator"]
+  reporter  = var.function_names["error-processor"]
+
   db_metric_dims = var.database_engine == "rds" ? ["DBInstanceIdentifier", var.database_instance_id] : ["DBClusterIdentifier", var.database_cluster_id]
 
   # The metric widgets, three per row, in reading order. Each entry holds the
   # widget's properties apart from the region.
   metric_widgets = [
-    # --- what happened to the rows ---------------------------------------------
+    # --- what happened to the uploads and rows -------------------------------
+    {
+      title  = "Uploads per ${local.period / 60} min"
+      period = local.period
+      metrics = [
+        [local.emf_namespace, "RowsParsed", "Function", local.parser, { id = "staged", stat = "SampleCount", label = "staged (csv-parser)" }],
+        [local.emf_namespace, "UploadsFailed", "Function", local.parser, { id = "failed", stat = "Sum", label = "failed as a whole (csv-parser)" }],
+        [{ id = "received", expression = "FILL(staged, 0) + FILL(failed, 0)", label = "received" }],
+        [local.emf_namespace, "StageDuration", "Function", local.reporter, "Stage", "report", { id = "reported", stat = "SampleCount", label = "reported, e-mail sent (error-processor)" }],
+      ]
+    },
+    {
+      title  = "Rows/s (average over ${local.period / 60} min)"
+      period = local.period
+      metrics = [
+        [local.emf_namespace, "RowsParsed", "Function", local.parser, { id = "parsed", stat = "Sum", visible = false }],
+        [local.emf_namespace, "ProductsValidated", "Function", local.validator, { id = "valid", stat = "Sum", visible = false }],
+        [local.emf_namespace, "RowsRejected", "Function", local.validator, { id = "rejected", stat = "Sum", visible = false }],
+        [{ id = "parsed_per_s", expression = "parsed / PERIOD(parsed)", label = "parsed rows/s" }],
+        [{ id = "judged_per_s", expression = "(FILL(valid, 0) + FILL(rejected, 0)) / PERIOD(valid)", label = "validated rows/s (accepted + rejected)" }],
+      ]
+    },
     {
       title   = "Rows parsed / validated / rejected"
       metrics = [local.emf_lines.RowsParsed, local.emf_lines.ProductsValidated, local.emf_lines.RowsRejected]

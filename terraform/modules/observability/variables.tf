@@ -8,6 +8,16 @@ variable "aws_region" {
   type        = string
 }
 
+variable "account_id" {
+  description = "The account (the alarm topic's policy admits CloudWatch alarms and Budgets of this account only)."
+  type        = string
+}
+
+variable "partition" {
+  description = "The AWS partition (aws, aws-cn, ...), for ARNs."
+  type        = string
+}
+
 variable "kms_key_arn" {
   description = "KMS key for the alarm topic."
   type        = string
@@ -82,7 +92,7 @@ variable "monthly_budget_usd" {
 }
 
 variable "budget_alert_emails" {
-  description = "Budget notification recipients."
+  description = "Budget notification recipients, in addition to the alarm topic (which always gets them)."
   type        = list(string)
 }
 

@@ -16,7 +16,8 @@ use onboarding_devstack::options::{FunctionBinaries, FunctionKind, StackOptions}
 use onboarding_devstack::outbox::CapturedEmail;
 use onboarding_devstack::stack::Stack;
 
-/// How long one upload may take end to end before a test gives up.
+/// How long one upload may take end to end before a test gives up
+/// (the benchmark's 100 concurrent uploads raise it with `upload_timeout`).
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 
 #[derive(Clone, Debug, Default)]
@@ -26,6 +27,8 @@ pub struct Options {
     /// to its failure destination). Lambda's are 3; random injected failures
     /// need more, or a test would lose a batch by chance rather than by bug.
     pub retries: Option<u32>,
+    /// Run the vendor portal (the vendor-api binary of this build) too.
+    pub portal: bool,
 }
 
 impl Options {
@@ -40,6 +43,7 @@ impl Options {
                 seed,
             },
             retries: Some(12),
+            portal: false,
         }
     }
 }
@@ -78,6 +82,7 @@ pub struct Harness {
     pub stack: Stack,
     pub db: TestDatabase,
     bucket: String,
+    upload_timeout: Duration,
     _state: tempfile::TempDir,
 }
 
@@ -101,6 +106,13 @@ impl Harness {
             stack_options.stream_max_retries = retries;
             stack_options.max_receive_count = retries;
         }
+        if options.portal {
+            stack_options.portal = Some(onboarding_devstack::portal::PortalOptions {
+                binary: functions_dir().join("vendor-api"),
+                web_root: None,
+                port: 0,
+            });
+        }
         let stack = Stack::start(stack_options).await.expect("local stack");
         let bucket = stack
             .env()
@@ -111,8 +123,15 @@ impl Harness {
             stack,
             db,
             bucket,
+            upload_timeout: UPLOAD_TIMEOUT,
             _state: state,
         }
+    }
+
+    /// Gives each upload longer than the tests' [`UPLOAD_TIMEOUT`].
+    pub fn upload_timeout(mut self, timeout: Duration) -> Harness {
+        self.upload_timeout = timeout;
+        self
     }
 
     /// Puts `uploads/<vendor>/<name>` and waits until the pipeline is done
@@ -142,8 +161,9 @@ impl Harness {
                 return upload;
             }
             assert!(
-                started.elapsed() < UPLOAD_TIMEOUT,
-                "{key} not finished after {UPLOAD_TIMEOUT:?}; logs in {}",
+                started.elapsed() < self.upload_timeout,
+                "{key} not finished after {:?}; logs in {}",
+                self.upload_timeout,
                 self.stack.state_dir().display()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;

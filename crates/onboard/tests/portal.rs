@@ -1,0 +1,737 @@
+//! The vendor portal's API on the local stack: real tokens from moto's
+//! cognito-idp, real PostgreSQL, real presigned POSTs to moto's S3, and the
+//! vendor-api binary of this build served over HTTP.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use onboarding_devstack::env::keys;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, SET_COOKIE};
+use serde_json::{Value, json};
+use support::{Harness, Options};
+
+const VEND001: &str = "orders@techgear.example.com";
+const VEND002: &str = "catalog@stylewear.example.com";
+
+async fn portal_stack() -> Harness {
+    Harness::start(Options {
+        portal: true,
+        ..Options::default()
+    })
+    .await
+}
+
+/// A vendor's browser: the session cookie the API set, sent back by hand
+/// (reqwest's cookie store would not send a Secure cookie over http).
+struct Browser {
+    api: String,
+    http: reqwest::Client,
+    session: Option<String>,
+    refresh: Option<String>,
+}
+
+fn cookie_from(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let pair = v.split(';').next()?;
+            let (key, value) = pair.split_once('=')?;
+            (key == name).then(|| value.to_string())
+        })
+}
+
+impl Browser {
+    fn new(harness: &Harness) -> Browser {
+        let url = harness.stack.env().require(keys::PORTAL_URL).unwrap();
+        Browser {
+            api: format!("{url}/api"),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            session: None,
+            refresh: None,
+        }
+    }
+
+    fn with_token(harness: &Harness, token: &str) -> Browser {
+        let mut browser = Browser::new(harness);
+        browser.session = Some(token.to_string());
+        browser
+    }
+
+    async fn logged_in(harness: &Harness, email: &str) -> Browser {
+        let mut browser = Browser::new(harness);
+        let password = harness
+            .stack
+            .env()
+            .require(keys::PORTAL_DEMO_PASSWORD)
+            .unwrap()
+            .to_string();
+        let (status, me) = browser.log_in(email, &password).await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        browser
+    }
+
+    async fn log_in(&mut self, email: &str, password: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/auth/login", self.api))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        self.session = cookie_from(&response, "onboard_session").or(self.session.take());
+        self.refresh = cookie_from(&response, "onboard_refresh").or(self.refresh.take());
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self.http.request(method, format!("{}{path}", self.api));
+        let mut cookies = Vec::new();
+        if let Some(session) = &self.session {
+            cookies.push(format!("onboard_session={session}"));
+        }
+        if let Some(refresh) = &self.refresh {
+            cookies.push(format!("onboard_refresh={refresh}"));
+        }
+        if !cookies.is_empty() {
+            request = request.header(COOKIE, cookies.join("; "));
+        }
+        request
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .request(reqwest::Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The browser's upload: a presigned POST from the API, then the form
+    /// straight to S3.
+    async fn upload(&self, file_name: &str, bytes: Vec<u8>) -> String {
+        let (status, post) = self
+            .post("/uploads", json!({ "file_name": file_name }))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{post}");
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in post["fields"].as_object().unwrap() {
+            form = form.text(name.clone(), value.as_str().unwrap().to_string());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+        );
+        let response = self
+            .http
+            .post(post["url"].as_str().unwrap())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "presigned POST: {}",
+            response.status()
+        );
+        post["key"].as_str().unwrap().to_string()
+    }
+
+    /// Polls the list until the newest upload of `file_name` has been told.
+    async fn wait_for(&self, file_name: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let (_, page) = self.get("/uploads?limit=5").await;
+            if let Some(upload) = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["file_name"] == file_name)
+            {
+                let id = upload["upload_id"].as_str().unwrap();
+                let (_, detail) = self.get(&format!("/uploads/{id}")).await;
+                let told = detail["stages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["name"] == "notified" && !s["finished_at"].is_null());
+                if told {
+                    return detail;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(180),
+                "{file_name} never finished"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
+    let harness = portal_stack().await;
+    let browser = Browser::logged_in(&harness, VEND001).await;
+    let (status, me) = browser.get("/me").await;
+    assert_eq!(
+        (status, me["vendor_id"].as_str()),
+        (StatusCode::OK, Some("VEND001"))
+    );
+
+    let csv = std::fs::read("../../testdata/samples/VEND001_products.csv").unwrap();
+    let key = browser.upload("VEND001_products.csv", csv).await;
+    assert_eq!(key, "uploads/VEND001/VEND001_products.csv");
+    let detail = browser.wait_for("VEND001_products.csv").await;
+    assert_eq!(detail["status"], "partial");
+    assert_eq!(
+        (
+            &detail["total_records"],
+            &detail["valid_records"],
+            &detail["error_records"]
+        ),
+        (&json!(100), &json!(85), &json!(15))
+    );
+    assert_eq!(
+        detail["progress"],
+        json!({"validated": 100, "total": 100, "percent": 100})
+    );
+    let stages: Vec<&str> = detail["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        ["received", "parsed", "validated", "reported", "notified"]
+    );
+    assert_eq!(detail["report_available"], true);
+    let id = detail["upload_id"].as_str().unwrap().to_string();
+
+    // Every error, page by page, in report order and matching the golden report.
+    let golden =
+        std::fs::read_to_string("../../testdata/golden/VEND001_products_errors.csv").unwrap();
+    let expected: Vec<(i64, String)> = golden
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut cells = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(line.as_bytes());
+            let record = cells.records().next().unwrap().unwrap();
+            (record[0].parse().unwrap(), record[4].to_string())
+        })
+        .collect();
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, page) = browser
+            .get(&format!("/uploads/{id}/errors?limit=4{cursor}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["total"], json!(expected.len()));
+        for error in page["items"].as_array().unwrap() {
+            seen.push((
+                error["row_number"].as_i64().unwrap(),
+                error["error_type"].as_str().unwrap().to_string(),
+            ));
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
+    let (_, prices) = browser
+        .get(&format!("/uploads/{id}/errors?error_type=INVALID_PRICE"))
+        .await;
+    let prices = prices["items"].as_array().unwrap();
+    assert_eq!(
+        prices.len() as i64,
+        detail["errors_by_type"]["INVALID_PRICE"].as_i64().unwrap()
+    );
+    assert!(
+        prices
+            .iter()
+            .all(|e| e["error_type"] == "INVALID_PRICE" && e["field"] == "price")
+    );
+
+    // The stable report link mints a fresh presigned URL; the report is the golden one.
+    let response = browser
+        .request(reqwest::Method::GET, &format!("/uploads/{id}/report"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection());
+    let link = response.headers()[LOCATION].to_str().unwrap().to_string();
+    let report = reqwest::get(&link).await.unwrap().text().await.unwrap();
+    assert_eq!(report, golden);
+    let response = browser
+        .request(reqwest::Method::GET, &format!("/uploads/{id}/fix-file"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection());
+    // The email carries the stable links.
+    let mail = harness.emails_about(&id).await;
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0].body.contains(&format!("/api/uploads/{id}/report")),
+        "{}",
+        mail[0].body
+    );
+
+    // A browser without a session is sent to log in, then back.
+    let response = Browser::new(&harness)
+        .request(reqwest::Method::GET, &format!("/uploads/{id}/report"))
+        .header(ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    let location = response.headers()[LOCATION].to_str().unwrap();
+    assert!(
+        location.ends_with(&format!(
+            "/login.html?next=%2Fapi%2Fuploads%2F{id}%2Freport"
+        )),
+        "{location}"
+    );
+
+    // The catalog and the dashboard.
+    let (_, products) = browser.get("/products?q=wireless%20mouse&limit=100").await;
+    let products = products["items"].as_array().unwrap();
+    assert!(!products.is_empty());
+    assert!(products.iter().all(|p| {
+        p["product_name"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("wireless mouse")
+    }));
+    let mut all = BTreeSet::new();
+    let mut cursor = String::new();
+    loop {
+        let (_, page) = browser.get(&format!("/products?limit=30{cursor}")).await;
+        for product in page["items"].as_array().unwrap() {
+            assert!(
+                all.insert(product["sku"].as_str().unwrap().to_string()),
+                "a product twice"
+            );
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(all.len(), 85);
+    let (_, metrics) = browser.get("/metrics").await;
+    assert_eq!(metrics["uploads_total"], 1);
+    assert_eq!(metrics["uploads_by_status"]["partial"], 1);
+    assert_eq!(
+        (&metrics["rows_processed"], &metrics["valid_rows"]),
+        (&json!(100), &json!(85))
+    );
+    assert_eq!(metrics["success_rate"], json!(0.85));
+    assert!(metrics["processing_ms"]["median"].as_i64().unwrap() > 0);
+    let error_total: i64 = metrics["errors_by_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(error_total, expected.len() as i64);
+
+    // Refresh, then log out: the cookies are cleared and the session is gone.
+    let response = browser
+        .request(reqwest::Method::POST, "/auth/refresh")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(cookie_from(&response, "onboard_session").is_some_and(|t| !t.is_empty()));
+    let response = browser
+        .request(reqwest::Method::POST, "/auth/logout")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        cookie_from(&response, "onboard_session").as_deref(),
+        Some("")
+    );
+    let (status, _) = Browser::new(&harness).get("/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_endpoint_shows_one_vendor_anything_of_another() {
+    let harness = portal_stack().await;
+    let csv = std::fs::read("../../testdata/samples/VEND001_products.csv").unwrap();
+    let theirs = harness.upload("VEND001", "VEND001_products.csv", csv).await;
+    let id = theirs.upload_id.as_str();
+    let owner = Browser::logged_in(&harness, VEND001).await;
+    let other = Browser::logged_in(&harness, VEND002).await;
+
+    let (status, _) = owner.get(&format!("/uploads/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for path in [
+        format!("/uploads/{id}"),
+        format!("/uploads/{id}/errors"),
+        format!("/uploads/{id}/report"),
+        format!("/uploads/{id}/fix-file"),
+    ] {
+        let (status, problem) = other.get(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {problem}");
+        // The same answer as for an id that does not exist.
+        let (_, missing) = other
+            .get(&path.replace(id, "UPLOAD_20000101_000000_000000000000"))
+            .await;
+        assert_eq!(problem, missing, "{path}");
+    }
+    let (_, uploads) = other.get("/uploads").await;
+    assert_eq!(uploads["items"], json!([]));
+    let (_, products) = other.get("/products?q=VEND001").await;
+    assert_eq!(products["items"], json!([]));
+    let (_, products) = other.get("/products").await;
+    assert_eq!(products["items"], json!([]));
+    let (_, metrics) = other.get("/metrics").await;
+    assert_eq!(
+        (&metrics["uploads_total"], &metrics["rows_processed"]),
+        (&json!(0), &json!(0))
+    );
+    let (_, me) = other.get("/me").await;
+    assert_eq!(me["vendor_id"], "VEND002");
+    // A presigned POST only ever targets the caller's own folder.
+    let (status, post) = other
+        .post("/uploads", json!({"file_name": "VEND001_products.csv"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(post["key"], "uploads/VEND002/VEND001_products.csv");
+    let (status, _) = other
+        .post("/uploads", json!({"file_name": "../VEND001/x.csv"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// moto signs every pool's tokens with one RSA key, shipped in its package;
+/// with it a test can make tokens that are valid but for one claim.
+fn moto_signing_key() -> jsonwebtoken::EncodingKey {
+    let venv = onboarding_devstack::moto::default_venv();
+    let script = r#"
+import gzip, json, glob, base64, sys
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
+path = glob.glob(sys.prefix + "/lib/python3*/site-packages/moto/cognitoidp/resources/jwks-private.json.gz")[0]
+key = json.loads(gzip.open(path).read())
+n = lambda k: int.from_bytes(base64.urlsafe_b64decode(key[k] + "=" * (-len(key[k]) % 4)), "big")
+e, modulus, d = n("e"), n("n"), n("d")
+p, q = rsa.rsa_recover_prime_factors(modulus, e, d)
+numbers = rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(e, modulus))
+private = numbers.private_key()
+print(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
+"#;
+    let output = std::process::Command::new(venv.join("bin/python"))
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    jsonwebtoken::EncodingKey::from_rsa_pem(&output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_expired_forged_and_foreign_tokens_get_401() {
+    let harness = portal_stack().await;
+    let env = harness.stack.env();
+    let pool_id = env.require(keys::COGNITO_USER_POOL_ID).unwrap();
+    let client_id = env.require(keys::COGNITO_CLIENT_ID).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let claims = |overrides: Value| {
+        let mut claims = json!({
+            "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"),
+            "sub": "5f0c1c9e-0000-4000-8000-000000000001",
+            "aud": client_id,
+            "token_use": "id",
+            "iat": now - 60,
+            "exp": now + 3600,
+            "email": VEND001,
+            "custom:vendor_id": "VEND001",
+        });
+        for (k, v) in overrides.as_object().unwrap() {
+            claims[k] = v.clone();
+        }
+        claims
+    };
+    let key = moto_signing_key();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("dummy".into());
+    let sign = |claims: &Value| jsonwebtoken::encode(&header, claims, &key).unwrap();
+
+    // The forging works: the same key and claims make a token the API takes.
+    let genuine = sign(&claims(json!({})));
+    let (status, me) = Browser::with_token(&harness, &genuine).get("/me").await;
+    assert_eq!(
+        (status, me["vendor_id"].as_str()),
+        (StatusCode::OK, Some("VEND001"))
+    );
+
+    let mut tampered = genuine.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let hs256 = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims(json!({})),
+        &jsonwebtoken::EncodingKey::from_secret(b"public key as secret"),
+    )
+    .unwrap();
+    let cases = [
+        (
+            "expired",
+            sign(&claims(json!({"exp": now - 3600, "iat": now - 7200}))),
+        ),
+        (
+            "wrong audience",
+            sign(&claims(json!({"aud": "some-other-client"}))),
+        ),
+        (
+            "wrong issuer",
+            sign(&claims(
+                json!({"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"}),
+            )),
+        ),
+        (
+            "access token",
+            sign(&claims(json!({"token_use": "access"}))),
+        ),
+        (
+            "no vendor",
+            sign(&claims(json!({"custom:vendor_id": null}))),
+        ),
+        ("wrong signature", tampered),
+        ("HS256", hs256),
+        ("garbage", "not-a-token".to_string()),
+    ];
+    for (what, token) in cases {
+        for path in ["/me", "/uploads", "/products", "/metrics"] {
+            let (status, problem) = Browser::with_token(&harness, &token).get(path).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{what} on {path}: {problem}"
+            );
+            assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        }
+    }
+    for path in ["/me", "/uploads", "/uploads/X", "/products", "/metrics"] {
+        let (status, _) = Browser::new(&harness).get(path).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "no token on {path}");
+    }
+    let (status, _) = Browser::new(&harness)
+        .post("/uploads", json!({"file_name": "a.csv"}))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let mut browser = Browser::new(&harness);
+    let (status, problem) = browser.log_in(VEND001, "Wrong-password-1!").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(problem["detail"], "The email or password is incorrect.");
+    assert!(browser.session.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_400_naming_the_field_and_pages_hold_together() {
+    let harness = portal_stack().await;
+    for n in 0..3 {
+        let file = support::generated_file("VEND001", 20, 0.5, n);
+        harness
+            .upload("VEND001", &format!("batch-{n}.csv"), file)
+            .await;
+    }
+    let browser = Browser::logged_in(&harness, VEND001).await;
+    let cases = [
+        ("/uploads?limit=0", "limit"),
+        ("/uploads?limit=101", "limit"),
+        ("/uploads?limit=ten", "limit"),
+        ("/uploads?status=done", "status"),
+        ("/uploads?from=yesterday", "from"),
+        ("/uploads?from=2026-12-02&to=2026-12-01", "to"),
+        ("/uploads?colour=red", "colour"),
+        ("/uploads?cursor=bm90LWEtY3Vyc29y", "cursor"),
+        ("/products?limit=1000", "limit"),
+        ("/metrics?since=last-week", "since"),
+    ];
+    for (path, field) in cases {
+        let (status, problem) = browser.get(path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {problem}");
+        assert_eq!(problem["field"], field, "{path}: {problem}");
+        assert_eq!(problem["status"], 400);
+    }
+    let bodies = [
+        (
+            json!({"file_name": "a.csv", "vendor_id": "VEND002"}),
+            "vendor_id",
+        ),
+        (json!({}), "file_name"),
+        (json!({"file_name": "products.xlsx"}), "file_name"),
+        (json!({"file_name": "x".repeat(300) + ".csv"}), "file_name"),
+        (
+            json!({"file_name": "a.csv", "padding": "x".repeat(20_000)}),
+            "body",
+        ),
+    ];
+    for (body, field) in bodies {
+        let (status, problem) = browser.post("/uploads", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        assert_eq!(problem["field"], field, "{problem}");
+    }
+
+    // Pages: newest first, each upload once, filters narrow.
+    let (_, page1) = browser.get("/uploads?limit=2").await;
+    let cursor = page1["next_cursor"].as_str().unwrap();
+    let (_, page2) = browser
+        .get(&format!("/uploads?limit=2&cursor={cursor}"))
+        .await;
+    assert!(page2["next_cursor"].is_null());
+    let names: Vec<&str> = page1["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(page2["items"].as_array().unwrap())
+        .map(|u| u["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["batch-2.csv", "batch-1.csv", "batch-0.csv"]);
+    let (_, partial) = browser.get("/uploads?status=partial").await;
+    assert_eq!(partial["items"].as_array().unwrap().len(), 3);
+    let (_, failed) = browser.get("/uploads?status=failed").await;
+    assert_eq!(failed["items"], json!([]));
+    let (_, past) = browser.get("/uploads?to=2020-01-01").await;
+    assert_eq!(past["items"], json!([]));
+    let today = chrono::Utc::now().format("%Y-%m-%d");
+    let (_, today) = browser
+        .get(&format!("/uploads?from={today}&to={today}"))
+        .await;
+    assert_eq!(today["items"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_vendor_signs_up_and_uploads_once_approved() {
+    let harness = portal_stack().await;
+    let mut browser = Browser::new(&harness);
+    let email = "hello@newvendor.example.com";
+    let password = "Brand-New-Vendor-2026!";
+    let (status, signed_up) = browser
+        .post(
+            "/auth/signup",
+            json!({"vendor_name": "New Vendor Ltd", "email": email, "password": password}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{signed_up}");
+    assert_eq!(signed_up["status"], "pending_approval");
+    assert_eq!(signed_up["confirmation_required"], true);
+    let vendor_id = signed_up["vendor_id"].as_str().unwrap().to_string();
+
+    let (status, _) = browser
+        .post(
+            "/auth/signup",
+            json!({"vendor_name": "Again", "email": email, "password": password}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, problem) = browser
+        .post(
+            "/auth/signup",
+            json!({"vendor_name": "Weak", "email": "weak@x.example.com", "password": "short"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("password"))
+    );
+    // Only the first sign-up left a vendor behind.
+    let vendors: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM vendors WHERE status = 'pending_approval'")
+            .fetch_one(&harness.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(vendors, 1);
+
+    let (status, _) = browser.log_in(email, password).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not confirmed yet");
+    let (status, _) = browser
+        .post("/auth/confirm", json!({"email": email, "code": "123456"}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, me) = browser.log_in(email, password).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(
+        (me["vendor_id"].as_str(), me["status"].as_str()),
+        (Some(vendor_id.as_str()), Some("pending_approval"))
+    );
+
+    let (status, problem) = browser
+        .post("/uploads", json!({"file_name": "first.csv"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("awaiting approval")
+    );
+
+    // What `onboard vendor approve` does.
+    onboarding_db::uploads::set_vendor_status(&harness.db.pool, &vendor_id, "active")
+        .await
+        .unwrap();
+    let (status, _) = browser
+        .post("/uploads", json!({"file_name": "first.csv"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_check_and_unknown_paths_answer_as_documented() {
+    let harness = portal_stack().await;
+    let browser = Browser::new(&harness);
+    let (status, health) = browser.get("/health").await;
+    assert_eq!(
+        (status, health),
+        (StatusCode::OK, json!({"status": "ok", "database": "ok"}))
+    );
+    let response = browser
+        .request(reqwest::Method::GET, "/no-such-thing")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+}

@@ -1,0 +1,183 @@
+// The vendor API client (docs/vendor-portal.md). Same origin, cookies only:
+// the browser never sees a token. On a 401 the session is refreshed once
+// (POST /api/auth/refresh) and the call retried; if that fails too, the
+// page goes to login.html?next=<this page>.
+
+const API = '/api';
+
+/** An API failure, carrying the problem+json fields (RFC 9457) when present. */
+export class ApiError extends Error {
+  constructor(status, problem = {}) {
+    const detail = typeof problem.detail === 'string' && problem.detail ? problem.detail : null;
+    const title = typeof problem.title === 'string' && problem.title ? problem.title : null;
+    super(detail || title || defaultMessage(status));
+    this.name = 'ApiError';
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    this.field = typeof problem.field === 'string' ? problem.field : null;
+    this.type = typeof problem.type === 'string' ? problem.type : null;
+  }
+}
+
+function defaultMessage(status) {
+  if (status === 0) return 'Could not reach the server. Check your connection and try again.';
+  if (status === 401) return 'Your session has ended. Please log in again.';
+  if (status === 403) return 'You are not allowed to do this.';
+  if (status === 404) return 'Not found.';
+  if (status === 413) return 'The request is too large.';
+  if (status === 429) return 'Too many requests. Please wait a moment and try again.';
+  if (status >= 500) return `The server had a problem (HTTP ${status}). Please try again.`;
+  return `The request failed (HTTP ${status}).`;
+}
+
+/** Builds `/api<path>?<query>`, leaving out empty query values. */
+export function apiUrl(path, query) {
+  const url = new URL(API + path, window.location.origin);
+  if (query) {
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
+    }
+  }
+  return url.pathname + url.search;
+}
+
+/** The page to come back to after logging in (path, query and hash of this page). */
+export function currentPage() {
+  const { pathname, search, hash } = window.location;
+  return pathname + search + hash;
+}
+
+export function loginUrl(next = currentPage()) {
+  return `login.html?next=${encodeURIComponent(next)}`;
+}
+
+let redirecting = false;
+/** Whether this page is on its way to the login page (after a 401). */
+export const isRedirecting = () => redirecting;
+
+export function redirectToLogin() {
+  if (redirecting) return;
+  redirecting = true;
+  window.location.assign(loginUrl());
+}
+
+async function send(method, url, body) {
+  const init = {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json, application/problem+json' },
+  };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  try {
+    return await fetch(url, init);
+  } catch {
+    throw new ApiError(0);
+  }
+}
+
+// One refresh at a time: concurrent 401s share it.
+let refreshing = null;
+function refreshSession() {
+  if (!refreshing) {
+    refreshing = send('POST', apiUrl('/auth/refresh'))
+      .then((res) => res.ok)
+      .catch(() => false)
+      .finally(() => { setTimeout(() => { refreshing = null; }, 0); });
+  }
+  return refreshing;
+}
+
+async function readError(res) {
+  let problem = {};
+  const type = res.headers.get('Content-Type') || '';
+  if (type.includes('json')) {
+    try { problem = await res.json(); } catch { problem = {}; }
+  }
+  return new ApiError(res.status, problem);
+}
+
+/**
+ * Calls the API. Options: `query` (object), `body` (JSON), `auth` (default
+ * true: refresh and redirect on 401; false for the auth endpoints, whose
+ * 401 means wrong credentials).
+ */
+export async function request(method, path, { query, body, auth = true } = {}) {
+  const url = apiUrl(path, query);
+  let res = await send(method, url, body);
+  if (res.status === 401 && auth) {
+    if (await refreshSession()) res = await send(method, url, body);
+    if (res.status === 401) {
+      redirectToLogin();
+      throw new ApiError(401);
+    }
+  }
+  if (!res.ok) throw await readError(res);
+  if (res.status === 204) return null;
+  const type = res.headers.get('Content-Type') || '';
+  if (type.includes('json')) return res.json();
+  return res.text();
+}
+
+export const api = {
+  health: () => request('GET', '/health', { auth: false }),
+  signup: (vendor_name, email, password) =>
+    request('POST', '/auth/signup', { body: { vendor_name, email, password }, auth: false }),
+  confirm: (email, code) => request('POST', '/auth/confirm', { body: { email, code }, auth: false }),
+  login: (email, password) => request('POST', '/auth/login', { body: { email, password }, auth: false }),
+  logout: () => request('POST', '/auth/logout', { auth: false }),
+  me: () => request('GET', '/me'),
+  createUpload: (file_name) => request('POST', '/uploads', { body: { file_name } }),
+  listUploads: (query) => request('GET', '/uploads', { query }),
+  getUpload: (id) => request('GET', `/uploads/${encodeURIComponent(id)}`),
+  listErrors: (id, query) => request('GET', `/uploads/${encodeURIComponent(id)}/errors`, { query }),
+  products: (query) => request('GET', '/products', { query }),
+  metrics: (query) => request('GET', '/metrics', { query }),
+};
+
+/** Plain links (the API answers with a redirect to a short-lived S3 URL). */
+export const reportUrl = (id) => apiUrl(`/uploads/${encodeURIComponent(id)}/report`);
+export const fixFileUrl = (id) => apiUrl(`/uploads/${encodeURIComponent(id)}/fix-file`);
+
+/**
+ * Sends a file to a presigned S3 POST: every field first, then `file` last.
+ * Resolves when S3 answers 2xx; `onProgress(loaded, total)` as bytes go out.
+ * Returns an `abort()` alongside the promise.
+ */
+export function uploadToPresignedPost({ url, fields }, file, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise((resolve, reject) => {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields || {})) form.append(name, value);
+    form.append('file', file, file.name);
+    xhr.open('POST', url);
+    xhr.upload.addEventListener('progress', (event) => {
+      if (onProgress) onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    });
+    xhr.addEventListener('load', () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        if (onProgress) onProgress(file.size, file.size);
+        resolve();
+      } else {
+        reject(new ApiError(xhr.status, { detail: storageMessage(xhr) }));
+      }
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, {
+      detail: 'The file could not be sent to storage (network error). Please try again.',
+    })));
+    xhr.addEventListener('abort', () => reject(new ApiError(0, { detail: 'The upload was cancelled.' })));
+    xhr.send(form);
+  });
+  return { done, abort: () => xhr.abort() };
+}
+
+// S3 answers errors as XML: show its <Message> if there is one.
+function storageMessage(xhr) {
+  const text = xhr.responseText || '';
+  const match = /<Message>([^<]*)<\/Message>/.exec(text);
+  const reason = match ? match[1] : `HTTP ${xhr.status}`;
+  return `Storage refused the file: ${reason}`;
+}

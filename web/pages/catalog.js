@@ -1,0 +1,96 @@
+// catalog.html: GET /api/products with q and category, cursor pagination.
+import { api } from '../api.js';
+import {
+  $, tableWrap, announce, clearNotice, el, formatNumber, params, replaceParams, setContent, showError,
+  startProtectedPage, statusLabel, timeEl,
+} from '../app.js';
+
+const PAGE = 20;
+const form = $('#search');
+const list = $('#list');
+const more = $('#more');
+const count = $('#count');
+const message = $('#message');
+const categories = new Set();
+let cursor = null;
+let shown = 0;
+let tbody = null;
+let token = 0;
+
+function query() {
+  return { q: form.q.value.trim(), category: form.category.value.trim() };
+}
+
+function rememberCategory(name) {
+  if (!name || categories.has(name)) return;
+  categories.add(name);
+  setContent($('#category-options'), [...categories].sort().map((c) => el('option', { value: c })));
+}
+
+function row(p) {
+  rememberCategory(p.category);
+  return el('tr', {},
+    el('td', {}, el('div', { text: p.product_name }), p.brand ? el('div', { class: 'muted small', text: p.brand }) : null),
+    el('td', { class: 'mono nowrap', text: p.sku }),
+    el('td', { class: 'mono nowrap', text: p.vendor_product_id }),
+    el('td', {}, el('div', { text: p.category }), p.subcategory ? el('div', { class: 'muted small', text: p.subcategory }) : null),
+    el('td', { class: 'num', text: p.price }),
+    el('td', { class: 'num', text: formatNumber(p.stock_quantity) }),
+    el('td', { text: statusLabel(p.status) }),
+    el('td', { class: 'nowrap' }, timeEl(p.created_at),
+      p.upload_id ? el('div', { class: 'small' }, el('a', { href: `upload-details.html?id=${encodeURIComponent(p.upload_id)}`, text: 'From upload' })) : null));
+}
+
+function table() {
+  tbody = el('tbody');
+  return tableWrap('Products table', el('table', {},
+    el('caption', { class: 'visually-hidden', text: 'Products' }),
+    el('thead', {}, el('tr', {},
+      ['Product', 'SKU', 'Vendor product ID', 'Category', 'Price', 'Stock', 'Status', 'Added']
+        .map((h) => el('th', { scope: 'col', class: h === 'Price' || h === 'Stock' ? 'num' : null, text: h })))),
+    tbody));
+}
+
+async function load(reset) {
+  const mine = ++token;
+  const q = query();
+  clearNotice(message);
+  more.disabled = true;
+  list.setAttribute('aria-busy', 'true');
+  try {
+    const page = await api.products({ ...q, limit: PAGE, cursor: reset ? null : cursor });
+    if (mine !== token) return;
+    if (reset) { shown = 0; setContent(list, table()); }
+    for (const p of page.items || []) tbody.append(row(p));
+    shown += (page.items || []).length;
+    cursor = page.next_cursor || null;
+    more.hidden = !cursor;
+    if (!shown) {
+      setContent(list, el('div', { class: 'card empty', text: q.q || q.category ? 'No products match this search.' : 'No products yet. Products appear here once an upload has valid rows.' }));
+    }
+    count.textContent = shown ? `Showing ${formatNumber(shown)} product${shown === 1 ? '' : 's'}${cursor ? '; more are available' : ''}.` : '';
+    if (!reset) announce(`Loaded ${formatNumber((page.items || []).length)} more products.`);
+  } catch (error) {
+    if (mine === token) showError(message, error, 'Could not load the catalog');
+  } finally {
+    if (mine === token) { more.disabled = false; list.removeAttribute('aria-busy'); }
+  }
+}
+
+const p = params();
+form.q.value = p.get('q') || '';
+form.category.value = p.get('category') || '';
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  replaceParams(query());
+  load(true);
+});
+$('#clear').addEventListener('click', () => {
+  form.reset();
+  replaceParams({ q: null, category: null });
+  load(true);
+});
+more.addEventListener('click', () => load(false));
+
+startProtectedPage().then(() => load(true), () => {});

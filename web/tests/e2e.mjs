@@ -1,0 +1,342 @@
+// The vendor portal in a real browser, against a running stack.
+//
+//   node web/tests/e2e.mjs
+//
+// Reads PORTAL_URL and PORTAL_DEMO_PASSWORD from the file named by
+// ONBOARD_STACK_ENV (default .dev/stack.env; variables already set in the
+// environment win). Drives Debian's Chromium (/usr/bin/chromium, or
+// CHROMIUM_PATH) with playwright-core: logs in as VEND001, checks the
+// client-side header check, uploads testdata/samples/VEND001_products.csv,
+// follows it to `partial`, reads the errors, downloads the report, logs out.
+// Runs axe-core on every main page (fails on serious/critical violations)
+// and writes screenshots to docs/screenshots/ (SCREENSHOTS=0 skips them).
+// Prints `N passed, N failed` last and exits non-zero on any failure.
+
+import { chromium } from 'playwright-core';
+import axe from 'axe-core';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const REPORT_HEADER = 'Row Number,Vendor Product ID,SKU,Product Name,Error Type,Error Message,Price,Stock Quantity';
+const SAMPLE = join(repo, 'testdata/samples/VEND001_products.csv');
+const SHOTS = join(repo, 'docs/screenshots');
+const TAKE_SHOTS = process.env.SCREENSHOTS !== '0';
+
+function readStackEnv() {
+  const file = process.env.ONBOARD_STACK_ENV || '.dev/stack.env';
+  const path = existsSync(file) ? resolve(file) : resolve(repo, file);
+  const values = {};
+  if (existsSync(path)) {
+    for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (!trimmed || trimmed.startsWith('#') || !trimmed.includes('=')) continue;
+      const i = trimmed.indexOf('=');
+      values[trimmed.slice(0, i).trim()] = trimmed.slice(i + 1).trim();
+    }
+  }
+  const get = (key) => process.env[key] || values[key];
+  return { path, portal: get('PORTAL_URL'), password: get('PORTAL_DEMO_PASSWORD') };
+}
+
+function firstVendorEmail(id) {
+  const lines = readFileSync(join(repo, 'testdata/vendors.csv'), 'utf8').split(/\r?\n/);
+  const row = lines.map((l) => l.split(',')).find((cells) => cells[0] === id);
+  if (!row) throw new Error(`${id} is not in testdata/vendors.csv`);
+  return row[2];
+}
+
+// ---- a tiny runner ---------------------------------------------------------
+
+let passed = 0;
+let failed = 0;
+let blocked = null; // set when a step the rest depend on fails
+
+async function test(name, fn, { critical = false } = {}) {
+  if (blocked) {
+    failed += 1;
+    console.log(`not ok - ${name} (skipped: ${blocked} failed)`);
+    return;
+  }
+  const started = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok - ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed += 1;
+    console.log(`not ok - ${name}\n  ${String(error && error.stack || error).split('\n').slice(0, 6).join('\n  ')}`);
+    if (critical) blocked = name;
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// ---- browser helpers -------------------------------------------------------
+
+const pageErrors = [];
+
+async function axeCheck(page, label) {
+  await page.addScriptTag({ content: axe.source });
+  const result = await page.evaluate(async () => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    resultTypes: ['violations'],
+  }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const minor = result.violations.filter((v) => !bad.includes(v));
+  if (minor.length) console.log(`  # axe ${label}: ${minor.length} minor/moderate: ${minor.map((v) => v.id).join(', ')}`);
+  if (bad.length) {
+    const lines = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n      ${v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} — ${n.failureSummary.replace(/\s+/g, ' ')}`).join('\n      ')}`);
+    throw new Error(`axe found ${bad.length} serious/critical violation(s) on ${label}:\n    ${lines.join('\n    ')}`);
+  }
+}
+
+async function screenshot(page, name) {
+  if (!TAKE_SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the page's data has loaded (no aria-busy, no pending fetches for a moment). */
+async function settled(page) {
+  await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {});
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: 15_000 });
+}
+
+// ---- the run ---------------------------------------------------------------
+
+async function main() {
+  const stack = readStackEnv();
+  if (!stack.portal || !stack.password) {
+    console.log(`PORTAL_URL and PORTAL_DEMO_PASSWORD must be set (in the environment or in ${stack.path})`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  const base = stack.portal.replace(/\/+$/, '');
+  const at = (page) => `${base}/${page}`;
+  const email = firstVendorEmail('VEND001');
+  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  const profile = mkdtempSync(join(tmpdir(), 'portal-e2e-'));
+  const work = mkdtempSync(join(tmpdir(), 'portal-e2e-files-'));
+  console.log(`# portal ${base}, browser ${executablePath}`);
+
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+
+  let uploadId = null;
+  try {
+    await test('health: the API answers', async () => {
+      const res = await page.request.get(`${base}/api/health`);
+      assert(res.ok(), `GET /api/health answered ${res.status()}`);
+    }, { critical: true });
+
+    await test('a protected page without a session goes to login', async () => {
+      await page.goto(at('uploads.html'));
+      await page.waitForURL(/\/login\.html\?next=/);
+      const next = new URL(page.url()).searchParams.get('next');
+      assert(next && next.endsWith('uploads.html'), `next is ${next}`);
+    });
+
+    await test('login page: accessible, screenshot', async () => {
+      await page.goto(at('login.html'));
+      await page.getByLabel('Email').waitFor();
+      await axeCheck(page, 'login.html');
+      await screenshot(page, 'login');
+    });
+
+    await test('sign-up page: accessible', async () => {
+      await page.goto(at('signup.html'));
+      await page.getByLabel('Company name').waitFor();
+      await axeCheck(page, 'signup.html');
+    });
+
+    await test('wrong password shows the problem detail', async () => {
+      await page.goto(at('login.html'));
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(`${stack.password}-wrong`);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.locator('#message[role="alert"]').waitFor();
+      const text = await page.locator('#message').innerText();
+      assert(text.trim().length > 0, 'no error message shown');
+    });
+
+    await test('1. log in as VEND001', async () => {
+      await page.goto(at('login.html'));
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(stack.password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(/\/(index\.html)?(\?.*)?$/);
+      await page.locator('#vendor-name').filter({ hasText: /\S/ }).waitFor();
+      const name = await page.locator('#vendor-name').innerText();
+      assert(name === 'TechGear', `header shows vendor ${name}`);
+      const cookies = await context.cookies(`${base}/api/me`);
+      assert(cookies.some((c) => c.name === 'onboard_session' && c.httpOnly), 'no HttpOnly onboard_session cookie');
+      const exposed = await page.evaluate(() => document.cookie);
+      assert(!/onboard_/.test(exposed), 'session cookie is visible to scripts');
+    }, { critical: true });
+
+    await test('upload page rejects a file missing a required column, naming it', async () => {
+      const bad = join(work, 'missing_sku.csv');
+      writeFileSync(bad, 'vendor_product_id,Product Name,category,price,stock_quantity\nP1,Mouse,Electronics,9.99,3\n');
+      await page.goto(at('upload.html'));
+      await settled(page);
+      await page.locator('#file').setInputFiles(bad);
+      const message = page.locator('#message[role="alert"]');
+      await message.waitFor();
+      const text = await message.innerText();
+      assert(/missing the required column: sku\b/.test(text), `message was: ${text}`);
+      assert(await page.locator('#start').isDisabled(), 'Upload button is enabled for a bad file');
+      const notCsv = join(work, 'products.txt');
+      writeFileSync(notCsv, readFileSync(SAMPLE));
+      await page.locator('#file').setInputFiles(notCsv);
+      await page.locator('#message').filter({ hasText: 'not a .csv file' }).waitFor();
+    });
+
+    await test('upload page: accessible', async () => {
+      await page.goto(at('upload.html'));
+      await settled(page);
+      await axeCheck(page, 'upload.html');
+    });
+
+    await test('2–3. upload VEND001_products.csv and watch it reach partial', async () => {
+      await page.goto(at('upload.html'));
+      await settled(page);
+      await page.locator('#file').setInputFiles(SAMPLE);
+      await page.locator('#file-summary').filter({ hasText: 'Header OK' }).waitFor();
+      await page.getByRole('button', { name: 'Upload file' }).click();
+      const summary = page.locator('#summary-card');
+      await summary.waitFor({ state: 'visible', timeout: 180_000 });
+      const status = await summary.locator('.badge').first().innerText();
+      assert(status === 'Partial', `the upload ended as ${status}: ${await page.locator('#summary').innerText()}`);
+      const href = await summary.getByRole('link', { name: 'View details and errors' }).getAttribute('href');
+      uploadId = new URL(href, base).searchParams.get('id');
+      assert(/^UPLOAD_\d{8}_\d{6}_[0-9A-F]{12}$/.test(uploadId), `unexpected upload id ${uploadId}`);
+      await screenshot(page, 'upload');
+    }, { critical: true });
+
+    await test('4. details: errors table, filter, report download', async () => {
+      await page.getByRole('link', { name: 'View details and errors' }).click();
+      await page.waitForURL(/upload-details\.html\?id=/);
+      const rows = page.locator('#errors-table tbody tr');
+      await rows.first().waitFor();
+      const count = await rows.count();
+      assert(count > 0, 'no error rows');
+      const first = await rows.first().locator('.error-type').innerText();
+      assert(/^[A-Z_]+$/.test(first.trim()), `first error type cell is ${first}`);
+      const stages = await page.locator('#timeline li.done').count();
+      assert(stages === 5, `expected 5 finished stages, saw ${stages}`);
+      await settled(page);
+      await axeCheck(page, 'upload-details.html');
+      await screenshot(page, 'upload-details');
+
+      // Filter by one type: every row then has it.
+      const options = await page.locator('#error-type option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+      assert(options.length > 0, 'no error types to filter by');
+      await page.locator('#error-type').selectOption(options[0]);
+      await page.waitForFunction((type) => {
+        const cells = [...document.querySelectorAll('#errors-table tbody tr .error-type')];
+        return cells.length > 0 && cells.every((c) => c.textContent.trim() === type);
+      }, options[0]);
+
+      const link = page.getByRole('link', { name: 'Download error report' });
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 20_000 }), link.click()]);
+      const path = join(work, 'report.csv');
+      await download.saveAs(path);
+      const header = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0];
+      assert(header === REPORT_HEADER, `report header is ${header}`);
+    });
+
+    await test('uploads list: the new upload, filter by status, accessible, screenshot', async () => {
+      await page.goto(at('uploads.html'));
+      await settled(page);
+      await page.locator(`a[href="upload-details.html?id=${uploadId}"]`).first().waitFor();
+      await page.getByLabel('Status').selectOption('partial');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await settled(page);
+      const badges = await page.locator('#list tbody .badge').allInnerTexts();
+      assert(badges.length > 0 && badges.every((b) => b === 'Partial'), `status filter shows ${badges.join(', ')}`);
+      await page.getByRole('button', { name: 'Clear' }).click();
+      await settled(page);
+      await axeCheck(page, 'uploads.html');
+      await screenshot(page, 'uploads');
+    });
+
+    await test('catalog: products, search, accessible, screenshot', async () => {
+      await page.goto(at('catalog.html'));
+      await settled(page);
+      const rows = page.locator('#list tbody tr');
+      assert(await rows.count() > 0, 'no products in the catalog');
+      const sku = (await rows.first().locator('td').nth(1).innerText()).trim();
+      await axeCheck(page, 'catalog.html');
+      await screenshot(page, 'catalog');
+      await page.getByLabel('Search by name or SKU').fill(sku);
+      await page.getByRole('button', { name: 'Search' }).click();
+      await settled(page);
+      const skus = await page.locator('#list tbody tr td:nth-child(2)').allInnerTexts();
+      assert(skus.length >= 1 && skus.every((s) => s.toLowerCase().includes(sku.toLowerCase())), `search for ${sku} shows ${skus.join(', ')}`);
+    });
+
+    await test('dashboard: metrics, charts, accessible, screenshots', async () => {
+      await page.goto(at('index.html'));
+      await settled(page);
+      assert(await page.locator('#metric-cards .metric').count() === 5, 'expected 5 metric cards');
+      assert(await page.locator('#daily-chart svg[role="img"], #daily-chart .empty').count() === 1, 'no daily chart');
+      // Keyboard: the first Tab lands on the skip link, which moves focus to the content.
+      await page.keyboard.press('Tab');
+      assert(await page.evaluate(() => document.activeElement.classList.contains('skip-link')), 'first Tab is not the skip link');
+      await page.keyboard.press('Enter');
+      assert(await page.evaluate(() => document.activeElement.id === 'main'), 'skip link does not move focus to main');
+      await axeCheck(page, 'index.html');
+      await screenshot(page, 'dashboard');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(400); // charts re-render for the new width
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert(overflow <= 1, `the dashboard scrolls sideways by ${overflow}px at 390px`);
+      await screenshot(page, 'dashboard-phone');
+      await page.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    await test('5. log out; a protected page then goes to login', async () => {
+      await page.goto(at('index.html'));
+      await settled(page);
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.waitForURL(/\/login\.html$/);
+      await page.goto(at('upload.html'));
+      await page.waitForURL(/\/login\.html\?next=/);
+      const me = await page.request.get(`${base}/api/me`);
+      assert(me.status() === 401, `GET /api/me after logout answered ${me.status()}`);
+    });
+
+    await test('no uncaught script errors', async () => {
+      assert(pageErrors.length === 0, pageErrors.join('\n'));
+    });
+  } finally {
+    await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(() => {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}, (error) => {
+  console.log(`error: ${error && error.stack || error}`);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+});
