@@ -42,6 +42,13 @@ for vendor in VEND001 VEND002 VEND003; do
   $onboard report "$upload_id" | head -5
 done
 
+step "The vendor portal"
+portal_url=$(sed -n 's/^PORTAL_URL=//p' .dev/stack.env)
+portal_password=$(sed -n 's/^PORTAL_DEMO_PASSWORD=//p' .dev/stack.env)
+echo "Open $portal_url in a browser and log in as orders@techgear.example.com (VEND001),"
+echo "catalog@stylewear.example.com (VEND002) or products@homeessentials.example.com (VEND003)"
+echo "with the password $portal_password (fresh for each stack)."
+
 step "Done"
 echo "Reports are in the bucket under errors/<VENDOR_ID>/; 'onboard report <UPLOAD_ID>' prints one, 'onboard history' lists uploads."
 if [ "${1:-}" != "--down" ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check and every test. Works on a fresh Debian or Ubuntu machine: it
 # installs what it needs (PostgreSQL server binaries, rustfmt/clippy, sqlx-cli,
-# and the pinned checkers under .venv/) and starts its own throwaway database.
+# the pinned checkers under .venv/, and for the browser test chromium, Node and
+# web/node_modules) and starts its own throwaway database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -44,3 +45,7 @@ cargo build -q --workspace --bins
 
 step "Tests"
 DATABASE_URL="$server_url" cargo test --workspace --no-fail-fast
+
+step "Vendor portal in a browser (Chromium, Playwright, axe-core)"
+psql -q "$server_url" -c 'DROP DATABASE IF EXISTS portal_e2e' -c 'CREATE DATABASE portal_e2e'
+DATABASE_URL="${server_url%/*}/portal_e2e" bash scripts/test-web.sh

@@ -322,7 +322,8 @@ async fn local_database() -> anyhow::Result<String> {
 
 /// The vendor portal: `vendor-api` beside the functions, the web app from
 /// `WEB_ROOT` or the workspace's `web/`, on `PORTAL_PORT` (default 8080, or
-/// a free port when 8080 is taken).
+/// a free port when 8080 is taken) of `PORTAL_BIND` (default 127.0.0.1; a
+/// container sets 0.0.0.0).
 fn portal_options(functions_dir: &Path) -> anyhow::Result<PortalOptions> {
     let web_root = std::env::var("WEB_ROOT")
         .ok()
@@ -339,10 +340,15 @@ fn portal_options(functions_dir: &Path) -> anyhow::Result<PortalOptions> {
         None if std::net::TcpListener::bind("127.0.0.1:8080").is_ok() => 8080,
         None => 0,
     };
+    let bind = std::env::var("PORTAL_BIND")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "127.0.0.1".into());
     Ok(PortalOptions {
         binary: functions_dir.join("vendor-api"),
         web_root,
         port,
+        bind,
     })
 }
 

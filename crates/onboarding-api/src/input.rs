@@ -18,13 +18,20 @@ fn field_of(message: &str, fallback: &str) -> String {
     let is_name = |name: &&str| {
         !name.is_empty()
             && name.len() <= 64
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
     message
         .split('`')
         .nth(1)
         .filter(is_name)
-        .or_else(|| message.split_once(": ").map(|(name, _)| name).filter(is_name))
+        .or_else(|| {
+            message
+                .split_once(": ")
+                .map(|(name, _)| name)
+                .filter(is_name)
+        })
         .unwrap_or(fallback)
         .to_string()
 }
@@ -213,7 +220,10 @@ mod tests {
             "colour"
         );
         assert_eq!(field_of("missing field `email` at line 1", "body"), "email");
-        assert_eq!(field_of("limit: invalid digit found in string", "query"), "limit");
+        assert_eq!(
+            field_of("limit: invalid digit found in string", "query"),
+            "limit"
+        );
         assert_eq!(field_of("expected a string", "body"), "body");
     }
 

@@ -28,6 +28,8 @@ pub struct PortalOptions {
     pub web_root: Option<PathBuf>,
     /// `0`: a free port.
     pub port: u16,
+    /// The address to listen on: `127.0.0.1`, or `0.0.0.0` in a container.
+    pub bind: String,
 }
 
 /// The pool and client the portal authenticates against.
@@ -227,7 +229,7 @@ impl PortalServer {
         command
             .env_clear()
             .envs(env)
-            .env("VENDOR_API_LISTEN", format!("127.0.0.1:{port}"))
+            .env("VENDOR_API_LISTEN", format!("{}:{port}", options.bind))
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err))

@@ -1,0 +1,957 @@
+//! docs/openapi.yaml stays true: its operations are exactly the router's
+//! routes, and live answers of the vendor-api binary on the local stack
+//! have only statuses the document lists and bodies its schemas accept
+//! (no undocumented property, no documented required one missing).
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use onboarding_devstack::env::keys;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{Harness, Options};
+
+const VEND001: &str = "orders@techgear.example.com";
+const MISSING_UPLOAD: &str = "UPLOAD_20000101_000000_000000000000";
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+fn document() -> Value {
+    let text = std::fs::read_to_string("../../docs/openapi.yaml").unwrap();
+    serde_yaml_ng::from_str(&text).expect("docs/openapi.yaml is YAML")
+}
+
+/// (method, path) of every `.route("/path", get(..).post(..))` in the
+/// router's source, under the `/api` the router is nested at.
+fn router_routes() -> BTreeSet<(String, String)> {
+    let lib = std::fs::read_to_string("../onboarding-api/src/lib.rs").unwrap();
+    assert!(
+        lib.contains(r#"Router::new().nest("/api", api)"#),
+        "the API is no longer nested at /api; update this test"
+    );
+    let source = std::fs::read_to_string("../onboarding-api/src/routes/mod.rs").unwrap();
+    let mut routes = BTreeSet::new();
+    let mut rest = source.as_str();
+    while let Some(at) = rest.find(".route(") {
+        rest = &rest[at + ".route(".len()..];
+        let start = rest.find('"').expect("a route's path") + 1;
+        let end = start + rest[start..].find('"').unwrap();
+        let path = format!("/api{}", &rest[start..end]);
+        // The handlers: up to the parenthesis that closes `.route(`.
+        let mut depth = 1;
+        let mut close = end;
+        for (i, c) in rest[end..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                close = end + i;
+                break;
+            }
+        }
+        let handlers = &rest[end + 1..close];
+        let mut found = false;
+        for method in METHODS {
+            let needle = format!("{method}(");
+            let mut from = 0;
+            while let Some(i) = handlers[from..].find(&needle) {
+                let i = from + i;
+                let before = handlers[..i].chars().next_back();
+                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                    routes.insert((method.to_string(), path.clone()));
+                    found = true;
+                }
+                from = i + needle.len();
+            }
+        }
+        assert!(found, "no method found for {path}: {handlers}");
+        rest = &rest[close..];
+    }
+    assert!(!routes.is_empty(), "no routes parsed from routes/mod.rs");
+    routes
+}
+
+fn documented_operations(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for key in item.as_object().unwrap().keys() {
+            assert!(
+                METHODS.contains(&key.as_str()),
+                "{path}: unexpected key {key}"
+            );
+            operations.insert((key.clone(), path.clone()));
+        }
+    }
+    operations
+}
+
+/// The object a `$ref` (`#/components/...`) points at, followed until a
+/// value without one.
+fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
+    while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
+        let pointer = reference
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("only local $refs: {reference}"));
+        value = doc
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("dangling $ref {reference}"));
+    }
+    value
+}
+
+const SCHEMA_KEYWORDS: [&str; 16] = [
+    "$ref",
+    "type",
+    "enum",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "maxItems",
+    "format",
+    "description",
+    "default",
+    "title",
+];
+
+fn type_matches(name: &str, value: &Value) -> bool {
+    match name {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "string" => value.is_string(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        other => panic!("unknown type {other}"),
+    }
+}
+
+/// Checks `value` against the subset of JSON Schema the document uses.
+/// An object's properties must all be documented unless
+/// `additionalProperties` is a schema; absent means `false`.
+fn validate(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+    let schema = resolve(doc, schema);
+    let keywords = schema.as_object().expect("a schema is an object");
+    for key in keywords.keys() {
+        assert!(
+            SCHEMA_KEYWORDS.contains(&key.as_str()),
+            "the validator does not know `{key}` (at {at}); teach it"
+        );
+    }
+    if let Some(kind) = schema.get("type") {
+        let kinds: Vec<&str> = match kind {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().map(|k| k.as_str().unwrap()).collect(),
+            other => panic!("bad type {other}"),
+        };
+        if !kinds.iter().any(|k| type_matches(k, value)) {
+            errors.push(format!("{at}: {value} is not of type {kinds:?}"));
+            return;
+        }
+    }
+    if value.is_null() {
+        return;
+    }
+    if let Some(options) = schema.get("enum").and_then(Value::as_array)
+        && !options.contains(value)
+    {
+        errors.push(format!("{at}: {value} is not one of {options:?}"));
+    }
+    if let Some(n) = value.as_f64() {
+        if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
+            && n < min
+        {
+            errors.push(format!("{at}: {n} < minimum {min}"));
+        }
+        if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
+            && n > max
+        {
+            errors.push(format!("{at}: {n} > maximum {max}"));
+        }
+    }
+    if let Some(text) = value.as_str() {
+        let length = text.chars().count() as u64;
+        if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+            && length < min
+        {
+            errors.push(format!("{at}: shorter than {min}"));
+        }
+        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+            && length > max
+        {
+            errors.push(format!("{at}: longer than {max}"));
+        }
+        match schema.get("format").and_then(Value::as_str) {
+            Some("date-time") if chrono::DateTime::parse_from_rfc3339(text).is_err() => {
+                errors.push(format!("{at}: '{text}' is not an RFC 3339 date-time"));
+            }
+            Some("date") if chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() => {
+                errors.push(format!("{at}: '{text}' is not a date"));
+            }
+            Some("date-time" | "date") | None => {}
+            Some(other) => panic!("unknown format {other}"),
+        }
+    }
+    if let Some(items) = value.as_array() {
+        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+            && items.len() as u64 > max
+        {
+            errors.push(format!("{at}: more than {max} items"));
+        }
+        if let Some(item_schema) = schema.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                validate(doc, item_schema, item, &format!("{at}[{i}]"), errors);
+            }
+        }
+    }
+    if let Some(object) = value.as_object() {
+        let empty = serde_json::Map::new();
+        let properties = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = name.as_str().unwrap();
+            assert!(
+                properties.contains_key(name),
+                "{at}: `{name}` is required but not among the properties"
+            );
+            if !object.contains_key(name) {
+                errors.push(format!("{at}: the documented required `{name}` is missing"));
+            }
+        }
+        for (name, property) in object {
+            let here = format!("{at}.{name}");
+            match (properties.get(name), schema.get("additionalProperties")) {
+                (Some(property_schema), _) => {
+                    validate(doc, property_schema, property, &here, errors)
+                }
+                (None, Some(extra)) if extra.is_object() => {
+                    validate(doc, extra, property, &here, errors)
+                }
+                (None, Some(Value::Bool(true))) => {}
+                (None, _) => errors.push(format!("{here}: not in the document")),
+            }
+        }
+    }
+}
+
+/// The document's path template a concrete path matches.
+fn template_of(doc: &Value, path: &str) -> Option<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|template| {
+            let parts: Vec<&str> = template.split('/').collect();
+            parts.len() == segments.len()
+                && parts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(p, s)| p == s || (p.starts_with('{') && p.ends_with('}')))
+        })
+        .cloned()
+}
+
+/// One answer of the API as the checker looks at it.
+struct Answer {
+    status: StatusCode,
+    content_type: Option<String>,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies.iter().find_map(|v| {
+            let (key, value) = v.split(';').next()?.split_once('=')?;
+            (key == name).then(|| value.to_string())
+        })
+    }
+}
+
+struct Checker {
+    doc: Value,
+    failures: Vec<String>,
+    /// (method, template, status) of every answer checked.
+    seen: BTreeSet<(String, String, u16)>,
+}
+
+impl Checker {
+    /// Checks one answer against the operation it came from: a listed
+    /// status, a listed media type, a body the schema accepts, and the
+    /// documented required headers. `query_documented` also checks that
+    /// every query parameter sent is a documented one.
+    fn check(&mut self, method: &Method, url_path: &str, answer: &Answer, query_documented: bool) {
+        let (path, query) = url_path.split_once('?').unwrap_or((url_path, ""));
+        let method_key = method.as_str().to_lowercase();
+        let what = format!("{method} {url_path} → {}", answer.status.as_u16());
+        let Some(template) = template_of(&self.doc, path) else {
+            // Not an operation: the fallback, which must still be a Problem.
+            self.check_body(
+                &what,
+                "#/components/schemas/Problem",
+                "application/problem+json",
+                answer,
+            );
+            return;
+        };
+        self.seen
+            .insert((method_key.clone(), template.clone(), answer.status.as_u16()));
+        let doc = self.doc.clone();
+        let Some(operation) = doc["paths"][&template].get(&method_key) else {
+            self.failures
+                .push(format!("{what}: {method_key} {template} is not documented"));
+            return;
+        };
+        if query_documented {
+            let parameters: BTreeSet<String> = operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|p| resolve(&doc, p))
+                .filter(|p| p["in"] == "query")
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect();
+            for pair in query.split('&').filter(|p| !p.is_empty()) {
+                let name = pair.split('=').next().unwrap();
+                if !parameters.contains(name) {
+                    self.failures.push(format!(
+                        "{what}: query parameter `{name}` is not documented"
+                    ));
+                }
+            }
+        }
+        let Some(response) = operation["responses"].get(answer.status.as_str()) else {
+            self.failures.push(format!(
+                "{what}: status not listed for {method_key} {template}; body {}",
+                String::from_utf8_lossy(&answer.body)
+            ));
+            return;
+        };
+        let response = resolve(&doc, response);
+        for (name, header) in response
+            .get("headers")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if header["required"] == true && name == "Location" && answer.location.is_none() {
+                self.failures.push(format!("{what}: no Location header"));
+            }
+        }
+        match response.get("content").and_then(Value::as_object) {
+            None => {
+                if !answer.body.is_empty() {
+                    self.failures.push(format!(
+                        "{what}: documented without a body, got {}",
+                        String::from_utf8_lossy(&answer.body)
+                    ));
+                }
+            }
+            Some(content) => {
+                let media = answer.content_type.clone().unwrap_or_default();
+                let media = media.split(';').next().unwrap().trim().to_string();
+                match content.get(&media) {
+                    None => self.failures.push(format!(
+                        "{what}: content type '{media}' is not among {:?}",
+                        content.keys().collect::<Vec<_>>()
+                    )),
+                    Some(entry) => {
+                        let mut errors = Vec::new();
+                        match serde_json::from_slice::<Value>(&answer.body) {
+                            Ok(body) => validate(&doc, &entry["schema"], &body, "$", &mut errors),
+                            Err(e) => errors.push(format!("the body is not JSON: {e}")),
+                        }
+                        for error in errors {
+                            self.failures.push(format!("{what}: {error}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_body(&mut self, what: &str, schema: &str, media: &str, answer: &Answer) {
+        let got = answer.content_type.as_deref().unwrap_or_default();
+        if !got.starts_with(media) {
+            self.failures
+                .push(format!("{what}: content type '{got}', not {media}"));
+        }
+        let mut errors = Vec::new();
+        validate(
+            &self.doc,
+            &json!({ "$ref": schema }),
+            &answer.json(),
+            "$",
+            &mut errors,
+        );
+        self.failures
+            .extend(errors.into_iter().map(|e| format!("{what}: {e}")));
+    }
+}
+
+/// A vendor's browser: cookies kept by hand (reqwest's store would not send
+/// a Secure cookie over http), redirects not followed.
+struct Browser {
+    origin: String,
+    http: reqwest::Client,
+    session: Option<String>,
+    refresh: Option<String>,
+}
+
+impl Browser {
+    fn new(harness: &Harness) -> Browser {
+        Browser {
+            origin: harness
+                .stack
+                .env()
+                .require(keys::PORTAL_URL)
+                .unwrap()
+                .to_string(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            session: None,
+            refresh: None,
+        }
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<Value>, html: bool) -> Answer {
+        let mut request = self.http.request(method, format!("{}{path}", self.origin));
+        let mut cookies = Vec::new();
+        if let Some(session) = &self.session {
+            cookies.push(format!("onboard_session={session}"));
+        }
+        if let Some(refresh) = &self.refresh {
+            cookies.push(format!("onboard_refresh={refresh}"));
+        }
+        if !cookies.is_empty() {
+            request = request.header(COOKIE, cookies.join("; "));
+        }
+        if html {
+            request = request.header(ACCEPT, "text/html");
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        Answer {
+            status: response.status(),
+            content_type: header(CONTENT_TYPE),
+            location: header(LOCATION),
+            set_cookies: response
+                .headers()
+                .get_all(SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_string))
+                .collect(),
+            body: response.bytes().await.unwrap().to_vec(),
+        }
+    }
+}
+
+/// Sends a request and checks its answer against the document.
+async fn call(
+    checker: &mut Checker,
+    browser: &Browser,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Answer {
+    let answer = browser.send(method.clone(), path, body, false).await;
+    checker.check(&method, path, &answer, true);
+    answer
+}
+
+#[test]
+fn the_document_lists_exactly_the_routers_routes() {
+    let doc = document();
+    assert_eq!(doc["openapi"].as_str().unwrap_or_default(), "3.1.0");
+    let documented = documented_operations(&doc);
+    let routed = router_routes();
+    let undocumented: Vec<_> = routed.difference(&documented).collect();
+    let unrouted: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        undocumented.is_empty() && unrouted.is_empty(),
+        "routes missing from docs/openapi.yaml: {undocumented:?}; documented but not routed: {unrouted:?}"
+    );
+}
+
+#[test]
+fn the_document_says_which_endpoints_need_no_session() {
+    let doc = document();
+    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(schemes["sessionCookie"]["in"], "cookie");
+    assert_eq!(schemes["sessionCookie"]["name"], "onboard_session");
+    assert_eq!(schemes["refreshCookie"]["name"], "onboard_refresh");
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["security"],
+        json!([{"sessionCookie": []}, {"bearer": []}])
+    );
+    let mut open = BTreeSet::new();
+    for (method, path) in documented_operations(&doc) {
+        let operation = &doc["paths"][&path][&method];
+        match operation.get("security") {
+            Some(security) if security == &json!([]) => {
+                open.insert(format!("{method} {path}"));
+            }
+            Some(security) => assert_eq!(
+                (method.as_str(), path.as_str(), security),
+                ("post", "/api/auth/refresh", &json!([{"refreshCookie": []}]))
+            ),
+            None => {
+                let responses = &operation["responses"];
+                assert!(
+                    responses.get("401").is_some(),
+                    "{method} {path} needs a session but lists no 401"
+                );
+            }
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "get /api/health",
+        "post /api/auth/signup",
+        "post /api/auth/confirm",
+        "post /api/auth/login",
+        "post /api/auth/logout",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(open, expected);
+}
+
+#[test]
+fn every_ref_resolves_and_every_schema_uses_only_known_keywords() {
+    let doc = document();
+    fn walk(doc: &Value, value: &Value) {
+        match value {
+            Value::Object(map) => {
+                if map.contains_key("$ref") {
+                    resolve(doc, value);
+                }
+                for child in map.values() {
+                    walk(doc, child);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(doc, v)),
+            _ => {}
+        }
+    }
+    walk(&doc, &doc);
+    // Validating a null against every schema visits its keywords.
+    for name in doc["components"]["schemas"].as_object().unwrap().keys() {
+        let mut errors = Vec::new();
+        validate(
+            &doc,
+            &json!({ "$ref": format!("#/components/schemas/{name}") }),
+            &Value::Null,
+            name,
+            &mut errors,
+        );
+    }
+}
+
+#[test]
+fn the_validator_refuses_undocumented_and_missing_properties() {
+    let doc = document();
+    let product = json!({
+        "vendor_product_id": "P1", "sku": "SKU-1", "product_name": "Mouse",
+        "category": "Electronics", "subcategory": null, "brand": "Acme",
+        "price": "19.99", "stock_quantity": 3, "status": "active",
+        "upload_id": "UPLOAD_X", "created_at": "2026-11-30T12:00:00Z"
+    });
+    let schema = json!({"$ref": "#/components/schemas/Product"});
+    let errors_of = |value: &Value| {
+        let mut errors = Vec::new();
+        validate(&doc, &schema, value, "$", &mut errors);
+        errors
+    };
+    assert_eq!(errors_of(&product), Vec::<String>::new());
+    let mut extra = product.clone();
+    extra["colour"] = json!("red");
+    assert_eq!(errors_of(&extra), ["$.colour: not in the document"]);
+    let mut missing = product.clone();
+    missing.as_object_mut().unwrap().remove("brand");
+    assert_eq!(
+        errors_of(&missing),
+        ["$: the documented required `brand` is missing"]
+    );
+    let mut wrong = product.clone();
+    wrong["sku"] = Value::Null;
+    wrong["stock_quantity"] = json!(1.5);
+    wrong["created_at"] = json!("yesterday");
+    wrong["status"] = json!("gone");
+    assert_eq!(errors_of(&wrong).len(), 4, "{:?}", errors_of(&wrong));
+    let page = json!({"items": [extra], "next_cursor": null});
+    let mut errors = Vec::new();
+    validate(
+        &doc,
+        &json!({"$ref": "#/components/schemas/ProductPage"}),
+        &page,
+        "$",
+        &mut errors,
+    );
+    assert_eq!(errors, ["$.items[0].colour: not in the document"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_answers_match_the_document() {
+    let harness = Harness::start(Options {
+        portal: true,
+        ..Options::default()
+    })
+    .await;
+    let doc = document();
+    let mut checker = Checker {
+        doc: doc.clone(),
+        failures: Vec::new(),
+        seen: BTreeSet::new(),
+    };
+    let c = &mut checker;
+    let anonymous = Browser::new(&harness);
+
+    // No session: health answers; everything that needs a session is a 401,
+    // and a browser opening a report link is sent to log in.
+    let health = call(c, &anonymous, Method::GET, "/api/health", None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    let secured_gets: Vec<String> = documented_operations(&doc)
+        .into_iter()
+        .filter(|(method, path)| {
+            method == "get" && doc["paths"][path][method].get("security").is_none()
+        })
+        .map(|(_, path)| path.replace("{upload_id}", MISSING_UPLOAD))
+        .collect();
+    assert!(secured_gets.len() >= 8, "{secured_gets:?}");
+    for path in &secured_gets {
+        let answer = call(c, &anonymous, Method::GET, path, None).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    for document in ["report", "fix-file"] {
+        let path = format!("/api/uploads/{MISSING_UPLOAD}/{document}");
+        let answer = anonymous.send(Method::GET, &path, None, true).await;
+        c.check(&Method::GET, &path, &answer, true);
+        assert!(answer.status.is_redirection(), "{path}: {}", answer.status);
+        assert!(
+            answer
+                .location
+                .as_deref()
+                .is_some_and(|l| l.contains("/login.html?next=")),
+            "{:?}",
+            answer.location
+        );
+    }
+    let answer = call(
+        c,
+        &anonymous,
+        Method::POST,
+        "/api/uploads",
+        Some(json!({"file_name": "a.csv"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let answer = call(c, &anonymous, Method::POST, "/api/auth/refresh", None).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+
+    // Logging in, and failing to.
+    let password = harness
+        .stack
+        .env()
+        .require(keys::PORTAL_DEMO_PASSWORD)
+        .unwrap()
+        .to_string();
+    let login = |password: &str| json!({"email": VEND001, "password": password});
+    let answer = call(
+        c,
+        &anonymous,
+        Method::POST,
+        "/api/auth/login",
+        Some(login("Wrong-password-1!")),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let mut with_extra = login(&password);
+    with_extra["remember"] = json!(true);
+    let answer = call(
+        c,
+        &anonymous,
+        Method::POST,
+        "/api/auth/login",
+        Some(with_extra),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let answer = call(
+        c,
+        &anonymous,
+        Method::POST,
+        "/api/auth/login",
+        Some(login(&password)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let mut browser = Browser::new(&harness);
+    browser.session = answer.cookie("onboard_session");
+    browser.refresh = answer.cookie("onboard_refresh");
+    assert!(browser.session.is_some() && browser.refresh.is_some());
+    let b = &browser;
+
+    // Sign-up and confirmation errors.
+    let answer = call(
+        c,
+        &anonymous,
+        Method::POST,
+        "/api/auth/signup",
+        Some(
+            json!({"vendor_name": "Again", "email": VEND001, "password": "Another-Password-2026!"}),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    let answer = call(
+        c,
+        &anonymous,
+        Method::POST,
+        "/api/auth/signup",
+        Some(json!({"vendor_name": "X", "email": "x@y.example.com", "password": "P-2026-long!", "vendor_id": "VEND002"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.json()["field"], "vendor_id");
+    let answer = call(
+        c,
+        &anonymous,
+        Method::POST,
+        "/api/auth/confirm",
+        Some(json!({"email": "x@y.example.com"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+
+    // The upload, through a presigned POST.
+    let answer = call(
+        c,
+        b,
+        Method::POST,
+        "/api/uploads",
+        Some(json!({"file_name": "VEND001_products.csv"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    let post = answer.json();
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in post["fields"].as_object().unwrap() {
+        form = form.text(name.clone(), value.as_str().unwrap().to_string());
+    }
+    let csv = std::fs::read("../../testdata/samples/VEND001_products.csv").unwrap();
+    form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(csv).file_name("VEND001_products.csv"),
+    );
+    let response = b
+        .http
+        .post(post["url"].as_str().unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let answer = call(
+        c,
+        b,
+        Method::POST,
+        "/api/uploads",
+        Some(json!({"file_name": "products.xlsx"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+
+    // Waiting for it, checking every answer on the way (processing included).
+    let started = Instant::now();
+    let id = loop {
+        let page = call(c, b, Method::GET, "/api/uploads?limit=5", None)
+            .await
+            .json();
+        if let Some(id) = page["items"][0]["upload_id"].as_str() {
+            let detail = call(c, b, Method::GET, &format!("/api/uploads/{id}"), None)
+                .await
+                .json();
+            let told = detail["stages"].as_array().is_some_and(|stages| {
+                stages
+                    .iter()
+                    .any(|s| s["name"] == "notified" && !s["finished_at"].is_null())
+            });
+            if told {
+                break id.to_string();
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "the upload never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+
+    // Every GET, with its query parameters.
+    let gets = [
+        "/api/me".to_string(),
+        "/api/uploads".into(),
+        "/api/uploads?status=partial&from=2020-01-01&to=2099-12-31T00:00:00Z&limit=1".into(),
+        format!("/api/uploads/{id}"),
+        format!("/api/uploads/{id}/errors"),
+        format!("/api/uploads/{id}/errors?error_type=INVALID_PRICE&limit=2"),
+        "/api/products".into(),
+        "/api/products?q=mouse&limit=100".into(),
+        "/api/products?category=Electronics&limit=5".into(),
+        "/api/metrics".into(),
+        "/api/metrics?since=2020-01-01".into(),
+    ];
+    for path in &gets {
+        let answer = call(c, b, Method::GET, path, None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+    }
+    let errors = call(
+        c,
+        b,
+        Method::GET,
+        &format!("/api/uploads/{id}/errors?limit=4"),
+        None,
+    )
+    .await
+    .json();
+    let cursor = errors["next_cursor"].as_str().expect("a second page");
+    let answer = call(
+        c,
+        b,
+        Method::GET,
+        &format!("/api/uploads/{id}/errors?limit=4&cursor={cursor}"),
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let products = call(c, b, Method::GET, "/api/products?limit=10", None)
+        .await
+        .json();
+    let cursor = products["next_cursor"].as_str().expect("a second page");
+    let answer = call(
+        c,
+        b,
+        Method::GET,
+        &format!("/api/products?limit=10&cursor={cursor}"),
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    for document in ["report", "fix-file"] {
+        let path = format!("/api/uploads/{id}/{document}");
+        let answer = call(c, b, Method::GET, &path, None).await;
+        assert!(answer.status.is_redirection(), "{path}: {}", answer.status);
+    }
+
+    // Error cases.
+    let bad = [
+        ("/api/uploads?limit=0", StatusCode::BAD_REQUEST),
+        ("/api/uploads?limit=101", StatusCode::BAD_REQUEST),
+        ("/api/uploads?status=done", StatusCode::BAD_REQUEST),
+        (
+            "/api/uploads?cursor=bm90LWEtY3Vyc29y",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/api/products?limit=ten", StatusCode::BAD_REQUEST),
+        ("/api/metrics?since=last-week", StatusCode::BAD_REQUEST),
+    ];
+    let upload_errors = format!("/api/uploads/{id}/errors?limit=501");
+    let error_type = format!("/api/uploads/{id}/errors?error_type=TYPO");
+    let missing: Vec<String> = ["", "/errors", "/report", "/fix-file"]
+        .iter()
+        .map(|suffix| format!("/api/uploads/{MISSING_UPLOAD}{suffix}"))
+        .collect();
+    let cases = bad
+        .iter()
+        .map(|(p, s)| (p.to_string(), *s))
+        .chain([
+            (upload_errors, StatusCode::BAD_REQUEST),
+            (error_type, StatusCode::BAD_REQUEST),
+        ])
+        .chain(missing.into_iter().map(|p| (p, StatusCode::NOT_FOUND)));
+    for (path, status) in cases {
+        let answer = call(c, b, Method::GET, &path, None).await;
+        assert_eq!(answer.status, status, "{path}");
+    }
+    // An unknown query parameter: a 400 (and, rightly, not in the document).
+    let path = "/api/uploads?colour=red";
+    let answer = b.send(Method::GET, path, None, false).await;
+    c.check(&Method::GET, path, &answer, false);
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.json()["field"], "colour");
+    // A path that is no endpoint: a problem+json 404.
+    let answer = b.send(Method::GET, "/api/no-such-thing", None, false).await;
+    c.check(&Method::GET, "/api/no-such-thing", &answer, false);
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+
+    // Refresh, then log out.
+    let answer = call(c, b, Method::POST, "/api/auth/refresh", None).await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert!(answer.cookie("onboard_session").is_some());
+    let answer = call(c, b, Method::POST, "/api/auth/logout", None).await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(answer.cookie("onboard_session").as_deref(), Some(""));
+
+    // Every GET operation answered at least once with a success or redirect.
+    let mut answered: BTreeMap<String, Vec<u16>> = BTreeMap::new();
+    for (method, template, status) in &checker.seen {
+        answered
+            .entry(format!("{method} {template}"))
+            .or_default()
+            .push(*status);
+    }
+    for (method, path) in documented_operations(&doc) {
+        if method == "get" {
+            let statuses = answered
+                .get(&format!("{method} {path}"))
+                .cloned()
+                .unwrap_or_default();
+            assert!(
+                statuses.iter().any(|s| (200..400).contains(s)),
+                "{method} {path} was never answered successfully: {statuses:?}"
+            );
+        }
+    }
+    eprintln!("checked against docs/openapi.yaml: {answered:#?}");
+    assert!(
+        checker.failures.is_empty(),
+        "answers that docs/openapi.yaml does not describe:\n{}",
+        checker.failures.join("\n")
+    );
+}
