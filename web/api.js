@@ -135,6 +135,7 @@ export const api = {
   getUpload: (id) => request('GET', `/uploads/${encodeURIComponent(id)}`),
   listErrors: (id, query) => request('GET', `/uploads/${encodeURIComponent(id)}/errors`, { query }),
   products: (query) => request('GET', '/products', { query }),
+  categories: () => request('GET', '/categories'),
   metrics: (query) => request('GET', '/metrics', { query }),
 };
 

@@ -11,7 +11,6 @@ const list = $('#list');
 const more = $('#more');
 const count = $('#count');
 const message = $('#message');
-const categories = new Set();
 let cursor = null;
 let shown = 0;
 let tbody = null;
@@ -21,14 +20,17 @@ function query() {
   return { q: form.q.value.trim(), category: form.category.value.trim() };
 }
 
-function rememberCategory(name) {
-  if (!name || categories.has(name)) return;
-  categories.add(name);
-  setContent($('#category-options'), [...categories].sort().map((c) => el('option', { value: c })));
+// The approved categories, as suggestions for the category filter.
+async function loadCategories() {
+  try {
+    const { items } = await api.categories();
+    setContent($('#category-options'), items.map((c) => el('option', { value: c })));
+  } catch {
+    // Suggestions only: the filter still works by typing.
+  }
 }
 
 function row(p) {
-  rememberCategory(p.category);
   return el('tr', {},
     el('td', {}, el('div', { text: p.product_name }), p.brand ? el('div', { class: 'muted small', text: p.brand }) : null),
     el('td', { class: 'mono nowrap', text: p.sku }),
@@ -93,4 +95,4 @@ $('#clear').addEventListener('click', () => {
 });
 more.addEventListener('click', () => load(false));
 
-startProtectedPage().then(() => load(true), () => {});
+startProtectedPage().then(() => { loadCategories(); load(true); }, () => {});

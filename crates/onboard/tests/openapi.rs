@@ -834,6 +834,7 @@ async fn live_answers_match_the_document() {
         "/api/products".into(),
         "/api/products?q=mouse&limit=100".into(),
         "/api/products?category=Electronics&limit=5".into(),
+        "/api/categories".into(),
         "/api/metrics".into(),
         "/api/metrics?since=2020-01-01".into(),
     ];

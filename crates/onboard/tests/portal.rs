@@ -346,6 +346,16 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
         }
     }
     assert_eq!(all.len(), 85);
+    let (_, categories) = browser.get("/categories").await;
+    let categories: Vec<&str> = categories["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(categories.contains(&"Computer Accessories") && categories.contains(&"Electronics"));
+    let (status, _) = Browser::new(&harness).get("/categories").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (_, metrics) = browser.get("/metrics").await;
     assert_eq!(metrics["uploads_total"], 1);
     assert_eq!(metrics["uploads_by_status"]["partial"], 1);

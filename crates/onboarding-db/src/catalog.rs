@@ -33,12 +33,7 @@ impl PgCatalog {
 
     /// The active categories.
     pub async fn categories(&self) -> Result<CategoryWhitelist, DbError> {
-        let names = sqlx::query_scalar!(
-            "SELECT category_name FROM categories WHERE is_active ORDER BY category_name"
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(CategoryWhitelist::new(names))
+        Ok(CategoryWhitelist::new(active_category_names(&self.pool).await?))
     }
 }
 
@@ -81,4 +76,13 @@ impl Catalog for PgCatalog {
         }
         Ok(matches)
     }
+}
+
+/// The approved category names, alphabetically.
+pub async fn active_category_names(pool: &PgPool) -> Result<Vec<String>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT category_name FROM categories WHERE is_active ORDER BY category_name"
+    )
+    .fetch_all(pool)
+    .await?)
 }

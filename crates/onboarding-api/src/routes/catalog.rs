@@ -103,6 +103,22 @@ pub async fn products(
     }))
 }
 
+#[derive(Serialize)]
+pub struct Categories {
+    items: Vec<String>,
+}
+
+/// The approved categories a product may name (case and spacing aside).
+pub async fn categories(
+    State(state): State<Arc<AppState>>,
+    _session: VendorSession,
+) -> ApiResult<Json<Categories>> {
+    let pool = state.database.pool().await?;
+    Ok(Json(Categories {
+        items: onboarding_db::catalog::active_category_names(pool).await?,
+    }))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsQuery {
