@@ -33,7 +33,9 @@ impl PgCatalog {
 
     /// The active categories.
     pub async fn categories(&self) -> Result<CategoryWhitelist, DbError> {
-        Ok(CategoryWhitelist::new(active_category_names(&self.pool).await?))
+        Ok(CategoryWhitelist::new(
+            active_category_names(&self.pool).await?,
+        ))
     }
 }
 
