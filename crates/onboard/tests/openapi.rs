@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use onboarding_devstack::env::keys;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use support::portal::{Answer, Browser};
 use support::{Harness, Options};
 
 const VEND001: &str = "orders@techgear.example.com";
@@ -268,28 +268,6 @@ fn template_of(doc: &Value, path: &str) -> Option<String> {
         .cloned()
 }
 
-/// One answer of the API as the checker looks at it.
-struct Answer {
-    status: StatusCode,
-    content_type: Option<String>,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.set_cookies.iter().find_map(|v| {
-            let (key, value) = v.split(';').next()?.split_once('=')?;
-            (key == name).then(|| value.to_string())
-        })
-    }
-}
-
 struct Checker {
     doc: Value,
     failures: Vec<String>,
@@ -409,74 +387,6 @@ impl Checker {
         );
         self.failures
             .extend(errors.into_iter().map(|e| format!("{what}: {e}")));
-    }
-}
-
-/// A vendor's browser: cookies kept by hand (reqwest's store would not send
-/// a Secure cookie over http), redirects not followed.
-struct Browser {
-    origin: String,
-    http: reqwest::Client,
-    session: Option<String>,
-    refresh: Option<String>,
-}
-
-impl Browser {
-    fn new(harness: &Harness) -> Browser {
-        Browser {
-            origin: harness
-                .stack
-                .env()
-                .require(keys::PORTAL_URL)
-                .unwrap()
-                .to_string(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            session: None,
-            refresh: None,
-        }
-    }
-
-    async fn send(&self, method: Method, path: &str, body: Option<Value>, html: bool) -> Answer {
-        let mut request = self.http.request(method, format!("{}{path}", self.origin));
-        let mut cookies = Vec::new();
-        if let Some(session) = &self.session {
-            cookies.push(format!("onboard_session={session}"));
-        }
-        if let Some(refresh) = &self.refresh {
-            cookies.push(format!("onboard_refresh={refresh}"));
-        }
-        if !cookies.is_empty() {
-            request = request.header(COOKIE, cookies.join("; "));
-        }
-        if html {
-            request = request.header(ACCEPT, "text/html");
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let header = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        Answer {
-            status: response.status(),
-            content_type: header(CONTENT_TYPE),
-            location: header(LOCATION),
-            set_cookies: response
-                .headers()
-                .get_all(SET_COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok().map(str::to_string))
-                .collect(),
-            body: response.bytes().await.unwrap().to_vec(),
-        }
     }
 }
 
@@ -770,23 +680,9 @@ async fn live_answers_match_the_document() {
     .await;
     assert_eq!(answer.status, StatusCode::CREATED);
     let post = answer.json();
-    let mut form = reqwest::multipart::Form::new();
-    for (name, value) in post["fields"].as_object().unwrap() {
-        form = form.text(name.clone(), value.as_str().unwrap().to_string());
-    }
     let csv = std::fs::read("../../testdata/samples/VEND001_products.csv").unwrap();
-    form = form.part(
-        "file",
-        reqwest::multipart::Part::bytes(csv).file_name("VEND001_products.csv"),
-    );
-    let response = b
-        .http
-        .post(post["url"].as_str().unwrap())
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
+    let status = b.post_form(&post, "VEND001_products.csv", csv).await;
+    assert!(status.is_success(), "{status}");
     let answer = call(
         c,
         b,

@@ -5,12 +5,11 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
 
 use onboarding_devstack::env::keys;
-use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use support::portal::Browser;
 use support::{Harness, Options};
 
 const VEND001: &str = "orders@techgear.example.com";
@@ -24,177 +23,11 @@ async fn portal_stack() -> Harness {
     .await
 }
 
-/// A vendor's browser: the session cookie the API set, sent back by hand
-/// (reqwest's cookie store would not send a Secure cookie over http).
-struct Browser {
-    api: String,
-    http: reqwest::Client,
-    session: Option<String>,
-    refresh: Option<String>,
-}
-
-fn cookie_from(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            let pair = v.split(';').next()?;
-            let (key, value) = pair.split_once('=')?;
-            (key == name).then(|| value.to_string())
-        })
-}
-
-impl Browser {
-    fn new(harness: &Harness) -> Browser {
-        let url = harness.stack.env().require(keys::PORTAL_URL).unwrap();
-        Browser {
-            api: format!("{url}/api"),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            session: None,
-            refresh: None,
-        }
-    }
-
-    fn with_token(harness: &Harness, token: &str) -> Browser {
-        let mut browser = Browser::new(harness);
-        browser.session = Some(token.to_string());
-        browser
-    }
-
-    async fn logged_in(harness: &Harness, email: &str) -> Browser {
-        let mut browser = Browser::new(harness);
-        let password = harness
-            .stack
-            .env()
-            .require(keys::PORTAL_DEMO_PASSWORD)
-            .unwrap()
-            .to_string();
-        let (status, me) = browser.log_in(email, &password).await;
-        assert_eq!(status, StatusCode::OK, "{me}");
-        browser
-    }
-
-    async fn log_in(&mut self, email: &str, password: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(format!("{}/auth/login", self.api))
-            .json(&json!({"email": email, "password": password}))
-            .send()
-            .await
-            .unwrap();
-        self.session = cookie_from(&response, "onboard_session").or(self.session.take());
-        self.refresh = cookie_from(&response, "onboard_refresh").or(self.refresh.take());
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let mut request = self.http.request(method, format!("{}{path}", self.api));
-        let mut cookies = Vec::new();
-        if let Some(session) = &self.session {
-            cookies.push(format!("onboard_session={session}"));
-        }
-        if let Some(refresh) = &self.refresh {
-            cookies.push(format!("onboard_refresh={refresh}"));
-        }
-        if !cookies.is_empty() {
-            request = request.header(COOKIE, cookies.join("; "));
-        }
-        request
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self
-            .request(reqwest::Method::GET, path)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let response = self
-            .request(reqwest::Method::POST, path)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// The browser's upload: a presigned POST from the API, then the form
-    /// straight to S3.
-    async fn upload(&self, file_name: &str, bytes: Vec<u8>) -> String {
-        let (status, post) = self
-            .post("/uploads", json!({ "file_name": file_name }))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{post}");
-        let mut form = reqwest::multipart::Form::new();
-        for (name, value) in post["fields"].as_object().unwrap() {
-            form = form.text(name.clone(), value.as_str().unwrap().to_string());
-        }
-        form = form.part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
-        );
-        let response = self
-            .http
-            .post(post["url"].as_str().unwrap())
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "presigned POST: {}",
-            response.status()
-        );
-        post["key"].as_str().unwrap().to_string()
-    }
-
-    /// Polls the list until the newest upload of `file_name` has been told.
-    async fn wait_for(&self, file_name: &str) -> Value {
-        let started = Instant::now();
-        loop {
-            let (_, page) = self.get("/uploads?limit=5").await;
-            if let Some(upload) = page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|u| u["file_name"] == file_name)
-            {
-                let id = upload["upload_id"].as_str().unwrap();
-                let (_, detail) = self.get(&format!("/uploads/{id}")).await;
-                let told = detail["stages"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|s| s["name"] == "notified" && !s["finished_at"].is_null());
-                if told {
-                    return detail;
-                }
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(180),
-                "{file_name} never finished"
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
     let harness = portal_stack().await;
     let browser = Browser::logged_in(&harness, VEND001).await;
-    let (status, me) = browser.get("/me").await;
+    let (status, me) = browser.get("/api/me").await;
     assert_eq!(
         (status, me["vendor_id"].as_str()),
         (StatusCode::OK, Some("VEND001"))
@@ -249,7 +82,7 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
     let mut cursor = String::new();
     loop {
         let (status, page) = browser
-            .get(&format!("/uploads/{id}/errors?limit=4{cursor}"))
+            .get(&format!("/api/uploads/{id}/errors?limit=4{cursor}"))
             .await;
         assert_eq!(status, StatusCode::OK, "{page}");
         assert_eq!(page["total"], json!(expected.len()));
@@ -266,7 +99,9 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
     }
     assert_eq!(seen, expected);
     let (_, prices) = browser
-        .get(&format!("/uploads/{id}/errors?error_type=INVALID_PRICE"))
+        .get(&format!(
+            "/api/uploads/{id}/errors?error_type=INVALID_PRICE"
+        ))
         .await;
     let prices = prices["items"].as_array().unwrap();
     assert_eq!(
@@ -280,21 +115,27 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
     );
 
     // The stable report link mints a fresh presigned URL; the report is the golden one.
-    let response = browser
-        .request(reqwest::Method::GET, &format!("/uploads/{id}/report"))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_redirection());
-    let link = response.headers()[LOCATION].to_str().unwrap().to_string();
+    let answer = browser
+        .send(
+            Method::GET,
+            &format!("/api/uploads/{id}/report"),
+            None,
+            false,
+        )
+        .await;
+    assert!(answer.status.is_redirection());
+    let link = answer.location.unwrap();
     let report = reqwest::get(&link).await.unwrap().text().await.unwrap();
     assert_eq!(report, golden);
-    let response = browser
-        .request(reqwest::Method::GET, &format!("/uploads/{id}/fix-file"))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_redirection());
+    let answer = browser
+        .send(
+            Method::GET,
+            &format!("/api/uploads/{id}/fix-file"),
+            None,
+            false,
+        )
+        .await;
+    assert!(answer.status.is_redirection());
     // The email carries the stable links.
     let mail = harness.emails_about(&id).await;
     assert_eq!(mail.len(), 1);
@@ -305,13 +146,15 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
     );
 
     // A browser without a session is sent to log in, then back.
-    let response = Browser::new(&harness)
-        .request(reqwest::Method::GET, &format!("/uploads/{id}/report"))
-        .header(ACCEPT, "text/html")
-        .send()
-        .await
-        .unwrap();
-    let location = response.headers()[LOCATION].to_str().unwrap();
+    let answer = Browser::new(&harness)
+        .send(
+            Method::GET,
+            &format!("/api/uploads/{id}/report"),
+            None,
+            true,
+        )
+        .await;
+    let location = answer.location.unwrap();
     assert!(
         location.ends_with(&format!(
             "/login.html?next=%2Fapi%2Fuploads%2F{id}%2Freport"
@@ -320,7 +163,9 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
     );
 
     // The catalog and the dashboard.
-    let (_, products) = browser.get("/products?q=wireless%20mouse&limit=100").await;
+    let (_, products) = browser
+        .get("/api/products?q=wireless%20mouse&limit=100")
+        .await;
     let products = products["items"].as_array().unwrap();
     assert!(!products.is_empty());
     assert!(products.iter().all(|p| {
@@ -333,7 +178,9 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
     let mut all = BTreeSet::new();
     let mut cursor = String::new();
     loop {
-        let (_, page) = browser.get(&format!("/products?limit=30{cursor}")).await;
+        let (_, page) = browser
+            .get(&format!("/api/products?limit=30{cursor}"))
+            .await;
         for product in page["items"].as_array().unwrap() {
             assert!(
                 all.insert(product["sku"].as_str().unwrap().to_string()),
@@ -346,7 +193,7 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
         }
     }
     assert_eq!(all.len(), 85);
-    let (_, categories) = browser.get("/categories").await;
+    let (_, categories) = browser.get("/api/categories").await;
     let categories: Vec<&str> = categories["items"]
         .as_array()
         .unwrap()
@@ -354,9 +201,9 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
         .map(|c| c.as_str().unwrap())
         .collect();
     assert!(categories.contains(&"Computer Accessories") && categories.contains(&"Electronics"));
-    let (status, _) = Browser::new(&harness).get("/categories").await;
+    let (status, _) = Browser::new(&harness).get("/api/categories").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (_, metrics) = browser.get("/metrics").await;
+    let (_, metrics) = browser.get("/api/metrics").await;
     assert_eq!(metrics["uploads_total"], 1);
     assert_eq!(metrics["uploads_by_status"]["partial"], 1);
     assert_eq!(
@@ -374,24 +221,21 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
     assert_eq!(error_total, expected.len() as i64);
 
     // Refresh, then log out: the cookies are cleared and the session is gone.
-    let response = browser
-        .request(reqwest::Method::POST, "/auth/refresh")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert!(cookie_from(&response, "onboard_session").is_some_and(|t| !t.is_empty()));
-    let response = browser
-        .request(reqwest::Method::POST, "/auth/logout")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        cookie_from(&response, "onboard_session").as_deref(),
-        Some("")
+    let answer = browser
+        .send(Method::POST, "/api/auth/refresh", None, false)
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert!(
+        answer
+            .cookie("onboard_session")
+            .is_some_and(|t| !t.is_empty())
     );
-    let (status, _) = Browser::new(&harness).get("/me").await;
+    let answer = browser
+        .send(Method::POST, "/api/auth/logout", None, false)
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(answer.cookie("onboard_session").as_deref(), Some(""));
+    let (status, _) = Browser::new(&harness).get("/api/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -404,13 +248,13 @@ async fn no_endpoint_shows_one_vendor_anything_of_another() {
     let owner = Browser::logged_in(&harness, VEND001).await;
     let other = Browser::logged_in(&harness, VEND002).await;
 
-    let (status, _) = owner.get(&format!("/uploads/{id}")).await;
+    let (status, _) = owner.get(&format!("/api/uploads/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     for path in [
-        format!("/uploads/{id}"),
-        format!("/uploads/{id}/errors"),
-        format!("/uploads/{id}/report"),
-        format!("/uploads/{id}/fix-file"),
+        format!("/api/uploads/{id}"),
+        format!("/api/uploads/{id}/errors"),
+        format!("/api/uploads/{id}/report"),
+        format!("/api/uploads/{id}/fix-file"),
     ] {
         let (status, problem) = other.get(&path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {problem}");
@@ -420,27 +264,27 @@ async fn no_endpoint_shows_one_vendor_anything_of_another() {
             .await;
         assert_eq!(problem, missing, "{path}");
     }
-    let (_, uploads) = other.get("/uploads").await;
+    let (_, uploads) = other.get("/api/uploads").await;
     assert_eq!(uploads["items"], json!([]));
-    let (_, products) = other.get("/products?q=VEND001").await;
+    let (_, products) = other.get("/api/products?q=VEND001").await;
     assert_eq!(products["items"], json!([]));
-    let (_, products) = other.get("/products").await;
+    let (_, products) = other.get("/api/products").await;
     assert_eq!(products["items"], json!([]));
-    let (_, metrics) = other.get("/metrics").await;
+    let (_, metrics) = other.get("/api/metrics").await;
     assert_eq!(
         (&metrics["uploads_total"], &metrics["rows_processed"]),
         (&json!(0), &json!(0))
     );
-    let (_, me) = other.get("/me").await;
+    let (_, me) = other.get("/api/me").await;
     assert_eq!(me["vendor_id"], "VEND002");
     // A presigned POST only ever targets the caller's own folder.
     let (status, post) = other
-        .post("/uploads", json!({"file_name": "VEND001_products.csv"}))
+        .post("/api/uploads", json!({"file_name": "VEND001_products.csv"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(post["key"], "uploads/VEND002/VEND001_products.csv");
     let (status, _) = other
-        .post("/uploads", json!({"file_name": "../VEND001/x.csv"}))
+        .post("/api/uploads", json!({"file_name": "../VEND001/x.csv"}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
@@ -505,7 +349,7 @@ async fn missing_expired_forged_and_foreign_tokens_get_401() {
 
     // The forging works: the same key and claims make a token the API takes.
     let genuine = sign(&claims(json!({})));
-    let (status, me) = Browser::with_token(&harness, &genuine).get("/me").await;
+    let (status, me) = Browser::with_token(&harness, &genuine).get("/api/me").await;
     assert_eq!(
         (status, me["vendor_id"].as_str()),
         (StatusCode::OK, Some("VEND001"))
@@ -548,7 +392,7 @@ async fn missing_expired_forged_and_foreign_tokens_get_401() {
         ("garbage", "not-a-token".to_string()),
     ];
     for (what, token) in cases {
-        for path in ["/me", "/uploads", "/products", "/metrics"] {
+        for path in ["/api/me", "/api/uploads", "/api/products", "/api/metrics"] {
             let (status, problem) = Browser::with_token(&harness, &token).get(path).await;
             assert_eq!(
                 status,
@@ -558,12 +402,18 @@ async fn missing_expired_forged_and_foreign_tokens_get_401() {
             assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()));
         }
     }
-    for path in ["/me", "/uploads", "/uploads/X", "/products", "/metrics"] {
+    for path in [
+        "/api/me",
+        "/api/uploads",
+        "/api/uploads/X",
+        "/api/products",
+        "/api/metrics",
+    ] {
         let (status, _) = Browser::new(&harness).get(path).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "no token on {path}");
     }
     let (status, _) = Browser::new(&harness)
-        .post("/uploads", json!({"file_name": "a.csv"}))
+        .post("/api/uploads", json!({"file_name": "a.csv"}))
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -585,16 +435,16 @@ async fn bad_input_gets_a_400_naming_the_field_and_pages_hold_together() {
     }
     let browser = Browser::logged_in(&harness, VEND001).await;
     let cases = [
-        ("/uploads?limit=0", "limit"),
-        ("/uploads?limit=101", "limit"),
-        ("/uploads?limit=ten", "limit"),
-        ("/uploads?status=done", "status"),
-        ("/uploads?from=yesterday", "from"),
-        ("/uploads?from=2026-12-02&to=2026-12-01", "to"),
-        ("/uploads?colour=red", "colour"),
-        ("/uploads?cursor=bm90LWEtY3Vyc29y", "cursor"),
-        ("/products?limit=1000", "limit"),
-        ("/metrics?since=last-week", "since"),
+        ("/api/uploads?limit=0", "limit"),
+        ("/api/uploads?limit=101", "limit"),
+        ("/api/uploads?limit=ten", "limit"),
+        ("/api/uploads?status=done", "status"),
+        ("/api/uploads?from=yesterday", "from"),
+        ("/api/uploads?from=2026-12-02&to=2026-12-01", "to"),
+        ("/api/uploads?colour=red", "colour"),
+        ("/api/uploads?cursor=bm90LWEtY3Vyc29y", "cursor"),
+        ("/api/products?limit=1000", "limit"),
+        ("/api/metrics?since=last-week", "since"),
     ];
     for (path, field) in cases {
         let (status, problem) = browser.get(path).await;
@@ -616,16 +466,16 @@ async fn bad_input_gets_a_400_naming_the_field_and_pages_hold_together() {
         ),
     ];
     for (body, field) in bodies {
-        let (status, problem) = browser.post("/uploads", body).await;
+        let (status, problem) = browser.post("/api/uploads", body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
         assert_eq!(problem["field"], field, "{problem}");
     }
 
     // Pages: newest first, each upload once, filters narrow.
-    let (_, page1) = browser.get("/uploads?limit=2").await;
+    let (_, page1) = browser.get("/api/uploads?limit=2").await;
     let cursor = page1["next_cursor"].as_str().unwrap();
     let (_, page2) = browser
-        .get(&format!("/uploads?limit=2&cursor={cursor}"))
+        .get(&format!("/api/uploads?limit=2&cursor={cursor}"))
         .await;
     assert!(page2["next_cursor"].is_null());
     let names: Vec<&str> = page1["items"]
@@ -636,15 +486,15 @@ async fn bad_input_gets_a_400_naming_the_field_and_pages_hold_together() {
         .map(|u| u["file_name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["batch-2.csv", "batch-1.csv", "batch-0.csv"]);
-    let (_, partial) = browser.get("/uploads?status=partial").await;
+    let (_, partial) = browser.get("/api/uploads?status=partial").await;
     assert_eq!(partial["items"].as_array().unwrap().len(), 3);
-    let (_, failed) = browser.get("/uploads?status=failed").await;
+    let (_, failed) = browser.get("/api/uploads?status=failed").await;
     assert_eq!(failed["items"], json!([]));
-    let (_, past) = browser.get("/uploads?to=2020-01-01").await;
+    let (_, past) = browser.get("/api/uploads?to=2020-01-01").await;
     assert_eq!(past["items"], json!([]));
     let today = chrono::Utc::now().format("%Y-%m-%d");
     let (_, today) = browser
-        .get(&format!("/uploads?from={today}&to={today}"))
+        .get(&format!("/api/uploads?from={today}&to={today}"))
         .await;
     assert_eq!(today["items"].as_array().unwrap().len(), 3);
 }
@@ -657,7 +507,7 @@ async fn a_new_vendor_signs_up_and_uploads_once_approved() {
     let password = "Brand-New-Vendor-2026!";
     let (status, signed_up) = browser
         .post(
-            "/auth/signup",
+            "/api/auth/signup",
             json!({"vendor_name": "New Vendor Ltd", "email": email, "password": password}),
         )
         .await;
@@ -668,14 +518,14 @@ async fn a_new_vendor_signs_up_and_uploads_once_approved() {
 
     let (status, _) = browser
         .post(
-            "/auth/signup",
+            "/api/auth/signup",
             json!({"vendor_name": "Again", "email": email, "password": password}),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, problem) = browser
         .post(
-            "/auth/signup",
+            "/api/auth/signup",
             json!({"vendor_name": "Weak", "email": "weak@x.example.com", "password": "short"}),
         )
         .await;
@@ -694,7 +544,10 @@ async fn a_new_vendor_signs_up_and_uploads_once_approved() {
     let (status, _) = browser.log_in(email, password).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "not confirmed yet");
     let (status, _) = browser
-        .post("/auth/confirm", json!({"email": email, "code": "123456"}))
+        .post(
+            "/api/auth/confirm",
+            json!({"email": email, "code": "123456"}),
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, me) = browser.log_in(email, password).await;
@@ -705,7 +558,7 @@ async fn a_new_vendor_signs_up_and_uploads_once_approved() {
     );
 
     let (status, problem) = browser
-        .post("/uploads", json!({"file_name": "first.csv"}))
+        .post("/api/uploads", json!({"file_name": "first.csv"}))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(
@@ -720,7 +573,7 @@ async fn a_new_vendor_signs_up_and_uploads_once_approved() {
         .await
         .unwrap();
     let (status, _) = browser
-        .post("/uploads", json!({"file_name": "first.csv"}))
+        .post("/api/uploads", json!({"file_name": "first.csv"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
 }
@@ -729,19 +582,17 @@ async fn a_new_vendor_signs_up_and_uploads_once_approved() {
 async fn the_health_check_and_unknown_paths_answer_as_documented() {
     let harness = portal_stack().await;
     let browser = Browser::new(&harness);
-    let (status, health) = browser.get("/health").await;
+    let (status, health) = browser.get("/api/health").await;
     assert_eq!(
         (status, health),
         (StatusCode::OK, json!({"status": "ok", "database": "ok"}))
     );
-    let response = browser
-        .request(reqwest::Method::GET, "/no-such-thing")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let answer = browser
+        .send(Method::GET, "/api/no-such-thing", None, false)
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        response.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
+        answer.content_type.as_deref(),
+        Some("application/problem+json")
     );
 }
