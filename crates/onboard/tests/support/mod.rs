@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod portal;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -111,6 +113,7 @@ impl Harness {
                 binary: functions_dir().join("vendor-api"),
                 web_root: None,
                 port: 0,
+                bind: "127.0.0.1".into(),
             });
         }
         let stack = Stack::start(stack_options).await.expect("local stack");
