@@ -6,5 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SQLX_OFFLINE=true CARGO_TERM_COLOR=never
 cargo build -q --release --workspace --bins
-server_url=$(target/release/onboard dev postgres-start)
-DATABASE_URL="${DATABASE_URL:-$server_url}" cargo bench -q -p onboard --bench pipeline
+# A PostgreSQL server of our own (under .dev/) unless DATABASE_URL names one.
+if [ -z "${DATABASE_URL:-}" ]; then
+  DATABASE_URL=$(target/release/onboard dev postgres-start)
+fi
+DATABASE_URL="$DATABASE_URL" cargo bench -q -p onboard --bench pipeline

@@ -75,40 +75,80 @@ async fn scenario(stack: &Harness, label: &str, files: Vec<(String, Vec<u8>)>) -
     }
 }
 
-/// 10,000 rows padded with long descriptions to just under 10 MB.
+/// The parser's size limit (`ReadLimits::DEFAULT_MAX_BYTES`, 10 MiB).
+const MAX_BYTES: usize = onboarding_core::reader::ReadLimits::DEFAULT_MAX_BYTES as usize;
+
+/// 10,000 valid rows whose descriptions are padded so that the file lands
+/// just under the parser's 10,485,760-byte limit (and under the rules'
+/// 2,000-character description limit).
 fn ten_megabyte_file() -> Vec<u8> {
-    let bytes = generated_file("VEND001", 10_000, 0.0, 4242);
+    const ROWS: usize = 10_000;
+    let bytes = generated_file("VEND001", ROWS as u32, 0.0, 4242);
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let header = reader.headers().unwrap().clone();
     let description = header.iter().position(|h| h == "description").unwrap();
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(&header).unwrap();
-    let filler = "Durable, washable and easy to clean. ".repeat(26);
-    for record in reader.records() {
-        let record = record.unwrap();
-        let cells: Vec<&str> = record
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == description {
-                    &filler[..filler.len().min(960)]
-                } else {
-                    c
-                }
-            })
-            .collect();
-        out.write_record(&cells).unwrap();
-    }
-    out.into_inner().unwrap()
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let write = |pads: &dyn Fn(usize) -> usize| {
+        // No comma, quote or line break: the writer never quotes the filler,
+        // so each row grows by exactly its padding.
+        let filler = "Durable washable and easy to clean. ".repeat(60);
+        let mut out = csv::Writer::from_writer(Vec::new());
+        out.write_record(&header).unwrap();
+        for (n, record) in records.iter().enumerate() {
+            let pad = pads(n);
+            let cells: Vec<&str> = record
+                .iter()
+                .enumerate()
+                .map(|(i, c)| if i == description { &filler[..pad] } else { c })
+                .collect();
+            out.write_record(&cells).unwrap();
+        }
+        out.into_inner().unwrap()
+    };
+    let bare = write(&|_| 0).len();
+    // Aim 100 bytes under the limit, spread evenly over the rows.
+    let room = MAX_BYTES - 100 - bare;
+    let (each, extra) = (room / ROWS, room % ROWS);
+    let file = write(&|n| each + usize::from(n < extra));
+    assert!(each < 2_000, "descriptions stay within the rules");
+    assert!(
+        file.len() < MAX_BYTES && file.len() > MAX_BYTES - 1_024,
+        "the 10 MB file is {} bytes, not just under {MAX_BYTES}",
+        file.len()
+    );
+    file
 }
 
-fn peak_rss_mb(stack: &Harness, upload_id: &str) -> Option<f64> {
+/// The `PeakRss` (VmHWM, bytes) csv-parser reported for an upload.
+fn peak_rss_bytes(stack: &Harness, upload_id: &str) -> Option<f64> {
     let log = std::fs::read_to_string(stack.stack.log_path(FunctionKind::CsvParser)).ok()?;
     log.lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .find(|v| v["upload_id"] == upload_id && v.get("PeakRss").is_some())
         .and_then(|v| v["PeakRss"].as_f64())
-        .map(|bytes| bytes / (1024.0 * 1024.0))
+}
+
+fn mib(bytes: f64) -> f64 {
+    bytes / (1024.0 * 1024.0)
+}
+
+fn parser_stats(stack: &Harness) -> onboarding_devstack::runtime::InvocationStats {
+    stack
+        .stack
+        .invocation_stats()
+        .into_iter()
+        .find(|(kind, _)| *kind == FunctionKind::CsvParser)
+        .map(|(_, stats)| stats)
+        .unwrap_or_default()
+}
+
+fn print_invocation_stats(stack: &Harness) {
+    for (kind, stats) in stack.stack.invocation_stats() {
+        println!(
+            "  {kind}: {} invocations, {} instances at most, {} ms total run time",
+            stats.invocations, stats.peak_instances, stats.total_run_ms
+        );
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -121,7 +161,11 @@ async fn main() {
             .replace("VEND001", vendor)
             .into_bytes()
     };
-    let stack = Harness::start(Options::default()).await;
+    // 100 concurrent uploads wait behind each other longer than a test's
+    // 600 s allowance would like.
+    let stack = Harness::start(Options::default())
+        .await
+        .upload_timeout(std::time::Duration::from_secs(3_600));
     println!(
         "pipeline benchmark: release build, local stack (PostgreSQL + moto + runner), 10% invalid rows"
     );
@@ -133,6 +177,11 @@ async fn main() {
         vec![("warm.csv".into(), file(20, 1))],
     )
     .await;
+    // The first upload of the first parser instance: its VmHWM is the
+    // parser's baseline, to set against the 10 MB file's below.
+    let baseline = (parser_stats(&stack).instances_started == 1)
+        .then(|| peak_rss_bytes(&stack, &warm.uploads[0].upload_id))
+        .flatten();
     drop(warm);
     let one = scenario(
         &stack,
@@ -167,26 +216,47 @@ async fn main() {
         .collect();
     let hundred = scenario(&stack, "100 concurrent x 1,000 rows", hundred).await;
     print_run(&hundred);
+    println!("invocations on the timing stack:");
+    print_invocation_stats(&stack);
+    stack.stack.stop().await;
 
+    // VmHWM is the peak over a process's whole life, and the runner reuses
+    // parser instances; so the 10 MB file goes to a parser of its own: a
+    // fresh stack whose first and only upload it is.
     let big_file = ten_megabyte_file();
     let size = big_file.len();
+    let fresh = Harness::start(Options::default()).await;
     let rss = scenario(
-        &stack,
-        "1 x 10 MB (10,000 rows)",
+        &fresh,
+        "1 x 10 MB (10,000 rows), fresh stack",
         vec![("ten-mb.csv".into(), big_file)],
     )
     .await;
     print_run(&rss);
-    let upload_id = &rss.uploads[0].upload_id;
-    match peak_rss_mb(&stack, upload_id) {
-        Some(mb) => println!("csv-parser peak RSS on the {size}-byte file: {mb:.1} MiB"),
-        None => println!("csv-parser peak RSS: not found in its log"),
+    let ten_mb = &rss.uploads[0];
+    assert_eq!(
+        (ten_mb.status.as_str(), ten_mb.total_records),
+        ("completed", Some(10_000)),
+        "the 10 MB file is accepted whole"
+    );
+    let parser = parser_stats(&fresh);
+    assert_eq!(
+        (parser.invocations, parser.instances_started),
+        (1, 1),
+        "one parser instance, one invocation: its VmHWM is this file's"
+    );
+    match peak_rss_bytes(&fresh, &ten_mb.upload_id) {
+        Some(bytes) => println!(
+            "csv-parser peak RSS (VmHWM of a fresh instance whose only upload was the {size}-byte, 10,000-row file): {:.1} MiB",
+            mib(bytes)
+        ),
+        None => println!("csv-parser peak RSS for the {size}-byte file: not found in its log"),
     }
-    for (kind, stats) in stack.stack.invocation_stats() {
+    if let Some(bytes) = baseline {
         println!(
-            "{kind}: {} invocations, {} instances at most, {} ms total run time",
-            stats.invocations, stats.peak_instances, stats.total_run_ms
+            "  for comparison, a fresh instance whose only upload was the 20-row warm-up: {:.1} MiB",
+            mib(bytes)
         );
     }
-    stack.stack.stop().await;
+    fresh.stack.stop().await;
 }

@@ -5,7 +5,11 @@
 mod support;
 
 use onboarding_core::generate::{GeneratorSpec, generate};
-use onboarding_core::{ErrorType, parse_error_report};
+use onboarding_core::{
+    CategoryWhitelist, ErrorType, FileChecker, ProductCsvReader, ReadLimits, ReportLine,
+    parse_error_report, write_error_report,
+};
+use onboarding_devstack::options::FunctionKind;
 use support::{Harness, Options, generated_file};
 
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata");
@@ -38,6 +42,95 @@ async fn a_clean_file_lands_in_the_catalog_with_one_email_and_no_link() {
         "no link for a clean file:\n{}",
         email.body
     );
+    let about_upload = assert_every_log_line_names_upload_and_vendor(&stack);
+    assert!(
+        about_upload
+            .iter()
+            .any(|(upload_id, vendor_id)| upload_id == &upload.upload_id && vendor_id == "VEND001"),
+        "the upload's own lines name it and its vendor: {about_upload:?}"
+    );
+}
+
+/// The field of a JSON log line, at the top level (event fields, EMF
+/// properties) or in its `span` (the handler's `upload` span).
+fn log_field<'a>(line: &'a serde_json::Value, field: &str) -> Option<&'a str> {
+    line.get(field)
+        .or_else(|| line.get("span").and_then(|span| span.get(field)))
+        .and_then(serde_json::Value::as_str)
+}
+
+/// Reads every function's log and checks that each JSON line (tracing
+/// events and EMF records alike) carries `upload_id` and `vendor_id`.
+/// Returns the distinct (upload_id, vendor_id) pairs seen for real uploads.
+fn assert_every_log_line_names_upload_and_vendor(stack: &Harness) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for kind in FunctionKind::ALL {
+        let path = stack.stack.log_path(kind);
+        let log =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut json_lines = 0;
+        for line in log.lines() {
+            // Anything else (a panic message, a line cut off by an
+            // injected kill) is not a log record.
+            let Ok(record @ serde_json::Value::Object(_)) = serde_json::from_str(line) else {
+                continue;
+            };
+            json_lines += 1;
+            let (Some(upload_id), Some(vendor_id)) = (
+                log_field(&record, "upload_id"),
+                log_field(&record, "vendor_id"),
+            ) else {
+                panic!("{kind} wrote a line without upload_id and vendor_id: {line}");
+            };
+            assert!(
+                !upload_id.is_empty() && !vendor_id.is_empty(),
+                "{kind}: blank ids in {line}"
+            );
+            if upload_id != "-" {
+                assert_ne!(
+                    vendor_id, "-",
+                    "{kind}: an upload's line without its vendor: {line}"
+                );
+                let pair = (upload_id.to_string(), vendor_id.to_string());
+                if !pairs.contains(&pair) {
+                    pairs.push(pair);
+                }
+            }
+        }
+        assert!(
+            json_lines > 0,
+            "{kind} logged nothing in {}",
+            path.display()
+        );
+    }
+    pairs
+}
+
+/// The error report a fault-free pipeline writes for a file whose rows
+/// meet no catalog duplicates, computed in process; and its invalid rows.
+/// A header-only file has neither (it fails as a whole, with no report).
+async fn offline_report(bytes: &[u8]) -> (u32, Vec<u8>) {
+    let categories = CategoryWhitelist::new(
+        onboarding_db::seed::category_names(onboarding_db::seed::CATEGORIES_CSV).unwrap(),
+    );
+    let mut reader = ProductCsvReader::open(bytes, ReadLimits::default())
+        .await
+        .unwrap();
+    let header = reader.header().clone();
+    let mut checker = FileChecker::new(&header, &categories);
+    let mut lines = Vec::new();
+    let mut invalid = 0;
+    loop {
+        let row = match reader.next_row().await {
+            Ok(Some(row)) => row,
+            Ok(None) | Err(onboarding_core::FileFailure::HeaderOnly) => break,
+            Err(failure) => panic!("not a file of rows: {failure:?}"),
+        };
+        let checked = checker.check(&row);
+        invalid += u32::from(!checked.is_valid());
+        lines.extend(ReportLine::for_row(&checked));
+    }
+    (invalid, write_error_report(&lines))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -383,8 +476,13 @@ async fn duplicated_events_and_failed_invocations_change_nothing() {
             .map(|(vendor, name, bytes)| stack.upload(vendor, name, bytes.clone())),
     )
     .await;
-    let golden = sample("golden/VEND001_products_errors.csv");
-    for ((_, name, _), upload) in files.iter().zip(&uploads) {
+    let bucket = stack
+        .stack
+        .env()
+        .require(onboarding_devstack::env::keys::UPLOAD_BUCKET)
+        .unwrap()
+        .to_string();
+    for ((vendor, name, bytes), upload) in files.iter().zip(&uploads) {
         let total = upload.total_records.unwrap_or(0);
         assert_eq!(
             upload.valid_records + upload.error_records,
@@ -406,15 +504,76 @@ async fn duplicated_events_and_failed_invocations_change_nothing() {
             1,
             "{name}: one email"
         );
+
+        // The errors and the report, exactly as without faults: the golden
+        // report for the sample file, the in-process verdict for the others.
+        let (expected_invalid, expected) = offline_report(bytes).await;
+        if name == "samples.csv" {
+            assert_eq!(
+                String::from_utf8_lossy(&expected),
+                String::from_utf8_lossy(&sample("golden/VEND001_products_errors.csv")),
+                "the golden report is the offline verdict"
+            );
+        }
+        let expected_lines = parse_error_report(&expected).unwrap();
+        assert_eq!(
+            upload.error_records as u32, expected_invalid,
+            "{name}: error rows exact"
+        );
+        let stored_errors: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM validation_errors WHERE upload_id = $1")
+                .bind(&upload.upload_id)
+                .fetch_one(&stack.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            stored_errors,
+            expected_lines.len() as i64,
+            "{name}: each error recorded once"
+        );
+        let written = stack
+            .stack
+            .clients()
+            .s3
+            .list_objects_v2()
+            .bucket(&bucket)
+            .prefix(format!("errors/{vendor}/{}_", upload.upload_id))
+            .send()
+            .await
+            .unwrap();
+        let mut keys: Vec<String> = written
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_string))
+            .collect();
+        keys.sort();
+        if expected_invalid == 0 {
+            assert_eq!(upload.error_file_s3_key, None, "{name}: no report");
+            assert!(keys.is_empty(), "{name}: nothing written: {keys:?}");
+            continue;
+        }
+        let report_key = onboarding_core::error_report_key(vendor, &upload.upload_id);
+        assert_eq!(
+            upload.error_file_s3_key.as_deref(),
+            Some(report_key.as_str()),
+            "{name}: the report is recorded"
+        );
+        assert_eq!(
+            keys,
+            vec![
+                report_key.clone(),
+                onboarding_core::fix_file_key(vendor, &upload.upload_id)
+            ],
+            "{name}: one report and one fix file"
+        );
+        let report = stack.s3_object(&report_key).await;
+        assert_eq!(
+            String::from_utf8_lossy(&report),
+            String::from_utf8_lossy(&expected),
+            "{name}: the report is exact despite the faults"
+        );
     }
-    let report = stack
-        .s3_object(uploads[0].error_file_s3_key.as_deref().unwrap())
-        .await;
-    assert_eq!(
-        String::from_utf8_lossy(&report),
-        String::from_utf8_lossy(&golden),
-        "the report is exact despite the faults"
-    );
+    assert_every_log_line_names_upload_and_vendor(&stack);
     let stats = stack.fault_stats();
     assert!(
         stats.parser_invocations >= 2 * files.len() as u64,
@@ -474,7 +633,6 @@ fn generated(spec: &GeneratorSpec) -> (Vec<u8>, onboarding_core::generate::Plant
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_migrate_through_the_parser_and_bad_events_fail_clearly() {
-    use onboarding_devstack::options::FunctionKind;
     let stack = Harness::start(Options::default()).await;
     let response = stack
         .stack

@@ -67,6 +67,7 @@ pub async fn cold_start(
     metrics::MetricRecord::new(function)
         .metric("ColdStart", metrics::Unit::Count, 1.0)
         .property("upload_id", "-")
+        .property("vendor_id", "-")
         .emit();
     let clients = AwsClients::from_env().await;
     let database =

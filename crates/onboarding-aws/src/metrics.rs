@@ -67,6 +67,11 @@ impl MetricRecord {
     pub fn to_json(&self, timestamp_ms: i64) -> Value {
         let mut dimensions = vec!["Function".to_string()];
         let mut root = self.properties.clone();
+        // Like every log line, every record names its upload and vendor.
+        for field in crate::telemetry::CORRELATION_FIELDS {
+            root.entry(field)
+                .or_insert_with(|| Value::String("-".into()));
+        }
         root.insert("Function".into(), Value::String(self.function.clone()));
         if let Some((name, value)) = &self.extra_dimension {
             dimensions.push(name.clone());
@@ -127,5 +132,6 @@ mod tests {
             json!([{"Name": "ValidationErrors", "Unit": "Count"}])
         );
         assert_eq!(record["_aws"]["Timestamp"], 1_700_000_000_000i64);
+        assert_eq!(record["vendor_id"], "-", "named even when not given");
     }
 }

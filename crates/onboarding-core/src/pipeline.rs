@@ -115,6 +115,13 @@ impl PipelineMessage {
         }
     }
 
+    pub fn vendor_id(&self) -> &str {
+        match self {
+            PipelineMessage::RowErrors { vendor_id, .. }
+            | PipelineMessage::UploadComplete { vendor_id, .. } => vendor_id,
+        }
+    }
+
     pub fn to_json(&self) -> String {
         // Plain data with string keys: serialisation cannot fail.
         serde_json::to_string(self).unwrap_or_default()

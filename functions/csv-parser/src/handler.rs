@@ -74,7 +74,7 @@ impl Parser {
             Some("migrate") => {
                 let pool = self.database.pool().await?;
                 onboarding_db::migrate(pool).await?;
-                tracing::info!(upload_id = "-", "migrations applied");
+                tracing::info!(upload_id = "-", vendor_id = "-", "migrations applied");
                 return Ok(serde_json::json!({"migrated": true}));
             }
             Some("seed-categories") => {
@@ -82,6 +82,7 @@ impl Parser {
                 let counts = onboarding_db::seed::seed(pool, true).await?;
                 tracing::info!(
                     upload_id = "-",
+                    vendor_id = "-",
                     added = counts.categories_added,
                     "categories seeded"
                 );
@@ -135,7 +136,7 @@ impl Parser {
         let mut failed = 0;
         for record in &event.records {
             if let Err(error) = self.handle_record(record).await {
-                tracing::error!(upload_id = "-", %error, "S3 record failed");
+                tracing::error!(upload_id = "-", vendor_id = "-", %error, "S3 record failed");
                 failed += 1;
             }
         }
@@ -153,12 +154,12 @@ impl Parser {
             Ok(object) => object,
             Err(error) => {
                 // Retrying cannot fix a record without a bucket or key.
-                tracing::error!(upload_id = "-", %error, "unusable S3 record skipped");
+                tracing::error!(upload_id = "-", vendor_id = "-", %error, "unusable S3 record skipped");
                 return Ok(());
             }
         };
         if !object.key.starts_with(UPLOADS_PREFIX) {
-            tracing::warn!(upload_id = "-", key = %object.key, "object outside uploads/ ignored");
+            tracing::warn!(upload_id = "-", vendor_id = "-", key = %object.key, "object outside uploads/ ignored");
             return Ok(());
         }
         let upload_id = UploadId::for_object(
@@ -287,6 +288,7 @@ impl Parser {
             .dimension("Stage", "parse")
             .metric("StageDuration", Unit::Milliseconds, elapsed)
             .property("upload_id", upload_id.as_str())
+            .property("vendor_id", key.vendor_id.as_str())
             .emit();
         Ok(())
     }
@@ -299,17 +301,17 @@ impl Parser {
             if let Some(vendor) =
                 uploads::find_vendor(self.database.pool().await?, &existing.vendor_id).await?
             {
-                tracing::info!(upload_id = %existing.upload_id, "duplicate event for a failed upload; notice queued again");
+                tracing::info!(upload_id = %existing.upload_id, vendor_id = %existing.vendor_id, "duplicate event for a failed upload; notice queued again");
                 self.queue_completion(&existing.upload_id, &vendor.vendor_id)
                     .await?;
             }
             return Ok(());
         }
         if existing.status == "processing" && existing.parsed_at.is_none() {
-            tracing::warn!(upload_id = %existing.upload_id, "upload was not fully staged; staging again");
+            tracing::warn!(upload_id = %existing.upload_id, vendor_id = %existing.vendor_id, "upload was not fully staged; staging again");
             return self.restage(existing).await;
         }
-        tracing::info!(upload_id = %existing.upload_id, "duplicate S3 event ignored");
+        tracing::info!(upload_id = %existing.upload_id, vendor_id = %existing.vendor_id, "duplicate S3 event ignored");
         Ok(())
     }
 

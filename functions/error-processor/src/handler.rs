@@ -41,6 +41,8 @@ pub struct Processor {
 
 struct UploadMessages {
     upload_id: String,
+    /// As the messages say; the upload's own record is what is acted on.
+    vendor_id: String,
     message_ids: Vec<String>,
     complete_notice: bool,
 }
@@ -81,7 +83,7 @@ impl Processor {
                         Some(Err(e)) => e.to_string(),
                         _ => "empty body".to_string(),
                     };
-                    tracing::error!(upload_id = "-", message_id = %id, %reason, "unreadable message");
+                    tracing::error!(upload_id = "-", vendor_id = "-", message_id = %id, %reason, "unreadable message");
                     response.fail(id);
                     continue;
                 }
@@ -97,13 +99,14 @@ impl Processor {
                 }
                 None => groups.push(UploadMessages {
                     upload_id: parsed.upload_id().to_string(),
+                    vendor_id: parsed.vendor_id().to_string(),
                     message_ids: vec![id],
                     complete_notice: is_complete,
                 }),
             }
         }
         for group in groups {
-            let span = tracing::info_span!("upload", upload_id = %group.upload_id, vendor_id = tracing::field::Empty);
+            let span = tracing::info_span!("upload", upload_id = %group.upload_id, vendor_id = %group.vendor_id);
             if let Err(error) = self.finish(&group).instrument(span.clone()).await {
                 span.in_scope(
                     || tracing::error!(%error, "upload not finished; its messages will be retried"),

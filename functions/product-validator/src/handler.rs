@@ -94,7 +94,7 @@ impl Validator {
                     }),
                 },
                 Err(reason) => {
-                    tracing::error!(upload_id = "-", sequence_number, %reason, "unreadable stream record");
+                    tracing::error!(upload_id = "-", vendor_id = "-", sequence_number, %reason, "unreadable stream record");
                     response.fail(sequence_number);
                 }
             }
@@ -217,6 +217,7 @@ impl Validator {
             .dimension("Stage", "validate")
             .metric("StageDuration", Unit::Milliseconds, elapsed)
             .property("upload_id", batch.upload_id.as_str())
+            .property("vendor_id", batch.vendor_id.as_str())
             .emit();
         let mut by_type = std::collections::BTreeMap::new();
         for row in &commit.newly_invalid {
@@ -229,6 +230,7 @@ impl Validator {
                 .dimension("ErrorType", error_type)
                 .metric("ValidationErrors", Unit::Count, f64::from(count))
                 .property("upload_id", batch.upload_id.as_str())
+                .property("vendor_id", batch.vendor_id.as_str())
                 .emit();
         }
         Ok(())
