@@ -601,6 +601,66 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poisoned_stream_record_does_not_block_the_shard() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use onboarding_devstack::env::keys;
+    let stack = Harness::start(Options::default()).await;
+    let env = stack.stack.env();
+    // A staged item the validator cannot read: no row number, no fields.
+    stack
+        .stack
+        .clients()
+        .dynamodb
+        .put_item()
+        .table_name(env.require(keys::STAGING_TABLE).unwrap())
+        .item("upload_id", AttributeValue::S("UPLOAD_POISON".into()))
+        .item("record_id", AttributeValue::S("000001".into()))
+        .item("status", AttributeValue::S("pending_validation".into()))
+        .send()
+        .await
+        .unwrap();
+    // Uploads behind it on the same shard are judged completely.
+    let upload = stack
+        .upload(
+            "VEND001",
+            "behind.csv",
+            sample("samples/VEND001_products.csv"),
+        )
+        .await;
+    assert_eq!(
+        (
+            upload.status.as_str(),
+            upload.valid_records,
+            upload.error_records
+        ),
+        ("partial", 85, 15)
+    );
+    assert_eq!(stack.products_of(&upload.upload_id).await, 85);
+    // The poisoned record alone ends at the stream's failure destination.
+    let failures = env.require(keys::STREAM_FAILURES_QUEUE_URL).unwrap();
+    let started = std::time::Instant::now();
+    let letters = loop {
+        let letters = onboarding_devstack::dlq::list(stack.stack.clients(), failures)
+            .await
+            .unwrap();
+        if !letters.is_empty() || started.elapsed() > std::time::Duration::from_secs(120) {
+            break letters;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let failure: serde_json::Value = serde_json::from_str(&letters[0].body).unwrap();
+    let failed: Vec<&serde_json::Value> = failure["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["reported_failed"] == true)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failure}");
+    assert_eq!(failed[0]["upload_id"], "UPLOAD_POISON", "{failure}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vendor_never_receives_another_vendors_email() {
     let stack = Harness::start(Options::default()).await;
     let a = stack
