@@ -304,10 +304,12 @@ async fn local_database() -> anyhow::Result<String> {
     let mut admin = sqlx::PgConnection::connect(&cluster.url("postgres"))
         .await
         .context("connecting to the local PostgreSQL cluster")?;
-    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
-        .bind(DATABASE)
-        .fetch_optional(&mut admin)
-        .await?;
+    let exists = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!" FROM pg_database WHERE datname = $1"#,
+        DATABASE
+    )
+    .fetch_optional(&mut admin)
+    .await?;
     if exists.is_none() {
         sqlx::raw_sql("CREATE DATABASE onboarding")
             .execute(&mut admin)

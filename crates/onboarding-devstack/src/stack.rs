@@ -458,22 +458,25 @@ async fn vendor_logins(database_url: &str) -> Result<Vec<(String, String)>, Devs
         .await
         .map_err(|e| DevstackError::Database(format!("connecting to read vendors: {e}")))?;
     let vendors: Vec<(String, String)> =
-        sqlx::query_as("SELECT vendor_id::text, email::text FROM vendors ORDER BY vendor_id")
+        sqlx::query!("SELECT vendor_id, email FROM vendors ORDER BY vendor_id")
             .fetch_all(&mut connection)
             .await
-            .map_err(|e| DevstackError::Database(format!("reading vendors: {e}")))?;
+            .map_err(|e| DevstackError::Database(format!("reading vendors: {e}")))?
+            .into_iter()
+            .map(|row| (row.vendor_id, row.email))
+            .collect();
     let _ = connection.close().await;
     Ok(vendors)
 }
 
-/// Every vendor id in the catalog (plain query: no compile-time data needed).
+/// Every vendor id in the catalog.
 async fn vendor_ids(database_url: &str) -> Result<Vec<String>, DevstackError> {
     use sqlx::Connection;
     let mut connection = sqlx::PgConnection::connect(database_url)
         .await
         .map_err(|e| DevstackError::Database(format!("connecting to read vendors: {e}")))?;
     let vendors: Vec<String> =
-        sqlx::query_scalar("SELECT vendor_id::text FROM vendors ORDER BY vendor_id")
+        sqlx::query_scalar!("SELECT vendor_id FROM vendors ORDER BY vendor_id")
             .fetch_all(&mut connection)
             .await
             .map_err(|e| DevstackError::Database(format!("reading vendors: {e}")))?;
