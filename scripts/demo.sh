@@ -48,6 +48,9 @@ portal_password=$(sed -n 's/^PORTAL_DEMO_PASSWORD=//p' .dev/stack.env)
 echo "Open $portal_url in a browser and log in as orders@techgear.example.com (VEND001),"
 echo "catalog@stylewear.example.com (VEND002) or products@homeessentials.example.com (VEND003)"
 echo "with the password $portal_password (fresh for each stack)."
+if [ "${1:-}" = "--down" ]; then
+  echo "(--down stops the stack now; run without it to keep the portal up.)"
+fi
 
 step "Done"
 echo "Reports are in the bucket under errors/<VENDOR_ID>/; 'onboard report <UPLOAD_ID>' prints one, 'onboard history' lists uploads."
