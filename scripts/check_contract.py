@@ -85,7 +85,10 @@ OPTIONAL_FUNCTIONS = {"vendor-api": "portal_functions"}
 #   unused_grants    IAM actions the role may hold although no code path needs
 #                    them yet, with the reason; reported as notes, so they stay visible
 #   local_runner     True: the local runner (stack.rs function_env) must pass the
-#                    same names; "if present": only once stack.rs knows the function
+#                    same names; "portal_env": stack.rs portal_env must (the
+#                    vendor-api runs as a plain server locally, not behind the runner)
+#   local_not_set    names Terraform sets that the local stack leaves to the code's
+#                    default, with the reason
 FUNCTION_SPECS = {
     "vendor-api": {
         "crates": ["crates/onboarding-api"],
@@ -104,7 +107,11 @@ FUNCTION_SPECS = {
         # (error_report_key / fix_file_key in onboarding-core): errors/.
         "key_sources": {r"\berror_file_s3_key\b": "error_report_key", r"\bfix_file_s3_key\b": "fix_file_key"},
         "unused_grants": {},
-        "local_runner": "if present",
+        "local_runner": "portal_env",
+        "local_not_set": {
+            "COGNITO_ISSUER": "the default (https://cognito-idp.<region>.amazonaws.com/<pool>) is what moto's tokens name",
+            "SITE_ORIGIN": "the site and the API share the local origin; no CORS, relative login redirect",
+        },
     },
 }
 
@@ -132,6 +139,7 @@ ENV_LOCAL_ONLY = {
     "AWS_ACCESS_KEY_ID": "dummy emulator credentials (the role provides them in AWS)",
     "AWS_SECRET_ACCESS_KEY": "dummy emulator credentials",
     "AWS_EC2_METADATA_DISABLED": "keeps the SDK from probing IMDS on a laptop",
+    "AWS_REGION": "set by Lambda itself in AWS; the local processes are told the emulator's",
 }
 
 # SDK operation (the fluent method name on a client) -> IAM actions, and the
@@ -905,6 +913,16 @@ class LocalStack:
                 (result[f][1] if conditional else result[f][0]).add(pm.group(1))
         return result
 
+    def portal_env(self) -> set[str]:
+        """The names stack.rs portal_env passes to the vendor-api."""
+        m = re.search(r"fn portal_env\(.*?\n\}", self.stack, re.S)
+        if not m:
+            raise CheckerError("stack.rs: fn portal_env not found")
+        names = re.search(r"let names = \[(.*?)\];", m.group(0), re.S)
+        if not names:
+            raise CheckerError("stack.rs: portal_env has no `let names = [...]`")
+        return set(re.findall(r"keys::(\w+)", names.group(1)))
+
     def table_schema(self) -> dict:
         body = re.search(r"fn create_staging_table.*?\n\}", self.provision, re.S).group(0)
         keys = re.findall(r'key\("(\w+)",\s*KeyType::(Hash|Range)\)', body)
@@ -955,6 +973,8 @@ def check_env(fn_name, facts, tf, local, report):
         if name not in facts.env_required and name not in facts.env_optional:
             report.fail("env", f"Terraform sets {name} for {fn_name}, but {fn_name} never reads it")
     local_env = local.function_env()
+    if spec.get("local_runner") == "portal_env":
+        local_env[fn_name] = (local.portal_env(), set())
     if fn_name not in local_env:
         if spec.get("local_runner", True) is True:
             raise CheckerError(f"stack.rs function_env does not know {fn_name}")
@@ -965,8 +985,8 @@ def check_env(fn_name, facts, tf, local, report):
     tf_all = set(always) | conditional
     for name in sorted((local_always | local_cond) - tf_all - set(ENV_LOCAL_ONLY)):
         report.fail("env", f"the local runner passes {name} to {fn_name}, Terraform does not")
-    for name in sorted(set(always) - local_always):
-        report.fail("env", f"Terraform sets {name} for {fn_name}, the local runner (stack.rs function_env) does not")
+    for name in sorted(set(always) - local_always - set(spec.get("local_not_set", {}))):
+        report.fail("env", f"Terraform sets {name} for {fn_name}, the local stack (stack.rs) does not")
     report.info(f"env: Terraform sets {', '.join(sorted(always))}" + (f"; when configured {', '.join(sorted(conditional))}" if conditional else ""))
     return always
 
@@ -1223,6 +1243,9 @@ MUTATIONS = [
     ("Terraform stops setting COGNITO_CLIENT_ID for the vendor-api",
      "terraform/modules/functions/main.tf", "    COGNITO_CLIENT_ID    = var.cognito_client_id\n", "",
      1, "vendor-api requires COGNITO_CLIENT_ID"),
+    ("the local portal stops passing COGNITO_CLIENT_ID",
+     "crates/onboarding-devstack/src/stack.rs", "        keys::COGNITO_CLIENT_ID,\n        keys::COGNITO_JWKS_URL,\n    ];", "        keys::COGNITO_JWKS_URL,\n    ];",
+     1, "Terraform sets COGNITO_CLIENT_ID for vendor-api, the local stack (stack.rs) does not"),
     ("the vendor-api role loses AdminUpdateUserAttributes",
      "terraform/modules/functions/iam.tf", 'actions   = ["cognito-idp:AdminUpdateUserAttributes"]', 'actions   = []',
      1, "vendor-api needs cognito-idp:AdminUpdateUserAttributes"),

@@ -36,6 +36,13 @@ fn field_of(message: &str, fallback: &str) -> String {
         .to_string()
 }
 
+/// axum's rejection text (`Failed to deserialize …: <serde message>`) as a
+/// 400 naming the field serde complained about.
+fn serde_refusal(message: &str, fallback: &str) -> ApiError {
+    let detail = message.split_once(": ").map(|(_, d)| d).unwrap_or(message);
+    ApiError::bad_input(field_of(detail, fallback), detail)
+}
+
 /// A JSON body; `T` should be `#[serde(deny_unknown_fields)]`.
 pub struct Body<T>(pub T);
 
@@ -45,15 +52,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(Body(value)),
-            Err(JsonRejection::JsonDataError(e)) => {
-                let message = e.body_text();
-                let detail = message
-                    .split_once(": ")
-                    .map(|(_, d)| d)
-                    .unwrap_or(&message)
-                    .to_string();
-                Err(ApiError::bad_input(field_of(&detail, "body"), detail))
-            }
+            Err(JsonRejection::JsonDataError(e)) => Err(serde_refusal(&e.body_text(), "body")),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_input(
                 "body",
                 "Send the body as JSON with Content-Type: application/json.",
@@ -80,13 +79,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Query(value)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
-                let message = e.body_text();
-                let detail = message
-                    .split_once(": ")
-                    .map(|(_, d)| d)
-                    .unwrap_or(&message)
-                    .to_string();
-                Err(ApiError::bad_input(field_of(&detail, "query"), detail))
+                Err(serde_refusal(&e.body_text(), "query"))
             }
             Err(e) => Err(ApiError::bad_input("query", e.body_text())),
         }

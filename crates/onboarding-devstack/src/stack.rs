@@ -405,18 +405,32 @@ fn function_env(
             names.extend([keys::UPLOAD_BUCKET, keys::NOTIFICATION_TOPIC_ARN])
         }
     }
+    let mut vars = Vec::new();
+    if let (FunctionKind::ErrorProcessor, Some(base)) = (kind, &options.report_link_base_url) {
+        vars.push(("REPORT_LINK_BASE_URL".to_string(), base.clone()));
+    }
+    process_env(&names, vars, env, options)
+}
+
+/// `names` from the stack's environment, then `extra`, then what every
+/// process of ours gets: `FUNCTION_RUST_LOG` as `RUST_LOG` (the programs'
+/// own default filter applies unless the developer set one), no instance
+/// metadata lookups, and the options' extra variables, which win.
+fn process_env(
+    names: &[&str],
+    extra: Vec<(String, String)>,
+    env: &StackEnv,
+    options: &StackOptions,
+) -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = names
-        .into_iter()
+        .iter()
         .filter_map(|name| Some((name.to_string(), env.get(name)?.to_string())))
         .collect();
-    // The functions' own default filter applies unless the developer set one.
+    vars.extend(extra);
     if let Ok(filter) = std::env::var("FUNCTION_RUST_LOG") {
         vars.push(("RUST_LOG".into(), filter));
     }
     vars.push(("AWS_EC2_METADATA_DISABLED".into(), "true".into()));
-    if let (FunctionKind::ErrorProcessor, Some(base)) = (kind, &options.report_link_base_url) {
-        vars.push(("REPORT_LINK_BASE_URL".into(), base.clone()));
-    }
     vars.extend(options.extra_function_env.iter().cloned());
     vars
 }
@@ -439,16 +453,7 @@ fn portal_env(env: &StackEnv, options: &StackOptions) -> Vec<(String, String)> {
         keys::COGNITO_CLIENT_ID,
         keys::COGNITO_JWKS_URL,
     ];
-    let mut vars: Vec<(String, String)> = names
-        .into_iter()
-        .filter_map(|name| Some((name.to_string(), env.get(name)?.to_string())))
-        .collect();
-    if let Ok(filter) = std::env::var("FUNCTION_RUST_LOG") {
-        vars.push(("RUST_LOG".into(), filter));
-    }
-    vars.push(("AWS_EC2_METADATA_DISABLED".into(), "true".into()));
-    vars.extend(options.extra_function_env.iter().cloned());
-    vars
+    process_env(&names, Vec::new(), env, options)
 }
 
 /// Every vendor's id and email, for their portal logins.
