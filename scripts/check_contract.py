@@ -93,7 +93,6 @@ FUNCTION_SPECS = {
     "vendor-api": {
         "crates": ["crates/onboarding-api"],
         "source_optional": True,
-        "cold_start": False,
         "env_not_set": {
             "VENDOR_API_LISTEN": "local only: serve with plain axum on host:port instead of lambda_http",
             "WEB_ROOT": "local only: the web app, served by the same process (CloudFront + S3 in AWS)",

@@ -1,7 +1,7 @@
 //! The API's settings, from the environment (docs/configuration.md).
 
 use onboarding_aws::config::optional_env_var;
-use onboarding_aws::{ConfigError, DatabaseSettings, env_var};
+use onboarding_aws::{ConfigError, env_var};
 
 /// Where the vendor pool is and how its tokens must look.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,9 +32,10 @@ impl CognitoSettings {
     }
 }
 
+/// What the API needs beyond what every function has (the database comes
+/// from `onboarding_aws::cold_start`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiSettings {
-    pub database: DatabaseSettings,
     pub cognito: CognitoSettings,
     pub upload_bucket: String,
     /// The site's origin (`https://portal.example.com`): the only origin CORS
@@ -45,7 +46,6 @@ pub struct ApiSettings {
 impl ApiSettings {
     pub fn from_env(region: &str) -> Result<ApiSettings, ConfigError> {
         Ok(ApiSettings {
-            database: DatabaseSettings::from_env()?,
             cognito: CognitoSettings::from_env(region)?,
             upload_bucket: env_var("UPLOAD_BUCKET")?,
             site_origin: optional_env_var("SITE_ORIGIN")

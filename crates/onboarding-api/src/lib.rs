@@ -18,6 +18,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use onboarding_aws::AwsClients;
 use onboarding_aws::database::Database;
 use tower_http::cors::CorsLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -38,22 +39,23 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Connects to PostgreSQL (credentials from Secrets Manager) and builds
-    /// the clients. `endpoint` is `AWS_ENDPOINT_URL`, for an emulator.
-    pub async fn connect(
-        sdk: &aws_config::SdkConfig,
+    /// The state over a function's cold-start clients and database
+    /// (`onboarding_aws::cold_start`). `endpoint` is `AWS_ENDPOINT_URL`, for
+    /// an emulator: the browser posts uploads there.
+    pub fn new(
+        clients: &AwsClients,
+        database: Database,
         endpoint: Option<String>,
         settings: ApiSettings,
-    ) -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
-        let database = Database::connect(sdk, settings.database.clone(), 2).await?;
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(sdk)
-                .force_path_style(endpoint.is_some())
-                .build(),
-        );
-        let store = storage::ObjectStore::new(sdk, s3, settings.upload_bucket.clone(), endpoint)?;
+    ) -> Result<AppState, problem::ApiError> {
+        let store = storage::ObjectStore::new(
+            &clients.sdk,
+            clients.s3.clone(),
+            settings.upload_bucket.clone(),
+            endpoint,
+        )?;
         let identity = identity::Identity::new(
-            aws_sdk_cognitoidentityprovider::Client::new(sdk),
+            aws_sdk_cognitoidentityprovider::Client::new(&clients.sdk),
             settings.cognito.user_pool_id.clone(),
             settings.cognito.client_id.clone(),
         );

@@ -13,19 +13,15 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    onboarding_aws::telemetry::init(FUNCTION);
-    let endpoint = optional_env_var("AWS_ENDPOINT_URL");
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(endpoint) = &endpoint {
-        loader = loader.endpoint_url(endpoint);
-    }
-    let sdk = loader.load().await;
-    let region = sdk
+    let (clients, database) = onboarding_aws::cold_start(FUNCTION).await?;
+    let region = clients
+        .sdk
         .region()
         .map(|r| r.as_ref().to_string())
         .unwrap_or_else(|| "us-east-1".into());
     let settings = ApiSettings::from_env(&region)?;
-    let state = Arc::new(AppState::connect(&sdk, endpoint, settings).await?);
+    let endpoint = optional_env_var("AWS_ENDPOINT_URL");
+    let state = Arc::new(AppState::new(&clients, database, endpoint, settings)?);
     let router = onboarding_api::router(state);
 
     match optional_env_var("VENDOR_API_LISTEN") {
