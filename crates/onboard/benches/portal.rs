@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use support::portal::Browser;
+use support::portal::{Browser, demo_password};
 use support::{Harness, Options, generated_file};
 
 /// Requests per endpoint, one after another.
@@ -156,12 +156,7 @@ async fn main() {
     let started = Instant::now();
     for _ in 0..50 {
         let mut fresh = Browser::new(&harness);
-        let password = harness
-            .stack
-            .env()
-            .require(onboarding_devstack::env::keys::PORTAL_DEMO_PASSWORD)
-            .unwrap()
-            .to_string();
+        let password = demo_password(&harness);
         let t = Instant::now();
         let (status, _) = fresh.log_in("orders@techgear.example.com", &password).await;
         assert_eq!(status, StatusCode::OK);

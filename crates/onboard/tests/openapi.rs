@@ -8,10 +8,9 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use onboarding_devstack::env::keys;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::portal::{Answer, Browser};
+use support::portal::{Answer, Browser, demo_password};
 use support::{Harness, Options};
 
 const VEND001: &str = "orders@techgear.example.com";
@@ -595,12 +594,7 @@ async fn live_answers_match_the_document() {
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
 
     // Logging in, and failing to.
-    let password = harness
-        .stack
-        .env()
-        .require(keys::PORTAL_DEMO_PASSWORD)
-        .unwrap()
-        .to_string();
+    let password = demo_password(&harness);
     let login = |password: &str| json!({"email": VEND001, "password": password});
     let answer = call(
         c,

@@ -31,45 +31,33 @@ data "aws_iam_policy_document" "alarm_topic" {
     }
   }
 
-  statement {
-    sid       = "CloudWatchAlarmsPublish"
-    actions   = ["SNS:Publish"]
-    resources = [aws_sns_topic.alarms.arn]
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
+  # The services that publish alarms and budget alerts, each limited to this
+  # account's own alarms or budgets (the Budgets statement is the one the AWS
+  # Budgets user guide gives in "Creating an Amazon SNS topic for budget
+  # notifications").
+  dynamic "statement" {
+    for_each = {
+      CloudWatchAlarmsPublish = { service = "cloudwatch.amazonaws.com", source_arn = "arn:${var.partition}:cloudwatch:${var.aws_region}:${var.account_id}:alarm:*" }
+      BudgetsPublish          = { service = "budgets.amazonaws.com", source_arn = "arn:${var.partition}:budgets::${var.account_id}:*" }
     }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [var.account_id]
-    }
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${var.partition}:cloudwatch:${var.aws_region}:${var.account_id}:alarm:*"]
-    }
-  }
-
-  # As the AWS Budgets user guide gives it ("Creating an Amazon SNS topic for
-  # budget notifications").
-  statement {
-    sid       = "BudgetsPublish"
-    actions   = ["SNS:Publish"]
-    resources = [aws_sns_topic.alarms.arn]
-    principals {
-      type        = "Service"
-      identifiers = ["budgets.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [var.account_id]
-    }
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${var.partition}:budgets::${var.account_id}:*"]
+    content {
+      sid       = statement.key
+      actions   = ["SNS:Publish"]
+      resources = [aws_sns_topic.alarms.arn]
+      principals {
+        type        = "Service"
+        identifiers = [statement.value.service]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [var.account_id]
+      }
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = [statement.value.source_arn]
+      }
     }
   }
 }

@@ -11,6 +11,16 @@ use serde_json::{Value, json};
 
 use super::Harness;
 
+/// The password of every seeded vendor's login on this stack.
+pub fn demo_password(harness: &Harness) -> String {
+    harness
+        .stack
+        .env()
+        .require(keys::PORTAL_DEMO_PASSWORD)
+        .unwrap()
+        .to_string()
+}
+
 /// One answer of the API, whole.
 pub struct Answer {
     pub status: StatusCode,
@@ -70,13 +80,7 @@ impl Browser {
     /// Logged in as a seeded vendor (the stack's demo password).
     pub async fn logged_in(harness: &Harness, email: &str) -> Browser {
         let mut browser = Browser::new(harness);
-        let password = harness
-            .stack
-            .env()
-            .require(keys::PORTAL_DEMO_PASSWORD)
-            .unwrap()
-            .to_string();
-        let (status, me) = browser.log_in(email, &password).await;
+        let (status, me) = browser.log_in(email, &demo_password(harness)).await;
         assert_eq!(status, StatusCode::OK, "{me}");
         browser
     }
