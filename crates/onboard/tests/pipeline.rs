@@ -49,6 +49,8 @@ async fn a_clean_file_lands_in_the_catalog_with_one_email_and_no_link() {
             .any(|(upload_id, vendor_id)| upload_id == &upload.upload_id && vendor_id == "VEND001"),
         "the upload's own lines name it and its vendor: {about_upload:?}"
     );
+    // Idle functions hold no connection, so Aurora Serverless can pause.
+    assert_eq!(stack.pipeline_connections_after_idle().await, 0);
 }
 
 /// The field of a JSON log line, at the top level (event fields, EMF

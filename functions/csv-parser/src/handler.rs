@@ -46,6 +46,11 @@ pub struct Parser {
 }
 
 impl Parser {
+    /// Ends an invocation: see [`Database::release_connections`].
+    pub async fn release_connections(&self) {
+        self.database.release_connections().await;
+    }
+
     pub fn new(
         clients: AwsClients,
         database: Database,

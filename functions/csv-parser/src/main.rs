@@ -20,7 +20,9 @@ async fn main() -> Result<(), Error> {
     let parser = &parser;
     run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {
-            parser.handle_event(event.payload).await
+            let outcome = parser.handle_event(event.payload).await;
+            parser.release_connections().await;
+            outcome
         },
     ))
     .await

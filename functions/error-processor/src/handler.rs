@@ -48,6 +48,11 @@ struct UploadMessages {
 }
 
 impl Processor {
+    /// Ends an invocation: see [`Database::release_connections`].
+    pub async fn release_connections(&self) {
+        self.database.release_connections().await;
+    }
+
     pub fn new(
         clients: AwsClients,
         database: Database,

@@ -22,7 +22,9 @@ async fn main() -> Result<(), Error> {
     let processor = &processor;
     run(service_fn(
         move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
-            Ok::<_, Error>(processor.handle(event.payload).await)
+            let response = processor.handle(event.payload).await;
+            processor.release_connections().await;
+            Ok::<_, Error>(response)
         },
     ))
     .await

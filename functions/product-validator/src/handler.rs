@@ -53,6 +53,11 @@ struct UploadBatch {
 }
 
 impl Validator {
+    /// Ends an invocation: see [`Database::release_connections`].
+    pub async fn release_connections(&self) {
+        self.database.release_connections().await;
+    }
+
     pub fn new(
         clients: &AwsClients,
         database: Database,

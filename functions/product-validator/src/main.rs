@@ -20,7 +20,9 @@ async fn main() -> Result<(), Error> {
     let validator = &validator;
     run(service_fn(
         move |event: LambdaEvent<aws_lambda_events::event::dynamodb::Event>| async move {
-            Ok::<_, Error>(validator.handle(event.payload).await)
+            let response = validator.handle(event.payload).await;
+            validator.release_connections().await;
+            Ok::<_, Error>(response)
         },
     ))
     .await

@@ -189,6 +189,25 @@ impl Harness {
         .await
     }
 
+    /// Waits (up to 10 s) until no pipeline function holds a PostgreSQL
+    /// connection, and returns how many they still hold then.
+    pub async fn pipeline_connections_after_idle(&self) -> i64 {
+        let started = Instant::now();
+        loop {
+            let held: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name ~ '(csv-parser|product-validator|error-processor)$'",
+            )
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap();
+            if held == 0 || started.elapsed() > Duration::from_secs(10) {
+                return held;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn count(&self, sql: &'static str, upload_id: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
             .bind(upload_id)
