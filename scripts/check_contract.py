@@ -153,8 +153,9 @@ SDK_OPERATIONS = {
     "get_item": (["dynamodb:GetItem"], "STAGING_TABLE"),
     "query": (["dynamodb:Query"], "STAGING_TABLE"),
     # SendMessageBatch is authorised by sqs:SendMessage (there is no batch action).
-    "send_message_batch": (["sqs:SendMessage"], "ERROR_QUEUE_URL"),
-    "send_message": (["sqs:SendMessage"], "ERROR_QUEUE_URL"),
+    # Both lanes' queues (ErrorQueues): the upload's lane picks one at run time.
+    "send_message_batch": (["sqs:SendMessage"], ("ERROR_QUEUE_URL", "CANDIDATE_ERROR_QUEUE_URL")),
+    "send_message": (["sqs:SendMessage"], ("ERROR_QUEUE_URL", "CANDIDATE_ERROR_QUEUE_URL")),
     "publish": (["sns:Publish"], "NOTIFICATION_TOPIC_ARN"),
     "subscribe": (["sns:Subscribe"], "NOTIFICATION_TOPIC_ARN"),
     "get_secret_value": (["secretsmanager:GetSecretValue"], "DATABASE_SECRET_ID"),
@@ -215,6 +216,11 @@ INFRASTRUCTURE_PERMISSIONS = [
     ("error-processor", "sqs:DeleteMessage", "var.errors_queue_arn", "SQS event source mapping"),
     ("error-processor", "sqs:GetQueueAttributes", "var.errors_queue_arn", "SQS event source mapping"),
     ("error-processor", "sqs:ChangeMessageVisibility", "var.errors_queue_arn", "SQS event source mapping"),
+    # The candidate lane's mapping (error-processor:candidate) does the same.
+    ("error-processor", "sqs:ReceiveMessage", "var.candidate_errors_queue_arn", "candidate lane's SQS event source mapping"),
+    ("error-processor", "sqs:DeleteMessage", "var.candidate_errors_queue_arn", "candidate lane's SQS event source mapping"),
+    ("error-processor", "sqs:GetQueueAttributes", "var.candidate_errors_queue_arn", "candidate lane's SQS event source mapping"),
+    ("error-processor", "sqs:ChangeMessageVisibility", "var.candidate_errors_queue_arn", "candidate lane's SQS event source mapping"),
 ]
 
 # Names (after "<prefix>-") that exist on one side only, or differ, and why.
@@ -502,6 +508,10 @@ class RustCode:
         if not m:
             raise CheckerError("UPLOADS_PREFIX not found in crates/onboarding-core/src/upload_key.rs")
         self.uploads_prefix = m.group(1)
+        m = re.search(r'pub const CANDIDATE_PREFIX: &str = "([^"]+)"', core)
+        if not m:
+            raise CheckerError("CANDIDATE_PREFIX not found in crates/onboarding-core/src/upload_key.rs")
+        self.candidate_uploads_prefix = m.group(1) + self.uploads_prefix
         self.report_prefixes = {}
         for name in ("error_report_key", "fix_file_key"):
             m = re.search(r"pub fn " + name + r"\([^)]*\)\s*->\s*String\s*\{\s*format!\(\"([^{\"]*)", core)
@@ -543,6 +553,9 @@ class RustCode:
         def prefixes_in(masked: str, text: str = ""):
             if "UPLOADS_PREFIX" in masked or ('"' + self.uploads_prefix) in text:
                 facts.s3_prefixes.add(self.uploads_prefix)
+            # Code that takes the lane off a key reads both lanes' uploads.
+            if re.search(r"\bLane::strip\b", masked):
+                facts.s3_prefixes.add(self.candidate_uploads_prefix)
             for name, prefix in self.report_prefixes.items():
                 if re.search(r"\b" + name + r"\b", masked):
                     facts.s3_prefixes.add(prefix)
@@ -886,7 +899,7 @@ class LocalStack:
         raise CheckerError(f"provision.rs: cannot see how '{binding}' is named (teach scripts/check_contract.py)")
 
     def env_resource(self, var: str) -> str:
-        m = re.search(r"env\.set\(keys::" + var + r",\s*&resources\.(\w+)\)", self.stack)
+        m = re.search(r"env\.set\(\s*keys::" + var + r",\s*&resources\.(\w+),?\s*\)", self.stack)
         if not m:
             raise CheckerError(f"stack.rs does not set {var} from the provisioned resources")
         return self.binding_name(m.group(1))
@@ -1031,10 +1044,11 @@ def check_iam(fn_name, facts, tf, always, report):
             for prefix in prefixes:
                 required += [(a, bucket, f"/{prefix}*", why) for a in actions]
         else:
-            if target not in always:
-                report.fail("iam", f"{fn_name} calls {op} on the resource named by {target}, which Terraform does not set")
-                continue
-            required += [(a, tf.identity(always[target]), "", why) for a in actions]
+            for name in (target if isinstance(target, tuple) else (target,)):
+                if name not in always:
+                    report.fail("iam", f"{fn_name} calls {op} on the resource named by {name}, which Terraform does not set")
+                    continue
+                required += [(a, tf.identity(always[name]), "", why) for a in actions]
     # S3 prefixes are per call site; a function that both reads uploads/ and
     # writes errors/ needs each action on each prefix only if the code does
     # it. The functions today touch one prefix each, so check all pairs.
@@ -1088,7 +1102,7 @@ def check_names(tf, local, report):
         if tf_name in aws_side and local_name in local_names:
             report.notes.append(f"names: Terraform '<prefix>-{tf_name}' is '<prefix>-{local_name}' locally (NAME_DIFFERENCES['renamed'])")
     # Each resource-naming variable points at the same-named resource.
-    for var in ("STAGING_TABLE", "ERROR_QUEUE_URL", "UPLOAD_BUCKET", "NOTIFICATION_TOPIC_ARN"):
+    for var in ("STAGING_TABLE", "ERROR_QUEUE_URL", "CANDIDATE_ERROR_QUEUE_URL", "UPLOAD_BUCKET", "NOTIFICATION_TOPIC_ARN"):
         users = [f for f in FUNCTIONS if var in env_of(tf, f)[0]]
         if not users:
             report.fail("names", f"no function gets {var} from Terraform")
@@ -1103,9 +1117,18 @@ def check_names(tf, local, report):
     # Redrive: the errors queue dead-letters into <prefix>-errors-dlq on both sides.
     errors = tf.modules["messaging"].resources[("aws_sqs_queue", "errors")]
     target = re.search(r'dead_letter\["([\w-]+)"\]', unq(errors.get("redrive_policy", "")))
-    local_dlq = re.search(r'redrive_policy\(&(\w+)_arn', local.provision[local.provision.find('"{prefix}-errors"'):])
+    # The attributes both local errors queues are created with (checked below).
+    local_dlq = re.search(r'let errors_queue_attributes = \[.*?redrive_policy\(&(\w+)_arn', local.provision, re.S)
     if not target or not local_dlq or target.group(1) != local.binding_name(local_dlq.group(1) + "_url"):
         report.fail("names", "the errors queue's dead-letter queue differs between Terraform and the local stack")
+    # The candidate lane's queue is the errors queue's twin on both sides.
+    candidate = tf.modules["messaging"].resources.get(("aws_sqs_queue", "errors_candidate"), {})
+    for attr in ("visibility_timeout_seconds", "message_retention_seconds", "receive_wait_time_seconds", "redrive_policy"):
+        if expr(candidate.get(attr, "")) != f"aws_sqs_queue.errors.{attr}":
+            report.fail("names", f"the candidate errors queue's {attr} is not the errors queue's (aws_sqs_queue.errors.{attr})")
+    twins = re.findall(r'create_queue\(\s*clients,\s*&format!\("\{prefix\}-(errors(?:-candidate)?)"\),\s*&(\w+),?\s*\)', local.provision)
+    if len(twins) != 2 or twins[0][1] != twins[1][1]:
+        report.fail("names", f"the local errors queues are not created with the same attributes ({twins})")
     # The staging table's shape.
     table = tf.modules["data"].resources[("aws_dynamodb_table", "staging")]
     gsi = table["global_secondary_index"][0]
@@ -1128,22 +1151,101 @@ def check_names(tf, local, report):
 
 
 def check_trigger(tf, code, local, report):
+    """The uploads bucket notifies the csv-parser's `live` alias for uploads/
+    and its `candidate` alias for candidate/uploads/ (the deploy script's
+    smoke lane), with the code's prefixes and the local stack's."""
     storage = tf.modules["storage"]
     notes = [b for (t, _), b in storage.resources.items() if t == "aws_s3_bucket_notification"]
     lam = [t for b in notes for t in b.get("lambda_function", [])]
-    if len(lam) != 1:
-        raise CheckerError("expected one lambda_function in the uploads bucket notification")
-    prefix, suffix = unq(lam[0].get("filter_prefix", '""')), unq(lam[0].get("filter_suffix", '""'))
-    if prefix != code.uploads_prefix:
-        report.fail("names", f"the S3 trigger filters on '{prefix}', the code's UPLOADS_PREFIX is '{code.uploads_prefix}'")
-    m = re.search(r'pub const UPLOADS_PREFIX: &str = "([^"]+)"', local.provision)
-    if not m or m.group(1) != code.uploads_prefix:
-        report.fail("names", "the local bucket notification prefix differs from the code's UPLOADS_PREFIX")
-    if suffix and "FilterRuleName::Suffix" not in local.provision:
-        if KNOWN_TRIGGER_DIFFERENCES.get("suffix") == suffix:
-            report.notes.append(f"trigger: AWS invokes the csv-parser only for keys ending in '{suffix}'; the local notification filters on the prefix only (KNOWN_TRIGGER_DIFFERENCES)")
+    lanes = {"live": (code.uploads_prefix, "csv_parser_alias_arn", "alias_arn", "UPLOADS_PREFIX"),
+             "candidate": (code.candidate_uploads_prefix, "csv_parser_candidate_alias_arn", "candidate_alias_arn", "CANDIDATE_UPLOADS_PREFIX")}
+    if len(lam) != len(lanes):
+        raise CheckerError(f"expected {len(lanes)} lambda_function blocks in the uploads bucket notification (live and candidate), found {len(lam)}")
+    storage_args = tf.root.modules["storage"]
+    for lane, (want_prefix, variable, output_attr, local_const) in lanes.items():
+        mine = [t for t in lam if expr(t["lambda_function_arn"]) == f"var.{variable}"]
+        if len(mine) != 1:
+            report.fail("names", f"no bucket notification targets var.{variable} (the csv-parser's {lane} alias)")
+            continue
+        target = expr(storage_args.get(variable, ""))
+        if target != f'module.functions.functions["csv-parser"].{output_attr}':
+            report.fail("names", f"terraform/main.tf passes {variable} = {target}, not the csv-parser's {lane} alias ({output_attr})")
+        prefix, suffix = unq(mine[0].get("filter_prefix", '""')), unq(mine[0].get("filter_suffix", '""'))
+        if prefix != want_prefix:
+            report.fail("names", f"the {lane} S3 trigger filters on '{prefix}', the code's prefix is '{want_prefix}'")
+        m = re.search(r'pub const ' + local_const + r': &str = "([^"]+)"', local.provision)
+        if not m or m.group(1) != want_prefix:
+            report.fail("names", f"the local bucket notification prefix {local_const} differs from the code's '{want_prefix}'")
+        if suffix and "FilterRuleName::Suffix" not in local.provision:
+            if KNOWN_TRIGGER_DIFFERENCES.get("suffix") == suffix:
+                report.notes.append(f"trigger: AWS invokes the csv-parser only for keys ending in '{suffix}'; the local notification filters on the prefix only (KNOWN_TRIGGER_DIFFERENCES)")
+            else:
+                report.fail("names", f"the {lane} S3 trigger needs suffix '{suffix}', the local stack has no suffix filter")
+
+
+def filter_matches(pattern, event) -> bool:
+    """Lambda event filtering, the subset our patterns use: nested objects,
+    lists of literal values (equality) and {"exists": bool} on a leaf."""
+    if isinstance(pattern, dict):
+        return all(filter_matches_key(pattern[k], event, k) for k in pattern)
+    raise CheckerError(f"filter pattern shape not understood: {pattern!r}")
+
+
+def filter_matches_key(rule, event, key) -> bool:
+    present = isinstance(event, dict) and key in event
+    if isinstance(rule, dict):
+        # A missing object: its leaves are missing too ({"exists": false} holds).
+        return filter_matches(rule, event[key] if present else {})
+    if not isinstance(rule, list):
+        raise CheckerError(f"filter rule for {key} is not a list: {rule!r}")
+    for option in rule:
+        if isinstance(option, dict) and set(option) == {"exists"}:
+            if bool(option["exists"]) == (present and not isinstance(event[key], dict)):
+                return True
+        elif isinstance(option, (str, int, float, bool)):
+            if present and event[key] == (unq(option) if isinstance(option, str) else option):
+                return True
         else:
-            report.fail("names", f"the S3 trigger needs suffix '{suffix}', the local stack has no suffix filter")
+            raise CheckerError(f"filter operator not understood: {option!r}")
+    return False
+
+
+def check_lanes(tf, root: Path, report):
+    """Blue/green lanes (docs/deployment.md): each stream mapping's filter, run
+    on the records the code writes, lets through exactly its lane's INSERTs,
+    and each lane's mappings target that lane's alias and errors queue."""
+    core = (root / "crates/onboarding-core/src/pipeline.rs").read_text()
+    keys = (root / "crates/onboarding-core/src/upload_key.rs").read_text()
+    if not re.search(r'skip_serializing_if = "Lane::is_live"\)\]\s*pub lane: Lane,', core):
+        raise CheckerError("StagedRow has no `lane: Lane` attribute that live rows leave out")
+    if "Candidate," not in keys or '#[serde(rename_all = "snake_case")]\npub enum Lane' not in keys:
+        raise CheckerError("Lane is not a snake_case serde enum with Candidate")
+    lanes = tf.fn.locals.get("lanes")
+    if not isinstance(lanes, dict) or set(lanes) != {"live", "candidate"}:
+        raise CheckerError("modules/functions has no local.lanes with live and candidate")
+    row = {"upload_id": {"S": "U"}, "record_id": {"S": "000001"}}
+    records = {
+        ("live", "INSERT"): {"eventName": "INSERT", "dynamodb": {"NewImage": dict(row)}},
+        ("candidate", "INSERT"): {"eventName": "INSERT", "dynamodb": {"NewImage": dict(row, lane={"S": "candidate"})}},
+        ("live", "MODIFY"): {"eventName": "MODIFY", "dynamodb": {"NewImage": dict(row)}},
+        ("candidate", "MODIFY"): {"eventName": "MODIFY", "dynamodb": {"NewImage": dict(row, lane={"S": "candidate"})}},
+    }
+    for lane, spec in lanes.items():
+        for (record_lane, event), record in records.items():
+            want = record_lane == lane and event == "INSERT"
+            if filter_matches(spec["stream_filter"], record) != want:
+                report.fail("lanes", f"the {lane} stream filter {'drops' if want else 'lets through'} a {record_lane} {event} record")
+        if expr(spec["alias"]) != f"aws_lambda_alias.{lane}":
+            report.fail("lanes", f"the {lane} lane's mappings target {expr(spec['alias'])}, not aws_lambda_alias.{lane}")
+    queue_of = {"live": "ERROR_QUEUE_URL", "candidate": "CANDIDATE_ERROR_QUEUE_URL"}
+    env, _ = env_of(tf, "product-validator")
+    for lane, var in queue_of.items():
+        if var in env and tf.identity(expr(lanes[lane]["errors_queue_arn"])) != tf.identity(env[var]):
+            report.fail("lanes", f"the {lane} lane's error-processor reads {expr(lanes[lane]['errors_queue_arn'])}, but the validator sends that lane's messages to {env[var]} ({var})")
+    triggers = {name: body for (t, name), body in tf.fn.resources.items() if t == "aws_lambda_event_source_mapping"}
+    for name, body in triggers.items():
+        if expr(body.get("for_each", "")) != "local.lanes":
+            report.fail("lanes", f"aws_lambda_event_source_mapping.{name} is not one per lane (for_each = local.lanes)")
 
 
 EMF_METRIC_CALL = re.compile(r'\.metric\(\s*"(\w+)"')
@@ -1208,16 +1310,16 @@ def check_dashboard(root: Path, tf, report):
 # (what is broken, file, text to replace, replacement, expected exit, expected message)
 MUTATIONS = [
     ("Terraform stops setting ERROR_QUEUE_URL",
-     "terraform/modules/functions/main.tf", "    ERROR_QUEUE_URL = var.errors_queue_url\n", "",
+     "terraform/modules/functions/main.tf", "    ERROR_QUEUE_URL           = var.errors_queue_url\n", "",
      1, "csv-parser requires ERROR_QUEUE_URL"),
     ("the error-processor reads a new variable",
      "functions/error-processor/src/main.rs", 'env_var("UPLOAD_BUCKET")?,', 'env_var("UPLOAD_BUCKET")?, env_var("ARCHIVE_BUCKET")?,',
      1, "error-processor requires ARCHIVE_BUCKET"),
     ("Terraform sets a variable nobody reads",
-     "terraform/modules/functions/main.tf", "    STAGING_TABLE   = var.staging_table_name\n", "    STAGING_TABLE   = var.staging_table_name\n    STAGING_INDEX   = \"vendor-index\"\n",
+     "terraform/modules/functions/main.tf", "    STAGING_TABLE             = var.staging_table_name\n", "    STAGING_TABLE             = var.staging_table_name\n    STAGING_INDEX             = \"vendor-index\"\n",
      1, "Terraform sets STAGING_INDEX for csv-parser, but csv-parser never reads it"),
     ("the csv-parser role loses s3:GetObjectVersion",
-     "terraform/modules/functions/iam.tf", 'actions   = ["s3:GetObject", "s3:GetObjectVersion"]', 'actions   = ["s3:GetObject"]',
+     "terraform/modules/functions/iam.tf", 'actions = ["s3:GetObject", "s3:GetObjectVersion"]', 'actions = ["s3:GetObject"]',
      1, "csv-parser needs s3:GetObjectVersion"),
     ("the error-processor role gains s3:DeleteObject",
      "terraform/modules/functions/iam.tf", 'actions   = ["s3:PutObject", "s3:GetObject"]', 'actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]',
@@ -1259,6 +1361,18 @@ MUTATIONS = [
     ("the dashboard counts report durations of the wrong stage",
      "terraform/modules/observability/dashboard.tf", '"Stage", "report"', '"Stage", "notify"',
      1, "the dashboard reads StageDuration of error-processor with Stage=notify"),
+    ("the live stream filter stops excluding the candidate lane",
+     "terraform/modules/functions/triggers.tf", "dynamodb  = { NewImage = { lane = { S = [{ exists = false }] } } }\n", "\n",
+     1, "the live stream filter lets through a candidate INSERT record"),
+    ("the candidate lane's messages go to the live error-processor",
+     "terraform/modules/functions/triggers.tf", "errors_queue_arn = var.candidate_errors_queue_arn", "errors_queue_arn = var.errors_queue_arn",
+     1, "the candidate lane's error-processor reads var.errors_queue_arn"),
+    ("the candidate notification invokes the live alias",
+     "terraform/main.tf", 'module.functions.functions["csv-parser"].candidate_alias_arn', 'module.functions.functions["csv-parser"].alias_arn',
+     1, "not the csv-parser's candidate alias"),
+    ("the csv-parser may not read candidate-lane uploads",
+     "terraform/modules/functions/iam.tf", '"${var.upload_bucket_arn}/candidate/uploads/*",', "",
+     1, "csv-parser needs s3:GetObject on module.storage.aws_s3_bucket.this[\"uploads\"]/candidate/uploads/*"),
 ]
 
 COPIED = ["terraform", "crates/onboarding-aws/src", "crates/onboarding-api/src", "crates/onboarding-core/src", "crates/onboarding-core/Cargo.toml",
@@ -1346,6 +1460,7 @@ def main(argv=None) -> int:
             check_iam(fn_name, facts, tf, always, report)
         check_names(tf, local, report)
         check_trigger(tf, code, local, report)
+        check_lanes(tf, args.root, report)
         check_dashboard(args.root, tf, report)
     except CheckerError as e:
         print(f"contract check: cannot read the code: {e}", file=sys.stderr)

@@ -129,6 +129,9 @@ module "storage" {
   csv_parser_function_name = module.functions.functions["csv-parser"].name
   csv_parser_alias_name    = module.functions.functions["csv-parser"].alias_name
   csv_parser_alias_arn     = module.functions.functions["csv-parser"].alias_arn
+  # The candidate lane: candidate/uploads/ -> csv-parser:candidate.
+  csv_parser_candidate_alias_name = module.functions.functions["csv-parser"].candidate_alias
+  csv_parser_candidate_alias_arn  = module.functions.functions["csv-parser"].candidate_alias_arn
 
   upload_retention_days             = var.upload_retention_days
   error_report_retention_days       = var.error_report_retention_days
@@ -171,11 +174,13 @@ module "functions" {
   staging_table_arn        = module.data.staging_table_arn
   staging_table_stream_arn = module.data.staging_table_stream_arn
 
-  errors_queue_url          = module.messaging.errors_queue_url
-  errors_queue_arn          = module.messaging.errors_queue_arn
-  stream_failures_queue_arn = module.messaging.stream_failures_queue_arn
-  csv_parser_dlq_arn        = module.messaging.csv_parser_dlq_arn
-  notification_topic_arn    = module.messaging.notification_topic_arn
+  errors_queue_url           = module.messaging.errors_queue_url
+  errors_queue_arn           = module.messaging.errors_queue_arn
+  candidate_errors_queue_url = module.messaging.candidate_errors_queue_url
+  candidate_errors_queue_arn = module.messaging.candidate_errors_queue_arn
+  stream_failures_queue_arn  = module.messaging.stream_failures_queue_arn
+  csv_parser_dlq_arn         = module.messaging.csv_parser_dlq_arn
+  notification_topic_arn     = module.messaging.notification_topic_arn
 
   database_host       = module.data.database_host
   database_port       = module.data.database_port

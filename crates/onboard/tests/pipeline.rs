@@ -195,6 +195,82 @@ async fn a_file_with_errors_gives_the_golden_report_and_an_email_with_a_working_
     }
 }
 
+/// Blue/green (docs/deployment.md): an upload under `candidate/uploads/`
+/// is the deploy script's smoke test of the versions about to go live. It is
+/// judged and reported like any upload, its staged rows carry the lane the
+/// candidate stream mapping filters on, and its messages travel on the
+/// candidate errors queue only; a live upload next to it never touches that
+/// queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_lane_upload_runs_through_the_candidate_queue_only() {
+    let stack = Harness::start(Options {
+        invocation_log: true,
+        ..Options::default()
+    })
+    .await;
+    let candidate_queue = stack.stack.resources().candidate_errors_queue_arn.clone();
+    let live_queue = stack.stack.resources().errors_queue_arn.clone();
+
+    let candidate = stack
+        .upload_to(
+            "candidate/uploads/VEND001/smoke.csv",
+            sample("samples/VEND001_products.csv"),
+        )
+        .await;
+    let live = stack
+        .upload(
+            "VEND001",
+            "products.csv",
+            sample("samples/VEND001_products.csv"),
+        )
+        .await;
+
+    assert_eq!(candidate.status, "partial");
+    assert_eq!(candidate.vendor_id, "VEND001");
+    assert_eq!(candidate.file_name, "smoke.csv");
+    assert_eq!(candidate.total_records, Some(100));
+    let report = stack
+        .s3_object(candidate.error_file_s3_key.as_deref().expect("report key"))
+        .await;
+    assert_eq!(
+        String::from_utf8_lossy(&report),
+        String::from_utf8_lossy(&sample("golden/VEND001_products_errors.csv")),
+        "the candidate lane judges exactly like the live one"
+    );
+    assert_eq!(stack.emails_about(&candidate.upload_id).await.len(), 1);
+    assert_eq!(stack.emails_about(&live.upload_id).await.len(), 1);
+
+    let lanes = stack.staged_lanes(&candidate.upload_id).await;
+    assert_eq!(lanes.len(), 100);
+    assert!(
+        lanes
+            .iter()
+            .all(|lane| lane.as_deref() == Some("candidate")),
+        "{lanes:?}"
+    );
+    assert!(
+        stack
+            .staged_lanes(&live.upload_id)
+            .await
+            .iter()
+            .all(Option::is_none),
+        "live rows carry no lane attribute"
+    );
+
+    let candidate_sources = stack.error_processor_queues_for(&candidate.upload_id);
+    assert!(!candidate_sources.is_empty());
+    assert!(
+        candidate_sources.iter().all(|arn| arn == &candidate_queue),
+        "{candidate_sources:?}"
+    );
+    let live_sources = stack.error_processor_queues_for(&live.upload_id);
+    assert!(!live_sources.is_empty());
+    assert!(
+        live_sources.iter().all(|arn| arn == &live_queue),
+        "{live_sources:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_that_fail_as_a_whole_are_recorded_and_explained() {
     let stack = Harness::start(Options::default()).await;

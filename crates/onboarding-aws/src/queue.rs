@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
-use onboarding_core::PipelineMessage;
+use onboarding_core::{Lane, PipelineMessage};
 
 use crate::{AwsError, describe};
 
@@ -12,6 +12,31 @@ const ENTRIES_PER_BATCH: usize = 10;
 /// SendMessageBatch's limit is 256 KiB for the whole batch.
 const BYTES_PER_BATCH: usize = 250 * 1024;
 const MAX_ATTEMPTS: u32 = 5;
+
+/// The error queue of each lane. The candidate lane's queue is read by the
+/// error-processor's `candidate` alias, so a deployment's smoke upload runs
+/// on the new versions end to end before `live` moves (docs/deployment.md).
+#[derive(Clone, Debug)]
+pub struct ErrorQueues {
+    live: ErrorQueue,
+    candidate: ErrorQueue,
+}
+
+impl ErrorQueues {
+    pub fn new(client: Client, live_url: String, candidate_url: String) -> ErrorQueues {
+        ErrorQueues {
+            live: ErrorQueue::new(client.clone(), live_url),
+            candidate: ErrorQueue::new(client, candidate_url),
+        }
+    }
+
+    pub fn lane(&self, lane: Lane) -> &ErrorQueue {
+        match lane {
+            Lane::Live => &self.live,
+            Lane::Candidate => &self.candidate,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct ErrorQueue {

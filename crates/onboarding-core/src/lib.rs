@@ -30,4 +30,4 @@ pub use rules::{
     check_row,
 };
 pub use upload_id::UploadId;
-pub use upload_key::{UploadKey, error_report_key, fix_file_key};
+pub use upload_key::{Lane, UploadKey, error_report_key, fix_file_key};

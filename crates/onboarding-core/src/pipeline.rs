@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::errors::{ErrorType, RowError};
 use crate::reader::SourceRow;
 use crate::rules::EarlierRows;
+use crate::upload_key::Lane;
 
 /// How long a staged row lives before DynamoDB's TTL removes it.
 pub const STAGING_TTL_SECONDS: i64 = 7 * 24 * 3600;
@@ -36,10 +37,14 @@ pub struct StagedRow {
     pub earlier_vendor_product_id_row: Option<u32>,
     /// Epoch seconds; DynamoDB's TTL attribute.
     pub expires_at: i64,
+    /// Absent on live rows; the stream mappings' filters route on it.
+    #[serde(default, skip_serializing_if = "Lane::is_live")]
+    pub lane: Lane,
 }
 
 impl StagedRow {
     pub fn new(
+        lane: Lane,
         upload_id: &str,
         vendor_id: &str,
         row: SourceRow,
@@ -56,6 +61,7 @@ impl StagedRow {
             earlier_sku_row: earlier.sku,
             earlier_vendor_product_id_row: earlier.vendor_product_id,
             expires_at: staged_at_epoch + STAGING_TTL_SECONDS,
+            lane,
         }
     }
 
@@ -191,6 +197,7 @@ mod tests {
     #[test]
     fn staged_rows_round_trip_and_keep_their_earlier_rows() {
         let row = StagedRow::new(
+            Lane::Live,
             "UPLOAD_20261122_101500_ABCDEF012345",
             "VEND001",
             SourceRow {
@@ -209,8 +216,19 @@ mod tests {
         let json = serde_json::to_value(&row).unwrap();
         assert_eq!(json["status"], "pending_validation");
         assert!(json.get("earlier_vendor_product_id_row").is_none());
+        assert!(json.get("lane").is_none(), "live rows carry no lane");
         let back: StagedRow = serde_json::from_value(json).unwrap();
         assert_eq!(back, row);
+        let candidate = StagedRow {
+            lane: Lane::Candidate,
+            ..row.clone()
+        };
+        let json = serde_json::to_value(&candidate).unwrap();
+        assert_eq!(json["lane"], "candidate");
+        assert_eq!(
+            serde_json::from_value::<StagedRow>(json).unwrap(),
+            candidate
+        );
         assert_eq!(back.source_row().fields, vec![" a ", ""]);
     }
 

@@ -1,13 +1,60 @@
 //! Where vendors put files: `uploads/<VENDOR_ID>/<file name>`, and where the
 //! reports go: `errors/<VENDOR_ID>/<UPLOAD_ID>_errors.csv`.
+//!
+//! The same layout under `candidate/` is the candidate lane of a blue/green
+//! deployment (docs/deployment.md): the deploy script's smoke upload goes
+//! there, and every stage of it runs on the versions about to go live.
+
+use serde::{Deserialize, Serialize};
 
 use crate::errors::FileFailure;
 
 pub const UPLOADS_PREFIX: &str = "uploads/";
+pub const CANDIDATE_PREFIX: &str = "candidate/";
 
-/// An object key under `uploads/`, taken apart.
+/// Which deployment an upload runs through: the versions serving vendors
+/// (`live`), or the versions a deployment is testing before it promotes them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lane {
+    #[default]
+    Live,
+    Candidate,
+}
+
+impl Lane {
+    /// The lane of an object key: `candidate/uploads/...` is the candidate
+    /// lane, anything else the live one.
+    pub fn of_key(key: &str) -> Lane {
+        if key.starts_with(CANDIDATE_PREFIX) {
+            Lane::Candidate
+        } else {
+            Lane::Live
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        *self == Lane::Live
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Lane::Live => "live",
+            Lane::Candidate => "candidate",
+        }
+    }
+
+    /// The key with the lane's prefix taken off: `uploads/...` for an upload
+    /// of either lane.
+    pub fn strip(key: &str) -> &str {
+        key.strip_prefix(CANDIDATE_PREFIX).unwrap_or(key)
+    }
+}
+
+/// An object key under `uploads/` (or `candidate/uploads/`), taken apart.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadKey {
+    pub lane: Lane,
     pub vendor_id: String,
     /// The part after the vendor folder; may contain further folders.
     pub file_name: String,
@@ -19,7 +66,9 @@ impl UploadKey {
         let bad = || FileFailure::BadKey {
             key: key.to_string(),
         };
-        let rest = key.strip_prefix(UPLOADS_PREFIX).ok_or_else(bad)?;
+        let rest = Lane::strip(key)
+            .strip_prefix(UPLOADS_PREFIX)
+            .ok_or_else(bad)?;
         let (vendor_id, file_name) = rest.split_once('/').ok_or_else(bad)?;
         let vendor_ok = !vendor_id.is_empty()
             && vendor_id.len() <= 50
@@ -30,6 +79,7 @@ impl UploadKey {
             return Err(bad());
         }
         Ok(UploadKey {
+            lane: Lane::of_key(key),
             vendor_id: vendor_id.to_string(),
             file_name: file_name.to_string(),
         })
@@ -53,8 +103,30 @@ mod tests {
         let key = UploadKey::parse("uploads/VEND001/spring sale ü.csv").unwrap();
         assert_eq!(key.vendor_id, "VEND001");
         assert_eq!(key.file_name, "spring sale ü.csv");
+        assert_eq!(key.lane, Lane::Live);
         let nested = UploadKey::parse("uploads/VEND_2/2026/11/products.csv").unwrap();
         assert_eq!(nested.file_name, "2026/11/products.csv");
+    }
+
+    #[test]
+    fn the_candidate_lane_is_the_same_layout_under_candidate() {
+        let key = UploadKey::parse("candidate/uploads/VEND001/smoke-1.csv").unwrap();
+        assert_eq!(key.lane, Lane::Candidate);
+        assert_eq!(key.vendor_id, "VEND001");
+        assert_eq!(key.file_name, "smoke-1.csv");
+        assert_eq!(Lane::of_key("uploads/VEND001/candidate/x.csv"), Lane::Live);
+        assert_eq!(Lane::strip("candidate/uploads/V/x.csv"), "uploads/V/x.csv");
+        assert_eq!(Lane::strip("uploads/V/x.csv"), "uploads/V/x.csv");
+        for key in [
+            "candidate/VEND001/x.csv",
+            "candidate/candidate/uploads/VEND001/x.csv",
+            "live/uploads/VEND001/x.csv",
+        ] {
+            assert!(
+                matches!(UploadKey::parse(key), Err(FileFailure::BadKey { .. })),
+                "{key}"
+            );
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod keys {
     pub const STAGING_TABLE: &str = "STAGING_TABLE";
     pub const STAGING_STREAM_ARN: &str = "STAGING_STREAM_ARN";
     pub const ERROR_QUEUE_URL: &str = "ERROR_QUEUE_URL";
+    pub const CANDIDATE_ERROR_QUEUE_URL: &str = "CANDIDATE_ERROR_QUEUE_URL";
     pub const ERROR_DLQ_URL: &str = "ERROR_DLQ_URL";
     pub const STREAM_FAILURES_QUEUE_URL: &str = "STREAM_FAILURES_QUEUE_URL";
     pub const S3_EVENTS_QUEUE_URL: &str = "S3_EVENTS_QUEUE_URL";

@@ -23,6 +23,10 @@ use crate::options::DatabaseUrl;
 pub const UPLOADS_PREFIX: &str = "uploads/";
 /// The S3 notification configuration id.
 pub const NOTIFICATION_ID: &str = "uploads-to-csv-parser";
+/// The candidate lane's uploads (`onboarding_core::upload_key`), notified
+/// like the live ones: locally one csv-parser serves both lanes.
+pub const CANDIDATE_UPLOADS_PREFIX: &str = "candidate/uploads/";
+pub const CANDIDATE_NOTIFICATION_ID: &str = "candidate-uploads-to-csv-parser";
 
 /// Names, URLs and ARNs of everything [`provision`] creates.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +39,8 @@ pub struct Resources {
     pub errors_queue_url: String,
     pub errors_queue_arn: String,
     pub errors_dlq_url: String,
+    pub candidate_errors_queue_url: String,
+    pub candidate_errors_queue_arn: String,
     pub stream_failures_queue_url: String,
     pub s3_events_queue_url: String,
     pub s3_events_queue_arn: String,
@@ -108,19 +114,27 @@ pub async fn provision(
 
     let (errors_dlq_url, errors_dlq_arn) =
         create_queue(clients, &format!("{prefix}-errors-dlq"), &[]).await?;
+    let errors_queue_attributes = [
+        (
+            QueueAttributeName::VisibilityTimeout,
+            settings.errors_visibility_timeout_s.to_string(),
+        ),
+        (
+            QueueAttributeName::RedrivePolicy,
+            redrive_policy(&errors_dlq_arn, &max_receives),
+        ),
+    ];
     let (errors_queue_url, errors_queue_arn) = create_queue(
         clients,
         &format!("{prefix}-errors"),
-        &[
-            (
-                QueueAttributeName::VisibilityTimeout,
-                settings.errors_visibility_timeout_s.to_string(),
-            ),
-            (
-                QueueAttributeName::RedrivePolicy,
-                redrive_policy(&errors_dlq_arn, &max_receives),
-            ),
-        ],
+        &errors_queue_attributes,
+    )
+    .await?;
+    // The candidate lane's twin, with the same dead-letter queue.
+    let (candidate_errors_queue_url, candidate_errors_queue_arn) = create_queue(
+        clients,
+        &format!("{prefix}-errors-candidate"),
+        &errors_queue_attributes,
     )
     .await?;
     let (stream_failures_queue_url, _) =
@@ -163,6 +177,8 @@ pub async fn provision(
         errors_queue_url,
         errors_queue_arn,
         errors_dlq_url,
+        candidate_errors_queue_url,
+        candidate_errors_queue_arn,
         stream_failures_queue_url,
         s3_events_queue_url,
         s3_events_queue_arn,
@@ -359,33 +375,38 @@ async fn create_bucket(
         .send()
         .await
         .map_err(|e| DevstackError::aws("s3 PutBucketVersioning", e))?;
-    let queue = QueueConfiguration::builder()
-        .id(NOTIFICATION_ID)
-        .queue_arn(events_queue_arn)
-        .events(Event::from("s3:ObjectCreated:*"))
-        .filter(
-            NotificationConfigurationFilter::builder()
-                .key(
-                    S3KeyFilter::builder()
-                        .filter_rules(
-                            FilterRule::builder()
-                                .name(FilterRuleName::Prefix)
-                                .value(UPLOADS_PREFIX)
-                                .build(),
-                        )
-                        .build(),
-                )
-                .build(),
-        )
-        .build()
-        .map_err(|e| DevstackError::Other(format!("notification configuration: {e}")))?;
+    let notify = |id: &str, prefix: &str| {
+        QueueConfiguration::builder()
+            .id(id)
+            .queue_arn(events_queue_arn)
+            .events(Event::from("s3:ObjectCreated:*"))
+            .filter(
+                NotificationConfigurationFilter::builder()
+                    .key(
+                        S3KeyFilter::builder()
+                            .filter_rules(
+                                FilterRule::builder()
+                                    .name(FilterRuleName::Prefix)
+                                    .value(prefix)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+            .map_err(|e| DevstackError::Other(format!("notification configuration: {e}")))
+    };
+    let live = notify(NOTIFICATION_ID, UPLOADS_PREFIX)?;
+    let candidate = notify(CANDIDATE_NOTIFICATION_ID, CANDIDATE_UPLOADS_PREFIX)?;
     clients
         .s3
         .put_bucket_notification_configuration()
         .bucket(bucket)
         .notification_configuration(
             NotificationConfiguration::builder()
-                .queue_configurations(queue)
+                .queue_configurations(live)
+                .queue_configurations(candidate)
                 .build(),
         )
         .send()

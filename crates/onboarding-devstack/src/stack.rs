@@ -171,19 +171,29 @@ impl Stack {
         });
         tasks.push(tokio::spawn(stream.run(stop.clone())));
 
-        let errors = Arc::new(SqsMapping {
-            clients: clients.clone(),
-            queue_url: resources.errors_queue_url.clone(),
-            queue_arn: resources.errors_queue_arn.clone(),
-            pool: pools[&FunctionKind::ErrorProcessor].clone(),
-            deliverer: Arc::clone(&deliverer),
-            batch_size: options.errors_batch_size,
-            batching_window: options.errors_batching_window,
-            stats: Arc::clone(&stats),
-        });
+        let errors_mapping = |queue_url: &str, queue_arn: &str| {
+            Arc::new(SqsMapping {
+                clients: clients.clone(),
+                queue_url: queue_url.to_string(),
+                queue_arn: queue_arn.to_string(),
+                pool: pools[&FunctionKind::ErrorProcessor].clone(),
+                deliverer: Arc::clone(&deliverer),
+                batch_size: options.errors_batch_size,
+                batching_window: options.errors_batching_window,
+                stats: Arc::clone(&stats),
+            })
+        };
+        let errors = errors_mapping(&resources.errors_queue_url, &resources.errors_queue_arn);
         for _ in 0..options.error_processor.max_instances.max(1) {
             tasks.push(tokio::spawn(Arc::clone(&errors).run(stop.clone())));
         }
+        // The candidate lane's queue: in AWS its own mapping to the
+        // error-processor's `candidate` alias; here the same binary.
+        let candidate_errors = errors_mapping(
+            &resources.candidate_errors_queue_url,
+            &resources.candidate_errors_queue_arn,
+        );
+        tasks.push(tokio::spawn(candidate_errors.run(stop.clone())));
 
         let drainer = outbox.clone();
         let mut drain_stop = stop.clone();
@@ -367,6 +377,10 @@ fn stack_env(
     env.set(keys::STAGING_TABLE, &resources.staging_table);
     env.set(keys::STAGING_STREAM_ARN, &resources.staging_stream_arn);
     env.set(keys::ERROR_QUEUE_URL, &resources.errors_queue_url);
+    env.set(
+        keys::CANDIDATE_ERROR_QUEUE_URL,
+        &resources.candidate_errors_queue_url,
+    );
     env.set(keys::ERROR_DLQ_URL, &resources.errors_dlq_url);
     env.set(
         keys::STREAM_FAILURES_QUEUE_URL,
@@ -398,9 +412,11 @@ fn function_env(
         keys::DATABASE_SSL_MODE,
     ];
     match kind {
-        FunctionKind::CsvParser | FunctionKind::ProductValidator => {
-            names.extend([keys::STAGING_TABLE, keys::ERROR_QUEUE_URL])
-        }
+        FunctionKind::CsvParser | FunctionKind::ProductValidator => names.extend([
+            keys::STAGING_TABLE,
+            keys::ERROR_QUEUE_URL,
+            keys::CANDIDATE_ERROR_QUEUE_URL,
+        ]),
         FunctionKind::ErrorProcessor => {
             names.extend([keys::UPLOAD_BUCKET, keys::NOTIFICATION_TOPIC_ARN])
         }

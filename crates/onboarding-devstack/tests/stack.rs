@@ -67,6 +67,7 @@ async fn start_writes_the_documented_environment_and_stop_cleans_up() {
         "STAGING_TABLE",
         "STAGING_STREAM_ARN",
         "ERROR_QUEUE_URL",
+        "CANDIDATE_ERROR_QUEUE_URL",
         "ERROR_DLQ_URL",
         "STREAM_FAILURES_QUEUE_URL",
         "S3_EVENTS_QUEUE_URL",

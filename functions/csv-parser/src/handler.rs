@@ -4,7 +4,7 @@ use std::time::Instant;
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
 use onboarding_aws::database::Database;
 use onboarding_aws::metrics::{MetricRecord, Unit};
-use onboarding_aws::queue::ErrorQueue;
+use onboarding_aws::queue::ErrorQueues;
 use onboarding_aws::s3::open_object;
 use onboarding_aws::s3_event::CreatedObject;
 use onboarding_aws::staging::StagingTable;
@@ -12,7 +12,7 @@ use onboarding_aws::{AwsClients, AwsError};
 use onboarding_core::reader::ReadLimits;
 use onboarding_core::upload_key::UPLOADS_PREFIX;
 use onboarding_core::{
-    EarlierRows, FileDuplicates, FileFailure, PipelineMessage, ProductCsvReader, StagedRow,
+    EarlierRows, FileDuplicates, FileFailure, Lane, PipelineMessage, ProductCsvReader, StagedRow,
     UploadId, UploadKey,
 };
 use onboarding_db::uploads::{self, NewUpload, Opened};
@@ -41,7 +41,7 @@ pub struct Parser {
     clients: AwsClients,
     database: Database,
     staging: StagingTable,
-    queue: ErrorQueue,
+    queues: ErrorQueues,
     limits: ReadLimits,
 }
 
@@ -55,11 +55,11 @@ impl Parser {
         clients: AwsClients,
         database: Database,
         table: String,
-        queue_url: String,
+        queues: ErrorQueues,
     ) -> Parser {
         Parser {
             staging: StagingTable::new(clients.dynamodb.clone(), table),
-            queue: ErrorQueue::new(clients.sqs.clone(), queue_url),
+            queues,
             clients,
             database,
             limits: ReadLimits::default(),
@@ -163,8 +163,8 @@ impl Parser {
                 return Ok(());
             }
         };
-        if !object.key.starts_with(UPLOADS_PREFIX) {
-            tracing::warn!(upload_id = "-", vendor_id = "-", key = %object.key, "object outside uploads/ ignored");
+        if !Lane::strip(&object.key).starts_with(UPLOADS_PREFIX) {
+            tracing::warn!(upload_id = "-", vendor_id = "-", key = %object.key, "object outside uploads/ and candidate/uploads/ ignored");
             return Ok(());
         }
         let upload_id = UploadId::for_object(
@@ -173,19 +173,19 @@ impl Parser {
             &object.key,
             &object.version,
         );
-        let vendor_hint = object
-            .key
+        let vendor_hint = Lane::strip(&object.key)
             .strip_prefix(UPLOADS_PREFIX)
             .and_then(|rest| rest.split('/').next())
             .unwrap_or("-")
             .to_string();
-        let span = tracing::info_span!("upload", upload_id = %upload_id, vendor_id = %vendor_hint);
+        let span = tracing::info_span!("upload", upload_id = %upload_id, vendor_id = %vendor_hint, lane = Lane::of_key(&object.key).as_str());
         self.process(object, upload_id).instrument(span).await
     }
 
     async fn process(&self, object: CreatedObject, upload_id: UploadId) -> Result<(), ParseError> {
         let started = Instant::now();
         let pool = self.database.pool().await?;
+        let lane = Lane::of_key(&object.key);
         let key = UploadKey::parse(&object.key);
         let (vendor_id, file_name) = match &key {
             Ok(key) => (key.vendor_id.clone(), key.file_name.clone()),
@@ -213,7 +213,7 @@ impl Parser {
             Ok(key) => key,
             Err(failure) => {
                 return self
-                    .fail(upload_id.as_str(), "", &failure, &[], false)
+                    .fail(lane, upload_id.as_str(), "", &failure, &[], false)
                     .await;
             }
         };
@@ -225,7 +225,14 @@ impl Parser {
                 };
                 // Nobody to tell: the failure is in the audit trail.
                 return self
-                    .fail(upload_id.as_str(), &key.vendor_id, &failure, &[], false)
+                    .fail(
+                        lane,
+                        upload_id.as_str(),
+                        &key.vendor_id,
+                        &failure,
+                        &[],
+                        false,
+                    )
                     .await;
             }
             Some(vendor) if !vendor.is_active() => {
@@ -234,7 +241,14 @@ impl Parser {
                     status: vendor.status.replace('_', " "),
                 };
                 return self
-                    .fail(upload_id.as_str(), &key.vendor_id, &failure, &[], true)
+                    .fail(
+                        lane,
+                        upload_id.as_str(),
+                        &key.vendor_id,
+                        &failure,
+                        &[],
+                        true,
+                    )
                     .await;
             }
             Some(_) => {}
@@ -247,7 +261,14 @@ impl Parser {
                 limit_bytes: self.limits.max_bytes,
             };
             return self
-                .fail(upload_id.as_str(), &key.vendor_id, &failure, &[], true)
+                .fail(
+                    lane,
+                    upload_id.as_str(),
+                    &key.vendor_id,
+                    &failure,
+                    &[],
+                    true,
+                )
                 .await;
         }
 
@@ -258,6 +279,7 @@ impl Parser {
             Err((failure, warnings)) => {
                 return self
                     .fail(
+                        lane,
                         upload_id.as_str(),
                         &key.vendor_id,
                         &failure,
@@ -307,8 +329,12 @@ impl Parser {
                 uploads::find_vendor(self.database.pool().await?, &existing.vendor_id).await?
             {
                 tracing::info!(upload_id = %existing.upload_id, vendor_id = %existing.vendor_id, "duplicate event for a failed upload; notice queued again");
-                self.queue_completion(&existing.upload_id, &vendor.vendor_id)
-                    .await?;
+                self.queue_completion(
+                    Lane::of_key(&existing.s3_key),
+                    &existing.upload_id,
+                    &vendor.vendor_id,
+                )
+                .await?;
             }
             return Ok(());
         }
@@ -336,6 +362,7 @@ impl Parser {
             Err((failure, warnings)) => {
                 return self
                     .fail(
+                        Lane::of_key(&existing.s3_key),
                         &existing.upload_id,
                         &existing.vendor_id,
                         &failure,
@@ -362,6 +389,7 @@ impl Parser {
 
     async fn fail(
         &self,
+        lane: Lane,
         upload_id: &str,
         vendor_id: &str,
         failure: &FileFailure,
@@ -376,13 +404,19 @@ impl Parser {
             .property("vendor_id", vendor_id)
             .emit();
         if notify {
-            self.queue_completion(upload_id, vendor_id).await?;
+            self.queue_completion(lane, upload_id, vendor_id).await?;
         }
         Ok(())
     }
 
-    async fn queue_completion(&self, upload_id: &str, vendor_id: &str) -> Result<(), ParseError> {
-        self.queue
+    async fn queue_completion(
+        &self,
+        lane: Lane,
+        upload_id: &str,
+        vendor_id: &str,
+    ) -> Result<(), ParseError> {
+        self.queues
+            .lane(lane)
             .send(&[PipelineMessage::UploadComplete {
                 upload_id: upload_id.to_string(),
                 vendor_id: vendor_id.to_string(),
@@ -457,6 +491,7 @@ impl Parser {
                 )));
             }
         };
+        let lane = Lane::of_key(&object.key);
         let now = chrono::Utc::now().timestamp();
         let mut chunk = Vec::with_capacity(STAGING_CHUNK);
         let mut staged = 0;
@@ -472,7 +507,9 @@ impl Parser {
                 .get(&row.row_number)
                 .copied()
                 .unwrap_or_default();
-            chunk.push(StagedRow::new(upload_id, vendor_id, row, earlier, now));
+            chunk.push(StagedRow::new(
+                lane, upload_id, vendor_id, row, earlier, now,
+            ));
             if chunk.len() == STAGING_CHUNK {
                 self.staging.write(&chunk).await?;
                 staged += chunk.len() as u32;

@@ -5,6 +5,7 @@ mod handler;
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use onboarding_aws::env_var;
+use onboarding_aws::queue::ErrorQueues;
 
 const FUNCTION: &str = "csv-parser";
 
@@ -15,7 +16,11 @@ async fn main() -> Result<(), Error> {
         clients.clone(),
         database,
         env_var("STAGING_TABLE")?,
-        env_var("ERROR_QUEUE_URL")?,
+        ErrorQueues::new(
+            clients.sqs.clone(),
+            env_var("ERROR_QUEUE_URL")?,
+            env_var("CANDIDATE_ERROR_QUEUE_URL")?,
+        ),
     );
     let parser = &parser;
     run(service_fn(

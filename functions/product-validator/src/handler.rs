@@ -4,12 +4,12 @@ use std::time::{Duration, Instant};
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use onboarding_aws::database::Database;
 use onboarding_aws::metrics::{MetricRecord, Unit};
-use onboarding_aws::queue::ErrorQueue;
+use onboarding_aws::queue::ErrorQueues;
 use onboarding_aws::staging::{StagingTable, staged_row_from_image};
 use onboarding_aws::{AwsClients, BatchResponse};
 use onboarding_core::pipeline::{MAX_MESSAGE_BYTES, pack_row_errors};
 use onboarding_core::{
-    CategoryWhitelist, CheckedRow, Header, PipelineMessage, StagedRow, StagingStatus,
+    CategoryWhitelist, CheckedRow, Header, Lane, PipelineMessage, StagedRow, StagingStatus,
     check_against_catalog, check_row,
 };
 use onboarding_db::PgCatalog;
@@ -40,12 +40,13 @@ enum BatchError {
 pub struct Validator {
     database: Database,
     staging: StagingTable,
-    queue: ErrorQueue,
+    queues: ErrorQueues,
     categories: RwLock<Option<(Instant, Arc<CategoryWhitelist>)>>,
 }
 
 /// The rows of one upload within a stream batch.
 struct UploadBatch {
+    lane: Lane,
     upload_id: String,
     vendor_id: String,
     rows: Vec<StagedRow>,
@@ -62,12 +63,12 @@ impl Validator {
         clients: &AwsClients,
         database: Database,
         table: String,
-        queue_url: String,
+        queues: ErrorQueues,
     ) -> Validator {
         Validator {
             database,
             staging: StagingTable::new(clients.dynamodb.clone(), table),
-            queue: ErrorQueue::new(clients.sqs.clone(), queue_url),
+            queues,
             categories: RwLock::new(None),
         }
     }
@@ -92,6 +93,7 @@ impl Validator {
                         batch.rows.push(row);
                     }
                     None => batches.push(UploadBatch {
+                        lane: row.lane,
                         upload_id: row.upload_id.clone(),
                         vendor_id: row.vendor_id.clone(),
                         sequence_numbers: vec![sequence_number],
@@ -105,7 +107,7 @@ impl Validator {
             }
         }
         for batch in batches {
-            let span = tracing::info_span!("upload", upload_id = %batch.upload_id, vendor_id = %batch.vendor_id);
+            let span = tracing::info_span!("upload", upload_id = %batch.upload_id, vendor_id = %batch.vendor_id, lane = batch.lane.as_str());
             if let Err(error) = self.judge(&batch).instrument(span.clone()).await {
                 span.in_scope(|| tracing::error!(%error, rows = batch.rows.len(), "batch failed; its records will be retried"));
                 for sequence_number in &batch.sequence_numbers {
@@ -170,7 +172,7 @@ impl Validator {
                 vendor_id: batch.vendor_id.clone(),
             });
         }
-        self.queue.send(&messages).await?;
+        self.queues.lane(batch.lane).send(&messages).await?;
 
         let invalid: std::collections::HashSet<u32> =
             commit.newly_invalid.iter().map(|r| r.row_number).collect();

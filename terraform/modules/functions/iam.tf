@@ -100,9 +100,12 @@ data "aws_iam_policy_document" "csv_parser" {
   source_policy_documents = [data.aws_iam_policy_document.common["csv-parser"].json]
 
   statement {
-    sid       = "ReadUploadVersions" # both passes read the exact version named in the S3 event
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = ["${var.upload_bucket_arn}/uploads/*"]
+    sid     = "ReadUploadVersions" # both passes read the exact version named in the S3 event
+    actions = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = [
+      "${var.upload_bucket_arn}/uploads/*",
+      "${var.upload_bucket_arn}/candidate/uploads/*", # the deploy script's candidate-lane smoke uploads
+    ]
   }
 
   statement {
@@ -112,9 +115,9 @@ data "aws_iam_policy_document" "csv_parser" {
   }
 
   statement {
-    sid       = "QueueFailedUploadNotices" # upload_complete for files that fail as a whole
+    sid       = "QueueFailedUploadNotices" # upload_complete for files that fail as a whole, per lane
     actions   = ["sqs:SendMessage"]
-    resources = [var.errors_queue_arn]
+    resources = [var.errors_queue_arn, var.candidate_errors_queue_arn]
   }
 
   statement {
@@ -158,6 +161,7 @@ data "aws_iam_policy_document" "product_validator" {
     actions = ["sqs:SendMessage"]
     resources = [
       var.errors_queue_arn,
+      var.candidate_errors_queue_arn,
       var.stream_failures_queue_arn,
     ]
   }
@@ -169,14 +173,14 @@ data "aws_iam_policy_document" "error_processor" {
   source_policy_documents = [data.aws_iam_policy_document.common["error-processor"].json]
 
   statement {
-    sid = "ConsumeErrorsQueue" # the event source mapping receives with this role
+    sid = "ConsumeErrorsQueues" # both lanes' event source mappings receive with this role
     actions = [
       "sqs:ReceiveMessage",
       "sqs:DeleteMessage",
       "sqs:GetQueueAttributes",
       "sqs:ChangeMessageVisibility",
     ]
-    resources = [var.errors_queue_arn]
+    resources = [var.errors_queue_arn, var.candidate_errors_queue_arn]
   }
 
   statement {

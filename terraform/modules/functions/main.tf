@@ -1,6 +1,10 @@
 # Three image-based functions (four with the vendor portal's vendor-api), each published as a new version on every change
 # and served through a `live` alias. Event sources (S3, the DynamoDB stream, the
 # errors queue) all target the alias, so moving the alias is the deployment.
+# A second alias, `candidate`, always points at the version the last apply
+# published, and has its own lane of event sources (candidate/uploads/, the
+# stream records that carry lane=candidate, the candidate errors queue): the
+# deploy script smoke-tests the new versions there before `live` moves.
 #
 # PostgreSQL connections. Each execution environment handles one event at a
 # time and keeps a small pool (1-2 connections), so reserved concurrency is the
@@ -24,10 +28,12 @@ locals {
     var.rust_log == "" ? {} : { RUST_LOG = var.rust_log },
   )
 
-  # Both ends of the staging table send to the errors queue.
+  # Both ends of the staging table send to the errors queue of the upload's
+  # lane (docs/deployment.md, "Blue/green").
   staging_env = {
-    STAGING_TABLE   = var.staging_table_name
-    ERROR_QUEUE_URL = var.errors_queue_url
+    STAGING_TABLE             = var.staging_table_name
+    ERROR_QUEUE_URL           = var.errors_queue_url
+    CANDIDATE_ERROR_QUEUE_URL = var.candidate_errors_queue_url
   }
 
   # The environment contract of each function: exactly the names of
@@ -174,6 +180,22 @@ resource "aws_lambda_alias" "live" {
       }
     }
   }
+
+  depends_on = [aws_lambda_invocation.migrate]
+}
+
+# --- candidate alias -------------------------------------------------------
+# Follows every apply: the versions being deployed, reached only through the
+# candidate lane (triggers.tf), so a deployment can be tested end to end
+# while `live` still serves vendors.
+
+resource "aws_lambda_alias" "candidate" {
+  for_each = var.functions
+
+  name             = "candidate"
+  description      = "Version under test by the deploy script (candidate lane)"
+  function_name    = aws_lambda_function.this[each.key].function_name
+  function_version = aws_lambda_function.this[each.key].version
 
   depends_on = [aws_lambda_invocation.migrate]
 }

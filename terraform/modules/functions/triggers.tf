@@ -1,11 +1,41 @@
-# Event sources, all bound to the `live` alias.
+# Event sources, one lane per alias: `live` serves vendors; `candidate` gets
+# only the deploy script's smoke uploads (candidate/uploads/), whose staged
+# rows carry lane=candidate and whose messages go to the candidate errors
+# queue (docs/deployment.md, "Blue/green"). The two lanes share the stream
+# (two readers per shard is DynamoDB's recommended maximum) and differ only
+# in their filters and targets.
+
+locals {
+  lanes = {
+    live = {
+      alias = aws_lambda_alias.live
+      # Live rows have no lane attribute. The operator sits on the leaf
+      # (lane.S): on the attribute itself it would not match as meant.
+      stream_filter = {
+        eventName = ["INSERT"]
+        dynamodb  = { NewImage = { lane = { S = [{ exists = false }] } } }
+      }
+      errors_queue_arn = var.errors_queue_arn
+    }
+    candidate = {
+      alias = aws_lambda_alias.candidate
+      stream_filter = {
+        eventName = ["INSERT"]
+        dynamodb  = { NewImage = { lane = { S = ["candidate"] } } }
+      }
+      errors_queue_arn = var.candidate_errors_queue_arn
+    }
+  }
+}
 
 # --- S3 -> csv-parser (asynchronous) --------------------------------------
 # The notification itself lives with the bucket (modules/storage). Async
 # invocation policy: 2 retries, give up after 1 h, then the DLQ on the function.
 resource "aws_lambda_function_event_invoke_config" "csv_parser" {
+  for_each = local.lanes
+
   function_name                = aws_lambda_function.this["csv-parser"].function_name
-  qualifier                    = aws_lambda_alias.live["csv-parser"].name
+  qualifier                    = each.value.alias["csv-parser"].name
   maximum_retry_attempts       = 2
   maximum_event_age_in_seconds = 3600
 }
@@ -21,8 +51,10 @@ resource "aws_lambda_function_event_invoke_config" "csv_parser" {
 # Records of one upload share a partition key, so they are processed in order;
 # parallelization_factor 2 lets two uploads on the same shard run side by side.
 resource "aws_lambda_event_source_mapping" "staging_stream" {
+  for_each = local.lanes
+
   event_source_arn  = var.staging_table_stream_arn
-  function_name     = aws_lambda_alias.live["product-validator"].arn
+  function_name     = each.value.alias["product-validator"].arn
   starting_position = "LATEST"
 
   batch_size                         = 500
@@ -35,7 +67,7 @@ resource "aws_lambda_event_source_mapping" "staging_stream" {
 
   filter_criteria {
     filter {
-      pattern = jsonencode({ eventName = ["INSERT"] })
+      pattern = jsonencode(each.value.stream_filter)
     }
   }
 
@@ -54,8 +86,10 @@ resource "aws_lambda_event_source_mapping" "staging_stream" {
 # (the minimum) stays within the function's reserved concurrency, which avoids
 # throttling-induced receive counts pushing messages to the DLQ.
 resource "aws_lambda_event_source_mapping" "errors_queue" {
-  event_source_arn = var.errors_queue_arn
-  function_name    = aws_lambda_alias.live["error-processor"].arn
+  for_each = local.lanes
+
+  event_source_arn = each.value.errors_queue_arn
+  function_name    = each.value.alias["error-processor"].arn
 
   batch_size                         = 10
   maximum_batching_window_in_seconds = var.errors_batching_window_s
@@ -66,4 +100,20 @@ resource "aws_lambda_event_source_mapping" "errors_queue" {
   }
 
   depends_on = [aws_iam_role_policy.this]
+}
+
+# The live lane's resources kept their addresses when the candidate lane came.
+moved {
+  from = aws_lambda_function_event_invoke_config.csv_parser
+  to   = aws_lambda_function_event_invoke_config.csv_parser["live"]
+}
+
+moved {
+  from = aws_lambda_event_source_mapping.staging_stream
+  to   = aws_lambda_event_source_mapping.staging_stream["live"]
+}
+
+moved {
+  from = aws_lambda_event_source_mapping.errors_queue
+  to   = aws_lambda_event_source_mapping.errors_queue["live"]
 }

@@ -135,6 +135,16 @@ variable "errors_queue_arn" {
   type        = string
 }
 
+variable "candidate_errors_queue_url" {
+  description = "URL of the candidate lane's errors queue (CANDIDATE_ERROR_QUEUE_URL)."
+  type        = string
+}
+
+variable "candidate_errors_queue_arn" {
+  description = "ARN of the candidate lane's errors queue, read by the error-processor's `candidate` alias."
+  type        = string
+}
+
 variable "stream_failures_queue_arn" {
   description = "On-failure destination of the stream mapping."
   type        = string

@@ -3,6 +3,8 @@
 #
 #   <prefix>-errors            row errors and upload_complete notices
 #                              (product-validator, csv-parser) -> error-processor
+#   <prefix>-errors-candidate  the same for the candidate lane (the deploy
+#                              script's smoke upload) -> error-processor:candidate
 #   <prefix>-errors-dlq        messages that failed 3 error-processor attempts
 #   <prefix>-stream-failures   on-failure destination of the stream mapping
 #                              (batch metadata: shard and sequence range)
@@ -43,13 +45,26 @@ resource "aws_sqs_queue" "errors" {
   })
 }
 
-# Only the errors queue may dead-letter into the DLQ.
+# The candidate lane's errors queue: the errors queue's twin, so that the
+# smoke upload of a deployment reaches the new error-processor version only.
+# It shares the DLQ, whose alarm then also catches a failing candidate.
+resource "aws_sqs_queue" "errors_candidate" {
+  name                              = "${var.name_prefix}-errors-candidate"
+  visibility_timeout_seconds        = aws_sqs_queue.errors.visibility_timeout_seconds
+  message_retention_seconds         = aws_sqs_queue.errors.message_retention_seconds
+  receive_wait_time_seconds         = aws_sqs_queue.errors.receive_wait_time_seconds
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 3600
+  redrive_policy                    = aws_sqs_queue.errors.redrive_policy
+}
+
+# Only the two errors queues may dead-letter into the DLQ.
 resource "aws_sqs_queue_redrive_allow_policy" "errors_dlq" {
   queue_url = aws_sqs_queue.dead_letter["errors-dlq"].id
 
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
-    sourceQueueArns   = [aws_sqs_queue.errors.arn]
+    sourceQueueArns   = [aws_sqs_queue.errors.arn, aws_sqs_queue.errors_candidate.arn]
   })
 }
 

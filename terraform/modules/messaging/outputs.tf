@@ -8,6 +8,16 @@ output "errors_queue_arn" {
   value       = aws_sqs_queue.errors.arn
 }
 
+output "candidate_errors_queue_url" {
+  description = "URL of the candidate lane's errors queue."
+  value       = aws_sqs_queue.errors_candidate.url
+}
+
+output "candidate_errors_queue_arn" {
+  description = "ARN of the candidate lane's errors queue."
+  value       = aws_sqs_queue.errors_candidate.arn
+}
+
 output "errors_queue_name" {
   description = "Name of the errors queue."
   value       = aws_sqs_queue.errors.name

@@ -2,7 +2,9 @@
 #   uploads/<vendor_id>/<file>.csv              written by vendors (or an upload API)
 #   errors/<vendor_id>/<upload_id>_errors.csv   error report, written by the error-processor
 #   errors/<vendor_id>/<upload_id>_fix.csv      fix file (the failed rows), likewise
-# A new object under uploads/ invokes the csv-parser's `live` alias. There is
+#   candidate/uploads/<vendor_id>/<file>.csv    the deploy script's smoke uploads (candidate lane)
+# A new object under uploads/ invokes the csv-parser's `live` alias, one under
+# candidate/uploads/ its `candidate` alias (docs/deployment.md). There is
 # no .csv suffix filter: S3 filters are case-sensitive, and a vendor's
 # PRODUCTS.CSV or products.txt must get a clear failure, not silence.
 
@@ -55,6 +57,24 @@ resource "aws_s3_bucket_lifecycle_configuration" "uploads" {
     }
   }
 
+  # Smoke uploads prove a deployment; a week is enough to look at one.
+  rule {
+    id     = "candidate-uploads"
+    status = "Enabled"
+
+    filter {
+      prefix = "candidate/"
+    }
+
+    expiration {
+      days = 7
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+  }
+
   rule {
     id     = "abort-incomplete-multipart-uploads"
     status = "Enabled"
@@ -78,17 +98,28 @@ resource "aws_s3_bucket_logging" "uploads" {
 }
 
 # ---------------------------------------------------------------------------
-# Trigger: ObjectCreated under uploads/ -> csv-parser:live
+# Triggers: ObjectCreated under uploads/ -> csv-parser:live, under
+# candidate/uploads/ -> csv-parser:candidate
 # ---------------------------------------------------------------------------
 
 resource "aws_lambda_permission" "s3_invoke_csv_parser" {
+  for_each = {
+    live      = var.csv_parser_alias_name
+    candidate = var.csv_parser_candidate_alias_name
+  }
+
   statement_id   = "AllowS3InvokeFromUploadsBucket"
   action         = "lambda:InvokeFunction"
   function_name  = var.csv_parser_function_name
-  qualifier      = var.csv_parser_alias_name
+  qualifier      = each.value
   principal      = "s3.amazonaws.com"
   source_arn     = aws_s3_bucket.this["uploads"].arn
   source_account = var.account_id
+}
+
+moved {
+  from = aws_lambda_permission.s3_invoke_csv_parser
+  to   = aws_lambda_permission.s3_invoke_csv_parser["live"]
 }
 
 resource "aws_s3_bucket_notification" "uploads" {
@@ -99,6 +130,13 @@ resource "aws_s3_bucket_notification" "uploads" {
     lambda_function_arn = var.csv_parser_alias_arn
     events              = ["s3:ObjectCreated:*"]
     filter_prefix       = "uploads/"
+  }
+
+  lambda_function {
+    id                  = "candidate-csv-upload"
+    lambda_function_arn = var.csv_parser_candidate_alias_arn
+    events              = ["s3:ObjectCreated:*"]
+    filter_prefix       = "candidate/uploads/"
   }
 
   # S3 test-invokes the target while saving the configuration.

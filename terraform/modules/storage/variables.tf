@@ -28,6 +28,16 @@ variable "csv_parser_alias_arn" {
   type        = string
 }
 
+variable "csv_parser_candidate_alias_name" {
+  description = "Name of the csv-parser alias S3 invokes for candidate/uploads/ (`candidate`)."
+  type        = string
+}
+
+variable "csv_parser_candidate_alias_arn" {
+  description = "ARN of the csv-parser `candidate` alias (target of the candidate lane's notification)."
+  type        = string
+}
+
 variable "upload_retention_days" {
   description = "Expiry of uploads/ objects."
   type        = number

@@ -31,6 +31,8 @@ pub struct Options {
     pub retries: Option<u32>,
     /// Run the vendor portal (the vendor-api binary of this build) too.
     pub portal: bool,
+    /// Keep every invocation's event ([`Stack::invocation_log`]).
+    pub invocation_log: bool,
 }
 
 impl Options {
@@ -45,7 +47,7 @@ impl Options {
                 seed,
             },
             retries: Some(12),
-            portal: false,
+            ..Options::default()
         }
     }
 }
@@ -104,6 +106,7 @@ impl Harness {
         );
         let mut stack_options = StackOptions::local(state.path(), binaries, db.url.clone());
         stack_options.faults = options.faults;
+        stack_options.keep_invocation_log = options.invocation_log;
         if let Some(retries) = options.retries {
             stack_options.stream_max_retries = retries;
             stack_options.max_receive_count = retries;
@@ -140,14 +143,19 @@ impl Harness {
     /// Puts `uploads/<vendor>/<name>` and waits until the pipeline is done
     /// with it: the vendor was told, or it cannot be told (unknown vendor).
     pub async fn upload(&self, vendor: &str, name: &str, bytes: Vec<u8>) -> Upload {
-        let key = format!("uploads/{vendor}/{name}");
+        self.upload_to(&format!("uploads/{vendor}/{name}"), bytes)
+            .await
+    }
+
+    /// Puts the object `key` and waits like [`Harness::upload`].
+    pub async fn upload_to(&self, key: &str, bytes: Vec<u8>) -> Upload {
         let put = self
             .stack
             .clients()
             .s3
             .put_object()
             .bucket(&self.bucket)
-            .key(&key)
+            .key(key)
             .body(ByteStream::from(bytes))
             .send()
             .await
@@ -156,7 +164,7 @@ impl Harness {
         let started = Instant::now();
         loop {
             if let Some(upload) =
-                uploads::find_upload_by_object(&self.db.pool, &self.bucket, &key, &version)
+                uploads::find_upload_by_object(&self.db.pool, &self.bucket, key, &version)
                     .await
                     .unwrap()
                 && upload.is_finished()
@@ -214,6 +222,52 @@ impl Harness {
             .fetch_one(&self.db.pool)
             .await
             .unwrap()
+    }
+
+    /// The `lane` attribute of every staged item of an upload (`None` when
+    /// absent, as on live rows).
+    pub async fn staged_lanes(&self, upload_id: &str) -> Vec<Option<String>> {
+        let table = self.stack.env().require(keys::STAGING_TABLE).unwrap();
+        let output = self
+            .stack
+            .clients()
+            .dynamodb
+            .query()
+            .table_name(table)
+            .key_condition_expression("upload_id = :u")
+            .expression_attribute_values(
+                ":u",
+                aws_sdk_dynamodb::types::AttributeValue::S(upload_id.into()),
+            )
+            .send()
+            .await
+            .unwrap();
+        output
+            .items()
+            .iter()
+            .map(|item| item.get("lane").and_then(|lane| lane.as_s().ok()).cloned())
+            .collect()
+    }
+
+    /// The queues (event source ARNs) the error-processor was invoked from
+    /// with messages about `upload_id` (needs [`Options::invocation_log`]).
+    pub fn error_processor_queues_for(&self, upload_id: &str) -> Vec<String> {
+        self.stack
+            .invocation_log(FunctionKind::ErrorProcessor)
+            .iter()
+            .flat_map(|invocation| {
+                invocation.event["Records"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter(|record| {
+                record["body"]
+                    .as_str()
+                    .is_some_and(|body| body.contains(upload_id))
+            })
+            .filter_map(|record| record["eventSourceARN"].as_str().map(str::to_string))
+            .collect()
     }
 
     /// Staged items of an upload in DynamoDB.
