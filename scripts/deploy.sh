@@ -32,17 +32,21 @@ Deploys the environment ENV (e.g. staging, prod) from this checkout:
      ({"command":"upsert-vendor",...}; skip with --no-register-vendors);
   4. checks that each new version starts: reads its secret, connects to
      PostgreSQL and answers an empty event (vendor-api: GET /api/health);
-     nothing reaches them yet;
-  5. records the versions serving now in .deploy/ENV/state.json, then promotes:
+     vendors' events do not reach them yet;
+  5. smoke-tests the new versions end to end in the candidate lane
+     (scripts/smoke.sh --lane candidate: candidate/uploads/ -> the `candidate`
+     aliases, which the apply pointed at the new versions); if it fails,
+     `live` never moves and the script exits non-zero;
+  6. records the versions serving now in .deploy/ENV/state.json, then promotes:
      `live` moves to the new versions (a Terraform apply that may change
      nothing but the aliases);
-  6. with the portal: uploads web/ to the site bucket (aws s3 sync --delete)
+  7. with the portal: uploads web/ to the site bucket (aws s3 sync --delete)
      and invalidates the CloudFront distribution;
-  7. runs scripts/smoke.sh end to end and checks that the new versions handled
-     the smoke upload (with the portal also: log in, upload through the API);
+  8. runs scripts/smoke.sh again through `live` (with the portal also: log in,
+     upload through the API) and checks that the new versions handled it;
      if it fails, `live` goes straight back (automatic rollback) and the
      script exits non-zero;
-  8. prints the bucket, how to upload, and the portal's URL.
+  9. prints the bucket, how to upload, and the portal's URL.
 
 Options:
   --tag T            image tag to deploy (default: the git SHA, 12 characters).
@@ -58,7 +62,8 @@ Options:
                      vendors of vendor_notification_emails; the smoke test then
                      needs the smoke vendor registered and active already
   --smoke-timeout S  seconds the smoke test waits for the e-mail (default 300)
-  --skip-smoke       promote without the end-to-end smoke test (not recommended)
+  --skip-smoke       promote without the end-to-end smoke tests, candidate and live
+                     (not recommended)
   --force-promotion  apply the promotion even if its plan changes more than the
                      live aliases (review that plan first)
   --allow-dirty      deploy uncommitted changes (tag <sha>-dirty-<UTC time>)
@@ -485,6 +490,44 @@ if [ "$PORTAL" = true ]; then
   fi
 fi
 
+# --- the candidate lane: the new versions end to end, before live moves ---------------------
+
+# The smoke test's command line for LANE (live or candidate).
+smoke_command() {
+  SMOKE=("$ROOT/scripts/smoke.sh" "$ENVIRONMENT" --project "$PROJECT" --region "$REGION"
+    --vendor "$SMOKE_VENDOR" --timeout "$SMOKE_TIMEOUT" --expect-versions "$published" --lane "$1")
+  if [ "$1" = live ] && [ "$PORTAL" = true ]; then
+    SMOKE+=(--portal)
+    local pool
+    pool=$(tf output -raw user_pool_id 2>/dev/null || true)
+    if [ -n "$SITE_URL" ]; then SMOKE+=(--site-url "$SITE_URL"); fi
+    if [ -n "$pool" ]; then SMOKE+=(--user-pool-id "$pool"); fi
+  else
+    SMOKE+=(--no-portal)
+  fi
+  if [ "$DRY_RUN" = true ]; then SMOKE+=(--dry-run); fi
+}
+
+if [ "$SKIP_SMOKE" = true ]; then
+  warn "--skip-smoke: the new versions were not tested end to end before the switch"
+else
+  step "Smoke test of the new versions in the candidate lane (candidate/uploads/ -> the candidate aliases; live untouched)"
+  smoke_command candidate
+  smoke_rc=0
+  "${SMOKE[@]}" || smoke_rc=$?
+  if [ "$smoke_rc" -ne 0 ]; then
+    if [ "$smoke_rc" -eq 4 ]; then
+      warn "the smoke vendor $SMOKE_VENDOR is not registered (or not active) in $ENVIRONMENT's database"
+    fi
+    if [ "$FIRST" = true ]; then
+      die "the candidate smoke test failed (exit $smoke_rc) on the first deployment, whose live aliases already point at these versions.
+  The environment exists but is not verified. Fix the cause, then deploy again." "$smoke_rc"
+    fi
+    die "deployment of $TAG failed its candidate smoke test (exit $smoke_rc): live was not moved and still serves $current.
+  The new versions stay behind the candidate aliases only; the next deployment replaces them." "$smoke_rc"
+  fi
+fi
+
 # --- promote, smoke, automatic rollback ---------------------------------------------------
 
 if [ "$FIRST" != true ]; then
@@ -503,20 +546,10 @@ fi
 if [ "$SKIP_SMOKE" = true ]; then
   warn "--skip-smoke: live was moved without an end-to-end check"
 else
-  step "Smoke test (end to end, on the new versions)"
-  smoke=("$ROOT/scripts/smoke.sh" "$ENVIRONMENT" --project "$PROJECT" --region "$REGION"
-    --vendor "$SMOKE_VENDOR" --timeout "$SMOKE_TIMEOUT" --expect-versions "$published")
-  if [ "$PORTAL" = true ]; then
-    smoke+=(--portal)
-    pool=$(tf output -raw user_pool_id 2>/dev/null || true)
-    if [ -n "$SITE_URL" ]; then smoke+=(--site-url "$SITE_URL"); fi
-    if [ -n "$pool" ]; then smoke+=(--user-pool-id "$pool"); fi
-  else
-    smoke+=(--no-portal)
-  fi
-  if [ "$DRY_RUN" = true ]; then smoke+=(--dry-run); fi
+  step "Smoke test through live (end to end, on the new versions)"
+  smoke_command live
   smoke_rc=0
-  "${smoke[@]}" || smoke_rc=$?
+  "${SMOKE[@]}" || smoke_rc=$?
   if [ "$smoke_rc" -ne 0 ]; then
     if [ "$smoke_rc" -eq 4 ]; then
       warn "the smoke vendor $SMOKE_VENDOR is not registered (or not active) in $ENVIRONMENT's database"

@@ -24,7 +24,7 @@ usage() {
 Usage: scripts/smoke.sh ENV [options]
 
 Uploads a product file to s3://<prefix>-uploads-<account>/uploads/<VENDOR>/smoke-<time>.csv
-and waits until the error-processor has e-mailed the vendor, following the
+(candidate/uploads/... with --lane candidate) and waits until the error-processor has e-mailed the vendor, following the
 upload through the functions' CloudWatch logs:
 
   csv-parser         "upload received" (with the key) -> the upload id
@@ -52,6 +52,10 @@ Options:
                         repeated smoke test is not rejected as duplicates of the last.
   --timeout S           seconds to wait for the e-mail (default 300)
   --expect-versions J   {"csv-parser":"7",...}: fail unless these versions handled it
+  --lane L              live (default): uploads/, through the `live` aliases; candidate:
+                        candidate/uploads/, through the `candidate` aliases (the versions
+                        the last apply published, before `live` moves; scripts/deploy.sh
+                        runs this first). The candidate lane has no portal part.
   --project P           project name (default: the var file's, else onboarding)
   --region R            region (default: the var file's aws_region, else eu-west-1)
   --bucket B            bucket (default <project>-<env>-uploads-<account>)
@@ -86,6 +90,7 @@ PORTAL_MODE=auto
 SITE_URL=""
 USER_POOL_ID=""
 POLL_SECONDS=${SMOKE_POLL_SECONDS:-5}
+LANE=live
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -99,6 +104,7 @@ while [ $# -gt 0 ]; do
     --region) REGION_ARG=${2:?--region needs a value}; shift ;;
     --bucket) BUCKET=${2:?--bucket needs a value}; shift ;;
     --var-file) VAR_FILE_ARG=${2:?--var-file needs a value}; shift ;;
+    --lane) LANE=${2:?--lane needs a value}; shift ;;
     --portal) PORTAL_MODE=yes ;;
     --no-portal) PORTAL_MODE=no ;;
     --site-url) SITE_URL=${2:?--site-url needs a value}; shift ;;
@@ -113,6 +119,14 @@ done
 valid_environment "$ENVIRONMENT"
 [[ "$VENDOR" =~ ^[A-Za-z0-9_-]{1,50}$ ]] || die "--vendor: '$VENDOR' is not a vendor id" 2
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds" 2
+case "$LANE" in
+  live) LANE_PREFIX="" ;;
+  candidate)
+    LANE_PREFIX="candidate/"
+    [ "$PORTAL_MODE" != yes ] || die "--portal: the candidate lane has no portal part (the portal API serves live)" 2
+    PORTAL_MODE=no ;;
+  *) die "--lane must be live or candidate (got '$LANE')" 2 ;;
+esac
 [ -f "$FILE" ] || die "no such file: $FILE" 2
 
 require_aws_cli
@@ -126,7 +140,7 @@ export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
 
 RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 NAME="smoke-$RUN_ID.csv"
-KEY="uploads/$VENDOR/$NAME"
+KEY="${LANE_PREFIX}uploads/$VENDOR/$NAME"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -320,7 +334,7 @@ field() { printf '%s' "$1" | sed -n "s/.*\"$2\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/
 # The version from a Lambda log stream name: 2026/11/22/[7]0123abcd...
 stream_version() { printf '%s' "$1" | sed -n 's/^[^[]*\[\([^]]*\)\].*/\1/p'; }
 
-step "Smoke test of $ENVIRONMENT: s3://$BUCKET/$KEY ($(($(wc -l <"$WORK/$NAME") - 1)) lines of $(basename "$FILE"))"
+step "Smoke test of $ENVIRONMENT ($LANE lane): s3://$BUCKET/$KEY ($(($(wc -l <"$WORK/$NAME") - 1)) lines of $(basename "$FILE"))"
 if [ "$DRY_RUN" = true ]; then
   run aws s3 cp "$WORK/$NAME" "s3://$BUCKET/$KEY" --only-show-errors
   for pair in "csv-parser|\"upload received\" \"$NAME\"" "csv-parser|\"upload failed\" \"<upload id>\"" \
@@ -399,6 +413,7 @@ processor_version=$(stream_version "${notified%%"$TAB"*}")
 step "Summary"
 cat <<EOF
 upload id:      $upload_id
+lane:           $LANE
 key:            s3://$BUCKET/$KEY
 rows staged:    ${rows:-?}
 valid/invalid:  $valid / $invalid (product-validator batches)
@@ -434,6 +449,8 @@ if [ "$status" -ne 0 ]; then die "smoke test FAILED"; fi
 resolve_portal_target
 if [ "$PORTAL" = true ]; then
   portal_smoke
+elif [ "$LANE" = candidate ]; then
+  log "candidate lane: no portal part (the portal API serves live; scripts/deploy.sh checks the new vendor-api with GET /api/health)"
 else
   log "no vendor portal found (pool $PREFIX-vendors, distribution \"$PREFIX vendor portal\"): portal part skipped"
 fi

@@ -161,13 +161,18 @@ aws)
       group=$(arg_after --log-group-name "$@"); pattern=$(arg_after --filter-pattern "$@")
       key=$(get uploaded); [ -n "$key" ] || exit 0
       fn=${group#/aws/lambda/onboarding-test-}
-      v=$(sed -n "s/.*\"$fn\":\"\([0-9]*\)\".*/\1/p" "$S/live")
+      # The candidate lane runs on the candidate aliases: the last published versions.
+      lane_versions="$S/live"; case "$key" in candidate/*) lane_versions="$S/published" ;; esac
+      v=$(sed -n "s/.*\"$fn\":\"\([0-9]*\)\".*/\1/p" "$lane_versions")
+      smoke_mode=${STUB_SMOKE:-}
+      # fail-live: the candidate lane passes, the smoke through live fails.
+      case "$smoke_mode:$key" in fail-live:candidate/*) smoke_mode="" ;; fail-live:*) smoke_mode=fail ;; esac
       span="\"span\":{\"upload_id\":\"UPLOAD_20261122_101500_0123456789AB\",\"vendor_id\":\"VEND001\",\"name\":\"upload\"}"
       stream="2026/11/22/[$v]0123456789abcdef"
       case "$pattern" in
         '"upload received"'*) printf '%s\t{"level":"INFO","message":"upload received","key":"%s","size":4242,%s}\n' "$stream" "$key" "$span" ;;
         '"upload failed"'*)
-          case "${STUB_SMOKE:-}" in
+          case "$smoke_mode" in
             fail) printf '%s\t{"level":"WARN","message":"upload failed","reason":"The file could not be read: boom",%s}\n' "$stream" "$span" ;;
             unknown-vendor) printf '%s\t{"level":"WARN","message":"upload failed","reason":"Vendor '"'"'VEND001'"'"' is not registered. Files must be uploaded under uploads/<your vendor id>/.",%s}\n' "$stream" "$span" ;;
           esac ;;
@@ -362,7 +367,7 @@ grep -qF -- "$(cat "$STUB_STATE/password")" "$WORK/out" && fail "the smoke user'
 expect 0 "aws s3 cp products.csv s3://onboarding-test-uploads-123456789012/uploads/<VENDOR_ID>/products.csv" "first deployment: how to upload"
 grep -q '"previous_live_versions": {}' "$DEPLOY_STATE_ROOT/test/state.json" || fail "state.json after the first deployment"
 [ "$(calls | grep -c '^upsert ')" -eq 3 ] || fail "first deployment: each vendor must be registered once (VEND002, VEND003 of the map, smoke vendor VEND001)"
-ok "first deployment: ECR bootstrap -> build x4 -> apply -> migrate -> seed -> register vendors (map + smoke vendor) -> start checks (vendor-api: /api/health) -> web/ sync + invalidation -> smoke (pipeline, then login + presigned POST + poll through the portal) -> how to upload"
+ok "first deployment: ECR bootstrap -> build x4 -> apply -> migrate -> seed -> register vendors (map + smoke vendor) -> start checks (vendor-api: /api/health) -> candidate-lane smoke -> web/ sync + invalidation -> smoke through live (pipeline, then login + presigned POST + poll through the portal) -> how to upload"
 
 # --- second deployment: publish pinned, then promote ---------------------------------------------
 reset_log
@@ -379,19 +384,24 @@ in_order "blue/green deployment" "$STUB_LOG" \
   "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"upsert-vendor\",\"vendor_id\":\"VEND001\"" \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 2" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 2" \
+  "aws s3 cp" \
+  "aws logs filter-log-events --log-group-name /aws/lambda/onboarding-test-error-processor" \
   "terraform plan -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t2 -out=" \
   "terraform show -no-color" \
   "applied promotion" \
   "aws s3 cp" \
   "aws logs filter-log-events --log-group-name /aws/lambda/onboarding-test-error-processor"
-grep -q "versions:       csv-parser 2, product-validator 2, error-processor 2" "$WORK/out" || fail "the smoke test must see the new versions"
+[ "$(grep -c "versions:       csv-parser 2, product-validator 2, error-processor 2" "$WORK/out")" -eq 2 ] \
+  || fail "both smoke tests (candidate lane before the switch, live after it) must see the new versions"
+grep -q "lane:           candidate" "$WORK/out" && grep -q "lane:           live" "$WORK/out" \
+  || fail "the deployment must smoke-test the candidate lane and then live"
 calls | grep -q "aws cognito-idp admin-create-user" && fail "the smoke user must be reused, not created again"
 calls | grep -q "aws cognito-idp admin-update-user-attributes --user-pool-id eu-west-1_Example --username smoke+VEND001.test@example.invalid --user-attributes Name=custom:vendor_id,Value=VEND001" \
   || fail "a reused smoke user must be rebound to the smoke vendor"
 grep -q '"previous_live_versions": {"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}' "$DEPLOY_STATE_ROOT/test/state.json" \
   || fail "state.json must record the previous live versions"
 [ ! -f "$DEPLOY_STATE_ROOT/test/pin.tfvars.json" ] || fail "the pin must be gone after promotion"
-ok "deployment: publish with live pinned to 1 -> migrate on 2 -> seed on 2 -> register vendors on 2 -> checks on 2 -> promote -> smoke sees version 2"
+ok "deployment: publish with live pinned to 1 -> migrate on 2 -> seed on 2 -> register vendors on 2 -> checks on 2 -> candidate-lane smoke on 2 -> promote -> smoke through live sees version 2"
 
 # --- dry run of a later deployment ----------------------------------------------------------------
 reset_log
@@ -422,20 +432,36 @@ calls | grep -q "docker buildx build" && fail "a rollback must not build"
 grep -q '"csv-parser":"1"' "$STUB_STATE/live" || fail "live must be back on version 1"
 ok "rollback: image tag unchanged, live pinned to the recorded previous versions (1), nothing published"
 
-# --- a failing smoke test rolls back automatically --------------------------------------------------
+# --- a failing candidate smoke test never moves live --------------------------------------------
 reset_log
 sh_run env STUB_SMOKE=fail "$ROOT/scripts/deploy.sh" test --tag t3 --yes
-[ "$RC" -ne 0 ] || fail "a failing smoke test must fail the deployment"
+[ "$RC" -ne 0 ] || fail "a failing candidate smoke test must fail the deployment"
+in_order "candidate smoke failure" "$STUB_LOG" \
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}' \
+  "aws s3 cp" \
+  '"upload failed"'
+calls | grep -q "applied promotion" && fail "live must not move when the candidate smoke test fails"
+calls | grep -q "terraform plan" && fail "no promotion may be planned after a failed candidate smoke test"
+[ "$(cut -d/ -f1 "$STUB_STATE/uploaded")" = candidate ] || fail "the failed smoke upload must be the candidate lane's ($(cat "$STUB_STATE/uploaded"))"
+grep -q '"csv-parser":"1"' "$STUB_STATE/live" || fail "live must stay on version 1 when the candidate fails"
+grep -q "live was not moved" "$WORK/out" || fail "the failure must say that live was not moved"
+ok "candidate smoke failure on version 3: live never moves (stays on 1), nothing promoted, exit $RC"
+
+# --- a smoke test through live that fails after the switch rolls back automatically ------------------
+reset_log
+sh_run env STUB_SMOKE=fail-live "$ROOT/scripts/deploy.sh" test --tag t3b --yes
+[ "$RC" -ne 0 ] || fail "a failing live smoke test must fail the deployment"
 in_order "automatic rollback" "$STUB_LOG" \
   'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}' \
+  "aws s3 cp" \
   "applied promotion" \
   "aws s3 cp" \
   '"upload failed"' \
-  "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t3 -var-file=" \
+  "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t3b -var-file=" \
   'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}'
 grep -q '"csv-parser":"1"' "$STUB_STATE/live" || fail "live must be back on version 1 after the failed smoke test"
 grep -q "live is back on" "$WORK/out" || fail "the failure must say that live was rolled back"
-ok "smoke failure on version 3: live pinned back to 1 automatically, exit $RC"
+ok "candidate passes, smoke through live fails on version 4: live pinned back to 1 automatically, exit $RC"
 
 # --- the promotion refuses a plan that changes more than the aliases ----------------------------------
 reset_log
@@ -462,6 +488,16 @@ calls | grep -q "^curl" && fail "smoke without a portal must not call the API"
 sh_run env STUB_NO_PORTAL=1 "$ROOT/scripts/smoke.sh" test --portal
 expect 2 "--portal: the vendor pool" "smoke --portal without a portal must refuse (exit $RC)"
 ok "smoke: timeout -> 3, unregistered vendor -> 4, wrong version -> 1, key uploads/VEND001/smoke-<time>.csv; portal upload not completed -> 1; no portal -> skipped (or exit 2 with --portal)"
+reset_log
+sh_run "$ROOT/scripts/smoke.sh" test --lane candidate
+expect 0 "candidate lane: no portal part" "smoke --lane candidate (exit $RC)"
+case "$(cat "$STUB_STATE/uploaded")" in candidate/uploads/VEND001/smoke-*.csv) ;; *) fail "smoke --lane candidate uploaded to '$(cat "$STUB_STATE/uploaded")'" ;; esac
+calls | grep -q "^curl" && fail "the candidate lane must not call the portal API"
+sh_run "$ROOT/scripts/smoke.sh" test --lane candidate --portal
+expect 2 "the candidate lane has no portal part" "smoke --lane candidate --portal must refuse (exit $RC)"
+sh_run "$ROOT/scripts/smoke.sh" test --lane blue
+expect 2 "--lane must be live or candidate" "smoke --lane blue must refuse (exit $RC)"
+ok "smoke --lane candidate: key candidate/uploads/VEND001/smoke-<time>.csv, no portal part; --portal or an unknown lane -> exit 2"
 
 # --- create-vendor-login.sh ------------------------------------------------------------------------
 reset_log
