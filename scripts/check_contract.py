@@ -1263,8 +1263,8 @@ def check_dashboard(root: Path, tf, report):
     text = (obs.path / "dashboard.tf").read_text()
     emitted: dict[str, set[str]] = {}
     dimensions: dict[str, set[tuple[str, str]]] = {}
-    # What crates/onboarding-aws emits (ColdStart, from the shared start-up
-    # code) counts for every function.
+    # What crates/onboarding-aws emits (shared start-up code) counts for
+    # every function.
     shared_metrics: set[str] = set()
     shared_dimensions: set[tuple[str, str]] = set()
     for rs in sorted((root / "crates/onboarding-aws/src").rglob("*.rs")):
@@ -1299,6 +1299,13 @@ def check_dashboard(root: Path, tf, report):
                 report.fail("dashboard", f"the dashboard reads {name} of {fn} with {dim}={value}, which {fn} does not emit (.dimension(\"{dim}\", \"{value}\"))")
     if len(series) != text.count("local.emf_namespace,"):
         raise CheckerError("dashboard.tf: a [local.emf_namespace, ...] series is not of the form [local.emf_namespace, \"M\", \"Function\", local.<fn>, ...]")
+    # Logs Insights widgets: every field a query needs on the validator's
+    # lines is a metric or a property the validator emits.
+    validator_src = "".join(read_rust(rs).text for rs in sorted((root / "functions/product-validator/src").rglob("*.rs")))
+    for widget_query in re.findall(r"SOURCE '\$\{local\.log_group\[\"product-validator\"\]\}'[^\n]*", text):
+        for name in re.findall(r"ispresent\((\w+)\)", widget_query):
+            if not re.search(r'\.(?:metric|property)\(\s*"' + name + '"', validator_src):
+                report.fail("dashboard", f"a Logs Insights widget needs field {name} on the product-validator's lines, which it does not emit (.property(\"{name}\", ...))")
     report.info(f"dashboard: {len(metrics)} SEARCH metrics, {len(series)} exact series, all emitted")
 
 
@@ -1361,6 +1368,9 @@ MUTATIONS = [
     ("the dashboard counts report durations of the wrong stage",
      "terraform/modules/observability/dashboard.tf", '"Stage", "report"', '"Stage", "notify"',
      1, "the dashboard reads StageDuration of error-processor with Stage=notify"),
+    ("the validator stops naming the error type of its ValidationErrors lines",
+     "functions/product-validator/src/handler.rs", '.property("ErrorType", error_type)', '.property("Kind", error_type)',
+     1, "needs field ErrorType on the product-validator's lines"),
     ("the live stream filter stops excluding the candidate lane",
      "terraform/modules/functions/triggers.tf", "dynamodb  = { NewImage = { lane = { S = [{ exists = false }] } } }\n", "\n",
      1, "the live stream filter lets through a candidate INSERT record"),

@@ -99,9 +99,9 @@ variable "flow_log_traffic_type" {
 # ---------------------------------------------------------------------------
 
 variable "database_engine" {
-  description = "rds = one RDS for PostgreSQL instance (predictable, ~USD 14/month as db.t4g.micro). aurora-serverless = Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when idle (pay per use; first query after a pause waits ~15 s for resume)."
+  description = "aurora-serverless (default) = Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when idle (pay per use; the first query after a pause waits ~15 s for the resume): the cheaper engine up to ~2,600 uploads a month (docs/COST.md). rds = one RDS for PostgreSQL instance (predictable, ~USD 14/month as db.t4g.micro), the cheaper one beyond that."
   type        = string
-  default     = "rds"
+  default     = "aurora-serverless"
 
   validation {
     condition     = contains(["rds", "aurora-serverless"], var.database_engine)

@@ -108,6 +108,35 @@ fn assert_every_log_line_names_upload_and_vendor(stack: &Harness) -> Vec<(String
     pairs
 }
 
+/// The validator's `ValidationErrors` EMF records of an upload: error type
+/// (a property, so one metric series whatever the type) -> count.
+fn validation_errors_by_type(
+    stack: &Harness,
+    upload_id: &str,
+) -> std::collections::BTreeMap<String, f64> {
+    let path = stack.stack.log_path(FunctionKind::ProductValidator);
+    let log = std::fs::read_to_string(&path).unwrap();
+    let mut by_type = std::collections::BTreeMap::new();
+    for line in log.lines() {
+        let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if record["upload_id"] != upload_id || record.get("ValidationErrors").is_none() {
+            continue;
+        }
+        let directive = &record["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(
+            directive["Dimensions"],
+            serde_json::json!([["Function"]]),
+            "ErrorType must not be a dimension: {line}"
+        );
+        let error_type = record["ErrorType"].as_str().expect("ErrorType property");
+        *by_type.entry(error_type.to_string()).or_insert(0.0) +=
+            record["ValidationErrors"].as_f64().unwrap();
+    }
+    by_type
+}
+
 /// The error report a fault-free pipeline writes for a file whose rows
 /// meet no catalog duplicates, computed in process; and its invalid rows.
 /// A header-only file has neither (it fails as a whole, with no report).
@@ -164,6 +193,19 @@ async fn a_file_with_errors_gives_the_golden_report_and_an_email_with_a_working_
         let failed_rows: std::collections::BTreeSet<u32> =
             lines.iter().map(|l| l.row_number).collect();
         assert_eq!(failed_rows.len() as i32, upload.error_records);
+        // The metrics count the report's lines by type (what the dashboard's
+        // "errors by type" widget sums).
+        let mut report_by_type = std::collections::BTreeMap::new();
+        for line in &lines {
+            *report_by_type
+                .entry(line.error_type.as_str().to_string())
+                .or_insert(0.0) += 1.0;
+        }
+        assert_eq!(
+            validation_errors_by_type(&stack, &upload.upload_id),
+            report_by_type,
+            "{vendor}"
+        );
         assert_eq!(
             stack.products_of(&upload.upload_id).await,
             i64::from(upload.valid_records)

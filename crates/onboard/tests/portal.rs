@@ -596,3 +596,34 @@ async fn the_health_check_and_unknown_paths_answer_as_documented() {
         Some("application/problem+json")
     );
 }
+
+/// In AWS, PostgreSQL closes sessions idle for a minute
+/// (`idle_session_timeout`, terraform modules/data) so that the vendor-api's
+/// pool cannot keep Aurora Serverless from pausing. Its next request must
+/// then reconnect, not fail: here the server ends every vendor-api session
+/// between two requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_reconnects_after_the_server_closes_its_idle_sessions() {
+    let harness = portal_stack().await;
+    let browser = Browser::logged_in(&harness, VEND001).await;
+    let (status, _) = browser.get("/api/uploads").await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The local vendor-api is no Lambda: its sessions are named "onboarding".
+    let closed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'onboarding'",
+    )
+    .fetch_all(&harness.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        !closed.is_empty() && closed.iter().all(|c| *c),
+        "the vendor-api held no session to close: {closed:?}"
+    );
+
+    for path in ["/api/uploads", "/api/me", "/api/products"] {
+        let (status, body) = browser.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+}

@@ -57,18 +57,15 @@ where
     }
 }
 
-/// What every function does once per cold start: JSON logs, the cold-start
-/// metric, the SDK clients, and a pool of two connections whose credentials
-/// come from Secrets Manager.
+/// What every function does once per cold start: JSON logs, the SDK
+/// clients, and a pool of two connections whose credentials come from
+/// Secrets Manager. Cold starts are counted from Lambda's own REPORT lines
+/// (`@initDuration`), not by a custom metric, which would cost a series per
+/// function (docs/COST.md).
 pub async fn cold_start(
     function: &'static str,
 ) -> Result<(AwsClients, database::Database), lambda_runtime::Error> {
     telemetry::init(function);
-    metrics::MetricRecord::new(function)
-        .metric("ColdStart", metrics::Unit::Count, 1.0)
-        .property("upload_id", "-")
-        .property("vendor_id", "-")
-        .emit();
     let clients = AwsClients::from_env().await;
     let database =
         database::Database::connect(&clients.sdk, DatabaseSettings::from_env()?, 2).await?;

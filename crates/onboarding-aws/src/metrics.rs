@@ -116,20 +116,25 @@ mod tests {
     #[test]
     fn records_follow_the_embedded_metric_format() {
         let record = MetricRecord::new("product-validator")
-            .dimension("ErrorType", "INVALID_PRICE")
-            .metric("ValidationErrors", Unit::Count, 3.0)
+            .dimension("Stage", "validate")
+            .metric("StageDuration", Unit::Milliseconds, 3.0)
             .property("upload_id", "UPLOAD_1")
+            .property("ErrorType", "INVALID_PRICE")
             .to_json(1_700_000_000_000);
         assert_eq!(record["Function"], "product-validator");
-        assert_eq!(record["ErrorType"], "INVALID_PRICE");
-        assert_eq!(record["ValidationErrors"], 3.0);
+        assert_eq!(record["Stage"], "validate");
+        assert_eq!(record["StageDuration"], 3.0);
         assert_eq!(record["upload_id"], "UPLOAD_1");
+        assert_eq!(
+            record["ErrorType"], "INVALID_PRICE",
+            "a property, not a dimension"
+        );
         let directive = &record["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], NAMESPACE);
-        assert_eq!(directive["Dimensions"], json!([["Function", "ErrorType"]]));
+        assert_eq!(directive["Dimensions"], json!([["Function", "Stage"]]));
         assert_eq!(
             directive["Metrics"],
-            json!([{"Name": "ValidationErrors", "Unit": "Count"}])
+            json!([{"Name": "StageDuration", "Unit": "Milliseconds"}])
         );
         assert_eq!(record["_aws"]["Timestamp"], 1_700_000_000_000i64);
         assert_eq!(record["vendor_id"], "-", "named even when not given");

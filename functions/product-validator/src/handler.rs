@@ -234,7 +234,9 @@ impl Validator {
         }
         for (error_type, count) in by_type {
             MetricRecord::new(FUNCTION)
-                .dimension("ErrorType", error_type)
+                // A property, not a dimension: one series instead of twelve
+                // (docs/COST.md); the dashboard groups by it in Logs Insights.
+                .property("ErrorType", error_type)
                 .metric("ValidationErrors", Unit::Count, f64::from(count))
                 .property("upload_id", batch.upload_id.as_str())
                 .property("vendor_id", batch.vendor_id.as_str())

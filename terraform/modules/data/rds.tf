@@ -33,10 +33,20 @@ locals {
   #                               10,000-row upload would cost more in
   #                               CloudWatch Logs than the database itself).
   #   log_min_duration_statement  slow statements, in ms.
+  #   idle_session_timeout        a session idle this long (ms, outside a
+  #                               transaction) is closed by the server. A
+  #                               frozen Lambda environment keeps its sockets
+  #                               open, and one open connection keeps Aurora
+  #                               Serverless from pausing: the pipeline
+  #                               functions close theirs after every
+  #                               invocation, this bounds the vendor-api's pool
+  #                               (and a forgotten psql) to a minute. The pool
+  #                               tests a connection before use and reconnects.
   postgres_parameters = [
     { name = "rds.force_ssl", value = "1" },
     { name = "log_statement", value = "ddl" },
     { name = "log_min_duration_statement", value = "1000" },
+    { name = "idle_session_timeout", value = "60000" },
   ]
 
   # The logs each engine exports to CloudWatch, and where their groups are.

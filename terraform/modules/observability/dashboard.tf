@@ -4,17 +4,21 @@
 #
 # EMF metrics, as the functions emit them (crates/onboarding-aws/src/metrics.rs,
 # the functions' handlers). Every one has the dimension Function (csv-parser,
-# product-validator or error-processor); two have a second one:
+# product-validator or error-processor); one has a second one:
 #   RowsParsed                            csv-parser: rows staged, per upload
 #   PeakRss            bytes              csv-parser: peak resident memory after an upload
 #   UploadsFailed                         csv-parser: files rejected as a whole
 #   ProductsValidated                     product-validator: rows accepted, per batch
 #   RowsRejected                          product-validator: rows with errors, per batch
-#   ValidationErrors   [ErrorType]        product-validator: errors by type
+#   ValidationErrors                      product-validator: errors, one line per
+#                                         type with the type as property ErrorType
 #   StageDuration      [Stage]  ms        parse (csv-parser, per upload), validate
 #                                         (product-validator, per batch), report
 #                                         (error-processor, report and e-mail per upload)
-#   ColdStart                             all three
+# Custom metrics are billed per series: 8 here. ErrorType as a dimension would
+# add 11 and a cold-start metric 3, so errors by type and cold starts are Logs
+# Insights widgets over the same log lines (the EMF record and Lambda's REPORT
+# line with @initDuration) instead: docs/COST.md.
 # SEARCH() expressions show every dimension set a metric has (one series per
 # Function, ErrorType or Stage) without listing them here. The uploads and
 # rows/s widgets name this environment's series exactly instead, because metric
@@ -40,9 +44,8 @@ locals {
     UploadsFailed     = { stat = "Sum", label = "UploadsFailed" }
     ProductsValidated = { stat = "Sum", label = "ProductsValidated" }
     RowsRejected      = { stat = "Sum", label = "RowsRejected" }
-    ValidationErrors  = { stat = "Sum", label = "$${PROP('Dim.ErrorType')}" }
+    ValidationErrors  = { stat = "Sum", label = "ValidationErrors" }
     StageDuration     = { stat = "p95", label = "$${PROP('Dim.Stage')}" }
-    ColdStart         = { stat = "Sum", label = "ColdStart $${PROP('Dim.Function')}" }
   }
 
   # One widget line per EMF metric: a SEARCH over every dimension set it has.
@@ -97,8 +100,7 @@ locals {
       metrics = [local.emf_lines.RowsParsed, local.emf_lines.ProductsValidated, local.emf_lines.RowsRejected]
     },
     {
-      title   = "Validation errors by type"
-      stacked = true
+      title   = "Validation errors (all types; by type: the log widget below)"
       metrics = [local.emf_lines.ValidationErrors]
     },
     {
@@ -107,8 +109,8 @@ locals {
     },
     # --- how the functions are doing -------------------------------------------
     {
-      title   = "Failed uploads / cold starts"
-      metrics = [local.emf_lines.UploadsFailed, local.emf_lines.ColdStart]
+      title   = "Uploads failed as a whole"
+      metrics = [local.emf_lines.UploadsFailed]
     },
     {
       title   = "csv-parser peak RSS (bytes)"
@@ -160,6 +162,23 @@ locals {
     },
   ]
 
+  log_group = { for key, name in var.function_names : key => "/aws/lambda/${name}" }
+
+  # Logs Insights widgets, after the metric widgets. Queries scan only the
+  # dashboard's time range, at USD 0.005 per GB scanned.
+  log_widgets = [
+    {
+      title = "Validation errors by type"
+      view  = "bar"
+      query = "SOURCE '${local.log_group["product-validator"]}' | filter ispresent(ErrorType) and ispresent(ValidationErrors) | stats sum(ValidationErrors) as errors by ErrorType | sort errors desc"
+    },
+    {
+      title = "Cold starts (Lambda REPORT lines with an init duration)"
+      view  = "table"
+      query = "${join(" | ", [for key in ["csv-parser", "product-validator", "error-processor"] : "SOURCE '${local.log_group[key]}'"])} | filter @type = \"REPORT\" and ispresent(@initDuration) | stats count(*) as cold_starts, avg(@initDuration) as avg_init_ms, max(@initDuration) as max_init_ms by @log"
+    },
+  ]
+
   widgets = concat(
     [{
       type = "text", x = 0, y = 0, width = 24, height = 2
@@ -175,6 +194,16 @@ locals {
         width      = 8
         height     = 6
         properties = merge({ region = var.aws_region, view = "timeSeries" }, properties)
+      }
+    ],
+    [
+      for i, properties in local.log_widgets : {
+        type       = "log"
+        x          = ((length(local.metric_widgets) + i) % 3) * 8
+        y          = 2 + floor((length(local.metric_widgets) + i) / 3) * 6
+        width      = 8
+        height     = 6
+        properties = merge({ region = var.aws_region }, properties)
       }
     ],
   )
