@@ -281,7 +281,7 @@ variable "lambda_reserved_concurrency" {
   default = {
     "csv-parser"        = 10
     "product-validator" = 10
-    "error-processor"   = 2
+    "error-processor"   = 4 # >= 2 per lane (live, candidate): modules/functions/triggers.tf
     # One request per execution environment, 2 pooled connections each: 5
     # environments = 10 connections, and ~5 x (1 s / 50 ms) = ~100 requests/s.
     "vendor-api" = 5

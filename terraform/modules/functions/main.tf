@@ -8,7 +8,7 @@
 #
 # PostgreSQL connections. Each execution environment handles one event at a
 # time and keeps a small pool (1-2 connections), so reserved concurrency is the
-# connection budget: with the defaults (10 + 10 + 2) x 2 = 44 connections, under
+# connection budget: with the defaults (10 + 10 + 4) x 2 = 48 connections, under
 # the ~80 of a db.t4g.micro with headroom for migrations and psql. Raise the
 # reservations together with the instance size, or enable RDS Proxy.
 

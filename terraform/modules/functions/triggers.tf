@@ -6,6 +6,8 @@
 # in their filters and targets.
 
 locals {
+  errors_queue_concurrency = 2 # SQS mappings' minimum
+
   lanes = {
     live = {
       alias = aws_lambda_alias.live
@@ -83,8 +85,9 @@ resource "aws_lambda_event_source_mapping" "staging_stream" {
 # --- errors queue -> error-processor ---------------------------------------
 # Up to 10 messages or var.errors_batching_window_s seconds per invocation, so
 # one upload's errors become one report and one e-mail. maximum_concurrency 2
-# (the minimum) stays within the function's reserved concurrency, which avoids
-# throttling-induced receive counts pushing messages to the DLQ.
+# (the minimum) per lane; both lanes together must stay within the function's
+# reserved concurrency (checked below), or throttled invocations would raise
+# receive counts and push live messages to the DLQ during a deployment.
 resource "aws_lambda_event_source_mapping" "errors_queue" {
   for_each = local.lanes
 
@@ -96,7 +99,14 @@ resource "aws_lambda_event_source_mapping" "errors_queue" {
   function_response_types            = ["ReportBatchItemFailures"]
 
   scaling_config {
-    maximum_concurrency = 2
+    maximum_concurrency = local.errors_queue_concurrency
+  }
+
+  lifecycle {
+    precondition {
+      condition     = lookup(var.reserved_concurrency, "error-processor", -1) == -1 || lookup(var.reserved_concurrency, "error-processor", -1) >= local.errors_queue_concurrency * length(local.lanes)
+      error_message = "The error-processor's reserved concurrency must be at least ${local.errors_queue_concurrency * length(local.lanes)} (maximum_concurrency ${local.errors_queue_concurrency} x ${length(local.lanes)} lanes), or -1."
+    }
   }
 
   depends_on = [aws_iam_role_policy.this]
