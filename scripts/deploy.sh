@@ -28,8 +28,10 @@ Deploys the environment ENV (e.g. staging, prod) from this checkout:
      the migrations on the new csv-parser version ({"command":"migrate"});
   3. seeds the category whitelist through the new csv-parser version
      ({"command":"seed-categories"}), then registers the smoke vendor and every
-     vendor of vendor_notification_emails as active through it
-     ({"command":"upsert-vendor",...}; skip with --no-register-vendors);
+     vendor of vendor_notification_emails through it, insert-only
+     ({"command":"register-vendor",...}: an existing vendor is left as it is;
+     a smoke vendor that is not active stops the deployment; skip with
+     --no-register-vendors);
   4. checks that each new version starts: reads its secret, connects to
      PostgreSQL and answers an empty event (vendor-api: GET /api/health);
      vendors' events do not reach them yet;
@@ -56,9 +58,9 @@ Options:
   --var-file F       Terraform variables (default: terraform/ENV.tfvars if it exists)
   --arch A           arm64 (default: lambda_architecture of the var file) or x86_64
   --smoke-vendor V   vendor id the smoke test uploads as (default VEND001); the
-                     deployment registers it as active before the smoke test
+                     deployment registers it (active) if it does not exist
   --no-register-vendors
-                     do not register (upsert as active) the smoke vendor and the
+                     do not register (insert if missing) the smoke vendor and the
                      vendors of vendor_notification_emails; the smoke test then
                      needs the smoke vendor registered and active already
   --smoke-timeout S  seconds the smoke test waits for the e-mail (default 300)
@@ -245,13 +247,15 @@ vendors_to_register() {
   fi
 }
 
-# Registers (upserts as active) the vendors of vendors_to_register through
-# csv-parser:VERSION, so that the smoke upload is accepted and the vendors who
-# get e-mails can upload. An upsert sets name, e-mail and status: a vendor of
-# the map that was suspended is active again (docs/deployment.md, "Registering
-# vendors"). Names come from testdata/vendors.csv, else the vendor id.
+# Registers the vendors of vendors_to_register through csv-parser:VERSION
+# ({"command":"register-vendor",...}: insert-only), so that the smoke upload
+# is accepted and the vendors who get e-mails can upload. A vendor that exists
+# is left exactly as it is: one an operator suspended stays suspended (a
+# warning), and a smoke vendor that is not active stops the deployment before
+# anything is promoted (docs/deployment.md, "Registering vendors"). Names come
+# from testdata/vendors.csv, else the vendor id.
 register_vendors() {
-  local version=$1 id email name payload answer
+  local version=$1 id email name payload answer status
   while read -r id email; do
     [ -n "$id" ] || continue
     [[ "$id" =~ ^[A-Za-z0-9_-]{1,50}$ ]] || die "vendor_notification_emails: '$id' is not a vendor id"
@@ -259,13 +263,26 @@ register_vendors() {
     name=${name:-$id}
     email=${email:-smoke+$id.$ENVIRONMENT@example.invalid}
     case "$name$email" in *'"'*|*'\'*) die "vendor $id: the name or e-mail contains a quote or a backslash" ;; esac
-    payload="{\"command\":\"upsert-vendor\",\"vendor_id\":\"$id\",\"vendor_name\":\"$name\",\"email\":\"$email\",\"status\":\"active\"}"
+    payload="{\"command\":\"register-vendor\",\"vendor_id\":\"$id\",\"vendor_name\":\"$name\",\"email\":\"$email\",\"status\":\"active\"}"
     answer=$(invoke_version csv-parser "$version" "$payload")
-    if [ "$DRY_RUN" != true ]; then
-      case "$answer" in
-        *"\"vendor_id\":\"$id\""*'"status":"active"'*) log "$id registered (active, $email)" ;;
-        *) die "csv-parser:$version answered '$answer' to upsert-vendor $id (expected {\"vendor_id\":\"$id\",\"status\":\"active\"})" ;;
-      esac
+    [ "$DRY_RUN" != true ] || continue
+    case "$answer" in
+      *"\"vendor_id\":\"$id\""*'"status":"'*) ;;
+      *) die "csv-parser:$version answered '$answer' to register-vendor $id (expected {\"vendor_id\":\"$id\",\"status\":...})" ;;
+    esac
+    status=$(json_get "$answer" status)
+    case "$answer" in
+      *'"created":true'*) log "$id registered (active, $email)" ;;
+      *) if [ "$status" = active ]; then log "$id already registered (active): left as it is"; fi ;;
+    esac
+    if [ "$status" != active ]; then
+      if [ "$id" = "$SMOKE_VENDOR" ] && [ "$SKIP_SMOKE" != true ]; then
+        die "the smoke vendor $id is $status in $ENVIRONMENT's database: the smoke test would be refused.
+  Pass --smoke-vendor with an active vendor (one kept for smoke tests), or reactivate $id deliberately:
+  aws lambda invoke --function-name $PREFIX-csv-parser --qualifier live --cli-binary-format raw-in-base64-out \\
+    --payload '{\"command\":\"upsert-vendor\",\"vendor_id\":\"$id\",\"vendor_name\":\"$name\",\"email\":\"$email\",\"status\":\"active\"}' out.json" 4
+      fi
+      warn "$id is $status in $ENVIRONMENT's database: left as it is (it gets e-mails, but cannot upload until an operator reactivates it)"
     fi
   done <<EOF
 $(vendors_to_register)
@@ -462,7 +479,7 @@ if [ "$DRY_RUN" != true ]; then
 fi
 
 if [ "$REGISTER_VENDORS" = true ]; then
-  step "Registering vendors as active (csv-parser version $parser_version): vendor_notification_emails and the smoke vendor"
+  step "Registering the vendors not registered yet (csv-parser version $parser_version): vendor_notification_emails and the smoke vendor"
   register_vendors "$parser_version"
 else
   warn "--no-register-vendors: the smoke vendor $SMOKE_VENDOR must be registered and active already"

@@ -136,8 +136,18 @@ aws)
         *seed-categories*) echo '{"migrated":true,"categories_added":0}' >"$out" ;;
         *upsert-vendor*)
           echo "upsert $payload" >>"$STUB_LOG"
-          if [ -n "${STUB_UPSERT_ANSWER:-}" ]; then echo "$STUB_UPSERT_ANSWER" >"$out"
-          else printf '{"vendor_id":"%s","status":"active"}\n' "$(printf '%s' "$payload" | sed -n 's/.*"vendor_id":"\([^"]*\)".*/\1/p')" >"$out"; fi ;;
+          printf '{"vendor_id":"%s","status":"active"}\n' "$(printf '%s' "$payload" | sed -n 's/.*"vendor_id":"\([^"]*\)".*/\1/p')" >"$out" ;;
+        *register-vendor*)
+          # Insert-only: vendors listed in STUB_SUSPENDED exist and stay suspended.
+          echo "register $payload" >>"$STUB_LOG"
+          vid=$(printf '%s' "$payload" | sed -n 's/.*"vendor_id":"\([^"]*\)".*/\1/p')
+          if [ -n "${STUB_REGISTER_ANSWER:-}" ]; then echo "$STUB_REGISTER_ANSWER" >"$out"
+          else
+            case " ${STUB_SUSPENDED:-} " in
+              *" $vid "*) printf '{"vendor_id":"%s","status":"suspended","created":false}\n' "$vid" >"$out" ;;
+              *) printf '{"vendor_id":"%s","status":"active","created":true}\n' "$vid" >"$out" ;;
+            esac
+          fi ;;
         *Records*) echo '{"batchItemFailures":[]}' >"$out" ;;
         *'"rawPath":"/api/health"'*) echo '{"statusCode":200,"headers":{"content-type":"application/json"},"body":"{\"status\":\"ok\",\"database\":\"ok\"}"}' >"$out" ;;
       esac
@@ -317,7 +327,7 @@ in_order "dry-run plan" "$WORK/out" \
   "FUNCTION=error-processor" \
   "[dry-run] terraform -chdir=terraform apply -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t1" \
   "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"seed-categories\"}'" \
-  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"upsert-vendor\",\"vendor_id\":\"VEND001\",\"vendor_name\":\"TechGear\",\"email\":\"orders@techgear.example.com\",\"status\":\"active\"}'" \
+  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"register-vendor\",\"vendor_id\":\"VEND001\",\"vendor_name\":\"TechGear\",\"email\":\"orders@techgear.example.com\",\"status\":\"active\"}'" \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier '<new>'" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier '<new>'" \
   "[dry-run] aws s3 cp"
@@ -340,9 +350,9 @@ in_order "first deployment" "$STUB_LOG" \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t1" \
   "migrate csv-parser:1" \
   "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
-  'upsert {"command":"upsert-vendor","vendor_id":"VEND002","vendor_name":"StyleWear","email":"ops@vendor-two.example","status":"active"}' \
-  'upsert {"command":"upsert-vendor","vendor_id":"VEND003","vendor_name":"HomeEssentials","email":"products@homeessentials.example.com","status":"active"}' \
-  'upsert {"command":"upsert-vendor","vendor_id":"VEND001","vendor_name":"TechGear","email":"orders@techgear.example.com","status":"active"}' \
+  'register {"command":"register-vendor","vendor_id":"VEND002","vendor_name":"StyleWear","email":"ops@vendor-two.example","status":"active"}' \
+  'register {"command":"register-vendor","vendor_id":"VEND003","vendor_name":"HomeEssentials","email":"products@homeessentials.example.com","status":"active"}' \
+  'register {"command":"register-vendor","vendor_id":"VEND001","vendor_name":"TechGear","email":"orders@techgear.example.com","status":"active"}' \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 1" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 1" \
   "aws lambda invoke --function-name onboarding-test-vendor-api --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"version\":\"2.0\",\"routeKey\":\"ANY /api/{proxy+}\",\"rawPath\":\"/api/health\"" \
@@ -366,7 +376,7 @@ grep -q -- "--password '<random>'" "$WORK/out" || fail "the smoke user's passwor
 grep -qF -- "$(cat "$STUB_STATE/password")" "$WORK/out" && fail "the smoke user's password appears in the output"
 expect 0 "aws s3 cp products.csv s3://onboarding-test-uploads-123456789012/uploads/<VENDOR_ID>/products.csv" "first deployment: how to upload"
 grep -q '"previous_live_versions": {}' "$DEPLOY_STATE_ROOT/test/state.json" || fail "state.json after the first deployment"
-[ "$(calls | grep -c '^upsert ')" -eq 3 ] || fail "first deployment: each vendor must be registered once (VEND002, VEND003 of the map, smoke vendor VEND001)"
+[ "$(calls | grep -c '^register ')" -eq 3 ] || fail "first deployment: each vendor must be registered once (VEND002, VEND003 of the map, smoke vendor VEND001)"
 ok "first deployment: ECR bootstrap -> build x4 -> apply -> migrate -> seed -> register vendors (map + smoke vendor) -> start checks (vendor-api: /api/health) -> candidate-lane smoke -> web/ sync + invalidation -> smoke through live (pipeline, then login + presigned POST + poll through the portal) -> how to upload"
 
 # --- second deployment: publish pinned, then promote ---------------------------------------------
@@ -380,8 +390,8 @@ in_order "blue/green deployment" "$STUB_LOG" \
   "migrate csv-parser:2" \
   'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}' \
   "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
-  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"upsert-vendor\",\"vendor_id\":\"VEND002\"" \
-  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"upsert-vendor\",\"vendor_id\":\"VEND001\"" \
+  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"register-vendor\",\"vendor_id\":\"VEND002\"" \
+  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"register-vendor\",\"vendor_id\":\"VEND001\"" \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 2" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 2" \
   "aws s3 cp" \
@@ -555,16 +565,28 @@ calls | grep -q "onboarding-test-vendor-api" && fail "without the portal, vendor
 expect 0 "functions: csv-parser product-validator error-processor (vendor portal: false)" "deployment without the portal"
 ok "enable_portal = false: three images, no vendor-api check, no site sync, smoke without the portal part"
 
-# --- --no-register-vendors; an upsert answered wrongly fails before promotion ----------------------
+# --- --no-register-vendors; registration answers ----------------------------------------------------
 reset_log
 sh_run env STUB_NO_PORTAL=1 "$ROOT/scripts/deploy.sh" test --tag t6 --yes --var-file "$WORK/no-portal.tfvars" --no-register-vendors
 [ "$RC" -eq 0 ] || fail "deployment with --no-register-vendors (exit $RC)"
-calls | grep -q "upsert-vendor" && fail "--no-register-vendors must not register anyone"
+calls | grep -q "register-vendor" && fail "--no-register-vendors must not register anyone"
 expect 0 "--no-register-vendors: the smoke vendor VEND001 must be registered and active already" "--no-register-vendors warns"
 reset_log
-sh_run env STUB_NO_PORTAL=1 STUB_UPSERT_ANSWER='{"vendor_id":"VEND002","status":"suspended"}' "$ROOT/scripts/deploy.sh" test --tag t7 --yes --var-file "$WORK/no-portal.tfvars"
-expect nonzero "to upsert-vendor VEND002" "a wrong upsert-vendor answer must fail the deployment"
+sh_run env STUB_NO_PORTAL=1 STUB_REGISTER_ANSWER='{"error":"boom"}' "$ROOT/scripts/deploy.sh" test --tag t7 --yes --var-file "$WORK/no-portal.tfvars"
+expect nonzero "to register-vendor VEND002" "a wrong register-vendor answer must fail the deployment"
 calls | grep -q "applied promotion" && fail "a failed registration must not promote"
-ok "--no-register-vendors: no upsert-vendor, a warning; a wrong upsert-vendor answer stops the deployment before promotion"
+ok "--no-register-vendors: no register-vendor, a warning; a wrong register-vendor answer stops the deployment before promotion"
+
+reset_log
+sh_run env STUB_NO_PORTAL=1 STUB_SUSPENDED=VEND002 "$ROOT/scripts/deploy.sh" test --tag t8 --yes --var-file "$WORK/no-portal.tfvars"
+[ "$RC" -eq 0 ] || fail "a suspended vendor of the map must not stop the deployment (exit $RC)"
+expect 0 "VEND002 is suspended in test's database: left as it is" "a suspended map vendor is reported"
+calls | grep -q "upsert-vendor" && fail "a deployment must never upsert (reactivate) a vendor"
+reset_log
+sh_run env STUB_NO_PORTAL=1 STUB_SUSPENDED=VEND001 "$ROOT/scripts/deploy.sh" test --tag t9b --yes --var-file "$WORK/no-portal.tfvars"
+expect 4 "the smoke vendor VEND001 is suspended" "a suspended smoke vendor must stop the deployment (exit $RC)"
+calls | grep -q "applied promotion" && fail "a suspended smoke vendor must stop the deployment before promotion"
+calls | grep -q "aws s3 cp" && fail "no smoke upload for a suspended smoke vendor"
+ok "register-vendor is insert-only: a suspended map vendor stays suspended (warning), a suspended smoke vendor stops the deployment (exit 4) before any smoke upload or promotion"
 
 echo "deploy scripts: $PASS checks passed"

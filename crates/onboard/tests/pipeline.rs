@@ -50,7 +50,11 @@ async fn a_clean_file_lands_in_the_catalog_with_one_email_and_no_link() {
         "the upload's own lines name it and its vendor: {about_upload:?}"
     );
     // Idle functions hold no connection, so Aurora Serverless can pause.
-    assert_eq!(stack.pipeline_connections_after_idle().await, 0);
+    let held = stack.pipeline_connections_after_idle().await;
+    assert!(
+        held.is_empty(),
+        "connections held by idle functions: {held:?}"
+    );
 }
 
 /// The field of a JSON log line, at the top level (event fields, EMF
@@ -858,6 +862,32 @@ async fn operators_migrate_through_the_parser_and_bad_events_fail_clearly() {
         .upload("SMOKE01", "smoke.csv", sample("samples/VEND001_clean.csv"))
         .await;
     assert_eq!(upload.status, "completed", "the new vendor can upload");
+
+    // What deployments use: insert-only, so a suspended vendor stays so.
+    let register = |vendor_id: &str| {
+        serde_json::json!({"command": "register-vendor", "vendor_id": vendor_id,
+            "vendor_name": "Deployed", "email": "deploy@example.com", "status": "active"})
+    };
+    let answer = |id: &'static str| {
+        let event = register(id);
+        let stack = &stack;
+        async move {
+            stack
+                .stack
+                .invoke(FunctionKind::CsvParser, &event)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        answer("SMOKE02").await,
+        serde_json::json!({"vendor_id": "SMOKE02", "status": "active", "created": true})
+    );
+    assert_eq!(
+        answer("VEND004").await,
+        serde_json::json!({"vendor_id": "VEND004", "status": "suspended", "created": false}),
+        "the sample data's suspended vendor stays suspended"
+    );
     let error = stack
         .stack
         .invoke(

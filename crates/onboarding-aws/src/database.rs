@@ -11,6 +11,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 
 use crate::config::DatabaseSettings;
 
+/// How long [`Database::release_connections`] waits for connections on
+/// their way back to the pool.
+const RELEASE_WAIT: Duration = Duration::from_secs(2);
+
 /// How long a fetched secret is trusted before it is read again.
 pub const SECRET_TTL: Duration = Duration::from_secs(3600);
 
@@ -107,9 +111,19 @@ impl Database {
     /// from pausing (docs/COST.md). The next invocation opens a fresh
     /// connection, one TLS set-up of a few tens of milliseconds.
     pub async fn release_connections(&self) {
-        while let Some(connection) = self.pool.try_acquire() {
-            // A connection that fails to close cleanly is gone either way.
-            let _ = connection.close().await;
+        // sqlx returns a dropped connection to the pool from a spawned task,
+        // so one the handler has just let go of may not be idle yet: wait for
+        // it, briefly (a connection still really in use is left alone).
+        let deadline = std::time::Instant::now() + RELEASE_WAIT;
+        loop {
+            while let Some(connection) = self.pool.try_acquire() {
+                // A connection that fails to close cleanly is gone either way.
+                let _ = connection.close().await;
+            }
+            if self.pool.size() == 0 || std::time::Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 

@@ -69,5 +69,9 @@ pub async fn cold_start(
     let clients = AwsClients::from_env().await;
     let database =
         database::Database::connect(&clients.sdk, DatabaseSettings::from_env()?, 2).await?;
+    // Connecting proved the secret, the network and the password; the
+    // connection itself is not kept: an environment may wait a long time
+    // for its first event, and an open connection keeps Aurora awake.
+    database.release_connections().await;
     Ok((clients, database))
 }

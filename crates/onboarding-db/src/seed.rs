@@ -67,6 +67,47 @@ pub async fn upsert_vendor(pool: &PgPool, vendor: &VendorRecord) -> Result<(), D
     Ok(())
 }
 
+/// What [`register_vendor`] found or did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    /// The vendor's status now: the given one if it was created, else its own.
+    pub status: String,
+    pub created: bool,
+}
+
+/// Inserts the vendor if it is not registered yet; an existing vendor is left
+/// exactly as it is (name, e-mail and status), so that a deployment cannot
+/// reactivate a vendor an operator suspended.
+pub async fn register_vendor(
+    pool: &PgPool,
+    vendor: &VendorRecord,
+) -> Result<Registration, DbError> {
+    // The outer SELECT sees the table as it was before the INSERT, so it
+    // finds the row only when the INSERT did nothing.
+    let row = sqlx::query!(
+        r#"
+        WITH inserted AS (
+            INSERT INTO vendors (vendor_id, vendor_name, email, status) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (vendor_id) DO NOTHING
+            RETURNING status
+        )
+        SELECT status AS "status!", true AS "created!" FROM inserted
+        UNION ALL
+        SELECT status, false FROM vendors WHERE vendor_id = $1
+        "#,
+        vendor.vendor_id,
+        vendor.vendor_name,
+        vendor.email,
+        vendor.status,
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Registration {
+        status: row.status,
+        created: row.created,
+    })
+}
+
 /// Loads the compiled-in categories and, unless `categories_only`, the sample vendors.
 pub async fn seed(pool: &PgPool, categories_only: bool) -> Result<SeedCounts, DbError> {
     let categories_added = seed_categories(pool, &category_names(CATEGORIES_CSV)?).await?;

@@ -186,3 +186,94 @@ async fn the_requirements_example_row_validates_clean_for_vend001_and_then_is_a_
     assert!(other.skus.contains("CA-VEND001-0001"));
     assert!(other.vendor_product_ids.is_empty());
 }
+
+/// Deployments register their smoke vendor and the vendors they e-mail;
+/// registering must never change a vendor that exists, least of all
+/// reactivate one an operator suspended.
+#[tokio::test]
+async fn registering_a_vendor_inserts_it_once_and_never_changes_an_existing_one() {
+    use onboarding_db::seed::{Registration, VendorRecord, register_vendor};
+    let db = fresh_database().await;
+    let record = |id: &str, name: &str, status: &str| VendorRecord {
+        vendor_id: id.into(),
+        vendor_name: name.into(),
+        email: format!("{}@example.invalid", id.to_lowercase()),
+        status: status.into(),
+    };
+    let stored = |id: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query!(
+                "SELECT vendor_name, email, status FROM vendors WHERE vendor_id = $1",
+                id
+            )
+            .fetch_one(&pool)
+            .await
+            .map(|v| (v.vendor_name, v.email, v.status))
+            .unwrap()
+        }
+    };
+
+    let created = register_vendor(&db.pool, &record("SMOKE01", "Smoke", "active"))
+        .await
+        .unwrap();
+    assert_eq!(
+        created,
+        Registration {
+            status: "active".into(),
+            created: true
+        }
+    );
+    let again = register_vendor(&db.pool, &record("SMOKE01", "Renamed", "suspended"))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        Registration {
+            status: "active".into(),
+            created: false
+        }
+    );
+    assert_eq!(
+        stored("SMOKE01").await,
+        (
+            "Smoke".into(),
+            "smoke01@example.invalid".into(),
+            "active".into()
+        )
+    );
+
+    let suspended =
+        sqlx::query_scalar!("SELECT vendor_id FROM vendors WHERE status = 'suspended' LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let before = sqlx::query!(
+        "SELECT vendor_name, email FROM vendors WHERE vendor_id = $1",
+        suspended
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let kept = register_vendor(&db.pool, &record(&suspended, "Reactivated?", "active"))
+        .await
+        .unwrap();
+    assert_eq!(
+        kept,
+        Registration {
+            status: "suspended".into(),
+            created: false
+        }
+    );
+    let after = sqlx::query!(
+        "SELECT vendor_name, email, status FROM vendors WHERE vendor_id = $1",
+        suspended
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (after.vendor_name, after.email, after.status),
+        (before.vendor_name, before.email, "suspended".to_string())
+    );
+}

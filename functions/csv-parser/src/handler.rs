@@ -71,6 +71,8 @@ impl Parser {
     /// loads the category whitelist, and `{"command": "upsert-vendor",
     /// "vendor_id", "vendor_name", "email", "status"}` registers a vendor. The function is what can reach the
     /// database inside the VPC, so deployments run these through it.
+    /// `{"command": "register-vendor", ...}` (same fields) inserts the vendor
+    /// only if it does not exist, and answers with its status either way.
     pub async fn handle_event(
         &self,
         event: serde_json::Value,
@@ -95,35 +97,31 @@ impl Parser {
                     serde_json::json!({"migrated": true, "categories_added": counts.categories_added}),
                 );
             }
-            Some("upsert-vendor") => {
-                // Registers a vendor from outside the VPC (deploy and smoke
+            Some(command @ ("upsert-vendor" | "register-vendor")) => {
+                // Registers a vendor from outside the VPC (deploy and login
                 // scripts); the payload names every field.
-                let vendor: onboarding_db::seed::VendorRecord =
-                    serde_json::from_value(event.clone()).map_err(|e| {
-                        ParseError::Event(format!(
-                            "upsert-vendor needs vendor_id, vendor_name, email, status: {e}"
-                        ))
-                    })?;
-                if onboarding_core::UploadKey::parse(&format!("uploads/{}/x.csv", vendor.vendor_id))
-                    .is_err()
-                    || !["active", "suspended", "pending_approval"]
-                        .contains(&vendor.status.as_str())
-                {
-                    return Err(ParseError::Event(format!(
-                        "invalid vendor id or status: {} / {}",
-                        vendor.vendor_id, vendor.status
-                    )));
-                }
+                let vendor = vendor_of(command, &event)?;
                 let pool = self.database.pool().await?;
-                onboarding_db::seed::upsert_vendor(pool, &vendor).await?;
-                tracing::info!(upload_id = "-", vendor_id = %vendor.vendor_id, status = %vendor.status, "vendor upserted");
-                return Ok(
-                    serde_json::json!({"vendor_id": vendor.vendor_id, "status": vendor.status}),
-                );
+                if command == "upsert-vendor" {
+                    onboarding_db::seed::upsert_vendor(pool, &vendor).await?;
+                    tracing::info!(upload_id = "-", vendor_id = %vendor.vendor_id, status = %vendor.status, "vendor upserted");
+                    return Ok(
+                        serde_json::json!({"vendor_id": vendor.vendor_id, "status": vendor.status}),
+                    );
+                }
+                // Insert-only: an existing vendor keeps its name, e-mail and
+                // status, and the answer says which status that is.
+                let registered = onboarding_db::seed::register_vendor(pool, &vendor).await?;
+                tracing::info!(upload_id = "-", vendor_id = %vendor.vendor_id, status = %registered.status, created = registered.created, "vendor registered");
+                return Ok(serde_json::json!({
+                    "vendor_id": vendor.vendor_id,
+                    "status": registered.status,
+                    "created": registered.created,
+                }));
             }
             Some(other) => {
                 return Err(ParseError::Event(format!(
-                    "unknown command '{other}' (migrate, seed-categories, upsert-vendor)"
+                    "unknown command '{other}' (migrate, seed-categories, upsert-vendor, register-vendor)"
                 )));
             }
             None => {}
@@ -527,6 +525,28 @@ struct Survey {
     source_columns: Vec<String>,
     warnings: Vec<String>,
     earlier: HashMap<u32, EarlierRows>,
+}
+
+/// The vendor of an `upsert-vendor` or `register-vendor` command, checked.
+fn vendor_of(
+    command: &str,
+    event: &serde_json::Value,
+) -> Result<onboarding_db::seed::VendorRecord, ParseError> {
+    let vendor: onboarding_db::seed::VendorRecord =
+        serde_json::from_value(event.clone()).map_err(|e| {
+            ParseError::Event(format!(
+                "{command} needs vendor_id, vendor_name, email, status: {e}"
+            ))
+        })?;
+    if onboarding_core::UploadKey::parse(&format!("uploads/{}/x.csv", vendor.vendor_id)).is_err()
+        || !["active", "suspended", "pending_approval"].contains(&vendor.status.as_str())
+    {
+        return Err(ParseError::Event(format!(
+            "invalid vendor id or status: {} / {}",
+            vendor.vendor_id, vendor.status
+        )));
+    }
+    Ok(vendor)
 }
 
 impl From<ParseError> for lambda_runtime::Diagnostic {

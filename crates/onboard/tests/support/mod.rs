@@ -198,18 +198,20 @@ impl Harness {
     }
 
     /// Waits (up to 10 s) until no pipeline function holds a PostgreSQL
-    /// connection, and returns how many they still hold then.
-    pub async fn pipeline_connections_after_idle(&self) -> i64 {
+    /// connection, and returns the ones they still hold then (application
+    /// name, state, last query).
+    pub async fn pipeline_connections_after_idle(&self) -> Vec<(String, String, String)> {
         let started = Instant::now();
         loop {
-            let held: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+            let held: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT application_name, coalesce(state, ''), coalesce(query, '') \
+                 FROM pg_stat_activity WHERE datname = current_database() \
                  AND application_name ~ '(csv-parser|product-validator|error-processor)$'",
             )
-            .fetch_one(&self.db.pool)
+            .fetch_all(&self.db.pool)
             .await
             .unwrap();
-            if held == 0 || started.elapsed() > Duration::from_secs(10) {
+            if held.is_empty() || started.elapsed() > Duration::from_secs(10) {
                 return held;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
