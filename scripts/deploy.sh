@@ -509,39 +509,39 @@ fi
 
 # --- the candidate lane: the new versions end to end, before live moves ---------------------
 
-# The smoke test's command line for LANE (live or candidate).
-smoke_command() {
-  SMOKE=("$ROOT/scripts/smoke.sh" "$ENVIRONMENT" --project "$PROJECT" --region "$REGION"
+# Runs the smoke test in LANE (live or candidate); its exit status in SMOKE_RC.
+run_smoke() {
+  local smoke=("$ROOT/scripts/smoke.sh" "$ENVIRONMENT" --project "$PROJECT" --region "$REGION"
     --vendor "$SMOKE_VENDOR" --timeout "$SMOKE_TIMEOUT" --expect-versions "$published" --lane "$1")
   if [ "$1" = live ] && [ "$PORTAL" = true ]; then
-    SMOKE+=(--portal)
+    smoke+=(--portal)
     local pool
     pool=$(tf output -raw user_pool_id 2>/dev/null || true)
-    if [ -n "$SITE_URL" ]; then SMOKE+=(--site-url "$SITE_URL"); fi
-    if [ -n "$pool" ]; then SMOKE+=(--user-pool-id "$pool"); fi
+    if [ -n "$SITE_URL" ]; then smoke+=(--site-url "$SITE_URL"); fi
+    if [ -n "$pool" ]; then smoke+=(--user-pool-id "$pool"); fi
   else
-    SMOKE+=(--no-portal)
+    smoke+=(--no-portal)
   fi
-  if [ "$DRY_RUN" = true ]; then SMOKE+=(--dry-run); fi
+  if [ "$DRY_RUN" = true ]; then smoke+=(--dry-run); fi
+  SMOKE_RC=0
+  "${smoke[@]}" || SMOKE_RC=$?
+  if [ "$SMOKE_RC" -eq 4 ]; then
+    warn "the smoke vendor $SMOKE_VENDOR is not registered (or not active) in $ENVIRONMENT's database"
+  fi
 }
 
 if [ "$SKIP_SMOKE" = true ]; then
   warn "--skip-smoke: the new versions were not tested end to end before the switch"
 else
   step "Smoke test of the new versions in the candidate lane (candidate/uploads/ -> the candidate aliases; live untouched)"
-  smoke_command candidate
-  smoke_rc=0
-  "${SMOKE[@]}" || smoke_rc=$?
-  if [ "$smoke_rc" -ne 0 ]; then
-    if [ "$smoke_rc" -eq 4 ]; then
-      warn "the smoke vendor $SMOKE_VENDOR is not registered (or not active) in $ENVIRONMENT's database"
-    fi
+  run_smoke candidate
+  if [ "$SMOKE_RC" -ne 0 ]; then
     if [ "$FIRST" = true ]; then
-      die "the candidate smoke test failed (exit $smoke_rc) on the first deployment, whose live aliases already point at these versions.
-  The environment exists but is not verified. Fix the cause, then deploy again." "$smoke_rc"
+      die "the candidate smoke test failed (exit $SMOKE_RC) on the first deployment, whose live aliases already point at these versions.
+  The environment exists but is not verified. Fix the cause, then deploy again." "$SMOKE_RC"
     fi
-    die "deployment of $TAG failed its candidate smoke test (exit $smoke_rc): live was not moved and still serves $current.
-  The new versions stay behind the candidate aliases only; the next deployment replaces them." "$smoke_rc"
+    die "deployment of $TAG failed its candidate smoke test (exit $SMOKE_RC): live was not moved and still serves $current.
+  The new versions stay behind the candidate aliases only; the next deployment replaces them." "$SMOKE_RC"
   fi
 fi
 
@@ -564,18 +564,13 @@ if [ "$SKIP_SMOKE" = true ]; then
   warn "--skip-smoke: live was moved without an end-to-end check"
 else
   step "Smoke test through live (end to end, on the new versions)"
-  smoke_command live
-  smoke_rc=0
-  "${SMOKE[@]}" || smoke_rc=$?
-  if [ "$smoke_rc" -ne 0 ]; then
-    if [ "$smoke_rc" -eq 4 ]; then
-      warn "the smoke vendor $SMOKE_VENDOR is not registered (or not active) in $ENVIRONMENT's database"
-    fi
+  run_smoke live
+  if [ "$SMOKE_RC" -ne 0 ]; then
     if [ "$FIRST" = true ]; then
-      die "smoke test failed (exit $smoke_rc) on the first deployment: there is no previous version to roll back to.
-  The environment exists but is not verified. Fix the cause, then run scripts/smoke.sh $ENVIRONMENT (or deploy again)." "$smoke_rc"
+      die "smoke test failed (exit $SMOKE_RC) on the first deployment: there is no previous version to roll back to.
+  The environment exists but is not verified. Fix the cause, then run scripts/smoke.sh $ENVIRONMENT (or deploy again)." "$SMOKE_RC"
     fi
-    step "Smoke test failed (exit $smoke_rc): rolling back live -> $current"
+    step "Smoke test failed (exit $SMOKE_RC): rolling back live -> $current"
     apply_pinned "$TAG" "$current" -auto-approve
     die "deployment of $TAG failed its smoke test; live is back on $current (pinned in ${PIN_FILE#"$ROOT"/})"
   fi

@@ -211,9 +211,23 @@ impl Parser {
             Ok(key) => key,
             Err(failure) => {
                 return self
-                    .fail(lane, upload_id.as_str(), "", &failure, &[], false)
+                    .fail(
+                        UploadRef {
+                            lane,
+                            upload_id: upload_id.as_str(),
+                            vendor_id: "",
+                        },
+                        &failure,
+                        &[],
+                        false,
+                    )
                     .await;
             }
+        };
+        let this = UploadRef {
+            lane,
+            upload_id: upload_id.as_str(),
+            vendor_id: &key.vendor_id,
         };
         let vendor = uploads::find_vendor(pool, &key.vendor_id).await?;
         match vendor {
@@ -222,32 +236,14 @@ impl Parser {
                     vendor_id: key.vendor_id.clone(),
                 };
                 // Nobody to tell: the failure is in the audit trail.
-                return self
-                    .fail(
-                        lane,
-                        upload_id.as_str(),
-                        &key.vendor_id,
-                        &failure,
-                        &[],
-                        false,
-                    )
-                    .await;
+                return self.fail(this, &failure, &[], false).await;
             }
             Some(vendor) if !vendor.is_active() => {
                 let failure = FileFailure::VendorInactive {
                     vendor_id: vendor.vendor_id.clone(),
                     status: vendor.status.replace('_', " "),
                 };
-                return self
-                    .fail(
-                        lane,
-                        upload_id.as_str(),
-                        &key.vendor_id,
-                        &failure,
-                        &[],
-                        true,
-                    )
-                    .await;
+                return self.fail(this, &failure, &[], true).await;
             }
             Some(_) => {}
         }
@@ -258,16 +254,7 @@ impl Parser {
             let failure = FileFailure::TooLarge {
                 limit_bytes: self.limits.max_bytes,
             };
-            return self
-                .fail(
-                    lane,
-                    upload_id.as_str(),
-                    &key.vendor_id,
-                    &failure,
-                    &[],
-                    true,
-                )
-                .await;
+            return self.fail(this, &failure, &[], true).await;
         }
 
         // Pass 1: file-level checks, the row count and in-file duplicates,
@@ -275,16 +262,7 @@ impl Parser {
         let survey = match self.survey(&object).await? {
             Ok(survey) => survey,
             Err((failure, warnings)) => {
-                return self
-                    .fail(
-                        lane,
-                        upload_id.as_str(),
-                        &key.vendor_id,
-                        &failure,
-                        &warnings,
-                        true,
-                    )
-                    .await;
+                return self.fail(this, &failure, &warnings, true).await;
             }
         };
         uploads::record_total(
@@ -327,11 +305,10 @@ impl Parser {
                 uploads::find_vendor(self.database.pool().await?, &existing.vendor_id).await?
             {
                 tracing::info!(upload_id = %existing.upload_id, vendor_id = %existing.vendor_id, "duplicate event for a failed upload; notice queued again");
-                self.queue_completion(
-                    Lane::of_key(&existing.s3_key),
-                    &existing.upload_id,
-                    &vendor.vendor_id,
-                )
+                self.queue_completion(UploadRef {
+                    vendor_id: &vendor.vendor_id,
+                    ..UploadRef::of(existing)
+                })
                 .await?;
             }
             return Ok(());
@@ -359,14 +336,7 @@ impl Parser {
             Ok(survey) => survey,
             Err((failure, warnings)) => {
                 return self
-                    .fail(
-                        Lane::of_key(&existing.s3_key),
-                        &existing.upload_id,
-                        &existing.vendor_id,
-                        &failure,
-                        &warnings,
-                        true,
-                    )
+                    .fail(UploadRef::of(existing), &failure, &warnings, true)
                     .await;
             }
         };
@@ -387,37 +357,36 @@ impl Parser {
 
     async fn fail(
         &self,
-        lane: Lane,
-        upload_id: &str,
-        vendor_id: &str,
+        upload: UploadRef<'_>,
         failure: &FileFailure,
         warnings: &[String],
         notify: bool,
     ) -> Result<(), ParseError> {
         tracing::warn!(reason = %failure, "upload failed");
-        uploads::fail_upload(self.database.pool().await?, upload_id, failure, warnings).await?;
+        uploads::fail_upload(
+            self.database.pool().await?,
+            upload.upload_id,
+            failure,
+            warnings,
+        )
+        .await?;
         MetricRecord::new(FUNCTION)
             .metric("UploadsFailed", Unit::Count, 1.0)
-            .property("upload_id", upload_id)
-            .property("vendor_id", vendor_id)
+            .property("upload_id", upload.upload_id)
+            .property("vendor_id", upload.vendor_id)
             .emit();
         if notify {
-            self.queue_completion(lane, upload_id, vendor_id).await?;
+            self.queue_completion(upload).await?;
         }
         Ok(())
     }
 
-    async fn queue_completion(
-        &self,
-        lane: Lane,
-        upload_id: &str,
-        vendor_id: &str,
-    ) -> Result<(), ParseError> {
+    async fn queue_completion(&self, upload: UploadRef<'_>) -> Result<(), ParseError> {
         self.queues
-            .lane(lane)
+            .lane(upload.lane)
             .send(&[PipelineMessage::UploadComplete {
-                upload_id: upload_id.to_string(),
-                vendor_id: vendor_id.to_string(),
+                upload_id: upload.upload_id.to_string(),
+                vendor_id: upload.vendor_id.to_string(),
             }])
             .await?;
         Ok(())
@@ -525,6 +494,25 @@ struct Survey {
     source_columns: Vec<String>,
     warnings: Vec<String>,
     earlier: HashMap<u32, EarlierRows>,
+}
+
+/// The upload a failure or a completion notice is about, and the lane whose
+/// errors queue carries its notice.
+#[derive(Clone, Copy)]
+struct UploadRef<'a> {
+    lane: Lane,
+    upload_id: &'a str,
+    vendor_id: &'a str,
+}
+
+impl<'a> UploadRef<'a> {
+    fn of(upload: &'a uploads::Upload) -> UploadRef<'a> {
+        UploadRef {
+            lane: Lane::of_key(&upload.s3_key),
+            upload_id: &upload.upload_id,
+            vendor_id: &upload.vendor_id,
+        }
+    }
 }
 
 /// The vendor of an `upsert-vendor` or `register-vendor` command, checked.

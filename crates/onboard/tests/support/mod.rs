@@ -226,12 +226,13 @@ impl Harness {
             .unwrap()
     }
 
-    /// The `lane` attribute of every staged item of an upload (`None` when
-    /// absent, as on live rows).
-    pub async fn staged_lanes(&self, upload_id: &str) -> Vec<Option<String>> {
+    /// A query for the staged items of an upload.
+    fn query_staged(
+        &self,
+        upload_id: &str,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
         let table = self.stack.env().require(keys::STAGING_TABLE).unwrap();
-        let output = self
-            .stack
+        self.stack
             .clients()
             .dynamodb
             .query()
@@ -241,9 +242,12 @@ impl Harness {
                 ":u",
                 aws_sdk_dynamodb::types::AttributeValue::S(upload_id.into()),
             )
-            .send()
-            .await
-            .unwrap();
+    }
+
+    /// The `lane` attribute of every staged item of an upload (`None` when
+    /// absent, as on live rows).
+    pub async fn staged_lanes(&self, upload_id: &str) -> Vec<Option<String>> {
+        let output = self.query_staged(upload_id).send().await.unwrap();
         output
             .items()
             .iter()
@@ -274,18 +278,8 @@ impl Harness {
 
     /// Staged items of an upload in DynamoDB.
     pub async fn staged_rows(&self, upload_id: &str) -> i32 {
-        let table = self.stack.env().require(keys::STAGING_TABLE).unwrap();
         let output = self
-            .stack
-            .clients()
-            .dynamodb
-            .query()
-            .table_name(table)
-            .key_condition_expression("upload_id = :u")
-            .expression_attribute_values(
-                ":u",
-                aws_sdk_dynamodb::types::AttributeValue::S(upload_id.into()),
-            )
+            .query_staged(upload_id)
             .select(aws_sdk_dynamodb::types::Select::Count)
             .send()
             .await
