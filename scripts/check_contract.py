@@ -127,6 +127,7 @@ class CheckerError(Exception):
 ENV_NOT_SET = {
     # Emulator endpoint: set only by the local runner (moto / LocalStack).
     "AWS_ENDPOINT_URL": "local only (emulator endpoint)",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": "local only (Cognito's emulator, a moto sidecar beside LocalStack)",
     # Set by the Lambda service in every execution environment.
     "AWS_LAMBDA_FUNCTION_NAME": "set by Lambda itself",
     "AWS_REGION": "set by Lambda itself",
@@ -135,6 +136,7 @@ ENV_NOT_SET = {
 # Variables the local runner passes that are not part of the AWS contract.
 ENV_LOCAL_ONLY = {
     "AWS_ENDPOINT_URL": "emulator endpoint",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": "Cognito's emulator endpoint (the SDK reads it itself)",
     "AWS_ACCESS_KEY_ID": "dummy emulator credentials (the role provides them in AWS)",
     "AWS_SECRET_ACCESS_KEY": "dummy emulator credentials",
     "AWS_EC2_METADATA_DISABLED": "keeps the SDK from probing IMDS on a laptop",

@@ -24,10 +24,29 @@ export SQLX_OFFLINE=true
 step "Clippy (-D warnings)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "Starting a throwaway PostgreSQL"
+# Everything this run starts lives in its own run folder on free ports, so a
+# demo stack (scripts/demo.sh, here or in another checkout) keeps running
+# untouched: the stack env file, the PostgreSQL cluster and the portal port
+# are never the demo's defaults (.dev/, 55432, 8080).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+mkdir -p target
+run_dir=$(mktemp -d "$PWD/target/test-run.XXXXXX")
+chmod 755 "$run_dir" # the cluster runs as the postgres user under root
+export ONBOARD_STACK_ENV="$run_dir/stack/stack.env"
+export ONBOARD_PG_DIR="$run_dir/postgres"
+ONBOARD_PG_PORT=$(free_port)
+export ONBOARD_PG_PORT
+bystander=""
+cleanup() {
+  if [ -n "$bystander" ]; then stop_bystander >/dev/null 2>&1 || true; fi
+  target/debug/onboard dev postgres-stop >/dev/null 2>&1 || true
+  rm -rf "$run_dir"
+}
+trap cleanup EXIT
+
+step "Starting a throwaway PostgreSQL (port $ONBOARD_PG_PORT, under $run_dir)"
 cargo build -q -p onboard
 server_url=$(target/debug/onboard dev postgres-start)
-trap 'target/debug/onboard dev postgres-stop >/dev/null 2>&1 || true' EXIT
 check_db="${server_url%/*}/sqlx_prepare_check"
 psql -q "$server_url" -c 'DROP DATABASE IF EXISTS sqlx_prepare_check' -c 'CREATE DATABASE sqlx_prepare_check'
 target/debug/onboard migrate --database-url "$check_db" >/dev/null
@@ -43,9 +62,31 @@ fi
 step "Building the functions the end-to-end tests run"
 cargo build -q --workspace --bins
 
+# A demo stack exactly as the README's main command starts it, as if from
+# another checkout (its own folder, the default ports when free): the suite
+# must pass beside it and leave it serving uploads.
+bystander_dir="$run_dir/bystander"
+bystander_env() {
+  env -u ONBOARD_PG_PORT -u PORTAL_PORT ONBOARD_STACK_ENV="$bystander_dir/.dev/stack.env" \
+    ONBOARD_PG_DIR="$bystander_dir/.dev/postgres" "$@"
+}
+stop_bystander() { bystander_env target/debug/onboard dev down; }
+step "Starting a demo stack beside the tests"
+mkdir -p "$bystander_dir"
+chmod 755 "$bystander_dir"
+bystander_env target/debug/onboard dev up
+bystander=1
+
 step "Tests"
 DATABASE_URL="$server_url" cargo test --workspace --no-fail-fast
 
+step "The demo stack still serves uploads"
+bystander_env target/debug/onboard dev health
+bystander_env target/debug/onboard upload --vendor VEND002 testdata/samples/VEND002_products.csv --wait \
+  | python3 -c 'import json, sys; s = json.load(sys.stdin); assert s["status"] == "partial" and s["notified"], s; print("demo stack: upload", s["upload_id"], s["status"])'
+stop_bystander
+bystander=""
+
 step "Vendor portal in a browser (Chromium, Playwright, axe-core)"
 psql -q "$server_url" -c 'DROP DATABASE IF EXISTS portal_e2e' -c 'CREATE DATABASE portal_e2e'
-DATABASE_URL="${server_url%/*}/portal_e2e" bash scripts/test-web.sh
+DATABASE_URL="${server_url%/*}/portal_e2e" PORTAL_PORT=0 bash scripts/test-web.sh

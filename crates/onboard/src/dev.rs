@@ -50,6 +50,9 @@ pub struct ServeArgs {
     pub database_url: String,
     #[arg(long)]
     pub aws_endpoint: Option<String>,
+    /// Cognito's emulator, when it is not the one at --aws-endpoint.
+    #[arg(long)]
+    pub cognito_endpoint: Option<String>,
     #[arg(long)]
     pub functions_dir: PathBuf,
     #[arg(long = "fault", value_name = "FAULT")]
@@ -177,12 +180,17 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let counts = onboarding_db::seed::seed(&pool, false).await?;
     pool.close().await;
     println!("database migrated and seeded ({} vendors)", counts.vendors);
-    let aws_endpoint = own_env("AWS_ENDPOINT_URL", existing.as_ref());
+    let aws_endpoint = own_env(keys::AWS_ENDPOINT_URL, existing.as_ref());
+    let cognito_endpoint = own_env(
+        keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
+        existing.as_ref(),
+    );
 
     if args.foreground {
         return serve(ServeArgs {
             database_url,
             aws_endpoint,
+            cognito_endpoint,
             functions_dir,
             faults: args.faults,
         })
@@ -214,6 +222,9 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
         .arg(&functions_dir);
     if let Some(endpoint) = &aws_endpoint {
         command.args(["--aws-endpoint", endpoint]);
+    }
+    if let Some(endpoint) = &cognito_endpoint {
+        command.args(["--cognito-endpoint", endpoint]);
     }
     for fault in &args.faults {
         command.args(["--fault", fault]);
@@ -318,7 +329,7 @@ async fn local_database() -> anyhow::Result<String> {
     }
     admin.close().await.ok();
     let url = cluster.url(DATABASE);
-    println!("database: local cluster under .dev/postgres ({url})");
+    println!("database: local throwaway cluster ({url})");
     Ok(url)
 }
 
@@ -364,6 +375,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         &args.database_url,
     );
     options.aws_endpoint = args.aws_endpoint;
+    options.cognito_endpoint = args.cognito_endpoint;
     options.faults = parse_faults(&args.faults)?;
     options.report_link_base_url = std::env::var("REPORT_LINK_BASE_URL")
         .ok()
@@ -405,10 +417,44 @@ async fn wait_for_stop_signal() {
     }
 }
 
+/// `onboard dev health`: exit 0 when the stack in `ONBOARD_STACK_ENV` (or
+/// `.dev/stack.env`) runs and is ready, 1 with the reason when it is not.
+pub async fn health() -> anyhow::Result<ExitCode> {
+    let env_path = crate::stack_env::path();
+    let Ok(env) = StackEnv::read(&env_path) else {
+        println!("not ready: {} does not exist yet", env_path.display());
+        return Ok(ExitCode::FAILURE);
+    };
+    if live_stack_pid(&env).is_none() {
+        println!(
+            "not ready: the stack process named in {} is not running",
+            env_path.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    match onboarding_devstack::stack::check_ready(&env).await {
+        Ok(()) => {
+            println!("ready");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("not ready: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
 pub async fn down() -> anyhow::Result<ExitCode> {
     let env_path = crate::stack_env::path();
-    match StackEnv::read(&env_path) {
-        Ok(env) => match live_stack_pid(&env) {
+    let stack = StackEnv::read(&env_path).ok();
+    let cluster = crate::dev_cluster();
+    // A stack started on someone else's DATABASE_URL leaves that server alone.
+    let uses_cluster = stack
+        .as_ref()
+        .and_then(|env| env.get(keys::DATABASE_URL))
+        .is_none_or(|url| url.starts_with(&cluster.url("")));
+    match stack {
+        Some(env) => match live_stack_pid(&env) {
             Some(pid) => {
                 signal(pid, "TERM")?;
                 let started = Instant::now();
@@ -426,10 +472,13 @@ pub async fn down() -> anyhow::Result<ExitCode> {
             }
             None => println!("the local stack was not running"),
         },
-        Err(_) => println!("the local stack was not running"),
+        None => println!("the local stack was not running"),
     }
     std::fs::remove_file(&env_path).ok();
-    let cluster = crate::dev_cluster();
+    if !uses_cluster {
+        println!("the stack's DATABASE_URL was given to it: that server is left running");
+        return Ok(ExitCode::SUCCESS);
+    }
     tokio::task::spawn_blocking(move || cluster.stop())
         .await
         .context("cluster stop task")??;

@@ -77,21 +77,31 @@ enum DevCommand {
     Up(dev::UpArgs),
     /// Stop the local stack and the PostgreSQL cluster.
     Down,
+    /// Exit 0 when the stack is ready: its process runs, the emulator answers
+    /// for its queues, and the portal (when it runs) answers /api/health
+    /// (docker-compose's healthcheck of the runner).
+    Health,
     /// The stack process that `dev up` starts in the background.
     #[command(hide = true)]
     Serve(dev::ServeArgs),
-    /// Start (creating if needed) the throwaway PostgreSQL cluster under .dev/postgres and print its URL.
+    /// Start (creating if needed) the throwaway PostgreSQL cluster under .dev/postgres (or ONBOARD_PG_DIR) and print its URL.
     PostgresStart,
     /// Stop the throwaway PostgreSQL cluster.
     PostgresStop,
 }
 
+/// The throwaway cluster: under `ONBOARD_PG_DIR` (default `.dev/postgres`),
+/// on `ONBOARD_PG_PORT` when set, or on the port it was created with, or on
+/// a free one when another checkout's cluster holds the default.
 fn dev_cluster() -> onboarding_db::cluster::LocalCluster {
+    let dir = std::env::var_os("ONBOARD_PG_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".dev/postgres"));
     let port = std::env::var("ONBOARD_PG_PORT")
         .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(onboarding_db::cluster::LocalCluster::DEFAULT_PORT);
-    onboarding_db::cluster::LocalCluster::new(".dev/postgres", port)
+        .and_then(|p| p.parse().ok());
+    onboarding_db::cluster::LocalCluster::open(dir, port)
 }
 
 #[derive(Subcommand)]
@@ -204,6 +214,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dev {
             command: DevCommand::Down,
         } => dev::down().await,
+        Command::Dev {
+            command: DevCommand::Health,
+        } => dev::health().await,
         Command::Dev {
             command: DevCommand::Serve(args),
         } => dev::serve(args).await,

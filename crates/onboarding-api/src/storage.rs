@@ -60,7 +60,7 @@ impl ObjectStore {
             region: sdk
                 .region()
                 .map(|r| r.as_ref().to_string())
-                .unwrap_or_else(|| "us-east-1".into()),
+                .ok_or_else(|| ApiError::internal("no AWS region configured"))?,
             bucket,
             endpoint,
         })

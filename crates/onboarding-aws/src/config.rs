@@ -77,16 +77,16 @@ pub struct AwsClients {
 }
 
 impl AwsClients {
-    /// Reads the region and credentials the usual way. `AWS_ENDPOINT_URL`
-    /// points every client at an emulator; S3 then needs path-style
-    /// addressing, since `bucket.localhost` does not resolve.
+    /// Reads the region, credentials and endpoints the usual way: the SDK
+    /// itself takes `AWS_ENDPOINT_URL` (every client at an emulator) and the
+    /// per-service variables such as `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`,
+    /// which win over it (docker-compose sends Cognito to a moto sidecar).
+    /// Setting the endpoint in code would silence the per-service ones.
+    /// Against an emulator, S3 needs path-style addressing, since
+    /// `bucket.localhost` does not resolve.
     pub async fn from_env() -> AwsClients {
         let endpoint = optional_env_var("AWS_ENDPOINT_URL");
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(endpoint) = &endpoint {
-            loader = loader.endpoint_url(endpoint);
-        }
-        let sdk = loader.load().await;
+        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
         let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(endpoint.is_some())
             .build();

@@ -38,6 +38,25 @@ impl LocalCluster {
         }
     }
 
+    /// The cluster under `root` on `requested`, or else on the port it was
+    /// created with (recorded in `root/port`), or else, for a new cluster,
+    /// [`Self::DEFAULT_PORT`] when it is free and any free port when another
+    /// program (another checkout's cluster, say) holds it.
+    pub fn open(root: impl Into<PathBuf>, requested: Option<u16>) -> Self {
+        let root = root.into();
+        let recorded = fs::read_to_string(root.join(PORT_FILE))
+            .ok()
+            .and_then(|text| text.trim().parse().ok());
+        let port = requested.or(recorded).unwrap_or_else(|| {
+            if port_is_free(Self::DEFAULT_PORT) {
+                Self::DEFAULT_PORT
+            } else {
+                free_port().unwrap_or(Self::DEFAULT_PORT)
+            }
+        });
+        Self::new(root, port)
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -83,6 +102,8 @@ impl LocalCluster {
         )
         .is_ok();
         if !running {
+            // Later commands (`dev up`, `dev down`) find the cluster's port here.
+            fs::write(self.root.join(PORT_FILE), format!("{}\n", self.port))?;
             let options = format!(
                 "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
                 self.port,
@@ -114,6 +135,18 @@ impl LocalCluster {
         }
         Ok(())
     }
+}
+
+/// The file under the cluster's root that records its port.
+const PORT_FILE: &str = "port";
+
+fn port_is_free(port: u16) -> bool {
+    std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
+fn free_port() -> Option<u16> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).ok()?;
+    listener.local_addr().ok().map(|addr| addr.port())
 }
 
 fn server_bin_dir() -> Option<PathBuf> {

@@ -28,10 +28,7 @@ pub fn server_url() -> String {
     if let Ok(url) = std::env::var("DATABASE_URL") {
         return url;
     }
-    let cluster = LocalCluster::new(
-        workspace_root().join(".dev/postgres"),
-        LocalCluster::DEFAULT_PORT,
-    );
+    let cluster = LocalCluster::open(workspace_root().join(".dev/postgres"), None);
     cluster
         .ensure_running()
         .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL cluster: {e}"));

@@ -5,8 +5,19 @@ use aws_config::{BehaviorVersion, Region};
 use crate::DevstackError;
 use crate::env::{StackEnv, keys};
 
-/// The local region.
-pub const LOCAL_REGION: &str = "us-east-1";
+/// The region when the environment names none (moto's own default).
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+/// The region of the environment, as the AWS SDKs read it: `AWS_REGION`,
+/// then `AWS_DEFAULT_REGION`, then [`FALLBACK_REGION`]. docker-compose sets
+/// one region for every service; the stack and every process it starts
+/// follow it.
+pub fn configured_region() -> String {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .find_map(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| FALLBACK_REGION.to_string())
+}
 /// Static test credentials (the emulator does not check them).
 pub const LOCAL_ACCESS_KEY_ID: &str = "test";
 pub const LOCAL_SECRET_ACCESS_KEY: &str = "test";
@@ -15,6 +26,9 @@ pub const LOCAL_SECRET_ACCESS_KEY: &str = "test";
 #[derive(Clone, Debug)]
 pub struct AwsClients {
     pub endpoint: String,
+    /// Cognito's endpoint: the same emulator, or a sidecar where the general
+    /// one has no Cognito (LocalStack's free edition).
+    pub cognito_endpoint: String,
     pub region: String,
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
@@ -31,6 +45,7 @@ impl AwsClients {
     pub async fn connect(endpoint: &str, region: &str) -> Self {
         Self::connect_with(
             endpoint,
+            endpoint,
             region,
             LOCAL_ACCESS_KEY_ID,
             LOCAL_SECRET_ACCESS_KEY,
@@ -38,8 +53,10 @@ impl AwsClients {
         .await
     }
 
+    /// Clients on `endpoint`, but Cognito's on `cognito_endpoint`.
     pub async fn connect_with(
         endpoint: &str,
+        cognito_endpoint: &str,
         region: &str,
         access_key_id: &str,
         secret_access_key: &str,
@@ -62,8 +79,14 @@ impl AwsClients {
                 .force_path_style(true)
                 .build(),
         );
+        let cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(
+            aws_sdk_cognitoidentityprovider::config::Builder::from(&config)
+                .endpoint_url(cognito_endpoint)
+                .build(),
+        );
         AwsClients {
             endpoint: endpoint.to_string(),
+            cognito_endpoint: cognito_endpoint.to_string(),
             region: region.to_string(),
             s3,
             sqs: aws_sdk_sqs::Client::new(&config),
@@ -71,15 +94,18 @@ impl AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             streams: aws_sdk_dynamodbstreams::Client::new(&config),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
-            cognito: aws_sdk_cognitoidentityprovider::Client::new(&config),
+            cognito,
         }
     }
 
     /// Clients for a running stack, from its environment file.
     pub async fn from_env(env: &StackEnv) -> Result<Self, DevstackError> {
+        let endpoint = env.require(keys::AWS_ENDPOINT_URL)?;
         Ok(Self::connect_with(
-            env.require(keys::AWS_ENDPOINT_URL)?,
-            env.get(keys::AWS_REGION).unwrap_or(LOCAL_REGION),
+            endpoint,
+            env.get(keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER)
+                .unwrap_or(endpoint),
+            env.get(keys::AWS_REGION).unwrap_or(FALLBACK_REGION),
             env.get(keys::AWS_ACCESS_KEY_ID)
                 .unwrap_or(LOCAL_ACCESS_KEY_ID),
             env.get(keys::AWS_SECRET_ACCESS_KEY)

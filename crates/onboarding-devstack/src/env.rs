@@ -12,6 +12,10 @@ pub const ENV_FILE: &str = "stack.env";
 /// Keys the stack writes (in addition to the documented ones it may add).
 pub mod keys {
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+    /// The SDKs' per-service endpoint for Cognito, which wins over
+    /// `AWS_ENDPOINT_URL` (docker-compose: the moto sidecar).
+    pub const AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: &str =
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER";
     pub const AWS_REGION: &str = "AWS_REGION";
     pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
     pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";

@@ -159,6 +159,9 @@ pub struct StackOptions {
     pub database_url: String,
     /// `None`: start moto on a free port. `Some(url)`: use that emulator.
     pub aws_endpoint: Option<String>,
+    /// Cognito's emulator when it is not the one above (LocalStack's free
+    /// edition has no Cognito; docker-compose runs a moto sidecar for it).
+    pub cognito_endpoint: Option<String>,
     /// The moto venv (default [`crate::moto::default_venv`]).
     pub moto_venv: PathBuf,
     /// Resource name prefix, `onboarding-local`.
@@ -200,7 +203,8 @@ pub struct StackOptions {
 }
 
 impl StackOptions {
-    /// The local defaults: moto, prefix `onboarding-local`, us-east-1, the
+    /// The local defaults: moto, prefix `onboarding-local`, the environment's
+    /// region ([`crate::aws::configured_region`]), the
     /// Terraform memory and timeouts, concurrency csv-parser 4 /
     /// product-validator 1 (one shard, one batch in flight) / error-processor
     /// 2, short batching windows and retry delays.
@@ -214,9 +218,10 @@ impl StackOptions {
             functions,
             database_url: database_url.into(),
             aws_endpoint: None,
+            cognito_endpoint: None,
             moto_venv: crate::moto::default_venv(),
             prefix: "onboarding-local".into(),
-            region: crate::aws::LOCAL_REGION.into(),
+            region: crate::aws::configured_region(),
             faults: Faults::default(),
             mailbox_vendors: None,
             csv_parser: FunctionSettings {

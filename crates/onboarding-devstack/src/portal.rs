@@ -128,7 +128,7 @@ pub async fn provision_identity(
     };
     let jwks_url = format!(
         "{}/{user_pool_id}/.well-known/jwks.json",
-        clients.endpoint.trim_end_matches('/')
+        clients.cognito_endpoint.trim_end_matches('/')
     );
     Ok(Identity {
         user_pool_id,

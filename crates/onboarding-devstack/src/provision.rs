@@ -354,7 +354,22 @@ async fn create_bucket(
     bucket: &str,
     events_queue_arn: &str,
 ) -> Result<(), DevstackError> {
-    match clients.s3.create_bucket().bucket(bucket).send().await {
+    // Outside us-east-1, S3 (and LocalStack, and moto) want the region named.
+    let location = (clients.region != "us-east-1").then(|| {
+        aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                clients.region.as_str(),
+            ))
+            .build()
+    });
+    match clients
+        .s3
+        .create_bucket()
+        .bucket(bucket)
+        .set_create_bucket_configuration(location)
+        .send()
+        .await
+    {
         Ok(_) => {}
         Err(e)
             if matches!(

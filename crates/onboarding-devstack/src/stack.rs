@@ -67,7 +67,15 @@ impl Stack {
                 (Some(moto), endpoint)
             }
         };
-        let clients = AwsClients::connect(&endpoint, &options.region).await;
+        let cognito_endpoint = options.cognito_endpoint.as_deref().unwrap_or(&endpoint);
+        let clients = AwsClients::connect_with(
+            &endpoint,
+            cognito_endpoint,
+            &options.region,
+            crate::aws::LOCAL_ACCESS_KEY_ID,
+            crate::aws::LOCAL_SECRET_ACCESS_KEY,
+        )
+        .await;
         let settings = QueueSettings {
             errors_visibility_timeout_s: options.errors_visibility_timeout_s,
             s3_events_visibility_timeout_s: options.csv_parser.timeout.as_secs() as u32 + 30,
@@ -82,7 +90,7 @@ impl Stack {
             subscribe_mailbox(&clients, &options.prefix, &resources.topic_arn, vendor).await?;
         }
 
-        let mut env = stack_env(&endpoint, &options, &database, &resources);
+        let mut env = stack_env(&clients, &options, &database, &resources);
         let mut options = options;
         let portal = match options.portal.clone() {
             None => None,
@@ -354,13 +362,17 @@ impl Drop for Stack {
 
 /// The environment file's contents.
 fn stack_env(
-    endpoint: &str,
+    clients: &AwsClients,
     options: &StackOptions,
     database: &DatabaseUrl,
     resources: &Resources,
 ) -> StackEnv {
     let mut env = StackEnv::new();
-    env.set(keys::AWS_ENDPOINT_URL, endpoint);
+    env.set(keys::AWS_ENDPOINT_URL, &clients.endpoint);
+    env.set(
+        keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
+        &clients.cognito_endpoint,
+    );
     env.set(keys::AWS_REGION, &options.region);
     env.set(keys::AWS_ACCESS_KEY_ID, crate::aws::LOCAL_ACCESS_KEY_ID);
     env.set(
@@ -456,6 +468,7 @@ fn process_env(
 fn portal_env(env: &StackEnv, options: &StackOptions) -> Vec<(String, String)> {
     let names = [
         keys::AWS_ENDPOINT_URL,
+        keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
         keys::AWS_REGION,
         keys::AWS_ACCESS_KEY_ID,
         keys::AWS_SECRET_ACCESS_KEY,
@@ -503,4 +516,37 @@ async fn vendor_ids(database_url: &str) -> Result<Vec<String>, DevstackError> {
             .map_err(|e| DevstackError::Database(format!("reading vendors: {e}")))?;
     let _ = connection.close().await;
     Ok(vendors)
+}
+
+/// Whether the stack that wrote `env` is ready for work: the emulator
+/// answers for the S3 events queue (the first hop of every upload) and the
+/// portal, when it runs, answers `/api/health`. `stack.env` is written only
+/// once the event source mappings run, so with both answering an upload
+/// will be processed. docker-compose's healthcheck of the runner.
+pub async fn check_ready(env: &StackEnv) -> Result<(), DevstackError> {
+    let clients = AwsClients::from_env(env).await?;
+    let queue = env.require(keys::S3_EVENTS_QUEUE_URL)?;
+    clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(queue)
+        .send()
+        .await
+        .map_err(|e| DevstackError::aws("sqs GetQueueAttributes (S3 events queue)", e))?;
+    if let Some(portal) = env.get(keys::PORTAL_URL) {
+        let health = format!("{}/api/health", portal.trim_end_matches('/'));
+        let status = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(3))
+            .build()
+            .map(|http| http.get(&health))
+            .map_err(|e| DevstackError::Other(format!("{health}: {e}")))?
+            .send()
+            .await
+            .map_err(|e| DevstackError::Other(format!("{health}: {e}")))?
+            .status();
+        if !status.is_success() {
+            return Err(DevstackError::Other(format!("{health} answered {status}")));
+        }
+    }
+    Ok(())
 }

@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
         .sdk
         .region()
         .map(|r| r.as_ref().to_string())
-        .unwrap_or_else(|| "us-east-1".into());
+        .ok_or("no AWS region: set AWS_REGION (Lambda always does)")?;
     let settings = ApiSettings::from_env(&region)?;
     let endpoint = optional_env_var("AWS_ENDPOINT_URL");
     let state = Arc::new(AppState::new(&clients, database, endpoint, settings)?);

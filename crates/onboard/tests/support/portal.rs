@@ -54,13 +54,13 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(harness: &Harness) -> Browser {
+        Browser::at(harness.stack.env().require(keys::PORTAL_URL).unwrap())
+    }
+
+    /// A browser for the portal at `origin` (`http://127.0.0.1:8080`).
+    pub fn at(origin: &str) -> Browser {
         Browser {
-            origin: harness
-                .stack
-                .env()
-                .require(keys::PORTAL_URL)
-                .unwrap()
-                .to_string(),
+            origin: origin.to_string(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
