@@ -59,6 +59,9 @@ if [ -d terraform ] && [ -x scripts/check-terraform.sh ]; then
   scripts/check-terraform.sh
 fi
 
+step "GitHub Actions workflows (actionlint)"
+bash scripts/check-workflows.sh
+
 step "Building the functions the end-to-end tests run"
 cargo build -q --workspace --bins
 
