@@ -6,6 +6,7 @@
 //! and signed here with the SDK's own SigV4 primitives and credentials.
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -86,57 +87,19 @@ impl ObjectStore {
             .provide_credentials()
             .await
             .map_err(|e| ApiError::Unavailable(format!("AWS credentials: {e}")))?;
-        let now = SystemTime::now();
-        let now_utc: DateTime<Utc> = now.into();
-        let expires_at =
-            now_utc + chrono::Duration::from_std(UPLOAD_WINDOW).map_err(ApiError::internal)?;
-        let date = now_utc.format("%Y%m%d").to_string();
-        let amz_date = now_utc.format("%Y%m%dT%H%M%SZ").to_string();
-        let credential = format!(
-            "{}/{date}/{}/s3/aws4_request",
-            credentials.access_key_id(),
-            self.region
-        );
-
-        let mut fields = BTreeMap::new();
-        fields.insert("key".to_string(), key.to_string());
-        fields.insert("Content-Type".into(), UPLOAD_CONTENT_TYPE.into());
-        fields.insert("x-amz-algorithm".into(), "AWS4-HMAC-SHA256".into());
-        fields.insert("x-amz-credential".into(), credential);
-        fields.insert("x-amz-date".into(), amz_date);
-        if let Some(token) = credentials.session_token() {
-            fields.insert("x-amz-security-token".into(), token.to_string());
-        }
-        let mut conditions = vec![
-            json!({"bucket": self.bucket}),
-            json!(["content-length-range", 1, MAX_UPLOAD_BYTES]),
-        ];
-        conditions.extend(
-            fields
-                .iter()
-                .map(|(name, value)| json!(["eq", format!("${name}"), value])),
-        );
-        let policy = json!({
-            "expiration": expires_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-            "conditions": conditions,
-        });
-        let policy = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
-        let signing_key = aws_sigv4::sign::v4::generate_signing_key(
-            credentials.secret_access_key(),
-            now,
-            &self.region,
-            "s3",
-        );
-        let signature = aws_sigv4::sign::v4::calculate_signature(signing_key, policy.as_bytes());
-        fields.insert("policy".into(), policy);
-        fields.insert("x-amz-signature".into(), signature);
-
+        let signer = SigningCredentials {
+            access_key_id: credentials.access_key_id(),
+            secret_access_key: credentials.secret_access_key(),
+            session_token: credentials.session_token(),
+        };
+        let policy = PostPolicy::upload(&self.bucket, key);
+        let signed = sign_post_policy(&signer, &self.region, SystemTime::now(), &policy)?;
         Ok(PresignedPost {
             url: self.post_url(),
-            fields,
+            fields: signed.fields,
             key: key.to_string(),
-            expires_at,
-            max_bytes: MAX_UPLOAD_BYTES,
+            expires_at: signed.expires_at,
+            max_bytes: *policy.content_length.end(),
         })
     }
 
@@ -146,4 +109,114 @@ impl ObjectStore {
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))
     }
+}
+
+/// The parts of AWS credentials a POST policy is signed with (no `Debug`:
+/// it holds the secret).
+#[derive(Clone, Copy)]
+pub struct SigningCredentials<'a> {
+    pub access_key_id: &'a str,
+    pub secret_access_key: &'a str,
+    pub session_token: Option<&'a str>,
+}
+
+/// What a presigned POST allows: one exact key in one bucket, one content
+/// type, a size range, for a while.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostPolicy<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub content_type: &'a str,
+    /// Inclusive, in bytes (S3's `content-length-range`).
+    pub content_length: RangeInclusive<u64>,
+    pub valid_for: Duration,
+}
+
+impl<'a> PostPolicy<'a> {
+    /// The policy every vendor upload gets: [`UPLOAD_CONTENT_TYPE`], 1 byte
+    /// to [`MAX_UPLOAD_BYTES`], for [`UPLOAD_WINDOW`].
+    pub fn upload(bucket: &'a str, key: &'a str) -> PostPolicy<'a> {
+        PostPolicy {
+            bucket,
+            key,
+            content_type: UPLOAD_CONTENT_TYPE,
+            content_length: 1..=MAX_UPLOAD_BYTES,
+            valid_for: UPLOAD_WINDOW,
+        }
+    }
+}
+
+/// A signed POST policy: the form fields (`policy` and `x-amz-signature`
+/// included) and when the policy expires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedPost {
+    pub fields: BTreeMap<String, String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Builds `policy` as an S3 POST policy document signed with SigV4 at `now`
+/// in `region`. Pure: the same inputs give the same bytes. Every form field
+/// but `policy` and `x-amz-signature` has an exact-match condition, as S3
+/// requires.
+pub fn sign_post_policy(
+    credentials: &SigningCredentials<'_>,
+    region: &str,
+    now: SystemTime,
+    policy: &PostPolicy<'_>,
+) -> Result<SignedPost, ApiError> {
+    let now_utc: DateTime<Utc> = now.into();
+    let expires_at =
+        now_utc + chrono::Duration::from_std(policy.valid_for).map_err(ApiError::internal)?;
+    let date = now_utc.format("%Y%m%d").to_string();
+    let amz_date = now_utc.format("%Y%m%dT%H%M%SZ").to_string();
+    let credential = format!(
+        "{}/{date}/{region}/s3/aws4_request",
+        credentials.access_key_id
+    );
+
+    let mut fields = BTreeMap::new();
+    fields.insert("key".to_string(), policy.key.to_string());
+    fields.insert("Content-Type".into(), policy.content_type.into());
+    fields.insert("x-amz-algorithm".into(), "AWS4-HMAC-SHA256".into());
+    fields.insert("x-amz-credential".into(), credential);
+    fields.insert("x-amz-date".into(), amz_date);
+    if let Some(token) = credentials.session_token {
+        fields.insert("x-amz-security-token".into(), token.to_string());
+    }
+    let mut conditions = vec![
+        json!({"bucket": policy.bucket}),
+        json!([
+            "content-length-range",
+            policy.content_length.start(),
+            policy.content_length.end()
+        ]),
+    ];
+    conditions.extend(
+        fields
+            .iter()
+            .map(|(name, value)| json!(["eq", format!("${name}"), value])),
+    );
+    let document = json!({
+        "expiration": expires_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        "conditions": conditions,
+    });
+    let document = base64::engine::general_purpose::STANDARD.encode(document.to_string());
+    let signature = sign_policy_document(credentials.secret_access_key, region, now, &document);
+    fields.insert("policy".into(), document);
+    fields.insert("x-amz-signature".into(), signature);
+    Ok(SignedPost { fields, expires_at })
+}
+
+/// The SigV4 signature of a POST policy: the base64 policy document is the
+/// string to sign, with the S3 signing key for `time`'s UTC date and
+/// `region` (hex HMAC-SHA256, as `x-amz-signature` carries it).
+pub fn sign_policy_document(
+    secret_access_key: &str,
+    region: &str,
+    time: SystemTime,
+    policy_base64: &str,
+) -> String {
+    let signing_key =
+        aws_sigv4::sign::v4::generate_signing_key(secret_access_key, time, region, "s3");
+    aws_sigv4::sign::v4::calculate_signature(signing_key, policy_base64.as_bytes())
 }
