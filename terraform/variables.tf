@@ -295,7 +295,7 @@ variable "rust_log" {
 }
 
 variable "report_link_base_url" {
-  description = "Base URL of the vendor API, such as https://vendors.example.com/api (a trailing / is ignored). Set: e-mails carry stable links <base>/uploads/<id>/report and <base>/uploads/<id>/fix-file. Empty: https://<portal site>/api when enable_portal is true, else presigned S3 links that work until the signing credentials expire (at most 7 days), with that time stated in the e-mail."
+  description = "Base URL of the vendor API, such as https://vendors.example.com/api (a trailing / is ignored). E-mails always carry presigned S3 links that work for 7 days or until the signing credentials expire, whichever is sooner, with that lifetime stated. Set: e-mails add stable links <base>/uploads/<id>/report and <base>/uploads/<id>/fix-file after them. Empty: https://<portal site>/api when enable_portal is true, else none."
   type        = string
   default     = ""
 
@@ -371,7 +371,7 @@ variable "budget_filter_by_environment_tag" {
 # ---------------------------------------------------------------------------
 
 variable "enable_portal" {
-  description = "Deploy the vendor portal: the vendor-api function, the Cognito user pool, the HTTP API, the static site bucket and the CloudFront distribution. false leaves all of them out (and the e-mails carry presigned S3 links unless report_link_base_url is set)."
+  description = "Deploy the vendor portal: the vendor-api function, the Cognito user pool, the HTTP API, the static site bucket and the CloudFront distribution. false leaves all of them out (and the e-mails carry only presigned S3 links unless report_link_base_url is set)."
   type        = bool
   default     = true
 }

@@ -226,18 +226,93 @@ async fn a_file_with_errors_gives_the_golden_report_and_an_email_with_a_working_
 
         let emails = stack.emails_about(&upload.upload_id).await;
         assert_eq!(emails.len(), 1);
-        let body = &emails[0].body;
-        let link = body
-            .lines()
-            .find_map(|l| l.strip_prefix("Download Error Report: "))
-            .expect("a report link");
+        let email = &emails[0];
+        let lines: Vec<&str> = email.body.lines().collect();
+        let link = lines
+            .get(8)
+            .and_then(|l| l.strip_prefix("Download Error Report: "))
+            .unwrap_or_else(|| panic!("{vendor}: no report link on line 9:\n{}", email.body));
+        // The requirements' email format (section 3.3), line for line, with
+        // its variable parts filled from this upload (100 rows, so the
+        // percentages are the counts themselves). Only the link is read
+        // from the email, and it is checked below.
+        let valid_percent = upload.valid_records;
+        let requirements_format = [
+            format!("Upload ID: {}", upload.upload_id),
+            "File Name: products.csv".to_string(),
+            "Total Products: 100".to_string(),
+            format!(
+                "Valid Products: {} ({valid_percent}%)",
+                upload.valid_records
+            ),
+            format!(
+                "Invalid Products: {} ({}%)",
+                upload.error_records,
+                100 - valid_percent
+            ),
+            String::new(),
+            "Status: PARTIAL".to_string(),
+            String::new(),
+            format!("Download Error Report: {link}"),
+            "(Link expires in 7 days)".to_string(),
+        ];
+        assert_eq!(
+            lines[..requirements_format.len()],
+            requirements_format[..],
+            "{vendor}: the email is not the requirements' format:\n{}",
+            email.body
+        );
+        assert_eq!(
+            email.subject,
+            format!("Product Upload Complete - products.csv ({valid_percent}% Success)")
+        );
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.starts_with("Download Error Report:"))
+                .count(),
+            1,
+            "{}",
+            email.body
+        );
+        // "(Link expires in 7 days)" is the link's own lifetime: presigned
+        // for 604800 seconds (SigV4's maximum) by credentials that outlive it.
+        assert!(link.contains("X-Amz-Expires=604800"), "{link}");
         let downloaded = reqwest::get(link).await.unwrap();
         assert!(downloaded.status().is_success(), "{link}");
         assert_eq!(
             downloaded.bytes().await.unwrap().as_ref(),
             report.as_slice()
         );
-        assert!(body.contains(&format!("Invalid Products: {}", upload.error_records)));
+
+        // The fix file, uploaded again as it is, reads back as the vendor's
+        // own cells: its new fix file repeats every cell of the old one
+        // (formula cells neutralised once, not twice), the old errors column
+        // included, and adds a new errors column.
+        let again = stack.upload(vendor, "products_fix.csv", fix.clone()).await;
+        assert_eq!(again.total_records, Some(upload.error_records), "{vendor}");
+        let fix_again = stack
+            .s3_object(again.fix_file_s3_key.as_deref().expect("a fix file"))
+            .await;
+        let records = |bytes: &[u8]| -> Vec<csv::StringRecord> {
+            csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(bytes)
+                .records()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let (before, after) = (records(&fix), records(&fix_again));
+        assert_eq!(before.len(), after.len(), "{vendor}");
+        for (old, new) in before.iter().zip(&after) {
+            assert_eq!(new.len(), old.len() + 1, "{vendor}");
+            assert_eq!(
+                new.iter().take(old.len()).collect::<Vec<_>>(),
+                old.iter().collect::<Vec<_>>(),
+                "{vendor}: a cell changed on the way through the fix file"
+            );
+        }
     }
 }
 

@@ -18,12 +18,16 @@ pub mod upload_key;
 
 pub use columns::{Column, Header};
 pub use email::{
-    Email, ReportLinks, UploadStatus, UploadSummary, completion_email, failure_email, percentages,
+    Email, LINK_LIFETIME, PortalLinks, ReportLinks, UploadStatus, UploadSummary, completion_email,
+    email_line, failure_email, link_expiry_line, percentages,
 };
 pub use errors::{ErrorType, FileFailure, RowError};
 pub use pipeline::{PipelineMessage, QueuedRowError, StagedRow, StagingStatus};
 pub use reader::{ProductCsvReader, ReadLimits, SourceRow};
-pub use report::{FixRow, ReportLine, parse_error_report, write_error_report, write_fix_file};
+pub use report::{
+    FixRow, ReportLine, neutralise_cell, parse_error_report, restore_cell, write_error_report,
+    write_fix_file,
+};
 pub use rules::{
     Catalog, CatalogMatches, CategoryWhitelist, CheckedRow, EarlierRows, FileChecker,
     FileDuplicates, Product, RowIdentity, RowOutcome, apply_catalog_matches, check_against_catalog,

@@ -4,6 +4,11 @@
 //! limits while it streams, rejects binary content, accepts a UTF-8 BOM, CRLF
 //! or LF, and falls back to Windows-1252 for bytes that are not UTF-8. Memory
 //! stays bounded by one record, whatever the file's size.
+//!
+//! A leading `'` in front of a formula character (`'=`, `'+`, `'-`, `'@`) is
+//! the spreadsheet text marker that the fix file puts on such cells (see
+//! [`crate::report::neutralise_cell`]); the reader drops it, so a fix file
+//! uploaded again gives back the vendor's own values.
 
 use std::io;
 use std::pin::Pin;
@@ -14,6 +19,7 @@ use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::columns::{Header, HeaderProblem};
 use crate::errors::FileFailure;
+use crate::report::restore_cell;
 
 /// The limits a file must stay within. The defaults are the requirements':
 /// 10 MB and 10,000 products.
@@ -209,19 +215,21 @@ fn file_failure_of(error: io::Error) -> FileFailure {
 }
 
 /// Decodes each cell as UTF-8, falling back to Windows-1252 (what Excel on
-/// Windows saves) for cells that are not. Returns whether the fallback was used.
+/// Windows saves) for cells that are not, and drops the formula guard
+/// ([`restore_cell`]). Returns whether the fallback was used.
 fn decode(record: &ByteRecord) -> (Vec<String>, bool) {
     let mut windows_1252 = false;
     let fields = record
         .iter()
         .map(|bytes| match std::str::from_utf8(bytes) {
-            Ok(text) => text.to_owned(),
+            Ok(text) => restore_cell(text),
             Err(_) => {
                 windows_1252 = true;
-                encoding_rs::WINDOWS_1252
-                    .decode_without_bom_handling(bytes)
-                    .0
-                    .into_owned()
+                restore_cell(
+                    &encoding_rs::WINDOWS_1252
+                        .decode_without_bom_handling(bytes)
+                        .0,
+                )
             }
         })
         .collect();
@@ -468,6 +476,17 @@ mod tests {
             read_all(file.as_bytes(), limits(2)).await.unwrap_err(),
             FileFailure::TooManyRows { limit_rows: 2 }
         );
+    }
+
+    #[tokio::test]
+    async fn the_fix_files_formula_guard_is_dropped() {
+        let file = format!("{HEADER},'=note\n'-P1,'@Mouse,Electronics,''-S1,-10.00,'7,x\n");
+        let (rows, warnings) = read(file.as_bytes()).await.unwrap();
+        assert_eq!(
+            rows[0].fields,
+            vec!["-P1", "@Mouse", "Electronics", "'-S1", "-10.00", "'7", "x"]
+        );
+        assert_eq!(warnings, vec!["Ignored unknown column(s): '=note'."]);
     }
 
     #[tokio::test]

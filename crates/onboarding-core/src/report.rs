@@ -1,9 +1,15 @@
 //! The error report CSV and the fix file.
 //!
 //! The report is RFC 4180 CSV (CRLF line ends, quotes only where needed) with
-//! one line per error, ordered by row and then rule. Text cells that a
-//! spreadsheet would run as a formula are prefixed with `'` (OWASP CSV
-//! injection guidance); numbers are left as numbers.
+//! one line per error, ordered by row and then rule.
+//!
+//! Both files are opened in spreadsheets, and both carry vendor text, so every
+//! cell of both goes through one function, [`neutralise_cell`]: a cell that a
+//! spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, tab
+//! or carriage return, the OWASP CSV injection list) gets a leading `'`; a
+//! plain number such as `-10.00` is data, not a formula, and is left as it is.
+//! The reader drops that `'` again ([`restore_cell`]), so a fix file uploaded
+//! again reads exactly as the vendor's original cells did.
 
 use serde::{Deserialize, Serialize};
 
@@ -95,13 +101,13 @@ pub fn write_error_report(lines: &[ReportLine]) -> Vec<u8> {
             &mut out,
             [
                 line.row_number.to_string(),
-                guard_text(&line.vendor_product_id),
-                guard_text(&line.sku),
-                guard_text(&line.product_name),
+                neutralise_cell(&line.vendor_product_id),
+                neutralise_cell(&line.sku),
+                neutralise_cell(&line.product_name),
                 line.error_type.as_str().to_string(),
-                guard_text(&line.error_message),
-                guard_number(&line.price),
-                guard_number(&line.stock_quantity),
+                neutralise_cell(&line.error_message),
+                neutralise_cell(&line.price),
+                neutralise_cell(&line.stock_quantity),
             ],
         );
     }
@@ -131,7 +137,7 @@ pub fn parse_error_report(bytes: &[u8]) -> Result<Vec<ReportLine>, ReportError> 
         let record = record?;
         let line = record.position().map_or(0, |p| p.line());
         let bad = |detail: String| ReportError::Line { line, detail };
-        let cell = |i: usize| unguard(record.get(i).unwrap_or_default());
+        let cell = |i: usize| restore_cell(record.get(i).unwrap_or_default());
         lines.push(ReportLine {
             row_number: record
                 .get(0)
@@ -164,9 +170,14 @@ pub struct FixRow {
 }
 
 /// Writes the fix file: the vendor's own header plus an `errors` column, and
-/// only the failed rows, in row order. The vendor's cells are written exactly
-/// as they came so that the corrected file can be uploaded again as it is;
-/// only the `errors` cell is guarded against formula injection.
+/// only the failed rows, in row order. Every cell, the header's included,
+/// goes through [`neutralise_cell`] exactly like the report's: the vendor's
+/// cells come back as they wrote them, except that a cell a spreadsheet would
+/// run as a formula (`=1+2`, `-SKU-1`, `@SUM(A1)`) starts with `'`. Plain
+/// numbers (`-10.00`, `-1`) are not formulas and stay as they are, so a price
+/// the vendor must fix reads the same when the file is uploaded again. The
+/// reader drops the `'` ([`restore_cell`]), so re-uploading the corrected
+/// file gives back the vendor's own values (`-SKU-1`, not `'-SKU-1`).
 pub fn write_fix_file(source_columns: &[String], rows: &[FixRow]) -> Vec<u8> {
     let mut sorted: Vec<&FixRow> = rows.iter().collect();
     sorted.sort_by_key(|row| row.row_number);
@@ -175,52 +186,53 @@ pub fn write_fix_file(source_columns: &[String], rows: &[FixRow]) -> Vec<u8> {
         &mut out,
         source_columns
             .iter()
-            .cloned()
+            .map(|column| neutralise_cell(column))
             .chain([FIX_FILE_ERRORS_COLUMN.to_string()]),
     );
     for row in sorted {
-        let mut cells = row.fields.clone();
+        let mut cells: Vec<String> = row
+            .fields
+            .iter()
+            .map(|cell| neutralise_cell(cell))
+            .collect();
         // Short (malformed) rows are padded so the errors cell lines up.
         if cells.len() < source_columns.len() {
             cells.resize(source_columns.len(), String::new());
         }
-        cells.push(guard_text(&row.messages.join(" | ")));
+        cells.push(neutralise_cell(&row.messages.join(" | ")));
         write_record(&mut out, cells);
     }
     into_bytes(out)
 }
 
-const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+/// What a spreadsheet treats as the start of a formula (OWASP, CSV injection).
+pub const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
+/// Whether `cell` needs the `'` guard: it starts with a formula trigger, or
+/// with `'` followed by something that needs the guard (so that guarding is
+/// reversible even for cells that already start with `'`).
 fn needs_guard(cell: &str) -> bool {
     match cell.chars().next() {
         Some(c) if FORMULA_TRIGGERS.contains(&c) => true,
-        // A cell that already starts with the guard character is guarded too,
-        // so that reading the report back is exact.
         Some('\'') => needs_guard(&cell[1..]),
         _ => false,
     }
 }
 
-/// Prefixes `'` to a text cell that a spreadsheet would treat as a formula.
-pub fn guard_text(cell: &str) -> String {
-    if needs_guard(cell) {
+/// The one neutralisation of a CSV cell, for the error report and the fix
+/// file alike: prefixes `'` to a cell a spreadsheet would run as a formula.
+/// A plain number (`-10.00`, `-5`, `7`) is left as it is: a spreadsheet reads
+/// it as a number, not a formula, and the fix file must give it back as data.
+/// [`restore_cell`] undoes it exactly.
+pub fn neutralise_cell(cell: &str) -> String {
+    if !is_plain_number(cell) && needs_guard(cell) {
         format!("'{cell}")
     } else {
         cell.to_string()
     }
 }
 
-/// Leaves a plain number as it is (so `-10.00` stays a number); guards
-/// anything else like text.
-fn guard_number(cell: &str) -> String {
-    if is_plain_number(cell) {
-        cell.to_string()
-    } else {
-        guard_text(cell)
-    }
-}
-
+/// `-?[0-9]+(\.[0-9]+)?`: what a spreadsheet reads as a number.
 fn is_plain_number(cell: &str) -> bool {
     let unsigned = cell.strip_prefix('-').unwrap_or(cell);
     let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
@@ -228,7 +240,11 @@ fn is_plain_number(cell: &str) -> bool {
     digits(whole) && digits(fraction)
 }
 
-fn unguard(cell: &str) -> String {
+/// Undoes [`neutralise_cell`]: drops a leading `'` in front of what would
+/// need it. Used when reading a report back and by the product file reader,
+/// so a fix file uploaded again (or a cell Excel users typed as `'-SKU-1`)
+/// reads as the value itself.
+pub fn restore_cell(cell: &str) -> String {
     match cell.strip_prefix('\'') {
         Some(rest) if needs_guard(rest) => rest.to_string(),
         _ => cell.to_string(),
@@ -308,8 +324,30 @@ mod tests {
 
     #[test]
     fn guard_is_reversible_even_for_cells_starting_with_the_guard() {
-        for cell in ["'=x", "''=x", "'plain", "=", "'", "", "-", "a=b"] {
-            assert_eq!(unguard(&guard_text(cell)), cell, "{cell:?}");
+        for cell in [
+            "'=x", "''=x", "'plain", "=", "'", "", "-", "a=b", "-10.00", "'-10.00", "-1e5", "\t1",
+        ] {
+            assert_eq!(restore_cell(&neutralise_cell(cell)), cell, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn only_formulas_are_neutralised() {
+        for (cell, neutralised) in [
+            ("-10.00", "-10.00"),
+            ("-5", "-5"),
+            ("19.99", "19.99"),
+            ("-", "'-"),
+            ("-SKU7", "'-SKU7"),
+            ("+5", "'+5"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("a-b", "a-b"),
+            (" =1", " =1"),
+        ] {
+            assert_eq!(neutralise_cell(cell), neutralised, "{cell:?}");
         }
     }
 
@@ -320,13 +358,13 @@ mod tests {
     }
 
     #[test]
-    fn fix_file_keeps_vendor_columns_and_cells() {
-        let columns: Vec<String> = ["sku", "price", "Notes"].map(String::from).into();
+    fn fix_file_keeps_vendor_columns_and_cells_with_formulas_neutralised() {
+        let columns: Vec<String> = ["sku", "price", "Notes", "=cmd"].map(String::from).into();
         let rows = [
             FixRow {
                 row_number: 7,
-                fields: ["-SKU7", "abc", "n"].map(String::from).into(),
-                messages: vec!["Price 'abc' is bad.".into(), "Other.".into()],
+                fields: ["-SKU7", "-10.00", "@n", "x"].map(String::from).into(),
+                messages: vec!["Price '-10.00' is bad.".into(), "Other.".into()],
             },
             FixRow {
                 row_number: 3,
@@ -337,7 +375,7 @@ mod tests {
         let text = String::from_utf8(write_fix_file(&columns, &rows)).unwrap();
         assert_eq!(
             text,
-            "sku,price,Notes,errors\r\nSKU3,,,Row has 1 cells\r\n-SKU7,abc,n,Price 'abc' is bad. | Other.\r\n"
+            "sku,price,Notes,'=cmd,errors\r\nSKU3,,,,Row has 1 cells\r\n'-SKU7,-10.00,'@n,x,Price '-10.00' is bad. | Other.\r\n"
         );
     }
 }

@@ -7,17 +7,14 @@ use onboarding_aws::notify::{EmailAttributes, Notifier};
 use onboarding_aws::s3::{presign_get, put_csv};
 use onboarding_aws::{AwsClients, BatchResponse};
 use onboarding_core::{
-    Email, FileFailure, PipelineMessage, ReportLinks, UploadStatus, UploadSummary,
-    completion_email, error_report_key, failure_email, fix_file_key, write_error_report,
-    write_fix_file,
+    Email, FileFailure, LINK_LIFETIME, PipelineMessage, PortalLinks, ReportLinks, UploadStatus,
+    UploadSummary, completion_email, error_report_key, failure_email, fix_file_key,
+    write_error_report, write_fix_file,
 };
 use onboarding_db::{reports, uploads};
 use tracing::Instrument;
 
 use crate::FUNCTION;
-
-/// The longest a SigV4 presigned URL can live.
-const PRESIGN_MAX: Duration = Duration::from_secs(7 * 24 * 3600);
 
 #[derive(Debug, thiserror::Error)]
 enum ProcessError {
@@ -224,39 +221,45 @@ impl Processor {
         Ok(completion_email(&summary, links.as_ref()))
     }
 
-    /// Stable links through the vendor API when it is deployed; otherwise
-    /// presigned URLs, which live only as long as the credentials that
-    /// signed them, and the email says exactly until when.
+    /// The email's links. Always presigned GETs of the report and fix file,
+    /// as the requirements' email has them ("Download Error Report:
+    /// [presigned_url]" and "(Link expires in 7 days)"): signed for seven
+    /// days, SigV4's maximum, and the email states exactly that. A presigned
+    /// URL also dies with the credentials that signed it, so when those
+    /// expire sooner (a Lambda role's session lasts hours) the lifetime is
+    /// theirs and the email's expiry line says so (rounded down), rather
+    /// than promise seven days the link does not have.
+    ///
+    /// With the vendor portal deployed (`REPORT_LINK_BASE_URL`), the email
+    /// adds its stable links after the requirements' lines: they need the
+    /// vendor's login and work for as long as the report is kept (the S3
+    /// lifecycle of `errors/`, at least 90 days), minting a fresh presigned
+    /// GET on each click. They do not replace the presigned link, because
+    /// "(Link expires in 7 days)" would not be true of them.
     async fn links(
         &self,
         upload_id: &str,
         report_key: &str,
         fix_key: &str,
     ) -> Result<ReportLinks, ProcessError> {
-        if let Some(base) = &self.link_base_url {
-            return Ok(ReportLinks {
-                error_report: format!("{base}/uploads/{upload_id}/report"),
-                fix_file: Some(format!("{base}/uploads/{upload_id}/fix-file")),
-                expiry: None,
-            });
-        }
         let lifetime = self.signing_lifetime().await;
-        let expires_at = chrono::Utc::now() + lifetime;
         Ok(ReportLinks {
             error_report: presign_get(&self.clients.s3, &self.bucket, report_key, lifetime).await?,
             fix_file: Some(presign_get(&self.clients.s3, &self.bucket, fix_key, lifetime).await?),
-            expiry: Some(format!(
-                "These links work until {} UTC. After that, ask marketplace support for the report of upload {upload_id}.",
-                expires_at.format("%Y-%m-%d %H:%M")
-            )),
+            lifetime,
+            portal: self.link_base_url.as_ref().map(|base| PortalLinks {
+                error_report: format!("{base}/uploads/{upload_id}/report"),
+                fix_file: format!("{base}/uploads/{upload_id}/fix-file"),
+            }),
         })
     }
 
-    /// Seven days, or less if the signing credentials expire sooner.
+    /// Seven days ([`LINK_LIFETIME`]), or less if the signing credentials
+    /// expire sooner (a minute's margin, whole seconds).
     async fn signing_lifetime(&self) -> Duration {
         use aws_credential_types::provider::ProvideCredentials;
         let Some(provider) = self.clients.sdk.credentials_provider() else {
-            return PRESIGN_MAX;
+            return LINK_LIFETIME;
         };
         match provider
             .provide_credentials()
@@ -264,12 +267,16 @@ impl Processor {
             .ok()
             .and_then(|c| c.expiry())
         {
-            Some(expiry) => expiry
-                .duration_since(std::time::SystemTime::now())
-                .unwrap_or_default()
-                .saturating_sub(Duration::from_secs(60))
-                .min(PRESIGN_MAX),
-            None => PRESIGN_MAX,
+            Some(expiry) => {
+                let left = expiry
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default()
+                    .saturating_sub(Duration::from_secs(60))
+                    .min(LINK_LIFETIME);
+                // At least a second: a zero lifetime cannot be presigned.
+                Duration::from_secs(left.as_secs().max(1))
+            }
+            None => LINK_LIFETIME,
         }
     }
 
