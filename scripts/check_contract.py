@@ -172,6 +172,7 @@ SDK_OPERATIONS = {
     "confirm_forgot_password": ([], None),
     "admin_update_user_attributes": (["cognito-idp:AdminUpdateUserAttributes"], "COGNITO_USER_POOL_ID"),
     "admin_get_user": (["cognito-idp:AdminGetUser"], "COGNITO_USER_POOL_ID"),
+    "admin_user_global_sign_out": (["cognito-idp:AdminUserGlobalSignOut"], "COGNITO_USER_POOL_ID"),
     # A browser upload with a presigned POST policy (FUNCTION_SPECS markers):
     # S3 authorises it as s3:PutObject of the role that signed the policy.
     "presigned_post": (["s3:PutObject"], "S3"),
@@ -451,7 +452,8 @@ ENV_REQUIRED = re.compile(r'\benv_var\(\s*"(\w+)"\s*\)')
 ENV_OPTIONAL = re.compile(r'\b(?:optional_env_var|std::env::var|env::var|std::env::var_os|env::var_os)\(\s*"(\w+)"\s*\)')
 ENV_ANY = re.compile(r"\b(?:std::)?env::var(?:_os)?\s*\(|\benv_var\s*\(|\boptional_env_var\s*\(")
 ENV_FILTER = re.compile(r"EnvFilter::(?:try_)?from_default_env\b")
-SDK_CALL = re.compile(r"\.\s*(" + "|".join(SDK_OPERATIONS) + r")\s*\(\s*\)")
+# `uri.query()` (http::Uri) is not DynamoDB's Query.
+SDK_CALL = re.compile(r"(?<!uri)\.\s*(" + "|".join(SDK_OPERATIONS) + r")\s*\(\s*\)")
 CLIENT_CALL = re.compile(
     r"(?:\bclient|\.client|\bs3|\.s3|\bsqs|\.sqs|\bsns|\.sns|\bdynamodb|\.dynamodb|\bsecretsmanager|\.secretsmanager|\bsecrets_client|\bcognito|\.cognito)"
     r"\s*\.\s*([a-z_][a-z0-9_]*)\s*\(\s*\)"

@@ -311,15 +311,23 @@ async function main() {
       await page.setViewportSize({ width: 1280, height: 800 });
     });
 
-    await test('5. log out; a protected page then goes to login', async () => {
+    await test('5. log out; a protected page then goes to login; the old session cookie is refused', async () => {
       await page.goto(at('index.html'));
       await settled(page);
+      // The session cookie as someone who copied it would replay it.
+      const session = (await context.cookies(`${base}/api/me`)).find((c) => c.name === 'onboard_session');
+      assert(session && session.value, 'no onboard_session cookie before logout');
+      const replay = () => fetch(`${base}/api/me`, { headers: { Cookie: `onboard_session=${session.value}` } });
+      const before = await replay();
+      assert(before.status === 200, `the copied cookie answered ${before.status} before logout`);
       await page.getByRole('button', { name: 'Log out' }).click();
       await page.waitForURL(/\/login\.html$/);
       await page.goto(at('upload.html'));
       await page.waitForURL(/\/login\.html\?next=/);
       const me = await page.request.get(`${base}/api/me`);
       assert(me.status() === 401, `GET /api/me after logout answered ${me.status()}`);
+      const after = await replay();
+      assert(after.status === 401, `the copied session cookie answered ${after.status} after logout`);
     });
 
     await test('no uncaught script errors', async () => {

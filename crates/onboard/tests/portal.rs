@@ -627,3 +627,188 @@ async fn the_api_reconnects_after_the_server_closes_its_idle_sessions() {
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
     }
 }
+
+/// The claims of a token, unverified (the test's own tokens from moto).
+fn claims_of(token: &str) -> Value {
+    jsonwebtoken::dangerous::insecure_decode::<Value>(token)
+        .unwrap()
+        .claims
+}
+
+/// A browser holding a copy of `browser`'s cookies: a captured session.
+fn copy_of(harness: &Harness, browser: &Browser) -> Browser {
+    let mut copy = Browser::new(harness);
+    copy.session.clone_from(&browser.session);
+    copy.refresh.clone_from(&browser.refresh);
+    copy
+}
+
+/// A refresh with `browser`'s refresh cookie either fails or yields a
+/// session the API refuses.
+async fn assert_refresh_refused(harness: &Harness, browser: &Browser, what: &str) {
+    let mut refreshing = Browser::new(harness);
+    refreshing.refresh.clone_from(&browser.refresh);
+    assert!(refreshing.refresh.is_some(), "{what}: no refresh cookie");
+    let answer = refreshing
+        .send(Method::POST, "/api/auth/refresh", None, false)
+        .await;
+    if answer.status == StatusCode::NO_CONTENT {
+        let token = answer.cookie("onboard_session").unwrap();
+        let (status, _) = Browser::with_token(harness, &token).get("/api/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: refreshed token");
+    } else {
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}: refresh");
+    }
+}
+
+/// The `everywhere` sign-out recorded for `subject`, in seconds.
+async fn everywhere_sign_out(harness: &Harness, subject: &str) -> Option<i64> {
+    sqlx::query_scalar::<_, chrono::DateTime<chrono::Utc>>(
+        "SELECT signed_out_at FROM portal_sign_outs WHERE subject = $1 AND session_id = ''",
+    )
+    .bind(subject)
+    .fetch_optional(&harness.db.pool)
+    .await
+    .unwrap()
+    .map(|at| at.timestamp())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logged_out_session_is_refused_and_logging_in_again_works_at_once() {
+    let harness = portal_stack().await;
+    let password = support::portal::demo_password(&harness);
+
+    // What moto 5.2.1 puts in an ID token: auth_time and iat (whole
+    // seconds) and origin_jti, the session kept across refreshes.
+    let mut laptop = Browser::logged_in(&harness, VEND001).await;
+    let claims = claims_of(laptop.session.as_deref().unwrap());
+    assert!(claims["auth_time"].is_i64(), "{claims}");
+    assert!(claims["iat"].is_i64(), "{claims}");
+    assert!(claims["origin_jti"].is_string(), "{claims}");
+    let subject = claims["sub"].as_str().unwrap().to_string();
+    let answer = laptop
+        .send(Method::POST, "/api/auth/refresh", None, false)
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    let refreshed = claims_of(&answer.cookie("onboard_session").unwrap());
+    assert_eq!(refreshed["origin_jti"], claims["origin_jti"]);
+
+    let phone = Browser::logged_in(&harness, VEND001).await;
+    let other_vendor = Browser::logged_in(&harness, VEND002).await;
+    let (status, me) = laptop.get("/api/me").await;
+    assert_eq!(
+        (status, me["vendor_id"].as_str()),
+        (StatusCode::OK, Some("VEND001"))
+    );
+    let captured = copy_of(&harness, &laptop);
+
+    // Log out: the captured session is refused, as cookie and as bearer token.
+    let answer = laptop
+        .send(Method::POST, "/api/auth/logout", None, false)
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(answer.cookie("onboard_session").as_deref(), Some(""));
+    let (status, problem) = captured.get("/api/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    assert_eq!(problem["detail"], "This session has ended. Log in again.");
+    for path in ["/api/uploads", "/api/products", "/api/metrics"] {
+        let (status, _) = captured.get(path).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let bearer = reqwest::Client::new()
+        .get(format!("{}/api/me", captured.origin))
+        .bearer_auth(captured.session.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), StatusCode::UNAUTHORIZED);
+    assert_refresh_refused(&harness, &captured, "after log-out").await;
+    // Only that session: the same login's other browser goes on.
+    let (status, _) = phone.get("/api/me").await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Logging in again right away works.
+    laptop.session = None;
+    laptop.refresh = None;
+    let (status, me) = laptop.log_in(VEND001, &password).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let (status, _) = laptop.get("/api/me").await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Log out everywhere, from the laptop: the phone's session ends too.
+    let captured = copy_of(&harness, &laptop);
+    let answer = laptop
+        .send(
+            Method::POST,
+            "/api/auth/logout?everywhere=true",
+            None,
+            false,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(answer.cookie("onboard_refresh").as_deref(), Some(""));
+    for (what, browser) in [("phone", &phone), ("laptop", &captured)] {
+        let (status, _) = browser.get("/api/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+        assert_refresh_refused(&harness, browser, what).await;
+    }
+    // Another login is not touched.
+    let (status, _) = other_vendor.get("/api/me").await;
+    assert_eq!(status, StatusCode::OK);
+    // Logging in right after it works, on both browsers.
+    for _ in 0..2 {
+        let mut browser = Browser::new(&harness);
+        let (status, me) = browser.log_in(VEND001, &password).await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        let (status, _) = browser.get("/api/me").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    // The boundary, with tokens forged with moto's key: the sign-out's own
+    // second is refused, the next one is not; without auth_time, iat counts.
+    let at = everywhere_sign_out(&harness, &subject).await.unwrap();
+    let key = moto_signing_key();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("dummy".into());
+    let now = chrono::Utc::now().timestamp();
+    let forged = |auth_time: Option<i64>, iat: Option<i64>| {
+        let mut forged = claims.clone();
+        let object = forged.as_object_mut().unwrap();
+        object.remove("origin_jti");
+        object.insert("exp".into(), json!(now + 600));
+        for (name, value) in [("auth_time", auth_time), ("iat", iat)] {
+            match value {
+                Some(value) => object.insert(name.into(), json!(value)),
+                None => object.remove(name),
+            };
+        }
+        jsonwebtoken::encode(&header, &forged, &key).unwrap()
+    };
+    for (auth_time, iat, expected) in [
+        (Some(at), Some(at + 5), StatusCode::UNAUTHORIZED),
+        (Some(at - 60), Some(at + 5), StatusCode::UNAUTHORIZED),
+        (Some(at + 1), Some(at + 1), StatusCode::OK),
+        (None, Some(at), StatusCode::UNAUTHORIZED),
+        (None, Some(at + 1), StatusCode::OK),
+        (None, None, StatusCode::UNAUTHORIZED),
+    ] {
+        let (status, problem) = Browser::with_token(&harness, &forged(auth_time, iat))
+            .get("/api/me")
+            .await;
+        assert_eq!(
+            status, expected,
+            "auth_time {auth_time:?}, iat {iat:?}, sign-out {at}: {problem}"
+        );
+    }
+
+    // A bad option is a 400 naming it, and ends nothing.
+    let browser = Browser::logged_in(&harness, VEND001).await;
+    let answer = browser
+        .send(Method::POST, "/api/auth/logout?everywhere=yes", None, false)
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.json()["field"], "everywhere");
+    let (status, _) = browser.get("/api/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(everywhere_sign_out(&harness, &subject).await, Some(at));
+}

@@ -1,16 +1,28 @@
 //! Who is calling: the Cognito ID token, verified here on every request
-//! (signature against the pool's JWKS, issuer, audience, expiry, token use).
-//! The vendor id comes only from the verified token.
+//! (signature against the pool's JWKS, issuer, audience, expiry, token use,
+//! and that its session was not logged out). The vendor id comes only from
+//! the verified token.
+//!
+//! Logging out is recorded in PostgreSQL (`onboarding_db::sessions`) and
+//! checked here on every request, with no cache: once `POST
+//! /api/auth/logout` has answered, every instance refuses the session's
+//! tokens. Plain log-out ends the caller's session (the ID token's
+//! `origin_jti`, which Cognito keeps across refreshes); log-out everywhere
+//! ends every session of the login authenticated until then (`auth_time`,
+//! which Cognito also keeps across refreshes, or `iat` without it).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_sdk_cognitoidentityprovider::error::DisplayErrorContext;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use onboarding_aws::database::Database;
 use serde::Deserialize;
 use tokio::sync::RwLock;
 
@@ -25,6 +37,12 @@ pub const REFRESH_COOKIE: &str = "onboard_refresh";
 /// Unknown key ids refetch the JWKS at most this often, so garbage tokens
 /// cannot make the API hammer Cognito.
 const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+/// How far past the next whole second log-out everywhere answers, so that a
+/// log-in right after it gets a later `auth_time` even if Cognito's clock is
+/// this much behind ours.
+const CLOCK_MARGIN: Duration = Duration::from_millis(150);
+/// What a refused session is told.
+const SESSION_ENDED: &str = "This session has ended. Log in again.";
 
 #[derive(Debug, Deserialize)]
 struct Claims {
@@ -34,6 +52,33 @@ struct Claims {
     vendor_id: Option<String>,
     #[serde(default)]
     email: Option<String>,
+    #[serde(rename = "cognito:username", default)]
+    username: Option<String>,
+    /// When the user entered the password; kept across refreshes.
+    #[serde(default)]
+    auth_time: Option<i64>,
+    #[serde(default)]
+    iat: Option<i64>,
+    /// The session: one per log-in, kept across refreshes.
+    #[serde(default)]
+    origin_jti: Option<String>,
+}
+
+/// The session a verified token belongs to, for logging it out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenSession {
+    /// Cognito's `sub`.
+    pub subject: String,
+    /// `origin_jti`; `None` if the token has none (log-out then ends every
+    /// session of the login).
+    pub session_id: Option<String>,
+    /// `auth_time`, or `iat` without it (seconds since the epoch).
+    pub authenticated_at: Option<i64>,
+    /// The name `AdminUserGlobalSignOut` is given: the email, the pool's
+    /// username attribute (unique in the pool) and the name the login was
+    /// made with, which moto matches refresh tokens by; else
+    /// `cognito:username`.
+    pub username: String,
 }
 
 /// A caller whose token was verified.
@@ -53,12 +98,18 @@ pub struct TokenVerifier {
     settings: CognitoSettings,
     http: reqwest::Client,
     cache: RwLock<KeyCache>,
+    /// For `AdminUserGlobalSignOut` on log-out everywhere.
+    cognito: aws_sdk_cognitoidentityprovider::Client,
 }
 
 impl TokenVerifier {
-    pub fn new(settings: CognitoSettings) -> TokenVerifier {
+    pub fn new(
+        settings: CognitoSettings,
+        cognito: aws_sdk_cognitoidentityprovider::Client,
+    ) -> TokenVerifier {
         TokenVerifier {
             settings,
+            cognito,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
@@ -70,8 +121,89 @@ impl TokenVerifier {
         }
     }
 
-    /// The session of a valid ID token; any other token is `Unauthenticated`.
-    pub async fn verify(&self, token: &str) -> Result<VendorSession, ApiError> {
+    /// The session of a valid ID token whose session was not logged out;
+    /// any other token is `Unauthenticated`.
+    pub async fn verify(
+        &self,
+        database: &Database,
+        token: &str,
+    ) -> Result<VendorSession, ApiError> {
+        Ok(self.verify_session(database, token).await?.0)
+    }
+
+    /// [`TokenVerifier::verify`], with the session the token belongs to.
+    pub async fn verify_session(
+        &self,
+        database: &Database,
+        token: &str,
+    ) -> Result<(VendorSession, TokenSession), ApiError> {
+        let (vendor, session) = self.decode(token).await?;
+        let pool = database.pool().await?;
+        let recorded = onboarding_db::sessions::sign_outs(
+            pool,
+            &session.subject,
+            session.session_id.as_deref(),
+        )
+        .await?;
+        if signed_out(&recorded, session.authenticated_at) {
+            return Err(ApiError::Unauthenticated(SESSION_ENDED.into()));
+        }
+        Ok((vendor, session))
+    }
+
+    /// Ends `session`: only it, or with `everywhere` (or when the token
+    /// names no session) every session of its login authenticated until
+    /// now. Recorded before this returns, so every instance refuses the
+    /// tokens from then on. Log-out everywhere also asks Cognito to revoke
+    /// the login's refresh tokens (best effort) and returns only once the
+    /// clock has passed the recorded second, so that a log-in right after it
+    /// is not refused.
+    pub async fn sign_out(
+        &self,
+        database: &Database,
+        session: &TokenSession,
+        everywhere: bool,
+    ) -> Result<(), ApiError> {
+        let pool = database.pool().await?;
+        match (&session.session_id, everywhere) {
+            (Some(session_id), false) => {
+                onboarding_db::sessions::end_session(pool, &session.subject, session_id).await?;
+            }
+            _ => {
+                // auth_time has whole seconds: a token authenticated in this
+                // second, before or after now, is refused.
+                let at = Utc::now()
+                    .duration_trunc(TimeDelta::seconds(1))
+                    .map_err(ApiError::internal)?;
+                onboarding_db::sessions::end_every_session(pool, &session.subject, at).await?;
+                if everywhere {
+                    self.global_sign_out(&session.username).await;
+                }
+                wait_past(at).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// `AdminUserGlobalSignOut`, best effort: the refresh tokens of the
+    /// login stop working at Cognito too. The API refuses the sessions
+    /// whatever Cognito answers.
+    async fn global_sign_out(&self, username: &str) {
+        if let Err(e) = self
+            .cognito
+            .admin_user_global_sign_out()
+            .user_pool_id(&self.settings.user_pool_id)
+            .username(username)
+            .send()
+            .await
+        {
+            tracing::warn!(upload_id = "-", error = %DisplayErrorContext(&e), "signing a login out everywhere at Cognito");
+        }
+    }
+
+    /// Signature, issuer, audience, expiry, token use and vendor: all but
+    /// whether the session was logged out.
+    async fn decode(&self, token: &str) -> Result<(VendorSession, TokenSession), ApiError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| ApiError::Unauthenticated("The session token is malformed.".into()))?;
         let kid = header
@@ -103,11 +235,24 @@ impl TokenVerifier {
         let vendor_id = claims.vendor_id.filter(|v| !v.is_empty()).ok_or_else(|| {
             ApiError::Unauthenticated("This login is not linked to a vendor account.".into())
         })?;
-        Ok(VendorSession {
-            vendor_id,
-            subject: claims.sub,
-            email: claims.email,
-        })
+        let session = TokenSession {
+            subject: claims.sub.clone(),
+            session_id: claims.origin_jti.filter(|j| !j.is_empty()),
+            authenticated_at: claims.auth_time.or(claims.iat),
+            username: claims
+                .email
+                .clone()
+                .or(claims.username)
+                .unwrap_or_else(|| claims.sub.clone()),
+        };
+        Ok((
+            VendorSession {
+                vendor_id,
+                subject: claims.sub,
+                email: claims.email,
+            },
+            session,
+        ))
     }
 
     async fn key(&self, kid: &str) -> Result<DecodingKey, ApiError> {
@@ -164,6 +309,25 @@ impl TokenVerifier {
     }
 }
 
+/// Whether what was recorded refuses a token of the session asked about,
+/// authenticated at `authenticated_at`: its session was logged out, or every
+/// session was at or after that second (a token that says nothing of when it
+/// was authenticated is refused then too).
+fn signed_out(recorded: &onboarding_db::sessions::SignOuts, authenticated_at: Option<i64>) -> bool {
+    recorded.session_ended
+        || recorded
+            .everywhere_at
+            .is_some_and(|at| authenticated_at.is_none_or(|t| t <= at.timestamp()))
+}
+
+/// Sleeps until the clock is past the second after `at`, by a margin.
+async fn wait_past(at: DateTime<Utc>) {
+    let until = at + TimeDelta::seconds(1) + TimeDelta::from_std(CLOCK_MARGIN).unwrap_or_default();
+    if let Ok(left) = (until - Utc::now()).to_std() {
+        tokio::time::sleep(left).await;
+    }
+}
+
 /// A cookie of the request, by name.
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -178,7 +342,7 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// The token of a request: the session cookie, or `Authorization: Bearer`
 /// for scripts.
-fn request_token(headers: &HeaderMap) -> Option<String> {
+pub fn request_token(headers: &HeaderMap) -> Option<String> {
     if let Some(token) = cookie_value(headers, SESSION_COOKIE) {
         return Some(token);
     }
@@ -196,8 +360,36 @@ impl FromRequestParts<Arc<AppState>> for VendorSession {
     ) -> Result<VendorSession, ApiError> {
         let token = request_token(&parts.headers)
             .ok_or_else(|| ApiError::Unauthenticated("Log in to continue.".into()))?;
-        let session = state.verifier.verify(&token).await?;
+        let session = state.verifier.verify(&state.database, &token).await?;
         tracing::Span::current().record("vendor_id", session.vendor_id.as_str());
         Ok(session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use onboarding_db::sessions::SignOuts;
+
+    use super::*;
+
+    #[test]
+    fn a_sign_out_refuses_its_own_second_and_earlier_not_later() {
+        let at = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+        let everywhere = SignOuts {
+            everywhere_at: Some(at),
+            session_ended: false,
+        };
+        let t = at.timestamp();
+        assert!(signed_out(&everywhere, Some(t - 3600)));
+        assert!(signed_out(&everywhere, Some(t)));
+        assert!(!signed_out(&everywhere, Some(t + 1)));
+        assert!(signed_out(&everywhere, None), "no auth_time nor iat");
+        assert!(!signed_out(&SignOuts::default(), None));
+        let session = SignOuts {
+            everywhere_at: None,
+            session_ended: true,
+        };
+        assert!(signed_out(&session, Some(t + 3600)));
     }
 }

@@ -183,7 +183,8 @@ impl Identity {
     }
 
     /// Revokes the refresh token, best effort: the cookies are cleared
-    /// whatever Cognito says, and an ID token lapses within the hour.
+    /// whatever Cognito says, and the API itself refuses the session's ID
+    /// tokens from then on (`auth::sign_out`).
     pub async fn log_out(&self, refresh_token: &str) {
         if let Err(e) = self
             .client

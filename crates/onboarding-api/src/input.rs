@@ -1,37 +1,73 @@
 //! Reading requests: JSON bodies and query strings that refuse unknown or
 //! malformed fields with a 400 naming the field, opaque cursors, and dates.
+//!
+//! Control characters are refused at the one parsing layer, for every
+//! route at once ([`refuse_control`] is the rule): in the URL by
+//! [`refuse_control_in_url`], layered over the whole router, so it runs
+//! before any extractor and no route can forget it; in JSON bodies by
+//! [`Body`], the only body extractor the routes use; in cursors after
+//! decoding by [`decode_cursor`]. [`text`] keeps the rule too, for any
+//! caller that reaches it some other way.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::problem::ApiError;
 
-/// The field a serde message is about: the first name in backticks
-/// (``unknown field `x` ``, ``missing field `y` ``), or the name before a
-/// colon (`limit: invalid digit`), else `fallback`.
+/// The one rule for text from outside, whichever way it comes in (a path
+/// parameter, a query parameter's name or value, a JSON string or key, a
+/// decoded cursor): no control character, that is no Unicode `Cc`:
+/// U+0000–U+001F, U+007F and the C1 range U+0080–U+009F.
+///
+/// Tab, CR and LF are control characters too, and refused as well: no
+/// input of this API is multi-line text (vendor names, emails, codes,
+/// passwords, file names, search terms, categories, ids, dates, cursors),
+/// so in any of them they are a paste accident or an attempt at header,
+/// log or CSV injection, and trimming them silently would hide that. NUL
+/// is what PostgreSQL refuses in text (it was a 500 before this rule). A
+/// multi-line field, should one ever be added, must opt in here
+/// explicitly, not by skipping the check.
+pub fn refuse_control(field: &str, value: &str) -> Result<(), ApiError> {
+    match value.chars().enumerate().find(|(_, c)| c.is_control()) {
+        None => Ok(()),
+        Some((at, c)) => Err(ApiError::bad_input(
+            field,
+            format!(
+                "{field} must not contain control characters (U+{:04X} at character {}).",
+                u32::from(c),
+                at + 1
+            ),
+        )),
+    }
+}
+
+/// Whether `name` can be a `field` as it is: a plain parameter name.
+fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The field a serde message is about: the path `serde_path_to_error` puts
+/// before a colon (`limit: invalid digit`, ``email: invalid type: integer
+/// `1` ``), else the first name in backticks (``unknown field `x` ``,
+/// ``missing field `y` ``), else `fallback`.
 fn field_of(message: &str, fallback: &str) -> String {
-    let is_name = |name: &&str| {
-        !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    };
     message
-        .split('`')
-        .nth(1)
-        .filter(is_name)
-        .or_else(|| {
-            message
-                .split_once(": ")
-                .map(|(name, _)| name)
-                .filter(is_name)
-        })
+        .split_once(": ")
+        .map(|(name, _)| name)
+        .filter(|name| is_name(name))
+        .or_else(|| message.split('`').nth(1).filter(|name| is_name(name)))
         .unwrap_or(fallback)
         .to_string()
 }
@@ -43,33 +79,142 @@ fn serde_refusal(message: &str, fallback: &str) -> ApiError {
     ApiError::bad_input(field_of(detail, fallback), detail)
 }
 
-/// A JSON body; `T` should be `#[serde(deny_unknown_fields)]`.
+/// `segment` with its `%XX` escapes decoded (bytes that are not UTF-8
+/// become U+FFFD): what a path parameter's value is once axum decodes it.
+fn percent_decoded(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(high), Some(low)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            decoded.push((high * 16 + low) as u8);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+/// The URL part of the rule: every path parameter (a 400 naming it), every
+/// other path segment (`path`), every query parameter's value (naming the
+/// parameter) and name (`query`), each as the extractors will decode it.
+pub fn refuse_control_in_parts(
+    path: &str,
+    params: &[(&str, &str)],
+    query: Option<&str>,
+) -> Result<(), ApiError> {
+    for (name, value) in params {
+        refuse_control(if is_name(name) { name } else { "path" }, value)?;
+    }
+    for segment in path.split('/') {
+        refuse_control("path", &percent_decoded(segment))?;
+    }
+    for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        refuse_control("query", &name)?;
+        refuse_control(if is_name(&name) { &name } else { "query" }, &value)?;
+    }
+    Ok(())
+}
+
+/// Middleware over the whole router (routes and fallback): a URL with a
+/// control character anywhere is a 400 naming where, before any extractor
+/// or handler runs. See [`refuse_control_in_parts`].
+pub async fn refuse_control_in_url(request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let params = RawPathParams::from_request_parts(&mut parts, &())
+        .await
+        .ok();
+    let params: Vec<(&str, &str)> = params.iter().flat_map(RawPathParams::iter).collect();
+    if let Err(refusal) = refuse_control_in_parts(parts.uri.path(), &params, parts.uri.query()) {
+        return refusal.into_response();
+    }
+    drop(params);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// The refusal of the first control character in `value` (at path `at`:
+/// `vendor_name`, `items[2].name`; empty for the top level, which is
+/// named `body`), in a string or in a field name. `None` when clean.
+fn control_in_json(value: &Value, at: &str) -> Option<ApiError> {
+    let field = if at.is_empty() { "body" } else { at };
+    match value {
+        Value::String(text) => refuse_control(field, text).err(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| control_in_json(item, &format!("{at}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(name, item)| {
+            if name.chars().any(char::is_control) {
+                return Some(ApiError::bad_input(
+                    field,
+                    format!("A field name in {field} contains a control character."),
+                ));
+            }
+            let here = if at.is_empty() {
+                name.clone()
+            } else {
+                format!("{at}.{name}")
+            };
+            control_in_json(item, &here)
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
+}
+
+/// The JSON part of the rule: a 400 naming the string field (or `body`)
+/// with a control character in it or in a field name.
+pub fn refuse_control_in_json(value: &Value) -> Result<(), ApiError> {
+    control_in_json(value, "").map_or(Ok(()), Err)
+}
+
+/// A JSON body; `T` should be `#[serde(deny_unknown_fields)]`. Read as a
+/// JSON value first, refused if any string or field name in it has a
+/// control character ([`refuse_control_in_json`]), and only then read as
+/// `T` (so a refusal names the field whatever `T` is).
 pub struct Body<T>(pub T);
+
+fn body_refusal(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonDataError(e) => serde_refusal(&e.body_text(), "body"),
+        JsonRejection::MissingJsonContentType(_) => ApiError::bad_input(
+            "body",
+            "Send the body as JSON with Content-Type: application/json.",
+        ),
+        JsonRejection::BytesRejection(_) => ApiError::bad_input(
+            "body",
+            format!(
+                "The body is too large: at most {} bytes.",
+                crate::MAX_BODY_BYTES
+            ),
+        ),
+        e => ApiError::bad_input("body", e.body_text()),
+    }
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(Body(value)),
-            Err(JsonRejection::JsonDataError(e)) => Err(serde_refusal(&e.body_text(), "body")),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_input(
-                "body",
-                "Send the body as JSON with Content-Type: application/json.",
-            )),
-            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::bad_input(
-                "body",
-                format!(
-                    "The body is too large: at most {} bytes.",
-                    crate::MAX_BODY_BYTES
-                ),
-            )),
-            Err(e) => Err(ApiError::bad_input("body", e.body_text())),
-        }
+        let axum::Json(value) = axum::Json::<Value>::from_request(request, state)
+            .await
+            .map_err(body_refusal)?;
+        refuse_control_in_json(&value)?;
+        let bytes = serde_json::to_vec(&value).map_err(ApiError::internal)?;
+        let axum::Json(body) = axum::Json::<T>::from_bytes(&bytes).map_err(body_refusal)?;
+        Ok(Body(body))
     }
 }
 
-/// A query string; `T` should be `#[serde(deny_unknown_fields)]`.
+/// A query string; `T` should be `#[serde(deny_unknown_fields)]`. Control
+/// characters never get here: [`refuse_control_in_url`] has refused them.
 pub struct Query<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
@@ -86,12 +231,48 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// Path parameters, refused as problem+json naming the parameter (axum's
+/// own answer is plain text). Control characters never get here:
+/// [`refuse_control_in_url`] has refused them.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        use axum::extract::path::ErrorKind;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e))
+                if e.status().is_client_error() =>
+            {
+                let field = match e.kind() {
+                    ErrorKind::ParseErrorAtKey { key, .. }
+                    | ErrorKind::InvalidUtf8InPathParam { key }
+                    | ErrorKind::DeserializeError { key, .. }
+                        if is_name(key) =>
+                    {
+                        key.clone()
+                    }
+                    _ => "path".to_string(),
+                };
+                Err(ApiError::bad_input(field, e.body_text()))
+            }
+            // A route whose parameters do not fit its handler: a bug here.
+            Err(e) => Err(ApiError::internal(e.body_text())),
+        }
+    }
+}
+
 /// An opaque cursor for the position `key`.
 pub fn encode_cursor<K: Serialize>(key: &K) -> String {
     let json = serde_json::to_vec(key).unwrap_or_default();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
+/// The position a cursor of [`encode_cursor`] stands for. Anything else (not
+/// base64, not JSON, not a `K`, or a string in it with a control character,
+/// which this API never puts there) is a 400 on `cursor`.
 pub fn decode_cursor<K: DeserializeOwned>(cursor: Option<&str>) -> Result<Option<K>, ApiError> {
     let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
         return Ok(None);
@@ -102,10 +283,15 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: Option<&str>) -> Result<Option
             "The cursor is not one this API returned. Start again without it.",
         )
     };
+    refuse_control("cursor", cursor)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| invalid())?;
-    serde_json::from_slice(&bytes)
+    let value: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if control_in_json(&value, "").is_some() {
+        return Err(invalid());
+    }
+    serde_json::from_value(value)
         .map(Some)
         .map_err(|_| invalid())
 }
@@ -149,8 +335,11 @@ pub fn moment(field: &str, value: &str, end: DayEnd) -> Result<DateTime<Utc>, Ap
     Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
-/// A required text field, trimmed, within `max` characters.
+/// A required text field, without control characters ([`refuse_control`],
+/// checked before trimming, so a trailing newline is refused rather than
+/// hidden), trimmed, within `max` characters.
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    refuse_control(field, value)?;
     let value = value.trim();
     if value.is_empty() {
         return Err(ApiError::bad_input(field, format!("{field} is required.")));
@@ -203,6 +392,9 @@ pub fn file_name(value: &str) -> Result<String, ApiError> {
 }
 
 #[cfg(test)]
+mod hostile;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -218,6 +410,13 @@ mod tests {
             "limit"
         );
         assert_eq!(field_of("expected a string", "body"), "body");
+        assert_eq!(
+            field_of(
+                "email: invalid type: integer `1`, expected a string",
+                "body"
+            ),
+            "email"
+        );
     }
 
     #[test]

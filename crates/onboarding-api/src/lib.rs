@@ -54,14 +54,15 @@ impl AppState {
             settings.upload_bucket.clone(),
             endpoint,
         )?;
+        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&clients.sdk);
         let identity = identity::Identity::new(
-            aws_sdk_cognitoidentityprovider::Client::new(&clients.sdk),
+            cognito.clone(),
             settings.cognito.user_pool_id.clone(),
             settings.cognito.client_id.clone(),
         );
         Ok(AppState {
             database,
-            verifier: auth::TokenVerifier::new(settings.cognito),
+            verifier: auth::TokenVerifier::new(settings.cognito, cognito),
             identity,
             store,
             site_origin: settings.site_origin,
@@ -83,6 +84,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     });
     let api = routes::routes()
         .fallback(routes::not_found)
+        // Before any extractor, on every route and the fallback alike.
+        .layer(axum::middleware::from_fn(input::refuse_control_in_url))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,

@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod portal;
 pub mod reports;
 pub mod seed;
+pub mod sessions;
 pub mod testing;
 pub mod uploads;
 pub mod validation;

@@ -226,6 +226,14 @@ data "aws_iam_policy_document" "vendor_api" {
     actions   = ["cognito-idp:AdminUpdateUserAttributes"]
     resources = [var.cognito_user_pool_arn]
   }
+
+  # "Log out everywhere" (POST /api/auth/logout?everywhere=true) also ends
+  # the user's refresh tokens in Cognito; the API refuses older ID tokens itself.
+  statement {
+    sid       = "SignOutEverywhere"
+    actions   = ["cognito-idp:AdminUserGlobalSignOut"]
+    resources = [var.cognito_user_pool_arn]
+  }
 }
 
 locals {

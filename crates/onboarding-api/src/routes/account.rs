@@ -12,9 +12,11 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::auth::{REFRESH_COOKIE, SESSION_COOKIE, VendorSession, cookie_value};
+use crate::auth::{
+    REFRESH_COOKIE, SESSION_COOKIE, TokenSession, VendorSession, cookie_value, request_token,
+};
 use crate::identity::Tokens;
-use crate::input::{self, Body};
+use crate::input::{self, Body, Query};
 use crate::problem::{ApiError, ApiResult};
 
 /// The refresh cookie's lifetime, as the pool's refresh token (30 days).
@@ -201,7 +203,10 @@ pub async fn log_in(
         return Err(ApiError::bad_input("password", "Enter your password."));
     }
     let tokens = state.identity.log_in(&email, &request.password).await?;
-    let session = state.verifier.verify(&tokens.id_token).await?;
+    let session = state
+        .verifier
+        .verify(&state.database, &tokens.id_token)
+        .await?;
     let me = profile(&state, &session.vendor_id).await?;
     tracing::info!(upload_id = "-", vendor_id = %session.vendor_id, "logged in");
     let mut response = Json(me).into_response();
@@ -228,17 +233,88 @@ pub async fn refresh(
     let refresh = cookie_value(&headers, REFRESH_COOKIE)
         .ok_or_else(|| ApiError::Unauthenticated("Log in to continue.".into()))?;
     let tokens = state.identity.refresh(&refresh).await?;
-    state.verifier.verify(&tokens.id_token).await?;
+    // A refresh token of a logged-out session still gets tokens from an
+    // emulator that cannot revoke it: they are refused here.
+    state
+        .verifier
+        .verify(&state.database, &tokens.id_token)
+        .await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_cookie(&mut response, session_cookie(&tokens));
     Ok(response)
 }
 
-pub async fn log_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Some(refresh) = cookie_value(&headers, REFRESH_COOKIE) {
-        state.identity.log_out(&refresh).await;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogOutQuery {
+    /// End every session of the login, not only this browser's.
+    #[serde(default)]
+    everywhere: bool,
+}
+
+/// The live session of a log-out request: its session token's, or, when
+/// that is gone (expired), the one its refresh token still gets. `None`
+/// when neither is live: a session already logged out has nothing left to
+/// end. An error when that cannot be told (the database or Cognito down).
+async fn session_to_end(
+    state: &AppState,
+    headers: &HeaderMap,
+    refresh: Option<&str>,
+) -> ApiResult<Option<TokenSession>> {
+    let live = |result: ApiResult<(VendorSession, TokenSession)>| match result {
+        Ok((_, session)) => Ok(Some(session)),
+        Err(ApiError::Unauthenticated(_)) => Ok(None),
+        Err(error) => Err(error),
+    };
+    if let Some(token) = request_token(headers)
+        && let Some(session) = live(state.verifier.verify_session(&state.database, &token).await)?
+    {
+        return Ok(Some(session));
     }
+    let Some(refresh) = refresh else {
+        return Ok(None);
+    };
+    let tokens = match state.identity.refresh(refresh).await {
+        Ok(tokens) => tokens,
+        Err(ApiError::Unauthenticated(_)) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    live(
+        state
+            .verifier
+            .verify_session(&state.database, &tokens.id_token)
+            .await,
+    )
+}
+
+/// Ends the session (or, `?everywhere=true`, every session of the login):
+/// from the answer on, the API refuses every token issued to it before,
+/// refreshed ones included. Clears both cookies whatever happens; a 503
+/// when the end could not be recorded.
+pub async fn log_out(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<LogOutQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let refresh = cookie_value(&headers, REFRESH_COOKIE);
     let mut response = StatusCode::NO_CONTENT.into_response();
+    let ended = match session_to_end(&state, &headers, refresh.as_deref()).await {
+        Ok(Some(session)) => {
+            state
+                .verifier
+                .sign_out(&state.database, &session, query.everywhere)
+                .await
+        }
+        Ok(None) => Ok(()),
+        Err(error) => Err(error),
+    };
+    match ended {
+        Ok(()) => tracing::info!(upload_id = "-", everywhere = query.everywhere, "logged out"),
+        Err(error) => response = error.into_response(),
+    }
+    if let Some(refresh) = &refresh {
+        state.identity.log_out(refresh).await;
+    }
     set_cookie(&mut response, expired_cookie(SESSION_COOKIE, "/api"));
     set_cookie(&mut response, expired_cookie(REFRESH_COOKIE, "/api/auth"));
     response

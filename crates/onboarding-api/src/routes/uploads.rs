@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::VendorSession;
-use crate::input::{self, Body, DayEnd, Query, decode_cursor, encode_cursor};
+use crate::input::{self, Body, DayEnd, Path, Query, decode_cursor, encode_cursor};
 use crate::problem::{ApiError, ApiResult};
 use crate::storage::PresignedPost;
 
