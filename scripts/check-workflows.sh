@@ -11,18 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
-
-sudo=""
-if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
-apt_updated=""
-apt_install() {
-  if [ -z "$apt_updated" ]; then
-    $sudo apt-get update -qq
-    apt_updated=1
-  fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+# step, apt_install
+source scripts/prerequisites.sh
 
 tool=tools/workflow-lint
 if ! command -v npm >/dev/null 2>&1; then

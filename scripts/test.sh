@@ -62,6 +62,17 @@ fi
 step "GitHub Actions workflows (actionlint)"
 bash scripts/check-workflows.sh
 
+step "LocalStack 4.14.0 for the compose parity test"
+# Installed, the parity test must run it (no silent fall-back to moto); it
+# cannot run without Python 3.13 (exit 3), and the test then uses moto.
+localstack_rc=0
+bash scripts/localstack.sh install || localstack_rc=$?
+case "$localstack_rc" in
+  0) export ONBOARD_REQUIRE_LOCALSTACK=1 ;;
+  3) echo "LocalStack cannot run here (see above): the compose parity test plays it with moto" ;;
+  *) exit "$localstack_rc" ;;
+esac
+
 step "Building the functions the end-to-end tests run"
 cargo build -q --workspace --bins
 

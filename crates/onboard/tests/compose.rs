@@ -6,16 +6,21 @@
 //! endpoint variable to a moto sidecar). Then the runner service runs here
 //! with exactly its environment: each service's host:port is mapped to a
 //! local stand-in on a free port (PostgreSQL: a throwaway cluster of its own;
-//! LocalStack and the Cognito sidecar: two moto servers, so a Cognito call
-//! sent to the general endpoint would land in the wrong emulator and be
-//! caught), the container's paths to this checkout, and nothing else is
-//! changed. The image's ENTRYPOINT and CMD start it, the service's own
-//! healthcheck command says when it is ready, and then an upload goes end to
-//! end, exactly one email comes out, and a new vendor signs up and logs in
-//! through the portal.
+//! the Cognito sidecar: moto; LocalStack: LocalStack 4.14.0 itself, run
+//! without Docker with the service's environment, when `bash
+//! scripts/localstack.sh install` has installed it, else a second moto server;
+//! either way a Cognito call sent to the general endpoint would land in the
+//! wrong emulator and be caught), the container's paths to this checkout, and
+//! nothing else is changed. The image's ENTRYPOINT and CMD start it, the
+//! service's own healthcheck command says when it is ready, and then an
+//! upload goes end to end, exactly one email comes out, and a new vendor signs
+//! up and logs in through the portal.
 //!
-//! LocalStack itself does not run here: see docs/development.md ("What runs
-//! where") for why moto plays it in this test.
+//! Which emulator played `localstack` is printed (`eprintln!`, shown with
+//! `--nocapture` or on failure). LocalStack 4.14.0 needs Python 3.13; without
+//! it the test falls back to moto and says so, unless
+//! `ONBOARD_REQUIRE_LOCALSTACK=1` (set by scripts/test.sh once the install
+//! succeeded), which makes a missing LocalStack fail the test instead.
 
 mod support;
 
@@ -282,6 +287,203 @@ fn exec(env: &BTreeMap<String, String>, args: &[&str]) -> (bool, String) {
     (output.status.success(), stdout)
 }
 
+/// `bash scripts/localstack.sh status`: whether LocalStack is installed,
+/// and what it says.
+fn localstack_status() -> (bool, String) {
+    let output = Command::new("bash")
+        .arg(root().join("scripts/localstack.sh"))
+        .arg("status")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).trim().to_string()
+        + String::from_utf8_lossy(&output.stderr).trim();
+    (output.status.success(), said)
+}
+
+/// LocalStack 4.14.0 on `127.0.0.1`, run by `scripts/localstack.sh start` in a
+/// process group of its own; when dropped, the group is ended and so is
+/// DynamoDB Local, the Java process LocalStack starts.
+struct LocalStack {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl LocalStack {
+    /// Starts it with the `localstack` service's environment (`SERVICES`,
+    /// `AWS_DEFAULT_REGION`, `LOCALSTACK_HOST` mapped like the runner's
+    /// addresses), state in `dir`; returns once `/_localstack/health` has
+    /// every service of `SERVICES` running.
+    async fn start(compose: &Yaml, dir: &Path) -> LocalStack {
+        let port = free_port();
+        let log = dir.join("localstack.log");
+        let file = std::fs::File::create(&log).unwrap();
+        let mut command = Command::new("bash");
+        command
+            .arg(root().join("scripts/localstack.sh"))
+            .args(["start", &port.to_string()])
+            .arg(dir.join("localstack"))
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file);
+        let env = environment(compose, "localstack");
+        for (key, value) in &env {
+            let value = value.replace("localstack:4566", &format!("127.0.0.1:{port}"));
+            command.env(key, value);
+        }
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut localstack = LocalStack {
+            child: command.spawn().unwrap(),
+            port,
+            log,
+        };
+        let services: Vec<&str> = env["SERVICES"].split(',').collect();
+        let health = format!("{}/_localstack/health", localstack.endpoint());
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let mut last = String::new();
+        loop {
+            if let Ok(response) = http.get(&health).send().await
+                && let Ok(body) = response.json::<Value>().await
+            {
+                if services
+                    .iter()
+                    .all(|s| body["services"][s] == "running" || body["services"][s] == "available")
+                {
+                    return localstack;
+                }
+                last = body.to_string();
+            }
+            let exited = localstack.child.try_wait().unwrap();
+            if exited.is_some() || Instant::now() > deadline {
+                panic!(
+                    "LocalStack never had {services:?} running ({}; last health: {last}):\n{}",
+                    exited.map_or("90 s".to_string(), |s| s.to_string()),
+                    std::fs::read_to_string(&localstack.log).unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// The processes whose parent is `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| {
+            let child: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
+            // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?;
+            (ppid.parse::<u32>().ok()? == pid).then_some(child)
+        })
+        .collect()
+}
+
+impl Drop for LocalStack {
+    fn drop(&mut self) {
+        let kill = |signal: &str, target: &str| {
+            Command::new("kill")
+                .args([signal, "--", target])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let group = format!("-{}", self.child.id());
+        // LocalStack starts DynamoDB Local (Java) in a session of its own,
+        // out of reach of the group's signals: noted now, killed below.
+        let java = children(self.child.id());
+        let alive = |pid: &u32| kill("-0", &pid.to_string());
+        let serving = || {
+            std::net::TcpStream::connect_timeout(
+                &([127, 0, 0, 1], self.port).into(),
+                Duration::from_millis(200),
+            )
+            .is_ok()
+        };
+        kill("-TERM", &group);
+        // LocalStack closes its port within a second, but may take seconds
+        // more to exit, and may leave DynamoDB Local running: once the port
+        // is closed nothing is served, and both are killed.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let exited = matches!(self.child.try_wait(), Ok(Some(_)));
+            if (exited && !kill("-0", &group)) || !serving() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        kill("-KILL", &group);
+        for pid in java.iter().filter(|pid| alive(pid)) {
+            kill("-KILL", &pid.to_string());
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// What plays the `localstack` service.
+enum Emulator {
+    LocalStack(LocalStack),
+    Moto(MotoServer),
+}
+
+impl Emulator {
+    /// LocalStack when installed; else moto, saying so (or failing when
+    /// `ONBOARD_REQUIRE_LOCALSTACK=1`).
+    async fn start(compose: &Yaml, dir: &Path) -> Emulator {
+        let (installed, status) = localstack_status();
+        if installed {
+            let localstack = LocalStack::start(compose, dir).await;
+            eprintln!(
+                "compose parity: the `localstack` service is LocalStack 4.14.0 itself, on {}",
+                localstack.endpoint()
+            );
+            return Emulator::LocalStack(localstack);
+        }
+        assert!(
+            std::env::var("ONBOARD_REQUIRE_LOCALSTACK").as_deref() != Ok("1"),
+            "ONBOARD_REQUIRE_LOCALSTACK=1, but {status}"
+        );
+        let venv = onboarding_devstack::moto::default_venv();
+        let moto = MotoServer::start(&venv, &dir.join("localstack.log"))
+            .await
+            .unwrap();
+        eprintln!(
+            "compose parity: the `localstack` service is MOTO {}, NOT LocalStack: {status}",
+            onboarding_devstack::moto::MOTO_VERSION
+        );
+        Emulator::Moto(moto)
+    }
+
+    fn endpoint(&self) -> String {
+        match self {
+            Emulator::LocalStack(localstack) => localstack.endpoint(),
+            Emulator::Moto(moto) => moto.endpoint(),
+        }
+    }
+
+    fn port(&self) -> u16 {
+        match self {
+            Emulator::LocalStack(localstack) => localstack.port,
+            Emulator::Moto(moto) => moto.port(),
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Emulator::LocalStack(_) => "LocalStack 4.14.0".to_string(),
+            Emulator::Moto(_) => format!("moto {}", onboarding_devstack::moto::MOTO_VERSION),
+        }
+    }
+}
+
 struct Runner(Child);
 
 impl Drop for Runner {
@@ -332,17 +534,26 @@ fn postgres_service(compose: &Yaml, dir: &Path) -> LocalCluster {
     cluster
 }
 
-async fn user_pools(endpoint: &str, region: &str) -> usize {
+/// The user pools at `endpoint`, or the error of an emulator that serves no
+/// Cognito (LocalStack's free edition) but did answer.
+async fn user_pools(endpoint: &str, region: &str) -> Result<usize, String> {
     let clients = onboarding_devstack::AwsClients::connect(endpoint, region).await;
-    clients
+    match clients
         .cognito
         .list_user_pools()
         .max_results(60)
         .send()
         .await
-        .unwrap()
-        .user_pools()
-        .len()
+    {
+        Ok(out) => Ok(out.user_pools().len()),
+        Err(e) => {
+            assert!(
+                e.raw_response().is_some(),
+                "{endpoint} did not answer: {e:?}"
+            );
+            Err(format!("{e:?}"))
+        }
+    }
 }
 
 /// The expected summary of the sample upload, from its golden error report.
@@ -369,11 +580,11 @@ async fn the_runner_works_with_exactly_the_compose_environment() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
+    // First: ONBOARD_REQUIRE_LOCALSTACK=1 without LocalStack fails here,
+    // before a cluster is left running.
+    let localstack = Emulator::start(&compose, dir.path()).await;
     let cluster = postgres_service(&compose, dir.path());
     let venv = onboarding_devstack::moto::default_venv();
-    let localstack = MotoServer::start(&venv, &dir.path().join("localstack.log"))
-        .await
-        .unwrap();
     let cognito = MotoServer::start(&venv, &dir.path().join("cognito.log"))
         .await
         .unwrap();
@@ -494,14 +705,20 @@ async fn the_runner_works_with_exactly_the_compose_environment() {
     assert_eq!(status, StatusCode::OK, "{me}");
     assert_eq!(me["vendor_id"], signed_up["vendor_id"]);
 
-    // Cognito went to the sidecar only: the general endpoint has no pool.
-    assert_eq!(user_pools(&cognito.endpoint(), &region).await, 1);
-    assert_eq!(user_pools(&localstack.endpoint(), &region).await, 0);
+    // Cognito went to the sidecar only: the general endpoint has no pool
+    // (moto) or no Cognito at all (LocalStack).
+    assert_eq!(user_pools(&cognito.endpoint(), &region).await, Ok(1));
+    let general = user_pools(&localstack.endpoint(), &region).await;
+    match localstack {
+        Emulator::Moto(_) => assert_eq!(general, Ok(0)),
+        Emulator::LocalStack(_) => assert!(general.is_err(), "{general:?}"),
+    }
 
     drop(runner);
     cluster.stop().unwrap();
     eprintln!(
-        "compose parity: ready in {:.1} s, whole test {:.1} s",
+        "compose parity ({} as `localstack`): ready in {:.1} s, whole test {:.1} s",
+        localstack.name(),
         ready.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );

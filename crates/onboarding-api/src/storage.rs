@@ -4,6 +4,12 @@
 //!
 //! The SDK presigns requests but not POST policies, so the policy is built
 //! and signed here with the SDK's own SigV4 primitives and credentials.
+//!
+//! A presigned POST binds its uploader: the form carries
+//! `x-amz-meta-vendor-id` = the authenticated vendor, with an exact-match
+//! condition in the signed policy, so S3 refuses a form that changes or
+//! drops it and stores it as the object's `vendor-id` metadata. The
+//! csv-parser refuses an object whose bound vendor is not its key's.
 
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
@@ -12,6 +18,8 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use onboarding_aws::s3::UPLOADER_FORM_FIELD;
+use onboarding_core::{Lane, UploadKey};
 use serde::Serialize;
 use serde_json::json;
 
@@ -80,8 +88,23 @@ impl ObjectStore {
     }
 
     /// A POST policy for exactly `key`, at most [`MAX_UPLOAD_BYTES`], stored
-    /// as `text/csv`, usable for [`UPLOAD_WINDOW`].
+    /// as `text/csv`, usable for [`UPLOAD_WINDOW`], bound to the vendor whose
+    /// folder `key` is (`uploads/<vendor>/<file>`).
+    ///
+    /// The caller builds `key` from the authenticated vendor (the verified
+    /// session's vendor id, never from the request), so the vendor bound
+    /// into the policy is the vendor that signed in. A key that is not a
+    /// live `uploads/<vendor>/<file>` key is refused: there is no vendor to
+    /// bind.
     pub async fn presign_upload(&self, key: &str) -> Result<PresignedPost, ApiError> {
+        let uploader = match UploadKey::parse(key) {
+            Ok(parsed) if parsed.lane == Lane::Live => parsed.vendor_id,
+            _ => {
+                return Err(ApiError::internal(format!(
+                    "presign_upload: '{key}' is not an uploads/<vendor>/<file> key"
+                )));
+            }
+        };
         let credentials = self
             .credentials
             .provide_credentials()
@@ -92,7 +115,7 @@ impl ObjectStore {
             secret_access_key: credentials.secret_access_key(),
             session_token: credentials.session_token(),
         };
-        let policy = PostPolicy::upload(&self.bucket, key);
+        let policy = PostPolicy::upload(&self.bucket, key, &uploader);
         let signed = sign_post_policy(&signer, &self.region, SystemTime::now(), &policy)?;
         Ok(PresignedPost {
             url: self.post_url(),
@@ -121,12 +144,16 @@ pub struct SigningCredentials<'a> {
 }
 
 /// What a presigned POST allows: one exact key in one bucket, one content
-/// type, a size range, for a while.
+/// type, one uploader, a size range, for a while.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PostPolicy<'a> {
     pub bucket: &'a str,
     pub key: &'a str,
     pub content_type: &'a str,
+    /// The authenticated vendor the upload is bound to: the form field
+    /// [`UPLOADER_FORM_FIELD`] (`x-amz-meta-vendor-id`), exact-match in the
+    /// policy, stored by S3 as the object's `vendor-id` metadata.
+    pub uploader: &'a str,
     /// Inclusive, in bytes (S3's `content-length-range`).
     pub content_length: RangeInclusive<u64>,
     pub valid_for: Duration,
@@ -134,12 +161,14 @@ pub struct PostPolicy<'a> {
 
 impl<'a> PostPolicy<'a> {
     /// The policy every vendor upload gets: [`UPLOAD_CONTENT_TYPE`], 1 byte
-    /// to [`MAX_UPLOAD_BYTES`], for [`UPLOAD_WINDOW`].
-    pub fn upload(bucket: &'a str, key: &'a str) -> PostPolicy<'a> {
+    /// to [`MAX_UPLOAD_BYTES`], for [`UPLOAD_WINDOW`], bound to `uploader`
+    /// (the authenticated vendor).
+    pub fn upload(bucket: &'a str, key: &'a str, uploader: &'a str) -> PostPolicy<'a> {
         PostPolicy {
             bucket,
             key,
             content_type: UPLOAD_CONTENT_TYPE,
+            uploader,
             content_length: 1..=MAX_UPLOAD_BYTES,
             valid_for: UPLOAD_WINDOW,
         }
@@ -177,6 +206,7 @@ pub fn sign_post_policy(
     let mut fields = BTreeMap::new();
     fields.insert("key".to_string(), policy.key.to_string());
     fields.insert("Content-Type".into(), policy.content_type.into());
+    fields.insert(UPLOADER_FORM_FIELD.into(), policy.uploader.into());
     fields.insert("x-amz-algorithm".into(), "AWS4-HMAC-SHA256".into());
     fields.insert("x-amz-credential".into(), credential);
     fields.insert("x-amz-date".into(), amz_date);

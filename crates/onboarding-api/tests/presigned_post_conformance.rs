@@ -10,7 +10,9 @@
 //!   side's SigV4 signature over the other's policy bytes matches.
 //!
 //! The mutation tests show both comparisons fail when one condition value or
-//! one byte of the signing input changes.
+//! one byte of the signing input changes, the uploader binding
+//! (`x-amz-meta-vendor-id`) included; and a model of S3's form check shows
+//! that a form changing or dropping the bound vendor id is refused.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,6 +25,7 @@ use onboarding_api::storage::{
     MAX_UPLOAD_BYTES, PostPolicy, SignedPost, SigningCredentials, UPLOAD_CONTENT_TYPE,
     UPLOAD_WINDOW, sign_policy_document, sign_post_policy,
 };
+use onboarding_aws::s3::UPLOADER_FORM_FIELD;
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------
@@ -124,6 +127,8 @@ struct Case {
     region: &'static str,
     bucket: &'static str,
     key: &'static str,
+    /// The authenticated vendor (the key's folder, as the API builds it).
+    uploader: &'static str,
     now: DateTime<Utc>,
 }
 
@@ -138,7 +143,11 @@ impl Case {
 
     /// What production signs for this key (`ObjectStore::presign_upload`).
     fn ours(&self) -> SignedPost {
-        self.sign(&PostPolicy::upload(self.bucket, self.key))
+        self.sign(&self.policy())
+    }
+
+    fn policy(&self) -> PostPolicy<'static> {
+        PostPolicy::upload(self.bucket, self.key, self.uploader)
     }
 
     fn sign(&self, policy: &PostPolicy<'_>) -> SignedPost {
@@ -147,8 +156,9 @@ impl Case {
     }
 
     /// The same request to botocore: the upload's fields and conditions as
-    /// a botocore user would write them (bucket, key and the x-amz-* fields
-    /// botocore adds itself).
+    /// a botocore user would write them (bucket, key and the x-amz-* signing
+    /// fields botocore adds itself; the uploader's metadata field and its
+    /// exact condition given like Content-Type).
     fn botocore_request(&self, sign_policies: &[&str]) -> Value {
         json!({
             "access_key": self.access_key,
@@ -159,10 +169,14 @@ impl Case {
             "key": self.key,
             "now": self.now.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
             "expires_in": UPLOAD_WINDOW.as_secs(),
-            "fields": {"Content-Type": UPLOAD_CONTENT_TYPE},
+            "fields": {
+                "Content-Type": UPLOAD_CONTENT_TYPE,
+                UPLOADER_FORM_FIELD: self.uploader,
+            },
             "conditions": [
                 ["content-length-range", 1, MAX_UPLOAD_BYTES],
                 {"Content-Type": UPLOAD_CONTENT_TYPE},
+                {UPLOADER_FORM_FIELD: self.uploader},
             ],
             "sign_policies": sign_policies,
         })
@@ -179,6 +193,7 @@ fn cases() -> Vec<Case> {
             region: "us-east-1",
             bucket: "product-onboarding-uploads",
             key: "uploads/VEND001/products.csv",
+            uploader: "VEND001",
             now: utc(2024, 5, 17, 9, 30, 0, 0),
         },
         // Temporary credentials (the Lambda's role), another region, a
@@ -190,6 +205,7 @@ fn cases() -> Vec<Case> {
             region: "eu-west-1",
             bucket: "onboarding-uploads-eu",
             key: "uploads/VEND002/spring \"sale\" é.csv",
+            uploader: "VEND002",
             now: utc(2024, 12, 31, 23, 59, 58, 750),
         },
     ]
@@ -249,7 +265,7 @@ fn botocore_comparison_detects_one_changed_condition_or_signing_byte() {
             case.secret_key,
             case.sign(&PostPolicy {
                 content_type: "text/plain",
-                ..PostPolicy::upload(case.bucket, case.key)
+                ..case.policy()
             }),
         ),
         (
@@ -258,7 +274,7 @@ fn botocore_comparison_detects_one_changed_condition_or_signing_byte() {
             case.secret_key,
             case.sign(&PostPolicy {
                 content_length: 1..=MAX_UPLOAD_BYTES + 1,
-                ..PostPolicy::upload(case.bucket, case.key)
+                ..case.policy()
             }),
         ),
         (
@@ -267,17 +283,35 @@ fn botocore_comparison_detects_one_changed_condition_or_signing_byte() {
             case.secret_key,
             case.sign(&PostPolicy {
                 content_length: 0..=MAX_UPLOAD_BYTES,
-                ..PostPolicy::upload(case.bucket, case.key)
+                ..case.policy()
             }),
         ),
         (
             "key",
             &["form fields", "conditions"][..],
             case.secret_key,
-            case.sign(&PostPolicy::upload(
-                case.bucket,
-                "uploads/VEND003/products.csv",
-            )),
+            case.sign(&PostPolicy {
+                key: "uploads/VEND003/products.csv",
+                ..case.policy()
+            }),
+        ),
+        (
+            "bound uploader (x-amz-meta-vendor-id)",
+            &["form fields", "conditions"][..],
+            case.secret_key,
+            case.sign(&PostPolicy {
+                uploader: "VEND003",
+                ..case.policy()
+            }),
+        ),
+        (
+            "bound uploader's case",
+            &["form fields", "conditions"][..],
+            case.secret_key,
+            case.sign(&PostPolicy {
+                uploader: "vend002",
+                ..case.policy()
+            }),
         ),
         (
             "expiry",
@@ -285,7 +319,7 @@ fn botocore_comparison_detects_one_changed_condition_or_signing_byte() {
             case.secret_key,
             case.sign(&PostPolicy {
                 valid_for: UPLOAD_WINDOW + Duration::from_secs(1),
-                ..PostPolicy::upload(case.bucket, case.key)
+                ..case.policy()
             }),
         ),
         (
@@ -302,7 +336,7 @@ fn botocore_comparison_detects_one_changed_condition_or_signing_byte() {
                 },
                 case.region,
                 case.now.into(),
-                &PostPolicy::upload(case.bucket, case.key),
+                &case.policy(),
             )
             .unwrap(),
         ),
@@ -467,25 +501,112 @@ fn normalized_conditions(policy: &Value) -> Vec<(String, String, Value)> {
 /// breaks a condition.
 fn assert_s3_would_accept_form(post: &SignedPost) {
     let policy = decode_policy(&post.fields["policy"]);
+    let refusals = s3_form_refusals(&policy, &post.fields);
+    assert!(refusals.is_empty(), "{refusals:#?}");
     let conditions = normalized_conditions(&policy);
-    for (name, value) in &post.fields {
-        if name == "policy" || name == "x-amz-signature" {
-            continue;
-        }
-        assert!(
-            conditions.contains(&("eq".into(), name.clone(), json!(value))),
-            "form field {name} has no exact condition in {conditions:?}"
-        );
-    }
     for (op, field, value) in &conditions {
-        match (op.as_str(), post.fields.get(field)) {
-            ("eq", Some(form)) => assert_eq!(&json!(form), value),
-            ("eq", None) => assert_eq!(field, "bucket", "condition on a missing field"),
-            ("content-length-range", _) => {
-                assert_eq!(value, &json!([1, MAX_UPLOAD_BYTES]))
-            }
+        match op.as_str() {
+            "eq" => {}
+            "content-length-range" => assert_eq!(value, &json!([1, MAX_UPLOAD_BYTES])),
             _ => panic!("unexpected condition {op} {field}"),
         }
+    }
+}
+
+/// Why S3 would refuse `form` (the fields posted with the file) under the
+/// signed `policy`, as S3 checks a POST (the signature aside): every form
+/// field but `policy`, `x-amz-signature` and the file needs a condition,
+/// and every exact-match condition needs the field, with that value
+/// (`bucket` is the URL's, not a field). Case matters for values.
+fn s3_form_refusals(policy: &Value, form: &BTreeMap<String, String>) -> Vec<String> {
+    let conditions = normalized_conditions(policy);
+    let mut refusals = Vec::new();
+    for (name, value) in form {
+        if name == "policy" || name == "x-amz-signature" || name == "file" {
+            continue;
+        }
+        let covered = conditions.iter().any(|(op, field, expected)| {
+            field.eq_ignore_ascii_case(name) && (op != "eq" || expected == &json!(value))
+        });
+        if !covered {
+            refusals.push(format!("field {name}={value:?} breaks or has no condition"));
+        }
+    }
+    for (op, field, value) in &conditions {
+        if op != "eq" || field == "bucket" {
+            continue;
+        }
+        let posted = form
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(field));
+        match posted {
+            None => refusals.push(format!("condition on {field} but no such field")),
+            Some((_, posted)) if &json!(posted) != value => {
+                refusals.push(format!("{field}={posted:?} is not {value}"))
+            }
+            Some(_) => {}
+        }
+    }
+    refusals
+}
+
+#[test]
+fn the_policy_binds_the_uploader_so_s3_refuses_a_changed_or_missing_vendor_id() {
+    for case in cases() {
+        let post = case.ours();
+        assert_eq!(post.fields[UPLOADER_FORM_FIELD], case.uploader);
+        let policy = decode_policy(&post.fields["policy"]);
+        assert!(
+            normalized_conditions(&policy).contains(&(
+                "eq".into(),
+                UPLOADER_FORM_FIELD.into(),
+                json!(case.uploader)
+            )),
+            "no exact condition on the uploader"
+        );
+        assert_eq!(
+            s3_form_refusals(&policy, &post.fields),
+            Vec::<String>::new()
+        );
+
+        let posted = |change: &dyn Fn(&mut BTreeMap<String, String>)| {
+            let mut form = post.fields.clone();
+            change(&mut form);
+            s3_form_refusals(&policy, &form)
+        };
+        let others = [
+            "VEND003".to_string(),
+            case.uploader.to_lowercase(),
+            format!("{} ", case.uploader),
+            String::new(),
+        ];
+        for other in &others {
+            let refusals = posted(&|form| {
+                form.insert(UPLOADER_FORM_FIELD.into(), other.clone());
+            });
+            assert!(
+                !refusals.is_empty() && refusals.iter().all(|r| r.contains(UPLOADER_FORM_FIELD)),
+                "a form claiming {other:?} for {} is refused: {refusals:?}",
+                case.uploader
+            );
+        }
+        assert_eq!(
+            posted(&|form| {
+                form.remove(UPLOADER_FORM_FIELD);
+            }),
+            vec![format!(
+                "condition on {UPLOADER_FORM_FIELD} but no such field"
+            )],
+            "a form without the vendor id is refused"
+        );
+        // Another metadata field (a second claim) is not covered either.
+        assert_eq!(
+            posted(&|form| {
+                form.insert("x-amz-meta-uploader".into(), "VEND003".into());
+            })
+            .len(),
+            1
+        );
     }
 }
 

@@ -144,6 +144,16 @@ pub enum FileFailure {
     VendorInactive { vendor_id: String, status: String },
     #[error("The upload key '{key}' is not of the form uploads/<vendor id>/<file>.csv.")]
     BadKey { key: String },
+    /// A portal upload binds its uploader into the object (the signed POST
+    /// policy's `x-amz-meta-vendor-id`); the object's folder names another
+    /// vendor. `vendor_id` is the folder's (the key's) vendor.
+    #[error(
+        "The file is in the folder of vendor '{vendor_id}' (uploads/{vendor_id}/) but was uploaded through the vendor portal by vendor '{uploader_id}'. A vendor can only upload into its own folder, so the file was not processed. Contact marketplace support if you did not expect this file."
+    )]
+    UploaderMismatch {
+        vendor_id: String,
+        uploader_id: String,
+    },
 }
 
 fn required_columns() -> String {
@@ -199,5 +209,21 @@ mod tests {
         }
         .to_string();
         assert!(missing.starts_with("The header row is missing required column(s): sku, price."));
+        let mismatch = FileFailure::UploaderMismatch {
+            vendor_id: "VEND001".into(),
+            uploader_id: "VEND002".into(),
+        };
+        let text = mismatch.to_string();
+        assert!(
+            text.contains("vendor 'VEND001' (uploads/VEND001/)"),
+            "{text}"
+        );
+        assert!(text.contains("by vendor 'VEND002'"), "{text}");
+        let json = serde_json::to_value(&mismatch).unwrap();
+        assert_eq!(json["kind"], "uploader_mismatch");
+        assert_eq!(
+            serde_json::from_value::<FileFailure>(json).unwrap(),
+            mismatch
+        );
     }
 }

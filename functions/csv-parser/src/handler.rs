@@ -259,9 +259,12 @@ impl Parser {
 
         // Pass 1: file-level checks, the row count and in-file duplicates,
         // keeping only the keys the duplicate rule needs.
-        let survey = match self.survey(&object).await? {
+        let survey = match self.survey(&object, &key.vendor_id).await? {
             Ok(survey) => survey,
             Err((failure, warnings)) => {
+                // Tells the key's vendor, as every whole-file failure does:
+                // for a refused uploader that is the folder's owner, who
+                // learns that another vendor wrote into its folder.
                 return self.fail(this, &failure, &warnings, true).await;
             }
         };
@@ -332,7 +335,7 @@ impl Parser {
             size: None,
             event_time: existing.upload_timestamp,
         };
-        let survey = match self.survey(&object).await? {
+        let survey = match self.survey(&object, &existing.vendor_id).await? {
             Ok(survey) => survey,
             Err((failure, warnings)) => {
                 return self
@@ -392,30 +395,39 @@ impl Parser {
         Ok(())
     }
 
+    /// Opens the object for reading, refusing it first when the vendor its
+    /// portal upload was bound to is not `vendor_id`, the key's vendor (see
+    /// [`check_uploader`]); the binding comes from the same GetObject.
     async fn open_reader(
         &self,
         object: &CreatedObject,
+        vendor_id: &str,
     ) -> Result<
         Result<ProductCsvReader<impl tokio::io::AsyncRead + Unpin + Send + use<>>, FileFailure>,
         ParseError,
     > {
         let version = (!object.version.is_empty()).then_some(object.version.as_str());
-        let body = match open_object(&self.clients.s3, &object.bucket, &object.key, version).await {
-            Ok(body) => body,
+        let opened = match open_object(&self.clients.s3, &object.bucket, &object.key, version).await
+        {
+            Ok(opened) => opened,
             // Not a real version id (an unversioned bucket): read the latest.
             Err(_) if version.is_some() => {
                 open_object(&self.clients.s3, &object.bucket, &object.key, None).await?
             }
             Err(error) => return Err(error.into()),
         };
-        Ok(ProductCsvReader::open(body, self.limits).await)
+        if let Err(failure) = check_uploader(vendor_id, opened.uploader()) {
+            return Ok(Err(failure));
+        }
+        Ok(ProductCsvReader::open(opened.body, self.limits).await)
     }
 
     async fn survey(
         &self,
         object: &CreatedObject,
+        vendor_id: &str,
     ) -> Result<Result<Survey, (FileFailure, Vec<String>)>, ParseError> {
-        let mut reader = match self.open_reader(object).await? {
+        let mut reader = match self.open_reader(object, vendor_id).await? {
             Ok(reader) => reader,
             Err(failure) => return Ok(Err((failure, Vec::new()))),
         };
@@ -448,7 +460,7 @@ impl Parser {
         vendor_id: &str,
         survey: &Survey,
     ) -> Result<u32, ParseError> {
-        let mut reader = match self.open_reader(object).await? {
+        let mut reader = match self.open_reader(object, vendor_id).await? {
             Ok(reader) => reader,
             Err(failure) => {
                 return Err(ParseError::Aws(AwsError::new(
@@ -486,6 +498,22 @@ impl Parser {
         self.staging.write(&chunk).await?;
         staged += chunk.len() as u32;
         Ok(staged)
+    }
+}
+
+/// A portal upload is bound to the vendor that signed in for it: its signed
+/// POST policy makes S3 store that vendor's id as the object's `vendor-id`
+/// metadata (`bound`). The key's vendor (`vendor_id`, whose folder it is)
+/// must be that vendor, exactly: ids are compared as they are, case and
+/// spaces included. An object without the metadata was put directly by a
+/// tool that IAM allowed to write under the prefix, and is accepted.
+fn check_uploader(vendor_id: &str, bound: Option<&str>) -> Result<(), FileFailure> {
+    match bound {
+        Some(uploader) if uploader != vendor_id => Err(FileFailure::UploaderMismatch {
+            vendor_id: vendor_id.to_string(),
+            uploader_id: uploader.to_string(),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -570,4 +598,25 @@ fn peak_rss_bytes() -> u64 {
                 })
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_object_bound_to_another_vendor_is_refused() {
+        assert_eq!(check_uploader("VEND001", None), Ok(()));
+        assert_eq!(check_uploader("VEND001", Some("VEND001")), Ok(()));
+        for other in ["VEND002", "vend001", " VEND001", "VEND001 ", ""] {
+            assert_eq!(
+                check_uploader("VEND001", Some(other)),
+                Err(FileFailure::UploaderMismatch {
+                    vendor_id: "VEND001".into(),
+                    uploader_id: other.into(),
+                }),
+                "{other:?}"
+            );
+        }
+    }
 }
