@@ -31,6 +31,11 @@ differs for it is data in FUNCTION_SPECS below):
      crates/onboarding-aws for all of them); a
      series named exactly (metric, Function, further dimensions) is emitted by
      that function with those dimension values.
+  E. Database secrets. No function's configuration names the master secret:
+     each function's DATABASE_SECRET_ID is its own role's secret (its entry of
+     var.function_secret_arns), its role may read no other secret, and the
+     local runner (stack.rs) passes each function its own secret as well.
+     Only the migrator (modules/functions/migrator.tf) holds the master secret.
 
 The Rust side is read lexically (comments and #[cfg(test)] modules removed,
 a call graph by name inside onboarding-aws); the Terraform side with
@@ -90,6 +95,14 @@ OPTIONAL_FUNCTIONS = {"vendor-api": "portal_functions"}
 #   local_not_set    names Terraform sets that the local stack leaves to the code's
 #                    default, with the reason
 FUNCTION_SPECS = {
+    "csv-parser": {
+        "env_not_set": {
+            # Its role reads only its own secret; the migrator (the same
+            # program with the master secret, modules/functions/migrator.tf)
+            # is given the map and may read the secrets it names.
+            "DATABASE_ROLE_SECRET_IDS": "set only on <prefix>-migrator: its migrate command sets each function role's password from these secrets",
+        },
+    },
     "vendor-api": {
         "crates": ["crates/onboarding-api"],
         "source_optional": True,
@@ -160,6 +173,11 @@ SDK_OPERATIONS = {
     "send_message": (["sqs:SendMessage"], ("ERROR_QUEUE_URL", "CANDIDATE_ERROR_QUEUE_URL")),
     "publish": (["sns:Publish"], "NOTIFICATION_TOPIC_ARN"),
     "subscribe": (["sns:Subscribe"], "NOTIFICATION_TOPIC_ARN"),
+    # Vendors' email subscriptions, kept in line by the admin API.
+    "unsubscribe": (["sns:Unsubscribe"], "NOTIFICATION_TOPIC_ARN"),
+    "list_subscriptions_by_topic": (["sns:ListSubscriptionsByTopic"], "NOTIFICATION_TOPIC_ARN"),
+    "get_subscription_attributes": (["sns:GetSubscriptionAttributes"], "NOTIFICATION_TOPIC_ARN"),
+    "set_subscription_attributes": (["sns:SetSubscriptionAttributes"], "NOTIFICATION_TOPIC_ARN"),
     "get_secret_value": (["secretsmanager:GetSecretValue"], "DATABASE_SECRET_ID"),
     # Cognito user pools. The app-client operations are public (authenticated
     # by the client id and the user's password, code or token, not by IAM).
@@ -666,6 +684,13 @@ class Terraform:
     def identity(self, ref: str) -> str:
         """A stable name for what a functions-module variable (or resource reference) points at."""
         ref = ref.strip()
+        # One function's entry of a map variable (var.function_secret_arns["csv-parser"]).
+        keyed = re.fullmatch(r'var\.(\w+)\["([\w-]+)"\]', ref)
+        if keyed:
+            arg = self.root.modules["functions"].get(keyed.group(1))
+            if arg is None:
+                raise CheckerError(f"module \"functions\" in terraform/main.tf does not set {keyed.group(1)}")
+            return f'{expr(arg)}["{keyed.group(2)}"]'
         m = re.fullmatch(r"var\.(\w+)", ref)
         if not m:
             r = RESOURCE_REF.search(ref)
@@ -826,6 +851,8 @@ def role_grants(tf: Terraform, function: str) -> list[Grant]:
                 if not m2:
                     raise CheckerError(f"statement {sid}: cannot read resource {resource}")
                 target, suffix = m2.group(1), m2.group(2)
+                if target.startswith("var."):
+                    target = target.replace("[each.key]", f'["{function}"]')
                 ident = "LOG_GROUP" if target == "aws_cloudwatch_log_group.this[each.key].arn" else tf.identity(re.sub(r"\.(arn|id|name)$", "", target) if not target.startswith("var.") else target)
                 grants.append(Grant(action, ident, suffix, sid))
     return grants
@@ -914,8 +941,17 @@ class LocalStack:
         if not m:
             raise CheckerError("stack.rs: fn function_env not found")
         body = m.group(0)
+        own_secret = "own_secret(" in body
+        if "pipeline_env(" in body:
+            # function_env = the function's own secret + pipeline_env.
+            m = re.search(r"fn pipeline_env\(.*?\n\}", self.stack, re.S)
+            if not m:
+                raise CheckerError("stack.rs: fn pipeline_env not found")
+            body = m.group(0)
         base = re.search(r"let mut names = vec!\[(.*?)\];", body, re.S)
         common = set(re.findall(r"keys::(\w+)", base.group(1)))
+        if own_secret:
+            common.add("DATABASE_SECRET_ID")
         result = {f: (set(common), set()) for f in FUNCTIONS}
         for arm in re.finditer(r"((?:FunctionKind::\w+\s*\|?\s*)+)=>\s*\{?\s*names\.extend\(\[(.*?)\]\)", body, re.S):
             for kind in re.findall(r"FunctionKind::(\w+)", arm.group(1)):
@@ -937,7 +973,19 @@ class LocalStack:
         names = re.search(r"let names = \[(.*?)\];", m.group(0), re.S)
         if not names:
             raise CheckerError("stack.rs: portal_env has no `let names = [...]`")
-        return set(re.findall(r"keys::(\w+)", names.group(1)))
+        result = set(re.findall(r"keys::(\w+)", names.group(1)))
+        if "own_secret(" in m.group(0):
+            result.add("DATABASE_SECRET_ID")
+        return result
+
+    def passes_stack_secret(self) -> list[str]:
+        """The local functions whose DATABASE_SECRET_ID is the stack's (master) secret."""
+        found = []
+        for fn in ("function_env", "pipeline_env", "portal_env"):
+            m = re.search(r"fn " + fn + r"\(.*?\n\}", self.stack, re.S)
+            if m and re.search(r"keys::DATABASE_SECRET_ID\b", m.group(0)):
+                found.append(fn)
+        return found
 
     def table_schema(self) -> dict:
         body = re.search(r"fn create_staging_table.*?\n\}", self.provision, re.S).group(0)
@@ -1077,6 +1125,38 @@ def check_iam(fn_name, facts, tf, always, report):
         report.fail("iam", f"{fn_name}'s role allows {g.action} on {where} (statement {g.sid}), which no code path and no INFRASTRUCTURE_PERMISSIONS entry needs")
     for action, ident, suffix, why in required:
         report.info(f"iam: {action} on {ident}{suffix}  <- {why}")
+
+
+def check_master_secret(tf, checked, local, report):
+    """E. Least privilege in the database: no function's configuration names
+    the master secret. Each function's DATABASE_SECRET_ID is its own secret
+    (the function's entry of a per-function map), its role reads no other
+    secret, and the local runner gives each function its own secret too
+    (stack.rs own_secret), never the stack's DATABASE_SECRET_ID (the master's)."""
+    master = tf.identity("var.database_secret_arn")
+    for fn_name in checked:
+        always, _ = env_of(tf, fn_name)
+        secret = always.get("DATABASE_SECRET_ID")
+        if secret is None:
+            report.fail("secrets", f"{fn_name} has no DATABASE_SECRET_ID")
+            continue
+        ident = tf.identity(secret)
+        if ident == master:
+            report.fail("secrets", f"{fn_name}'s DATABASE_SECRET_ID is the master secret ({master}); it must be its own role's secret")
+        elif not ident.endswith(f'["{fn_name}"]'):
+            report.fail("secrets", f"{fn_name}'s DATABASE_SECRET_ID is {ident}, not its own entry of a per-function secret map")
+        for g in role_grants(tf, fn_name):
+            if not g.action.startswith("secretsmanager:"):
+                continue
+            if g.identity == master:
+                report.fail("secrets", f"{fn_name}'s role may {g.action} the master secret (statement {g.sid})")
+            elif g.identity != ident:
+                report.fail("secrets", f"{fn_name}'s role may {g.action} {g.identity} (statement {g.sid}), which is not its own secret {ident}")
+        for name, value in always.items():
+            if name != "DATABASE_SECRET_ID" and "database_secret_arn" in value:
+                report.fail("secrets", f"{fn_name}'s {name} names the master secret")
+    for fn in local.passes_stack_secret():
+        report.fail("secrets", f"stack.rs {fn} passes the stack's DATABASE_SECRET_ID (the master secret) to a function; use own_secret")
 
 
 def check_names(tf, local, report):
@@ -1320,6 +1400,15 @@ def check_dashboard(root: Path, tf, report):
 
 # (what is broken, file, text to replace, replacement, expected exit, expected message)
 MUTATIONS = [
+    ("the product-validator is configured with the master secret",
+     "terraform/modules/functions/main.tf", '{ DATABASE_SECRET_ID = var.function_secret_arns["product-validator"] }', '{ DATABASE_SECRET_ID = var.database_secret_arn }',
+     1, "product-validator's DATABASE_SECRET_ID is the master secret"),
+    ("every role may read the master secret again",
+     "terraform/modules/functions/iam.tf", "resources = [var.function_secret_arns[each.key]]", "resources = [var.function_secret_arns[each.key], var.database_secret_arn]",
+     1, "role may secretsmanager:GetSecretValue the master secret"),
+    ("the local runner gives the functions the stack's (master) secret",
+     "crates/onboarding-devstack/src/stack.rs", "let mut names = vec![\n        keys::AWS_ENDPOINT_URL,", "let mut names = vec![\n        keys::DATABASE_SECRET_ID,\n        keys::AWS_ENDPOINT_URL,",
+     1, "passes the stack's DATABASE_SECRET_ID"),
     ("Terraform stops setting ERROR_QUEUE_URL",
      "terraform/modules/functions/main.tf", "    ERROR_QUEUE_URL           = var.errors_queue_url\n", "",
      1, "csv-parser requires ERROR_QUEUE_URL"),
@@ -1472,6 +1561,7 @@ def main(argv=None) -> int:
                 print(f"  {fn_name}: reaches {len(facts.reached)} functions of onboarding-aws: {', '.join(sorted(facts.reached))}")
             always = check_env(fn_name, facts, tf, local, report)
             check_iam(fn_name, facts, tf, always, report)
+        check_master_secret(tf, checked, local, report)
         check_names(tf, local, report)
         check_trigger(tf, code, local, report)
         check_lanes(tf, args.root, report)
@@ -1489,7 +1579,7 @@ def main(argv=None) -> int:
         for failure in report.failures:
             print(f"  - {failure}", file=sys.stderr)
         return 1
-    print(f"contract check passed: {len(checked)} functions (environment, IAM: {', '.join(checked)}), names, table shape, trigger, dashboard metrics")
+    print(f"contract check passed: {len(checked)} functions (environment, IAM: {', '.join(checked)}), own database secrets, names, table shape, trigger, dashboard metrics")
     return 0
 
 

@@ -6,7 +6,7 @@
 #
 # Needs: the AWS CLI with credentials allowed cognito-idp:AdminGetUser,
 # AdminCreateUser and AdminSetUserPassword on the pool (and lambda:InvokeFunction
-# on <prefix>-csv-parser:live with --register).
+# on <prefix>-migrator with --register).
 set -euo pipefail
 # shellcheck source=scripts/deploy-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/deploy-lib.sh"
@@ -26,12 +26,12 @@ password instead (the first login must then answer Cognito's NEW_PASSWORD_REQUIR
 challenge, which the portal's login does not do yet: use it only once it does).
 
 The vendor must exist in the database and be active to upload: register it with
---register NAME (the csv-parser's upsert-vendor command, status active), or
+--register NAME (the migrator's upsert-vendor command, status active), or
 approve a signed-up vendor with the same command.
 
 Options:
   --register NAME    also register (or update) the vendor in the database as active
-                     with this name and EMAIL, through <prefix>-csv-parser:live
+                     with this name and EMAIL, through <prefix>-migrator
   --invite           let Cognito e-mail a temporary password instead
   --user-pool-id P   the pool (default: looked up by name <prefix>-vendors)
   --project P        project name (default: the var file's, else onboarding)
@@ -95,11 +95,12 @@ if aws cognito-idp admin-get-user --user-pool-id "$USER_POOL_ID" --username "$EM
 fi
 
 if [ -n "$REGISTER_NAME" ]; then
-  step "Registering $VENDOR in the database (active), through $PREFIX-csv-parser:live"
+  step "Registering $VENDOR in the database (active), through $PREFIX-migrator"
   set_payload_flags
   payload="{\"command\":\"upsert-vendor\",\"vendor_id\":\"$VENDOR\",\"vendor_name\":\"$REGISTER_NAME\",\"email\":\"$EMAIL\",\"status\":\"active\"}"
   out=$(mktemp)
-  run aws lambda invoke --function-name "$PREFIX-csv-parser" --qualifier live \
+  # The migrator has no alias: its latest configuration is the last apply's.
+  run aws lambda invoke --function-name "$PREFIX-migrator" \
     ${PAYLOAD_FLAGS[@]+"${PAYLOAD_FLAGS[@]}"} --payload "$payload" "$out" >/dev/null
   if [ "$DRY_RUN" != true ]; then
     grep -q '"status":"active"' "$out" || die "upsert-vendor answered: $(cat "$out")"
@@ -132,5 +133,5 @@ e-mail:    $EMAIL
 vendor:    $VENDOR
 password:  $password
 (shown once; hand it over securely. Uploads need the vendor active in the database:
- --register NAME, or the csv-parser's upsert-vendor command.)
+ --register NAME, or the migrator's upsert-vendor command.)
 DONE

@@ -25,9 +25,13 @@ Deploys the environment ENV (e.g. staging, prod) from this checkout:
      the ECR repositories first with a targeted apply);
   2. applies Terraform with the new image tag but the `live` aliases pinned to
      the versions serving now: new versions are published, and Terraform runs
-     the migrations on the new csv-parser version ({"command":"migrate"});
-  3. seeds the category whitelist through the new csv-parser version
-     ({"command":"seed-categories"}), then registers the smoke vendor and every
+     the migrations on the new version of <prefix>-migrator (the csv-parser's
+     image with the master secret; {"command":"migrate"}), which then sets
+     each function role's password from its secret;
+  3. invokes migrate on the new migrator version again (every deployment, so
+     a replaced role password is set without a new image), seeds the category
+     whitelist through it ({"command":"seed-categories"}), then registers the
+     smoke vendor and every
      vendor of vendor_notification_emails through it, insert-only
      ({"command":"register-vendor",...}: an existing vendor is left as it is;
      a smoke vendor that is not active stops the deployment; skip with
@@ -247,7 +251,7 @@ vendors_to_register() {
   fi
 }
 
-# Registers the vendors of vendors_to_register through csv-parser:VERSION
+# Registers the vendors of vendors_to_register through migrator:VERSION
 # ({"command":"register-vendor",...}: insert-only), so that the smoke upload
 # is accepted and the vendors who get e-mails can upload. A vendor that exists
 # is left exactly as it is: one an operator suspended stays suspended (a
@@ -264,11 +268,11 @@ register_vendors() {
     email=${email:-smoke+$id.$ENVIRONMENT@example.invalid}
     case "$name$email" in *'"'*|*'\'*) die "vendor $id: the name or e-mail contains a quote or a backslash" ;; esac
     payload="{\"command\":\"register-vendor\",\"vendor_id\":\"$id\",\"vendor_name\":\"$name\",\"email\":\"$email\",\"status\":\"active\"}"
-    answer=$(invoke_version csv-parser "$version" "$payload")
+    answer=$(invoke_version migrator "$version" "$payload")
     [ "$DRY_RUN" != true ] || continue
     case "$answer" in
       *"\"vendor_id\":\"$id\""*'"status":"'*) ;;
-      *) die "csv-parser:$version answered '$answer' to register-vendor $id (expected {\"vendor_id\":\"$id\",\"status\":...})" ;;
+      *) die "migrator:$version answered '$answer' to register-vendor $id (expected {\"vendor_id\":\"$id\",\"status\":...})" ;;
     esac
     status=$(json_get "$answer" status)
     case "$answer" in
@@ -279,7 +283,7 @@ register_vendors() {
       if [ "$id" = "$SMOKE_VENDOR" ] && [ "$SKIP_SMOKE" != true ]; then
         die "the smoke vendor $id is $status in $ENVIRONMENT's database: the smoke test would be refused.
   Pass --smoke-vendor with an active vendor (one kept for smoke tests), or reactivate $id deliberately:
-  aws lambda invoke --function-name $PREFIX-csv-parser --qualifier live --cli-binary-format raw-in-base64-out \\
+  aws lambda invoke --function-name $PREFIX-migrator --cli-binary-format raw-in-base64-out \\
     --payload '{\"command\":\"upsert-vendor\",\"vendor_id\":\"$id\",\"vendor_name\":\"$name\",\"email\":\"$email\",\"status\":\"active\"}' out.json" 4
       fi
       warn "$id is $status in $ENVIRONMENT's database: left as it is (it gets e-mails, but cannot upload until an operator reactivates it)"
@@ -430,7 +434,7 @@ if [ "$FIRST" = true ]; then
   step "Creating the environment (first deployment: live starts on version 1)"
   tf_run apply -input=false ${APPROVE[@]+"${APPROVE[@]}"} "${TF_VARS[@]}" -var "image_tag=$TAG"
 else
-  step "Publishing new versions with live pinned to $current (Terraform runs the migrations on the new csv-parser)"
+  step "Publishing new versions with live pinned to $current (Terraform runs the migrations on the new migrator)"
   apply_pinned "$TAG" "$current" ${APPROVE[@]+"${APPROVE[@]}"}
 fi
 if [ "$DRY_RUN" = true ]; then
@@ -447,7 +451,19 @@ log "published: $published"
 if [ "$published" = "$current" ]; then
   log "nothing new was published (the image and configuration are unchanged)"
 fi
-log "migrations ran on csv-parser:$(json_get "$published" csv-parser) during the apply (a failure fails the apply)"
+# The migrator (the csv-parser's image with the master secret) runs the
+# migrations and the operator commands; terraform output migrator names the
+# version this apply published.
+if [ "$DRY_RUN" = true ]; then
+  migrator_version='<new>'
+else
+  migrator_version=$(json_get "$(tf_output_json migrator)" published_version)
+  if [ -z "$migrator_version" ]; then
+    warn "terraform output migrator has no published_version: using $PREFIX-migrator's \$LATEST (what this apply configured)"
+    migrator_version='$LATEST'
+  fi
+fi
+log "migrations ran on migrator:$migrator_version during the apply (a failure fails the apply), and set the function roles' passwords"
 
 # What --rollback returns to: the versions serving before this deployment,
 # with the tag Terraform has now applied (so a rollback publishes nothing).
@@ -468,19 +484,30 @@ fi
 
 # --- seed, check the new versions ------------------------------------------------------
 
-parser_version=$(json_get "$published" csv-parser)
-step "Seeding the category whitelist (csv-parser version $parser_version)"
-answer=$(invoke_version csv-parser "$parser_version" '{"command":"seed-categories"}')
+# Terraform's migrate invocation runs once per published version; this one
+# runs on every deployment (idempotent), so a replaced role password
+# (terraform apply -replace=...random_password...) is set by the next deploy.
+step "Setting the function roles' passwords from their secrets (migrator version $migrator_version)"
+answer=$(invoke_version migrator "$migrator_version" '{"command":"migrate"}')
+if [ "$DRY_RUN" != true ]; then
+  case "$answer" in
+    *'"role_passwords_set":['*) log "answer: $answer" ;;
+    *) die "migrator:$migrator_version answered '$answer' to migrate (expected {\"migrated\":true,\"role_passwords_set\":[...]}: is DATABASE_ROLE_SECRET_IDS set on $PREFIX-migrator?)" ;;
+  esac
+fi
+
+step "Seeding the category whitelist (migrator version $migrator_version)"
+answer=$(invoke_version migrator "$migrator_version" '{"command":"seed-categories"}')
 if [ "$DRY_RUN" != true ]; then
   case "$answer" in
     *'"migrated":true'*) log "answer: $answer" ;;
-    *) die "csv-parser:$parser_version answered '$answer' to seed-categories (expected {\"migrated\":true,...})" ;;
+    *) die "migrator:$migrator_version answered '$answer' to seed-categories (expected {\"migrated\":true,...})" ;;
   esac
 fi
 
 if [ "$REGISTER_VENDORS" = true ]; then
-  step "Registering the vendors not registered yet (csv-parser version $parser_version): vendor_notification_emails and the smoke vendor"
-  register_vendors "$parser_version"
+  step "Registering the vendors not registered yet (migrator version $migrator_version): vendor_notification_emails and the smoke vendor"
+  register_vendors "$migrator_version"
 else
   warn "--no-register-vendors: the smoke vendor $SMOKE_VENDOR must be registered and active already"
 fi

@@ -369,7 +369,7 @@ while :; do
         *"is not registered"*|*"cannot upload products"*)
           die "the parser refused the file: ${reason}
   Register vendor $VENDOR in $ENVIRONMENT's database (active): scripts/deploy.sh does (unless
-  --no-register-vendors), or by hand: aws lambda invoke --function-name $PREFIX-csv-parser --qualifier live
+  --no-register-vendors), or by hand: aws lambda invoke --function-name $PREFIX-migrator
   --cli-binary-format raw-in-base64-out --payload '{"command":"upsert-vendor","vendor_id":"$VENDOR",
   "vendor_name":"NAME","email":"EMAIL","status":"active"}' out.json; or pass --vendor with one that is." 4 ;;
       esac

@@ -6,7 +6,7 @@
 # calls that matter:
 #
 #   deploy:   publish with live pinned -> migrate (by Terraform) -> seed and
-#             register the vendors on the new csv-parser version -> start
+#             register the vendors on the new migrator version -> start
 #             checks -> promote -> smoke
 #   rollback: live pinned to the versions recorded before the promotion
 #   failure:  smoke fails -> live pinned back automatically, exit non-zero
@@ -57,6 +57,9 @@ terraform)
       case "$name" in
         live_versions) [ -f "$S/live" ] || { echo "Output \"$name\" not found" >&2; exit 1; }; versions "$(num live)" | sed 's/,/,\n  /g; s/{/{\n  /; s/}/\n}/'; echo ;;
         published_versions) [ -f "$S/published" ] || exit 1; get published; echo ;;
+        # The migrator is published with the others (one version per apply).
+        migrator) [ -f "$S/published" ] || exit 1
+          printf '{\n  "name": "onboarding-test-migrator",\n  "published_version": "%s"\n}\n' "$(num published)" ;;
         upload_bucket) echo "onboarding-test-uploads-123456789012" ;;
         access_logs_bucket) echo "onboarding-test-access-logs-123456789012" ;;
         dashboard_url) echo "https://console.aws.amazon.com/cloudwatch/home#dashboards" ;;
@@ -100,7 +103,7 @@ terraform)
       if [ "$tag" != "$(get tag)" ]; then
         n=$(( $(num published || echo 0) + 1 ))
         versions "$n" >"$S/published"; echo "$tag" >"$S/tag"
-        echo "migrate csv-parser:$n" >>"$STUB_LOG"
+        echo "migrate migrator:$n" >>"$STUB_LOG"
       fi
       if [ -n "$pin" ]; then
         echo "pin $(tr -d ' \n' <"$pin")" >>"$STUB_LOG"
@@ -133,6 +136,9 @@ aws)
     "lambda invoke")
       out=${*: -1}; payload=$(arg_after --payload "$@"); fn=$(arg_after --function-name "$@")
       case "$payload" in
+        *'"command":"migrate"'*)
+          # STUB_MIGRATE_ANSWER: a migrator without DATABASE_ROLE_SECRET_IDS, say.
+          echo "${STUB_MIGRATE_ANSWER:-{\"migrated\":true,\"role_passwords_set\":[\"onboarding_parser\",\"onboarding_validator\",\"onboarding_error_processor\",\"onboarding_api\"]\}}" >"$out" ;;
         *seed-categories*) echo '{"migrated":true,"categories_added":0}' >"$out" ;;
         *upsert-vendor*)
           echo "upsert $payload" >>"$STUB_LOG"
@@ -326,8 +332,9 @@ in_order "dry-run plan" "$WORK/out" \
   "[dry-run] docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=csv-parser" \
   "FUNCTION=error-processor" \
   "[dry-run] terraform -chdir=terraform apply -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t1" \
-  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"seed-categories\"}'" \
-  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"register-vendor\",\"vendor_id\":\"VEND001\",\"vendor_name\":\"TechGear\",\"email\":\"orders@techgear.example.com\",\"status\":\"active\"}'" \
+  "aws lambda invoke --function-name onboarding-test-migrator --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"migrate\"}'" \
+  "aws lambda invoke --function-name onboarding-test-migrator --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"seed-categories\"}'" \
+  "aws lambda invoke --function-name onboarding-test-migrator --qualifier '<new>' --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload '{\"command\":\"register-vendor\",\"vendor_id\":\"VEND001\",\"vendor_name\":\"TechGear\",\"email\":\"orders@techgear.example.com\",\"status\":\"active\"}'" \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier '<new>'" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier '<new>'" \
   "[dry-run] aws s3 cp"
@@ -348,8 +355,9 @@ in_order "first deployment" "$STUB_LOG" \
   "docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=error-processor" \
   "docker buildx build --platform linux/arm64 --provenance=false --target runtime --build-arg FUNCTION=vendor-api" \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t1" \
-  "migrate csv-parser:1" \
-  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
+  "migrate migrator:1" \
+  "aws lambda invoke --function-name onboarding-test-migrator --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"migrate\"}" \
+  "aws lambda invoke --function-name onboarding-test-migrator --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
   'register {"command":"register-vendor","vendor_id":"VEND002","vendor_name":"StyleWear","email":"ops@vendor-two.example","status":"active"}' \
   'register {"command":"register-vendor","vendor_id":"VEND003","vendor_name":"HomeEssentials","email":"products@homeessentials.example.com","status":"active"}' \
   'register {"command":"register-vendor","vendor_id":"VEND001","vendor_name":"TechGear","email":"orders@techgear.example.com","status":"active"}' \
@@ -387,11 +395,12 @@ in_order "blue/green deployment" "$STUB_LOG" \
   "terraform output -json live_versions" \
   "docker buildx build" \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t2 -var-file=$DEPLOY_STATE_ROOT/test/pin.tfvars.json" \
-  "migrate csv-parser:2" \
+  "migrate migrator:2" \
   'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}' \
-  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
-  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"register-vendor\",\"vendor_id\":\"VEND002\"" \
-  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"register-vendor\",\"vendor_id\":\"VEND001\"" \
+  "aws lambda invoke --function-name onboarding-test-migrator --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"migrate\"}" \
+  "aws lambda invoke --function-name onboarding-test-migrator --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
+  "aws lambda invoke --function-name onboarding-test-migrator --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"register-vendor\",\"vendor_id\":\"VEND002\"" \
+  "aws lambda invoke --function-name onboarding-test-migrator --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"register-vendor\",\"vendor_id\":\"VEND001\"" \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 2" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 2" \
   "aws s3 cp" \
@@ -516,7 +525,7 @@ sh_run "$ROOT/scripts/create-vendor-login.sh" test VEND009 ops@vendor-nine.examp
 in_order "create-vendor-login" "$STUB_LOG" \
   "aws cognito-idp list-user-pools --max-results 60 --query UserPools[?Name=='onboarding-test-vendors'].Id | [0]" \
   "aws cognito-idp admin-get-user --user-pool-id eu-west-1_Example --username ops@vendor-nine.example" \
-  "aws lambda invoke --function-name onboarding-test-csv-parser --qualifier live" \
+  "aws lambda invoke --function-name onboarding-test-migrator --cli-binary-format" \
   "aws cognito-idp admin-create-user --user-pool-id eu-west-1_Example --username ops@vendor-nine.example --user-attributes Name=email,Value=ops@vendor-nine.example Name=email_verified,Value=true Name=custom:vendor_id,Value=VEND009 --message-action SUPPRESS" \
   "aws cognito-idp admin-set-user-password --user-pool-id eu-west-1_Example --username ops@vendor-nine.example --password"
 expect 0 "password:  $(cat "$STUB_STATE/password")" "create-vendor-login prints the password once"
@@ -576,6 +585,13 @@ sh_run env STUB_NO_PORTAL=1 STUB_REGISTER_ANSWER='{"error":"boom"}' "$ROOT/scrip
 expect nonzero "to register-vendor VEND002" "a wrong register-vendor answer must fail the deployment"
 calls | grep -q "applied promotion" && fail "a failed registration must not promote"
 ok "--no-register-vendors: no register-vendor, a warning; a wrong register-vendor answer stops the deployment before promotion"
+
+reset_log
+sh_run env STUB_NO_PORTAL=1 STUB_MIGRATE_ANSWER='{"migrated":true}' "$ROOT/scripts/deploy.sh" test --tag t7b --yes --var-file "$WORK/no-portal.tfvars"
+expect nonzero "to migrate (expected" "a migrate answer without role_passwords_set must fail the deployment"
+calls | grep -q "seed-categories" && fail "no seeding after the role passwords failed"
+calls | grep -q "applied promotion" && fail "unset role passwords must not promote"
+ok "the migrator's migrate answer must name the role passwords it set; otherwise the deployment stops before seeding or promotion"
 
 reset_log
 sh_run env STUB_NO_PORTAL=1 STUB_SUSPENDED=VEND002 "$ROOT/scripts/deploy.sh" test --tag t8 --yes --var-file "$WORK/no-portal.tfvars"

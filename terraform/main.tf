@@ -186,6 +186,8 @@ module "functions" {
   database_port       = module.data.database_port
   database_name       = module.data.database_name
   database_secret_arn = module.data.database_secret_arn
+  # Each function's own database role (docs/deployment.md, "Database roles").
+  function_secret_arns = module.data.function_secret_arns
 
   # vendor-api only (empty without the portal).
   cognito_user_pool_id  = var.enable_portal ? module.portal[0].user_pool_id : ""

@@ -43,6 +43,11 @@ output "functions" {
   value       = module.functions.functions
 }
 
+output "migrator" {
+  description = "The migrator function (name, published_version): scripts/deploy.sh sends migrate, seed-categories and register-vendor to it."
+  value       = module.functions.migrator
+}
+
 # The next two have the shape of var.live_versions, for blue/green (docs/deployment.md).
 output "published_versions" {
   description = "Versions published by this apply (blue/green: the green candidates)."

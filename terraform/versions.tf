@@ -9,6 +9,11 @@ terraform {
       # and the standalone aws_vpc_security_group_{ingress,egress}_rule resources.
       version = "~> 6.0"
     }
+    # The function roles' database passwords (modules/data/function_secrets.tf).
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
+    }
   }
 }
 

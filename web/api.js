@@ -1,7 +1,9 @@
 // The vendor API client (docs/vendor-portal.md). Same origin, cookies only:
 // the browser never sees a token. On a 401 the session is refreshed once
 // (POST /api/auth/refresh) and the call retried; if that fails too, the
-// page goes to login.html?next=<this page>.
+// page goes to login.html?next=<this page>. A 503 with Retry-After (the
+// database waking up after a quiet period, ~15 s) shows a banner and is
+// retried by itself, honouring Retry-After, for up to WAKE_BUDGET_MS.
 
 const API = '/api';
 
@@ -79,6 +81,59 @@ async function send(method, url, body) {
   }
 }
 
+/** How long a call keeps retrying a 503 with Retry-After. */
+export const WAKE_BUDGET_MS = 60_000;
+
+/** Seconds of a Retry-After header (delta-seconds or an HTTP date), or null. */
+export function retryAfterMs(value, now = Date.now()) {
+  if (value === null || value === undefined || String(value).trim() === '') return null;
+  const text = String(value).trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+// The banner is shared by concurrent calls: shown while any of them waits.
+let waiting = 0;
+function wakingBanner(show) {
+  waiting = Math.max(0, waiting + (show ? 1 : -1));
+  let box = document.getElementById('waking-banner');
+  if (waiting > 0 && !box) {
+    box = document.createElement('div');
+    box.id = 'waking-banner';
+    box.className = 'notice info';
+    box.setAttribute('role', 'status');
+    box.textContent = 'The database is waking up, retrying…';
+    const main = document.getElementById('main');
+    if (main) main.prepend(box); else document.body.prepend(box);
+  } else if (waiting === 0 && box) {
+    box.remove();
+  }
+}
+
+/**
+ * `send`, retrying a 503 that carries Retry-After until WAKE_BUDGET_MS has
+ * passed; any other answer (or a 503 without Retry-After) is returned.
+ */
+async function sendWaking(method, url, body) {
+  const started = Date.now();
+  let res = await send(method, url, body);
+  if (res.status !== 503) return res;
+  let shown = false;
+  try {
+    for (;;) {
+      const delay = retryAfterMs(res.headers.get('Retry-After'));
+      if (delay === null || Date.now() - started + delay > WAKE_BUDGET_MS) return res;
+      if (!shown) { wakingBanner(true); shown = true; }
+      await new Promise((resolve) => { setTimeout(resolve, Math.max(delay, 250)); });
+      res = await send(method, url, body);
+      if (res.status !== 503) return res;
+    }
+  } finally {
+    if (shown) wakingBanner(false);
+  }
+}
+
 // One refresh at a time: concurrent 401s share it.
 let refreshing = null;
 function refreshSession() {
@@ -107,9 +162,9 @@ async function readError(res) {
  */
 export async function request(method, path, { query, body, auth = true } = {}) {
   const url = apiUrl(path, query);
-  let res = await send(method, url, body);
+  let res = await sendWaking(method, url, body);
   if (res.status === 401 && auth) {
-    if (await refreshSession()) res = await send(method, url, body);
+    if (await refreshSession()) res = await sendWaking(method, url, body);
     if (res.status === 401) {
       redirectToLogin();
       throw new ApiError(401);

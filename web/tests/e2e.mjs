@@ -7,13 +7,17 @@
 // environment win). Drives Debian's Chromium (/usr/bin/chromium, or
 // CHROMIUM_PATH) with playwright-core: logs in as VEND001, checks the
 // client-side header check, uploads testdata/samples/VEND001_products.csv,
-// follows it to `partial`, reads the errors, downloads the report, logs out.
+// follows it to `partial`, reads the errors, downloads the report, makes the
+// stack's database refuse connections (ALLOW_CONNECTIONS false, with psql on
+// the stack's DATABASE_URL) to see the "waking up" banner and the page
+// recover by itself once it is allowed again, logs out.
 // Runs axe-core on every main page (fails on serious/critical violations)
 // and writes screenshots to docs/screenshots/ (SCREENSHOTS=0 skips them).
 // Prints `N passed, N failed` last and exits non-zero on any failure.
 
 import { chromium } from 'playwright-core';
 import axe from 'axe-core';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -38,7 +42,7 @@ function readStackEnv() {
     }
   }
   const get = (key) => process.env[key] || values[key];
-  return { path, portal: get('PORTAL_URL'), password: get('PORTAL_DEMO_PASSWORD') };
+  return { path, portal: get('PORTAL_URL'), password: get('PORTAL_DEMO_PASSWORD'), database: get('DATABASE_URL') };
 }
 
 function firstVendorEmail(id) {
@@ -309,6 +313,56 @@ async function main() {
       assert(overflow <= 1, `the dashboard scrolls sideways by ${overflow}px at 390px`);
       await screenshot(page, 'dashboard-phone');
       await page.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    // A real outage, not an intercepted response: the stack's database stops
+    // accepting connections and its sessions are ended (what the API meets
+    // while a paused Aurora cluster resumes), then comes back while the page
+    // waits. The API must answer 503 + Retry-After, the page must say so and
+    // recover by itself, without a reload.
+    await test('the database waking up: 503 + Retry-After, a banner, recovery without a reload', async () => {
+      assert(stack.database, `DATABASE_URL is not in ${stack.path}`);
+      const url = new URL(stack.database);
+      const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+      const admin = new URL(stack.database);
+      admin.pathname = '/postgres';
+      const ident = `"${name.replaceAll('"', '""')}"`;
+      const literal = `'${name.replaceAll("'", "''")}'`;
+      const psql = (sql) => {
+        const run = spawnSync('psql', [admin.toString(), '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
+        assert(run.status === 0, `psql: ${run.stderr || run.error}`);
+      };
+      const allow = (yes) => psql(`ALTER DATABASE ${ident} ALLOW_CONNECTIONS ${yes}`);
+      allow(false);
+      let reopened = false;
+      try {
+        psql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${literal} AND pid <> pg_backend_pid()`);
+        const res = await page.request.get(`${base}/api/categories`);
+        assert(res.status() === 503, `GET /api/categories during the outage answered ${res.status()}`);
+        assert(/^\d+$/.test(res.headers()['retry-after'] || ''), `no Retry-After: ${JSON.stringify(res.headers())}`);
+        assert((res.headers()['content-type'] || '').startsWith('application/problem+json'), 'not problem+json');
+        const problem = await res.json();
+        assert(/waking up/i.test(problem.title), `title ${problem.title}`);
+        const t0 = Date.now();
+        await page.goto(at('catalog.html'));
+        const banner = page.locator('#waking-banner');
+        await banner.waitFor({ state: 'visible', timeout: 15_000 });
+        const shownAfter = Date.now() - t0;
+        assert(/The database is waking up, retrying/.test(await banner.innerText()), 'banner text');
+        const startedAt = page.url();
+        allow(true);
+        reopened = true;
+        await banner.waitFor({ state: 'detached', timeout: 60_000 });
+        const goneAfter = Date.now() - t0;
+        // Not settled(): networkidle already passed during the wait.
+        await page.locator('#list tbody tr').first().waitFor({ timeout: 15_000 });
+        await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: 15_000 });
+        console.log(`# banner shown after ${shownAfter} ms, gone after ${goneAfter} ms (Retry-After 5 s), products after ${Date.now() - t0} ms`);
+        assert(page.url() === startedAt, 'the page was reloaded or left');
+        assert(await page.locator('#list tbody tr').count() > 0, 'no products after the database came back');
+      } finally {
+        if (!reopened) allow(true);
+      }
     });
 
     await test('5. log out; a protected page then goes to login; the old session cookie is refused', async () => {

@@ -448,15 +448,16 @@ pub struct Assumptions {
     pub aurora_busy_acu: f64,
     /// code + terraform + `--db-hold-minutes`: how long PostgreSQL
     /// connections stay open after the last request. Aurora pauses only with
-    /// no connections. The pipeline functions close theirs at the end of
-    /// every invocation (`Database::release_connections`); the vendor-api
+    /// no connections. The pipeline functions keep one connection for 3 s
+    /// after an invocation for the next one, then close it
+    /// (`Database::release_connections`, `WARM_FOR`); the vendor-api
     /// keeps a small pool, which PostgreSQL closes after 60 s idle
     /// (`idle_session_timeout`, terraform modules/data): 60 s, counting every
     /// upload as followed in the portal.
     pub db_hold_s: f64,
     /// assumed: one PostgreSQL connection set-up (TCP, TLS, authentication)
-    /// per pipeline invocation, now that each invocation closes its
-    /// connections: ~30-50 ms.
+    /// per pipeline invocation (counted for every one, although
+    /// back-to-back invocations within 3 s share a warm connection): ~30-50 ms.
     pub db_connect_s: f64,
     /// assumed: how long an idle Lambda execution environment lives before
     /// Lambda retires it (not documented by AWS; minutes to tens of minutes).
@@ -1859,7 +1860,7 @@ fn sensitivity_text(args: &CostArgs, markdown: bool) -> String {
         rows,
     };
     let mut out = format!(
-        "Monthly total in USD at {}, egress {}, by how long PostgreSQL connections stay open after the last request (0: the pipeline functions close theirs; 1: idle_session_timeout closes the vendor portal's pool, the default; longer: a what-if) and when uploads arrive ({}):\n\n",
+        "Monthly total in USD at {}, egress {}, by how long PostgreSQL connections stay open after the last request (0: the pipeline functions close theirs within seconds; 1: idle_session_timeout closes the vendor portal's pool, the default; longer: a what-if) and when uploads arrive ({}):\n\n",
         load_label(args.uploads, args.rows),
         egress_name(args.egress),
         args.free().label()
@@ -2005,7 +2006,7 @@ pub struct CostArgs {
     /// When uploads arrive; around the clock is the expensive case for Aurora and metrics.
     #[arg(long, value_enum, default_value_t = Arrivals::AroundTheClock)]
     pub arrivals: Arrivals,
-    /// Minutes PostgreSQL connections stay open after the last request (Aurora cannot pause meanwhile): 1, the idle_session_timeout that closes the vendor portal's pooled connections (the pipeline functions close theirs at once); longer is a what-if.
+    /// Minutes PostgreSQL connections stay open after the last request (Aurora cannot pause meanwhile): 1, the idle_session_timeout that closes the vendor portal's pooled connections (the pipeline functions close theirs 3 s after their last invocation); longer is a what-if.
     #[arg(long, default_value_t = 1.0)]
     pub db_hold_minutes: f64,
     /// Pure list prices: do not count AWS's always-free allowances (use when other workloads in the account or AWS Organization already use them).

@@ -290,6 +290,11 @@ fn print_ready(env: &StackEnv, env_path: &Path, faults: &Faults, functions_dir: 
             "  portal logins: each vendor's email (onboard vendor list), password {}",
             get(keys::PORTAL_DEMO_PASSWORD)
         );
+        println!(
+            "  operator:      {} / {}  (admin API; onboard vendor approve|suspend|activate|reconcile)",
+            get(onboarding_devstack::portal::OPERATOR_EMAIL_KEY),
+            get(onboarding_devstack::portal::OPERATOR_PASSWORD_KEY)
+        );
     }
     println!("  emails:        onboard outbox [--vendor V] [--upload U]");
     println!("  dead letters:  onboard dlq list");

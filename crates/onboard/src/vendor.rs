@@ -1,5 +1,16 @@
-//! `onboard vendor`: register vendors and subscribe their email to the
-//! notification topic with a filter on their vendor id.
+//! `onboard vendor`: register vendors, and approve, suspend, activate,
+//! list and reconcile them.
+//!
+//! approve, suspend, activate, list and reconcile go through the portal's
+//! admin API (`/api/admin/...`) whenever an API is known: `--api`,
+//! `ONBOARD_API_URL`, or the local stack's `PORTAL_URL` (from
+//! `.dev/stack.env`). That is one path for AWS and the local stack; the API
+//! keeps each vendor's email subscription in line with its status. The
+//! operator's ID token is `ONBOARD_API_TOKEN`, or is obtained from Cognito
+//! with `PORTAL_OPERATOR_EMAIL` / `PORTAL_OPERATOR_PASSWORD` and
+//! `COGNITO_CLIENT_ID` (the local stack writes all three to stack.env).
+//! Without an API (a stack without the portal) they write the database
+//! directly, as before, and manage no subscriptions.
 
 use std::process::ExitCode;
 
@@ -22,12 +33,14 @@ pub enum VendorCommand {
     },
     /// List vendors.
     List,
-    /// Stop a vendor's uploads: new files fail with a clear reason.
+    /// Stop a vendor's uploads (new files fail with a clear reason) and its email.
     Suspend { id: String },
-    /// Let a suspended vendor upload again.
+    /// Let a suspended vendor upload again, and email it again.
     Activate { id: String },
-    /// Approve a vendor who signed up in the portal (pending approval).
+    /// Approve a vendor who signed up in the portal (pending approval) and subscribe its email.
     Approve { id: String },
+    /// Bring the topic's email subscriptions in line with the vendors table.
+    Reconcile,
 }
 
 #[derive(clap::Args)]
@@ -38,9 +51,25 @@ pub struct VendorArgs {
     pub database_url: Option<String>,
     #[arg(long, env = "NOTIFICATION_TOPIC_ARN", global = true)]
     pub topic_arn: Option<String>,
+    /// The portal's origin, for the admin API (default: the local stack's PORTAL_URL).
+    #[arg(long = "api", env = "ONBOARD_API_URL", global = true)]
+    pub api_url: Option<String>,
 }
 
 pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
+    let api = args
+        .api_url
+        .clone()
+        .or_else(|| std::env::var("PORTAL_URL").ok())
+        .filter(|url| !url.is_empty());
+    if let Some(api) = api
+        && !matches!(args.command, VendorCommand::Add { .. })
+    {
+        return through_api(&api, args.command).await;
+    }
+    if matches!(args.command, VendorCommand::Reconcile) {
+        bail!("reconcile needs the admin API: set --api or ONBOARD_API_URL");
+    }
     let Some(url) = &args.database_url else {
         bail!("set DATABASE_URL or --database-url (or run `onboard dev up`)");
     };
@@ -70,11 +99,21 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             };
             let clients = AwsClients::from_env().await;
-            let notifier = Notifier::new(clients.sns.clone(), topic.clone());
-            let arn = notifier.subscribe_vendor(&id, &email).await?;
-            uploads::set_vendor_subscription(&pool, &id, &arn).await?;
+            let mut notifier = Notifier::new(clients.sns.clone(), topic.clone());
+            if std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| !v.is_empty()) {
+                // The emulator: the vendor's mailbox queue stands in for its email.
+                notifier = notifier.with_mailboxes();
+            }
+            // Idempotent; a changed email moves the subscription.
+            let changes = notifier
+                .ensure_vendor(&onboarding_aws::notify::WantedSubscription {
+                    vendor_id: id.clone(),
+                    email: email.clone(),
+                })
+                .await?;
             println!(
-                "vendor {id} registered; {email} subscribed with filter vendor_id={id} ({arn})"
+                "vendor {id} registered; {email} subscribed with filter vendor_id={id} (subscribed: {:?}, unsubscribed: {:?})",
+                changes.subscribed, changes.unsubscribed
             );
             println!("SNS sends a confirmation email; notifications start once it is confirmed.");
             Ok(ExitCode::SUCCESS)
@@ -109,7 +148,122 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
             }
             Some(_) => set_status(&pool, &id, "active").await,
         },
+        VendorCommand::Reconcile => unreachable!("handled above"),
     }
+}
+
+/// The operator's ID token: `ONBOARD_API_TOKEN`, or a Cognito log-in.
+async fn operator_token() -> anyhow::Result<String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let Some(token) = var("ONBOARD_API_TOKEN") {
+        return Ok(token);
+    }
+    let (Some(email), Some(password), Some(client_id)) = (
+        var("PORTAL_OPERATOR_EMAIL"),
+        var("PORTAL_OPERATOR_PASSWORD"),
+        var("COGNITO_CLIENT_ID"),
+    ) else {
+        bail!(
+            "the admin API needs an operator: set ONBOARD_API_TOKEN (an ID token of a login in the admins group), \
+             or PORTAL_OPERATOR_EMAIL, PORTAL_OPERATOR_PASSWORD and COGNITO_CLIENT_ID"
+        );
+    };
+    let endpoint = var("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+        .or_else(|| var("AWS_ENDPOINT_URL"))
+        .unwrap_or_else(|| {
+            let region = var("AWS_REGION").unwrap_or_else(|| "eu-west-1".into());
+            format!("https://cognito-idp.{region}.amazonaws.com")
+        });
+    Ok(
+        onboarding_devstack::portal::operator_token(&endpoint, &client_id, &email, &password)
+            .await?,
+    )
+}
+
+/// approve, suspend, activate, list and reconcile through `/api/admin`.
+async fn through_api(api: &str, command: VendorCommand) -> anyhow::Result<ExitCode> {
+    use onboarding_devstack::portal::admin_call;
+    let token = operator_token().await?;
+    let (method, path) = match &command {
+        VendorCommand::List => (reqwest_method("GET"), "/api/admin/vendors".to_string()),
+        VendorCommand::Approve { id } => (
+            reqwest_method("POST"),
+            format!("/api/admin/vendors/{id}/approve"),
+        ),
+        VendorCommand::Suspend { id } => (
+            reqwest_method("POST"),
+            format!("/api/admin/vendors/{id}/suspend"),
+        ),
+        VendorCommand::Activate { id } => (
+            reqwest_method("POST"),
+            format!("/api/admin/vendors/{id}/activate"),
+        ),
+        VendorCommand::Reconcile => (
+            reqwest_method("POST"),
+            "/api/admin/subscriptions/reconcile".to_string(),
+        ),
+        VendorCommand::Add { .. } => unreachable!("add writes the database"),
+    };
+    let (status, body) = admin_call(api, &token, method, &path).await?;
+    if !(200..300).contains(&status) {
+        let detail = body["detail"].as_str().unwrap_or("no detail");
+        bail!("{api}{path} answered {status}: {detail}");
+    }
+    let list = |value: &serde_json::Value| -> String {
+        let items: Vec<&str> = value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .collect();
+        if items.is_empty() {
+            "-".into()
+        } else {
+            items.join(", ")
+        }
+    };
+    match command {
+        VendorCommand::List => {
+            println!(
+                "{:<12} {:<18} {:<30} {:<8} NAME",
+                "VENDOR", "STATUS", "EMAIL", "EMAIL SUB"
+            );
+            for v in body["items"].as_array().into_iter().flatten() {
+                println!(
+                    "{:<12} {:<18} {:<30} {:<8} {}",
+                    v["vendor_id"].as_str().unwrap_or(""),
+                    v["status"].as_str().unwrap_or(""),
+                    v["email"].as_str().unwrap_or(""),
+                    if v["subscribed"] == true { "yes" } else { "no" },
+                    v["vendor_name"].as_str().unwrap_or("")
+                );
+            }
+        }
+        VendorCommand::Reconcile => {
+            println!("subscribed:    {}", list(&body["subscribed"]));
+            println!("unsubscribed:  {}", list(&body["unsubscribed"]));
+            println!("filters fixed: {}", list(&body["filters_fixed"]));
+            if body["changed"] == false {
+                println!("nothing to change");
+            }
+        }
+        _ => {
+            let sub = &body["subscription"];
+            println!(
+                "vendor {} is now {} (was {}); subscribed: {}; unsubscribed: {}",
+                body["vendor_id"].as_str().unwrap_or(""),
+                body["status"].as_str().unwrap_or(""),
+                body["was"].as_str().unwrap_or(""),
+                list(&sub["subscribed"]),
+                list(&sub["unsubscribed"])
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn reqwest_method(name: &str) -> onboarding_devstack::portal::Method {
+    onboarding_devstack::portal::Method::from_bytes(name.as_bytes()).expect("a method")
 }
 
 async fn set_status(pool: &sqlx::PgPool, id: &str, status: &str) -> anyhow::Result<ExitCode> {

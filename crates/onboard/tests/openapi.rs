@@ -811,6 +811,45 @@ async fn live_answers_match_the_document() {
     c.check(&Method::GET, "/api/no-such-thing", &answer, false);
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
 
+    // The admin API: a vendor's token is a 403 on it; the operator's
+    // (the stack's login in the admins group) gets answers.
+    let answer = call(c, b, Method::GET, "/api/admin/vendors", None).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let env = harness.stack.env();
+    let token = onboarding_devstack::portal::operator_token(
+        env.require(onboarding_devstack::env::keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER)
+            .unwrap(),
+        env.require(onboarding_devstack::env::keys::COGNITO_CLIENT_ID)
+            .unwrap(),
+        env.require(onboarding_devstack::portal::OPERATOR_EMAIL_KEY)
+            .unwrap(),
+        env.require(onboarding_devstack::portal::OPERATOR_PASSWORD_KEY)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let operator = Browser::with_token(&harness, &token);
+    let answer = call(c, &operator, Method::GET, "/api/admin/vendors", None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = call(
+        c,
+        &operator,
+        Method::POST,
+        "/api/admin/subscriptions/reconcile",
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = call(
+        c,
+        &operator,
+        Method::POST,
+        "/api/admin/vendors/NOPE999/suspend",
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+
     // Refresh, then log out.
     let answer = call(c, b, Method::POST, "/api/auth/refresh", None).await;
     assert_eq!(answer.status, StatusCode::NO_CONTENT);

@@ -62,6 +62,20 @@ struct Claims {
     /// The session: one per log-in, kept across refreshes.
     #[serde(default)]
     origin_jti: Option<String>,
+    /// The pool groups of the login.
+    #[serde(rename = "cognito:groups", default)]
+    groups: Vec<String>,
+}
+
+/// The pool group whose members may use the admin API.
+pub const ADMINS_GROUP: &str = "admins";
+
+/// A caller whose token was verified and who is in the `admins` group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperatorSession {
+    pub subject: String,
+    /// The email, else the user name: who the audit log names.
+    pub operator: String,
 }
 
 /// The session a verified token belongs to, for logging it out.
@@ -201,9 +215,54 @@ impl TokenVerifier {
         }
     }
 
+    /// The operator of a valid ID token whose session was not logged out
+    /// (else `Unauthenticated`), in the `admins` group (else `Forbidden`).
+    pub async fn verify_operator(
+        &self,
+        database: &Database,
+        token: &str,
+    ) -> Result<OperatorSession, ApiError> {
+        let (claims, session) = self.decode_claims(token).await?;
+        let pool = database.pool().await?;
+        let recorded = onboarding_db::sessions::sign_outs(
+            pool,
+            &session.subject,
+            session.session_id.as_deref(),
+        )
+        .await?;
+        if signed_out(&recorded, session.authenticated_at) {
+            return Err(ApiError::Unauthenticated(SESSION_ENDED.into()));
+        }
+        if !claims.groups.iter().any(|g| g == ADMINS_GROUP) {
+            return Err(ApiError::Forbidden(
+                "Only operators (the admins group) may do this.".into(),
+            ));
+        }
+        Ok(OperatorSession {
+            subject: session.subject,
+            operator: session.username,
+        })
+    }
+
     /// Signature, issuer, audience, expiry, token use and vendor: all but
     /// whether the session was logged out.
     async fn decode(&self, token: &str) -> Result<(VendorSession, TokenSession), ApiError> {
+        let (claims, session) = self.decode_claims(token).await?;
+        let vendor_id = claims.vendor_id.filter(|v| !v.is_empty()).ok_or_else(|| {
+            ApiError::Unauthenticated("This login is not linked to a vendor account.".into())
+        })?;
+        Ok((
+            VendorSession {
+                vendor_id,
+                subject: claims.sub,
+                email: claims.email,
+            },
+            session,
+        ))
+    }
+
+    /// Signature, issuer, audience, expiry and token use.
+    async fn decode_claims(&self, token: &str) -> Result<(Claims, TokenSession), ApiError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| ApiError::Unauthenticated("The session token is malformed.".into()))?;
         let kid = header
@@ -232,27 +291,17 @@ impl TokenVerifier {
                 "An ID token is required, not an access token.".into(),
             ));
         }
-        let vendor_id = claims.vendor_id.filter(|v| !v.is_empty()).ok_or_else(|| {
-            ApiError::Unauthenticated("This login is not linked to a vendor account.".into())
-        })?;
         let session = TokenSession {
             subject: claims.sub.clone(),
-            session_id: claims.origin_jti.filter(|j| !j.is_empty()),
+            session_id: claims.origin_jti.clone().filter(|j| !j.is_empty()),
             authenticated_at: claims.auth_time.or(claims.iat),
             username: claims
                 .email
                 .clone()
-                .or(claims.username)
+                .or(claims.username.clone())
                 .unwrap_or_else(|| claims.sub.clone()),
         };
-        Ok((
-            VendorSession {
-                vendor_id,
-                subject: claims.sub,
-                email: claims.email,
-            },
-            session,
-        ))
+        Ok((claims, session))
     }
 
     async fn key(&self, kid: &str) -> Result<DecodingKey, ApiError> {
@@ -363,6 +412,22 @@ impl FromRequestParts<Arc<AppState>> for VendorSession {
         let session = state.verifier.verify(&state.database, &token).await?;
         tracing::Span::current().record("vendor_id", session.vendor_id.as_str());
         Ok(session)
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for OperatorSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<OperatorSession, ApiError> {
+        let token = request_token(&parts.headers)
+            .ok_or_else(|| ApiError::Unauthenticated("Log in to continue.".into()))?;
+        state
+            .verifier
+            .verify_operator(&state.database, &token)
+            .await
     }
 }
 

@@ -36,6 +36,9 @@ pub struct AppState {
     pub identity: identity::Identity,
     pub store: storage::ObjectStore,
     pub site_origin: Option<String>,
+    /// Vendors' email subscriptions (`NOTIFICATION_TOPIC_ARN`), for the
+    /// admin API; on an emulator they deliver to mailbox queues.
+    pub notifier: Option<onboarding_aws::notify::Notifier>,
 }
 
 impl AppState {
@@ -48,6 +51,15 @@ impl AppState {
         endpoint: Option<String>,
         settings: ApiSettings,
     ) -> Result<AppState, problem::ApiError> {
+        let notifier =
+            onboarding_aws::config::optional_env_var("NOTIFICATION_TOPIC_ARN").map(|topic| {
+                let notifier = onboarding_aws::notify::Notifier::new(clients.sns.clone(), topic);
+                if endpoint.is_some() {
+                    notifier.with_mailboxes()
+                } else {
+                    notifier
+                }
+            });
         let store = storage::ObjectStore::new(
             &clients.sdk,
             clients.s3.clone(),
@@ -66,6 +78,7 @@ impl AppState {
             identity,
             store,
             site_origin: settings.site_origin,
+            notifier,
         })
     }
 }

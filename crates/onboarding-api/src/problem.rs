@@ -23,6 +23,10 @@ pub enum ApiError {
     TooManyRequests(String),
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// PostgreSQL cannot be reached: most often a paused Aurora Serverless
+    /// cluster resuming (~15 s). 503 with Retry-After; logged in full.
+    #[error("database unreachable: {0}")]
+    DatabaseWakingUp(String),
     /// Logged in full; the vendor gets a generic message.
     #[error("internal: {0}")]
     Internal(String),
@@ -48,21 +52,45 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::DatabaseWakingUp(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
+/// Seconds a client is told to wait (`Retry-After`) when the database is
+/// unreachable: a paused Aurora cluster takes ~15 s to resume, and the
+/// request that found it paused already waited up to
+/// `onboarding_aws::database::ACQUIRE_TIMEOUT` (5 s).
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 5;
+
+/// The problem type of [`ApiError::DatabaseWakingUp`].
+pub const DATABASE_WAKING_UP_TYPE: &str = "urn:onboarding:problem:database-waking-up";
+
+/// The one place database errors become HTTP: a lost or refused connection
+/// is [`ApiError::DatabaseWakingUp`] (503), any other error of a statement
+/// stays an internal error (500).
 impl From<onboarding_db::DbError> for ApiError {
     fn from(error: onboarding_db::DbError) -> ApiError {
-        ApiError::internal(error)
+        match &error {
+            onboarding_db::DbError::Sqlx(e) if onboarding_aws::database::is_connection_lost(e) => {
+                ApiError::DatabaseWakingUp(error.to_string())
+            }
+            _ => ApiError::internal(error),
+        }
     }
 }
 
 impl From<onboarding_aws::database::DatabaseError> for ApiError {
     fn from(error: onboarding_aws::database::DatabaseError) -> ApiError {
-        ApiError::Unavailable(error.to_string())
+        match error {
+            onboarding_aws::database::DatabaseError::Unreachable { .. } => {
+                ApiError::DatabaseWakingUp(error.to_string())
+            }
+            _ => ApiError::Unavailable(error.to_string()),
+        }
     }
 }
 
@@ -95,6 +123,15 @@ impl IntoResponse for ApiError {
                     None,
                 )
             }
+            ApiError::DatabaseWakingUp(inner) => {
+                tracing::warn!(error = %inner, "database unreachable; answering 503");
+                (
+                    format!(
+                        "The database is waking up after a quiet period. Try again in {DATABASE_RETRY_AFTER_SECS} seconds."
+                    ),
+                    None,
+                )
+            }
             ApiError::Internal(inner) => {
                 tracing::error!(error = %inner, "internal error");
                 (
@@ -104,9 +141,18 @@ impl IntoResponse for ApiError {
                 )
             }
         };
+        let waking = matches!(self, ApiError::DatabaseWakingUp(_));
         let problem = Problem {
-            kind: "about:blank".into(),
-            title: status.canonical_reason().unwrap_or("Error").into(),
+            kind: if waking {
+                DATABASE_WAKING_UP_TYPE.into()
+            } else {
+                "about:blank".into()
+            },
+            title: if waking {
+                "The database is waking up".into()
+            } else {
+                status.canonical_reason().unwrap_or("Error").into()
+            },
             status: status.as_u16(),
             detail,
             field,
@@ -116,6 +162,12 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if waking {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(DATABASE_RETRY_AFTER_SECS),
+            );
+        }
         response
     }
 }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod portal;
 pub mod reports;
+pub mod roles;
 pub mod seed;
 pub mod sessions;
 pub mod testing;

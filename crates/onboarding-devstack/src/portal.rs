@@ -126,6 +126,18 @@ pub async fn provision_identity(
             .and_then(|c| c.client_id().map(str::to_string))
             .ok_or_else(|| DevstackError::Other("CreateUserPoolClient returned no id".into()))?,
     };
+    match cognito
+        .create_group()
+        .user_pool_id(&user_pool_id)
+        .group_name(ADMINS_GROUP)
+        .description("Operators: the admin API (approve, suspend, reconcile)")
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if e.code() == Some("GroupExistsException") => {}
+        Err(e) => return Err(DevstackError::aws("cognito CreateGroup admins", e)),
+    }
     let jwks_url = format!(
         "{}/{user_pool_id}/.well-known/jwks.json",
         clients.cognito_endpoint.trim_end_matches('/')
@@ -190,6 +202,138 @@ pub async fn create_login(
         .await
         .map_err(|e| DevstackError::aws("cognito AdminSetUserPassword", e))?;
     Ok(())
+}
+
+/// HTTP methods, for [`admin_call`].
+pub use reqwest::Method;
+
+/// The pool group of operators, who may use the admin API.
+pub const ADMINS_GROUP: &str = "admins";
+/// The local operator login's email (`stack.env`: `PORTAL_OPERATOR_EMAIL`).
+pub const OPERATOR_EMAIL: &str = "operator@onboarding.example.com";
+/// `stack.env` names of the local operator login.
+pub const OPERATOR_EMAIL_KEY: &str = "PORTAL_OPERATOR_EMAIL";
+pub const OPERATOR_PASSWORD_KEY: &str = "PORTAL_OPERATOR_PASSWORD";
+
+/// A confirmed login for `email` with no vendor, in the `admins` group,
+/// with `password` as its permanent password. Idempotent.
+pub async fn create_operator_login(
+    clients: &AwsClients,
+    identity: &Identity,
+    email: &str,
+    password: &str,
+) -> Result<(), DevstackError> {
+    let attribute = |name: &str, value: &str| {
+        AttributeType::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .map_err(|e| DevstackError::Other(format!("cognito attribute {name}: {e}")))
+    };
+    let created = clients
+        .cognito
+        .admin_create_user()
+        .user_pool_id(&identity.user_pool_id)
+        .username(email)
+        .user_attributes(attribute("email", email)?)
+        .user_attributes(attribute("email_verified", "true")?)
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await;
+    match created {
+        Ok(_) => {}
+        Err(e) if e.code() == Some("UsernameExistsException") => {}
+        Err(e) => return Err(DevstackError::aws("cognito AdminCreateUser", e)),
+    }
+    clients
+        .cognito
+        .admin_set_user_password()
+        .user_pool_id(&identity.user_pool_id)
+        .username(email)
+        .password(password)
+        .permanent(true)
+        .send()
+        .await
+        .map_err(|e| DevstackError::aws("cognito AdminSetUserPassword", e))?;
+    clients
+        .cognito
+        .admin_add_user_to_group()
+        .user_pool_id(&identity.user_pool_id)
+        .username(email)
+        .group_name(ADMINS_GROUP)
+        .send()
+        .await
+        .map_err(|e| DevstackError::aws("cognito AdminAddUserToGroup", e))?;
+    Ok(())
+}
+
+/// An operator's ID token: `InitiateAuth` (`USER_PASSWORD_AUTH`) with the
+/// app client, a public call, over plain HTTP so the CLI needs no SDK
+/// credentials. `endpoint`: Cognito's (the emulator's, or
+/// `https://cognito-idp.<region>.amazonaws.com`).
+pub async fn operator_token(
+    endpoint: &str,
+    client_id: &str,
+    email: &str,
+    password: &str,
+) -> Result<String, DevstackError> {
+    let answer = reqwest::Client::new()
+        .post(endpoint)
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header(
+            "X-Amz-Target",
+            "AWSCognitoIdentityProviderService.InitiateAuth",
+        )
+        .body(
+            serde_json::json!({
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "ClientId": client_id,
+                "AuthParameters": {"USERNAME": email, "PASSWORD": password},
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .map_err(|e| DevstackError::Other(format!("cognito InitiateAuth at {endpoint}: {e}")))?;
+    let status = answer.status();
+    let body: serde_json::Value = answer
+        .json()
+        .await
+        .map_err(|e| DevstackError::Other(format!("cognito InitiateAuth: {e}")))?;
+    body["AuthenticationResult"]["IdToken"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| {
+            DevstackError::Other(format!(
+                "cognito InitiateAuth for {email} answered {status}: {body}"
+            ))
+        })
+}
+
+/// One call of the portal's admin API with an operator's token: the status
+/// and the JSON answer (`null` if none).
+pub async fn admin_call(
+    api_url: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+) -> Result<(u16, serde_json::Value), DevstackError> {
+    let url = format!("{}{path}", api_url.trim_end_matches('/'));
+    let answer = reqwest::Client::new()
+        .request(method, &url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| DevstackError::Other(format!("{url}: {e}")))?;
+    let status = answer.status().as_u16();
+    let text = answer
+        .text()
+        .await
+        .map_err(|e| DevstackError::Other(format!("{url}: {e}")))?;
+    Ok((
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    ))
 }
 
 /// A port nobody listens on right now.

@@ -47,7 +47,12 @@ pub struct Resources {
     pub parser_dlq_url: String,
     pub topic_arn: String,
     pub outbox_queue_url: String,
+    /// The master secret: migrations and the operator commands (the
+    /// migrator) only; no function's environment names it.
     pub database_secret_id: String,
+    /// Each function's own secret (`{"username": <its role>, "password": ...}`),
+    /// by function name (`csv-parser`, ..., `vendor-api`).
+    pub function_secret_ids: std::collections::BTreeMap<String, String>,
 }
 
 /// Queue settings that depend on the runner's options.
@@ -69,6 +74,16 @@ pub fn mailbox_queue_name(prefix: &str, vendor_id: &str) -> String {
 /// The database secret name.
 pub fn database_secret_name(prefix: &str) -> String {
     format!("{prefix}/database")
+}
+
+/// Each function and the database role it connects as: the database
+/// crate's list (docs/configuration.md, "Database roles").
+pub use onboarding_db::roles::FUNCTION_ROLES;
+
+/// The secret of one function's database role, as Terraform names it
+/// (`<prefix>/database/<function>`).
+pub fn function_secret_name(prefix: &str, function: &str) -> String {
+    format!("{prefix}/database/{function}")
 }
 
 /// Creates every resource and returns their addresses.
@@ -168,6 +183,26 @@ pub async fn provision(
     )
     .await?;
 
+    // One secret per function, holding its role's password, which is set
+    // here with the master connection (in AWS: the migrator, from the
+    // secrets Terraform generates).
+    let mut function_secret_ids = std::collections::BTreeMap::new();
+    let mut master = master_connection(&database.url).await;
+    for (function, role) in FUNCTION_ROLES {
+        let password = role_password();
+        if let Some(connection) = master.as_mut() {
+            set_role_password(connection, role, &password).await?;
+        }
+        let secret_id = function_secret_name(prefix, function);
+        put_secret(
+            clients,
+            &secret_id,
+            &json!({"username": role, "password": password}).to_string(),
+        )
+        .await?;
+        function_secret_ids.insert(function.to_string(), secret_id);
+    }
+
     Ok(Resources {
         prefix: prefix.to_string(),
         region,
@@ -186,7 +221,46 @@ pub async fn provision(
         topic_arn,
         outbox_queue_url,
         database_secret_id,
+        function_secret_ids,
     })
+}
+
+/// A fresh random password: letters and digits only, so it can be written
+/// into `ALTER ROLE ... PASSWORD '...'` (which takes no parameters) as is.
+fn role_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::rng();
+    (0..32)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// The master connection that sets the roles' passwords. A database that
+/// cannot be reached is not an error here (a stack whose functions never use
+/// it, like the devstack's own tests, still starts); the functions then fail
+/// to connect, loudly, as they would anyway.
+async fn master_connection(database_url: &str) -> Option<sqlx::PgConnection> {
+    use sqlx::Connection;
+    match sqlx::PgConnection::connect(database_url).await {
+        Ok(connection) => Some(connection),
+        Err(error) => {
+            tracing::warn!(%error, "database unreachable: the function roles' passwords are not set");
+            None
+        }
+    }
+}
+
+/// Sets `role`'s password as the migrator does in AWS: a SCRAM verifier,
+/// never the clear password, through the database crate.
+async fn set_role_password(
+    connection: &mut sqlx::PgConnection,
+    role: &str,
+    password: &str,
+) -> Result<(), DevstackError> {
+    onboarding_db::roles::set_role_password_on(connection, role, password)
+        .await
+        .map_err(|e| DevstackError::Database(format!("setting the password of role {role}: {e}")))
 }
 
 /// Creates the `<prefix>-mailbox-<VENDOR_ID>` queue, subscribed to the topic
@@ -201,6 +275,58 @@ pub async fn subscribe_mailbox(
     let (url, arn) = create_queue(clients, &mailbox_queue_name(prefix, vendor_id), &[]).await?;
     subscribe_queue(clients, topic_arn, &url, &arn, Some(vendor_id)).await?;
     Ok(url)
+}
+
+/// Creates the queue behind every mailbox subscription of the topic that
+/// has none yet, and returns the names it created. The vendor-api, on the
+/// emulator, subscribes an approved vendor's mailbox queue
+/// (`<prefix>-mailbox-<VENDOR_ID>`, with the vendor's filter policy) where
+/// AWS subscribes its email, but it may not create queues; the running
+/// stack calls this every second so that the subscription delivers.
+/// `known`: queues made already, skipped.
+pub async fn ensure_mailbox_queues(
+    clients: &AwsClients,
+    prefix: &str,
+    topic_arn: &str,
+    known: &mut std::collections::HashSet<String>,
+) -> Result<Vec<String>, DevstackError> {
+    let name_prefix = mailbox_queue_name(prefix, "");
+    let mut created = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = clients
+            .sns
+            .list_subscriptions_by_topic()
+            .topic_arn(topic_arn)
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(|e| DevstackError::aws("sns ListSubscriptionsByTopic", e))?;
+        for subscription in page.subscriptions() {
+            if subscription.protocol() != Some("sqs") {
+                continue;
+            }
+            let Some(name) = subscription
+                .endpoint()
+                .and_then(|arn| arn.rsplit(':').next())
+                .filter(|name| name.starts_with(&name_prefix))
+            else {
+                continue;
+            };
+            if known.contains(name) {
+                continue;
+            }
+            let (url, arn) = create_queue(clients, name, &[]).await?;
+            set_queue_policy(clients, &url, &arn, "sns.amazonaws.com", topic_arn).await?;
+            known.insert(name.to_string());
+            created.push(name.to_string());
+        }
+        match page.next_token {
+            Some(token) if !token.is_empty() => next = Some(token),
+            _ => break,
+        }
+    }
+    Ok(created)
 }
 
 /// [`subscribe_mailbox`] for a running stack described by its environment

@@ -21,8 +21,13 @@ use crate::mappings::{EventSourceStats, StatsCell, or_shutdown};
 use crate::moto::MotoServer;
 use crate::options::{DatabaseUrl, FunctionKind, StackOptions};
 use crate::outbox::Outbox;
-use crate::portal::{PortalServer, create_login, demo_password, free_port, provision_identity};
-use crate::provision::{QueueSettings, Resources, provision, subscribe_mailbox};
+use crate::portal::{
+    OPERATOR_EMAIL, OPERATOR_EMAIL_KEY, OPERATOR_PASSWORD_KEY, PortalServer, create_login,
+    create_operator_login, demo_password, free_port, provision_identity,
+};
+use crate::provision::{
+    QueueSettings, Resources, ensure_mailbox_queues, provision, subscribe_mailbox,
+};
 use crate::runtime::{FunctionPool, FunctionSpec, InvocationRecord, InvocationStats, InvokeError};
 
 /// How long [`Stack::stop`] lets in-flight events finish.
@@ -39,6 +44,8 @@ pub struct Stack {
     clients: AwsClients,
     moto: Option<MotoServer>,
     pools: BTreeMap<FunctionKind, FunctionPool>,
+    /// The operator commands' function (see [`Stack::invoke`]).
+    migrator: FunctionPool,
     stats: Arc<StatsCell>,
     outbox: Outbox,
     portal: Option<PortalServer>,
@@ -104,6 +111,11 @@ impl Stack {
                 env.set(keys::COGNITO_CLIENT_ID, &identity.client_id);
                 env.set(keys::COGNITO_JWKS_URL, &identity.jwks_url);
                 env.set(keys::PORTAL_DEMO_PASSWORD, password);
+                let operator_password = demo_password();
+                create_operator_login(&clients, &identity, OPERATOR_EMAIL, &operator_password)
+                    .await?;
+                env.set(OPERATOR_EMAIL_KEY, OPERATOR_EMAIL);
+                env.set(OPERATOR_PASSWORD_KEY, operator_password);
                 let port = match portal_options.port {
                     0 => free_port()?,
                     port => port,
@@ -111,7 +123,7 @@ impl Stack {
                 let server = PortalServer::start(
                     &portal_options,
                     port,
-                    portal_env(&env, &options),
+                    portal_env(&env, &options, &resources),
                     &logs.join("vendor-api.log"),
                 )
                 .await?;
@@ -129,7 +141,7 @@ impl Stack {
                 let spec = FunctionSpec {
                     name: kind.function_name(&options.prefix),
                     binary: options.functions.get(kind).to_path_buf(),
-                    env: function_env(kind, &env, &options),
+                    env: function_env(kind, &env, &options, &resources),
                     memory_mb: settings.memory_mb,
                     timeout: settings.timeout,
                     max_instances: settings.max_instances,
@@ -140,6 +152,20 @@ impl Stack {
                 (kind, FunctionPool::new(spec))
             })
             .collect();
+        // The migrator: the csv-parser's program with the master secret, the
+        // one function that may change the schema (in AWS `<prefix>-migrator`,
+        // the csv-parser's image; docs/deployment.md, "Database roles").
+        let migrator = FunctionPool::new(FunctionSpec {
+            name: format!("{}-migrator", options.prefix),
+            binary: options.functions.get(FunctionKind::CsvParser).to_path_buf(),
+            env: migrator_env(&env, &options),
+            memory_mb: options.settings(FunctionKind::CsvParser).memory_mb,
+            timeout: options.settings(FunctionKind::CsvParser).timeout,
+            max_instances: 1,
+            log_path: logs.join("migrator.log"),
+            region: options.region.clone(),
+            keep_invocation_log: options.keep_invocation_log,
+        });
 
         let stats = Arc::new(StatsCell::default());
         let deliverer = Arc::new(Deliverer::new(options.faults.clone()));
@@ -205,13 +231,26 @@ impl Stack {
 
         let drainer = outbox.clone();
         let mut drain_stop = stop.clone();
+        let mailboxes = (
+            clients.clone(),
+            options.prefix.clone(),
+            resources.topic_arn.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut ticks: u64 = 0;
+            let mut known_mailboxes = std::collections::HashSet::new();
             while or_shutdown(&mut drain_stop, tokio::time::sleep(OUTBOX_DRAIN_INTERVAL))
                 .await
                 .is_some()
             {
                 ticks += 1;
+                // Queues for the mailbox subscriptions the admin API made.
+                let (clients, prefix, topic) = &mailboxes;
+                if let Err(e) =
+                    ensure_mailbox_queues(clients, prefix, topic, &mut known_mailboxes).await
+                {
+                    tracing::warn!(error = %e, "creating mailbox queues");
+                }
                 if let Err(e) = drainer.drain_queues(ticks.is_multiple_of(10)).await {
                     tracing::warn!(error = %e, "draining the outbox");
                 }
@@ -226,6 +265,7 @@ impl Stack {
             clients,
             moto,
             pools,
+            migrator,
             stats,
             outbox,
             portal,
@@ -274,7 +314,14 @@ impl Stack {
     }
 
     /// Invokes a function directly (no fault injection), like `aws lambda invoke`.
+    /// An operator command for the csv-parser (`{"command": ...}`: migrate,
+    /// seed-categories, upsert-vendor, register-vendor) goes to the migrator,
+    /// as deployments send it in AWS: the csv-parser's own role may not
+    /// change the schema or the master data.
     pub async fn invoke(&self, kind: FunctionKind, event: &Value) -> Result<Value, InvokeError> {
+        if kind == FunctionKind::CsvParser && event.get("command").is_some() {
+            return self.migrator.invoke(event).await;
+        }
         self.pools[&kind].invoke(event).await
     }
 
@@ -337,6 +384,7 @@ impl Stack {
         for pool in self.pools.values() {
             pool.stop().await;
         }
+        self.migrator.stop().await;
         if let Some(portal) = self.portal.take() {
             portal.stop().await;
         }
@@ -356,6 +404,7 @@ impl Drop for Stack {
         for pool in self.pools.values() {
             pool.kill_all();
         }
+        self.migrator.kill_all();
         // `moto` is killed on drop (kill_on_drop).
     }
 }
@@ -408,7 +457,41 @@ fn stack_env(
 }
 
 /// Each function's environment, per the table in `docs/configuration.md`.
+/// `DATABASE_SECRET_ID` names the function's own secret, never the master's.
 fn function_env(
+    kind: FunctionKind,
+    env: &StackEnv,
+    options: &StackOptions,
+    resources: &Resources,
+) -> Vec<(String, String)> {
+    let mut vars = own_secret(resources, kind.binary_name());
+    vars.extend(pipeline_env(kind, env, options));
+    vars
+}
+
+/// `DATABASE_SECRET_ID` = the function's own secret.
+fn own_secret(resources: &Resources, function: &str) -> Vec<(String, String)> {
+    resources
+        .function_secret_ids
+        .get(function)
+        .map(|id| (keys::DATABASE_SECRET_ID.to_string(), id.clone()))
+        .into_iter()
+        .collect()
+}
+
+/// The migrator's environment: the csv-parser's, with the master secret.
+fn migrator_env(env: &StackEnv, options: &StackOptions) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = env
+        .get(keys::DATABASE_SECRET_ID)
+        .map(|id| (keys::DATABASE_SECRET_ID.to_string(), id.to_string()))
+        .into_iter()
+        .collect();
+    vars.extend(pipeline_env(FunctionKind::CsvParser, env, options));
+    vars
+}
+
+/// A function's environment without its `DATABASE_SECRET_ID`.
+fn pipeline_env(
     kind: FunctionKind,
     env: &StackEnv,
     options: &StackOptions,
@@ -417,7 +500,6 @@ fn function_env(
         keys::AWS_ENDPOINT_URL,
         keys::AWS_ACCESS_KEY_ID,
         keys::AWS_SECRET_ACCESS_KEY,
-        keys::DATABASE_SECRET_ID,
         keys::DATABASE_HOST,
         keys::DATABASE_PORT,
         keys::DATABASE_NAME,
@@ -465,24 +547,28 @@ fn process_env(
 
 /// The vendor-api's environment, as Terraform sets it, plus the emulator's
 /// addresses.
-fn portal_env(env: &StackEnv, options: &StackOptions) -> Vec<(String, String)> {
+fn portal_env(
+    env: &StackEnv,
+    options: &StackOptions,
+    resources: &Resources,
+) -> Vec<(String, String)> {
     let names = [
         keys::AWS_ENDPOINT_URL,
         keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
         keys::AWS_REGION,
         keys::AWS_ACCESS_KEY_ID,
         keys::AWS_SECRET_ACCESS_KEY,
-        keys::DATABASE_SECRET_ID,
         keys::DATABASE_HOST,
         keys::DATABASE_PORT,
         keys::DATABASE_NAME,
         keys::DATABASE_SSL_MODE,
         keys::UPLOAD_BUCKET,
+        keys::NOTIFICATION_TOPIC_ARN,
         keys::COGNITO_USER_POOL_ID,
         keys::COGNITO_CLIENT_ID,
         keys::COGNITO_JWKS_URL,
     ];
-    process_env(&names, Vec::new(), env, options)
+    process_env(&names, own_secret(resources, "vendor-api"), env, options)
 }
 
 /// Every vendor's id and email, for their portal logins.

@@ -1,5 +1,5 @@
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
 use onboarding_aws::database::Database;
@@ -19,6 +19,11 @@ use onboarding_db::uploads::{self, NewUpload, Opened};
 use tracing::Instrument;
 
 use crate::FUNCTION;
+
+/// How long a cold or warm invocation keeps trying to reach PostgreSQL
+/// (`Database::retrying`): a resuming Aurora cluster (~15 s) delays the
+/// batch; after it the invocation fails and Lambda retries the event.
+const CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(45);
 
 /// Rows buffered before a staging write: a multiple of the 25-item batch.
 const STAGING_CHUNK: usize = 500;
@@ -61,7 +66,10 @@ impl Parser {
             staging: StagingTable::new(clients.dynamodb.clone(), table),
             queues,
             clients,
-            database,
+            // A paused Aurora cluster takes ~15 s to resume: retry the
+            // connection (backoff with jitter) for up to 45 s, well inside the
+            // function's 120 s timeout, before failing the invocation.
+            database: database.retrying(CONNECT_RETRY_BUDGET),
             limits: ReadLimits::default(),
         }
     }
@@ -82,7 +90,12 @@ impl Parser {
                 let pool = self.database.pool().await?;
                 onboarding_db::migrate(pool).await?;
                 tracing::info!(upload_id = "-", vendor_id = "-", "migrations applied");
-                return Ok(serde_json::json!({"migrated": true}));
+                return Ok(match self.set_role_passwords(pool).await? {
+                    Some(roles) => {
+                        serde_json::json!({"migrated": true, "role_passwords_set": roles})
+                    }
+                    None => serde_json::json!({"migrated": true}),
+                });
             }
             Some("seed-categories") => {
                 let pool = self.database.pool().await?;
@@ -130,6 +143,63 @@ impl Parser {
             serde_json::from_value(event).map_err(|e| ParseError::Event(e.to_string()))?;
         self.handle(event).await?;
         Ok(serde_json::Value::Null)
+    }
+
+    /// After the migrations, on the migrator: sets each function role's
+    /// password from its secret (`DATABASE_ROLE_SECRET_IDS`, a JSON object
+    /// function -> secret id, each secret `{"username", "password"}`). The
+    /// password goes to PostgreSQL as a SCRAM verifier, never in clear.
+    /// Answers the roles set, in function order; `None` without the variable
+    /// (the local stack sets the passwords itself).
+    async fn set_role_passwords(
+        &self,
+        pool: &sqlx::PgPool,
+    ) -> Result<Option<Vec<String>>, ParseError> {
+        let Ok(text) = std::env::var("DATABASE_ROLE_SECRET_IDS") else {
+            return Ok(None);
+        };
+        let secret_ids = role_secret_ids(&text)?;
+        let client = aws_sdk_secretsmanager::Client::new(&self.clients.sdk);
+        let mut set = Vec::new();
+        for (function, secret_id) in &secret_ids {
+            let answer = client
+                .get_secret_value()
+                .secret_id(secret_id)
+                .send()
+                .await
+                .map_err(|e| {
+                    ParseError::Event(format!(
+                        "reading the role secret of {function} ({secret_id}): {}",
+                        aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
+                    ))
+                })?;
+            let credentials: RoleCredentials =
+                serde_json::from_str(answer.secret_string().unwrap_or_default()).map_err(|e| {
+                    ParseError::Event(format!(
+                        "the role secret of {function} ({secret_id}) is not JSON with username and password: {e}"
+                    ))
+                })?;
+            let expected = onboarding_db::roles::FUNCTION_ROLES
+                .iter()
+                .find(|(f, _)| f == function)
+                .map(|(_, role)| *role);
+            if expected != Some(credentials.username.as_str()) {
+                return Err(ParseError::Event(format!(
+                    "the role secret of {function} ({secret_id}) names role {:?}, expected {}",
+                    credentials.username,
+                    expected.unwrap_or("none")
+                )));
+            }
+            onboarding_db::roles::set_role_password(
+                pool,
+                &credentials.username,
+                &credentials.password,
+            )
+            .await?;
+            tracing::info!(upload_id = "-", vendor_id = "-", function = %function, role = %credentials.username, "role password set");
+            set.push(credentials.username);
+        }
+        Ok(Some(set))
     }
 
     /// Handles every record; a failed record fails the event so that Lambda
@@ -543,6 +613,42 @@ impl<'a> UploadRef<'a> {
     }
 }
 
+/// The migrator's map of function -> secret id of its database role.
+const ROLE_SECRETS_VAR: &str = "DATABASE_ROLE_SECRET_IDS";
+
+#[derive(serde::Deserialize)]
+struct RoleCredentials {
+    username: String,
+    password: String,
+}
+
+/// Parses `DATABASE_ROLE_SECRET_IDS`: only the known functions, each once
+/// (a JSON object), in the order of `FUNCTION_ROLES`.
+fn role_secret_ids(text: &str) -> Result<Vec<(String, String)>, ParseError> {
+    let map: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(text).map_err(|e| {
+            ParseError::Event(format!(
+                "{ROLE_SECRETS_VAR} is not a JSON object of function -> secret id: {e}"
+            ))
+        })?;
+    if let Some(unknown) = map.keys().find(|function| {
+        !onboarding_db::roles::FUNCTION_ROLES
+            .iter()
+            .any(|(f, _)| f == function)
+    }) {
+        return Err(ParseError::Event(format!(
+            "{ROLE_SECRETS_VAR} names {unknown:?}, which has no database role"
+        )));
+    }
+    Ok(onboarding_db::roles::FUNCTION_ROLES
+        .iter()
+        .filter_map(|(function, _)| {
+            map.get(*function)
+                .map(|secret_id| (function.to_string(), secret_id.clone()))
+        })
+        .collect())
+}
+
 /// The vendor of an `upsert-vendor` or `register-vendor` command, checked.
 fn vendor_of(
     command: &str,
@@ -603,6 +709,21 @@ fn peak_rss_bytes() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_secret_ids_name_known_functions_only() {
+        let ids = role_secret_ids(r#"{"vendor-api": "arn:api", "csv-parser": "arn:parser"}"#)
+            .expect("valid");
+        assert_eq!(
+            ids,
+            vec![
+                ("csv-parser".to_string(), "arn:parser".to_string()),
+                ("vendor-api".to_string(), "arn:api".to_string()),
+            ]
+        );
+        assert!(role_secret_ids(r#"{"migrator": "arn:x"}"#).is_err());
+        assert!(role_secret_ids("[]").is_err());
+    }
 
     #[test]
     fn an_object_bound_to_another_vendor_is_refused() {

@@ -16,6 +16,11 @@ use tracing::Instrument;
 
 use crate::FUNCTION;
 
+/// How long a cold or warm invocation keeps trying to reach PostgreSQL
+/// (`Database::retrying`): a resuming Aurora cluster (~15 s) delays the
+/// batch; after it the invocation fails and Lambda retries the event.
+const CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(30);
+
 #[derive(Debug, thiserror::Error)]
 enum ProcessError {
     #[error(transparent)]
@@ -60,7 +65,10 @@ impl Processor {
         Processor {
             notifier: Notifier::new(clients.sns.clone(), topic_arn),
             clients,
-            database,
+            // A paused Aurora cluster takes ~15 s to resume: retry the
+            // connection (backoff with jitter) for up to 30 s, well inside the
+            // function's 60 s timeout, before failing the invocation.
+            database: database.retrying(CONNECT_RETRY_BUDGET),
             bucket,
             link_base_url: link_base_url.map(|url| url.trim_end_matches('/').to_string()),
         }

@@ -20,6 +20,11 @@ use tracing::Instrument;
 
 use crate::FUNCTION;
 
+/// How long a cold or warm invocation keeps trying to reach PostgreSQL
+/// (`Database::retrying`): a resuming Aurora cluster (~15 s) delays the
+/// batch; after it the invocation fails and Lambda retries the event.
+const CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(30);
+
 /// How long the category whitelist is trusted before it is read again.
 const CATEGORY_REFRESH: Duration = Duration::from_secs(300);
 
@@ -66,7 +71,10 @@ impl Validator {
         queues: ErrorQueues,
     ) -> Validator {
         Validator {
-            database,
+            // A paused Aurora cluster takes ~15 s to resume: retry the
+            // connection (backoff with jitter) for up to 30 s, well inside the
+            // function's 60 s timeout, before failing the invocation.
+            database: database.retrying(CONNECT_RETRY_BUDGET),
             staging: StagingTable::new(clients.dynamodb.clone(), table),
             queues,
             categories: RwLock::new(None),

@@ -54,3 +54,16 @@ output "database_max_connections_estimate" {
   description = "Rough max_connections of the chosen size (RDS default formula ~ memory / 9.5 MB), for the connections alarm."
   value       = local.use_rds ? lookup(local.max_connections_by_class, var.instance_class, 100) : floor(var.aurora_max_capacity * 2 * 1024 / 9.5)
 }
+
+output "function_secret_arns" {
+  description = "Function key => ARN of the secret of its own PostgreSQL role (JSON: username, password)."
+  value       = { for k, s in aws_secretsmanager_secret.function : k => s.arn }
+
+  # A function must not start before its secret has a value.
+  depends_on = [aws_secretsmanager_secret_version.function]
+}
+
+output "function_database_roles" {
+  description = "Function key => the PostgreSQL role it connects as."
+  value       = local.function_roles
+}

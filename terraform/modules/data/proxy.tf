@@ -1,7 +1,9 @@
 # Optional RDS Proxy (enable_rds_proxy). It multiplexes many short-lived
 # Lambda connections onto a small pool, which matters once
 # sum(reserved concurrency) x pool size approaches max_connections. It reads
-# the same RDS-managed master secret, so nothing changes in the functions except
+# the RDS-managed master secret (for the migrator) and each function's own
+# secret (its database role, function_secrets.tf): a proxy admits only the
+# users whose secrets it holds. Nothing changes in the functions except
 # DATABASE_HOST. TLS is required between functions and proxy as well.
 #
 # Note: a proxy keeps connections to Aurora open, so with
@@ -31,9 +33,9 @@ resource "aws_iam_role" "proxy" {
 
 data "aws_iam_policy_document" "proxy" {
   statement {
-    sid       = "ReadMasterSecret"
+    sid       = "ReadMasterAndFunctionSecrets"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [local.master_secret_arn]
+    resources = concat([local.master_secret_arn], [for s in aws_secretsmanager_secret.function : s.arn])
   }
 
   statement {
@@ -72,6 +74,15 @@ resource "aws_db_proxy" "this" {
     auth_scheme = "SECRETS"
     secret_arn  = local.master_secret_arn
     iam_auth    = "DISABLED"
+  }
+
+  dynamic "auth" {
+    for_each = aws_secretsmanager_secret.function
+    content {
+      auth_scheme = "SECRETS"
+      secret_arn  = auth.value.arn
+      iam_auth    = "DISABLED"
+    }
   }
 
   depends_on = [aws_iam_role_policy.proxy]

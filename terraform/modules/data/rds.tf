@@ -38,10 +38,11 @@ locals {
   #                               frozen Lambda environment keeps its sockets
   #                               open, and one open connection keeps Aurora
   #                               Serverless from pausing: the pipeline
-  #                               functions close theirs after every
-  #                               invocation, this bounds the vendor-api's pool
-  #                               (and a forgotten psql) to a minute. The pool
-  #                               tests a connection before use and reconnects.
+  #                               functions keep one warm for 3 s after an
+  #                               invocation; this bounds one frozen with it,
+  #                               the vendor-api's pool (and a forgotten psql)
+  #                               to a minute. The pool tests a connection
+  #                               before use and reconnects.
   postgres_parameters = [
     { name = "rds.force_ssl", value = "1" },
     { name = "log_statement", value = "ddl" },

@@ -77,10 +77,11 @@ data "aws_iam_policy_document" "common" {
 
   # The secrets cache reads the secret once per cold start, then asks
   # DescribeSecret whether it is still current each time its hour runs out.
+  # Each function reads only its own role's secret, never the master secret.
   statement {
-    sid       = "ReadDatabaseSecret"
+    sid       = "ReadOwnDatabaseSecret"
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = [var.database_secret_arn]
+    resources = [var.function_secret_arns[each.key]]
   }
 
   statement {
@@ -196,7 +197,8 @@ data "aws_iam_policy_document" "error_processor" {
   }
 }
 
-# --- vendor-api (the portal): presigned uploads and report links; Cognito admin calls
+# --- vendor-api (the portal): presigned uploads and report links; Cognito admin calls;
+# vendors' email subscriptions (the admin API)
 # SignUp, ConfirmSignUp and InitiateAuth are public app-client calls (no IAM).
 # Only created with the portal, like the function.
 
@@ -233,6 +235,22 @@ data "aws_iam_policy_document" "vendor_api" {
     sid       = "SignOutEverywhere"
     actions   = ["cognito-idp:AdminUserGlobalSignOut"]
     resources = [var.cognito_user_pool_arn]
+  }
+
+  # The admin API (/api/admin, the Cognito admins group) keeps each vendor's
+  # email subscription in line with its status: subscribe on approval or
+  # activation, unsubscribe on suspension, reconcile. Managing subscriptions
+  # needs no KMS permission (only publishing to the encrypted topic does).
+  statement {
+    sid = "ManageVendorSubscriptions"
+    actions = [
+      "sns:Subscribe",
+      "sns:Unsubscribe",
+      "sns:ListSubscriptionsByTopic",
+      "sns:GetSubscriptionAttributes",
+      "sns:SetSubscriptionAttributes",
+    ]
+    resources = [var.notification_topic_arn]
   }
 }
 

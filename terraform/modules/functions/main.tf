@@ -15,14 +15,15 @@
 locals {
   function_names = { for k in keys(var.functions) : k => "${var.name_prefix}-${k}" }
 
-  # Every function connects to PostgreSQL.
+  # Every function connects to PostgreSQL, each as its own role with its own
+  # secret (DATABASE_SECRET_ID, set per function below; never the master
+  # secret, which only the migrator holds: migrator.tf).
   database_env = merge(
     {
-      DATABASE_SECRET_ID = var.database_secret_arn
-      DATABASE_HOST      = var.database_host
-      DATABASE_PORT      = tostring(var.database_port)
-      DATABASE_NAME      = var.database_name
-      DATABASE_SSL_MODE  = "require"
+      DATABASE_HOST     = var.database_host
+      DATABASE_PORT     = tostring(var.database_port)
+      DATABASE_NAME     = var.database_name
+      DATABASE_SSL_MODE = "require"
     },
     # Optional: unset, the functions use their own default filter.
     var.rust_log == "" ? {} : { RUST_LOG = var.rust_log },
@@ -39,11 +40,12 @@ locals {
   # The environment contract of each function: exactly the names of
   # docs/configuration.md ("Function environment").
   environment = {
-    "csv-parser"        = merge(local.database_env, local.staging_env)
-    "product-validator" = merge(local.database_env, local.staging_env)
+    "csv-parser"        = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["csv-parser"] }, local.staging_env)
+    "product-validator" = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["product-validator"] }, local.staging_env)
     "error-processor" = merge(
       local.database_env,
       {
+        DATABASE_SECRET_ID     = var.function_secret_arns["error-processor"]
         UPLOAD_BUCKET          = var.upload_bucket_name
         NOTIFICATION_TOPIC_ARN = var.notification_topic_arn
       },
@@ -52,7 +54,7 @@ locals {
       var.report_link_base_url == "" ? {} : { REPORT_LINK_BASE_URL = var.report_link_base_url },
     )
     # Only used when var.functions has vendor-api (the portal).
-    "vendor-api" = merge(local.database_env, local.vendor_api_env)
+    "vendor-api" = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["vendor-api"] }, local.vendor_api_env)
   }
 
   vendor_api_env = {
@@ -63,6 +65,8 @@ locals {
     COGNITO_ISSUER   = local.cognito_issuer
     COGNITO_JWKS_URL = local.cognito_jwks_url
     SITE_ORIGIN      = var.site_origin # CORS and the login redirect
+    # The admin API subscribes active vendors' emails to it.
+    NOTIFICATION_TOPIC_ARN = var.notification_topic_arn
   }
 
   cognito_issuer   = "https://cognito-idp.${var.aws_region}.amazonaws.com/${var.cognito_user_pool_id}"
@@ -131,14 +135,16 @@ resource "aws_lambda_function" "this" {
 # --- migrations ------------------------------------------------------------
 # The csv-parser image runs the embedded SQL migrations when invoked with
 # {"command":"migrate"}: it returns {"migrated":true}, or a function error if
-# they fail, which fails the apply. Terraform invokes the newly published
-# version (not the alias) once per version, before the alias moves, so new code
+# they fail, which fails the apply. It runs as the migrator (migrator.tf: the
+# same image with the master secret), since the csv-parser's own database role
+# may not change the schema. Terraform invokes the migrator's newly published
+# version once per version of the image, before the aliases move, so new code
 # never serves traffic on an old schema. Migrations must be backwards
 # compatible (expand first, contract in a later release) because the old
 # version keeps serving until the alias moves.
 #
 # To re-run by hand:
-#   aws lambda invoke --function-name <prefix>-csv-parser --qualifier <version> \
+#   aws lambda invoke --function-name <prefix>-migrator --qualifier <version> \
 #     --cli-binary-format raw-in-base64-out --payload '{"command":"migrate"}' out.json
 
 resource "terraform_data" "egress_ready" {
@@ -149,12 +155,12 @@ resource "terraform_data" "egress_ready" {
 resource "aws_lambda_invocation" "migrate" {
   count = var.run_migrations ? 1 : 0
 
-  function_name = aws_lambda_function.this["csv-parser"].function_name
-  qualifier     = aws_lambda_function.this["csv-parser"].version
+  function_name = aws_lambda_function.migrator.function_name
+  qualifier     = aws_lambda_function.migrator.version
   input         = jsonencode({ command = "migrate" })
 
   triggers = {
-    version = aws_lambda_function.this["csv-parser"].version
+    version = aws_lambda_function.migrator.version
   }
 
   depends_on = [terraform_data.egress_ready]

@@ -20,3 +20,11 @@ output "migration_result" {
   description = "Response of the last migration invocation (null when disabled)."
   value       = var.run_migrations ? aws_lambda_invocation.migrate[0].result : null
 }
+
+output "migrator" {
+  description = "The migrator (migrator.tf): name and published_version, where the deploy script sends migrate, seed-categories and register-vendor."
+  value = {
+    name              = aws_lambda_function.migrator.function_name
+    published_version = aws_lambda_function.migrator.version
+  }
+}

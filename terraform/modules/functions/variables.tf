@@ -176,8 +176,13 @@ variable "database_name" {
 }
 
 variable "database_secret_arn" {
-  description = "ARN of the RDS-managed master secret."
+  description = "ARN of the RDS-managed master secret: the migrator's only (migrator.tf); no function's environment or role names it."
   type        = string
+}
+
+variable "function_secret_arns" {
+  description = "Function key => ARN of the secret of its own PostgreSQL role (DATABASE_SECRET_ID; modules/data/function_secrets.tf)."
+  type        = map(string)
 }
 
 # --- vendor-api (the portal); empty when the portal is off -------------------

@@ -103,3 +103,13 @@ resource "aws_cognito_user_pool_client" "portal" {
 
   supported_identity_providers = ["COGNITO"]
 }
+
+# Operators: members may use the admin API (/api/admin: approve, suspend and
+# activate vendors, reconcile their email subscriptions); the API checks the
+# ID token's cognito:groups. Add an operator with
+# `aws cognito-idp admin-add-user-to-group --group-name admins ...`.
+resource "aws_cognito_user_group" "admins" {
+  name         = "admins"
+  user_pool_id = aws_cognito_user_pool.vendors.id
+  description  = "Operators of the onboarding system (admin API)"
+}

@@ -1,6 +1,7 @@
 //! The endpoints of docs/vendor-portal.md.
 
 mod account;
+mod admin;
 mod catalog;
 mod uploads;
 
@@ -32,6 +33,11 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/products", get(catalog::products))
         .route("/categories", get(catalog::categories))
         .route("/metrics", get(catalog::metrics))
+        .route("/admin/vendors", get(admin::list_vendors))
+        .route("/admin/vendors/{vendor_id}/approve", post(admin::approve))
+        .route("/admin/vendors/{vendor_id}/suspend", post(admin::suspend))
+        .route("/admin/vendors/{vendor_id}/activate", post(admin::activate))
+        .route("/admin/subscriptions/reconcile", post(admin::reconcile))
 }
 
 pub async fn not_found() -> ApiError {
