@@ -16,7 +16,6 @@ use onboarding_db::testing::server_url;
 use onboarding_db::uploads;
 use onboarding_devstack::env::keys;
 use onboarding_devstack::options::FunctionKind;
-use reqwest::header::{CONTENT_TYPE, COOKIE, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -96,31 +95,12 @@ struct Reply {
 }
 
 async fn call(browser: &Browser, method: Method, path: &str, body: Option<Value>) -> Reply {
-    let mut request = browser
-        .http
-        .request(method, format!("{}{path}", browser.origin));
-    if let Some(session) = &browser.session {
-        request = request.header(COOKIE, format!("onboard_session={session}"));
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let header = |name| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let (status, retry_after, content_type) =
-        (response.status(), header(RETRY_AFTER), header(CONTENT_TYPE));
-    let bytes = response.bytes().await.unwrap();
+    let answer = browser.send(method, path, body, false).await;
     Reply {
-        status,
-        retry_after,
-        content_type,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        status: answer.status,
+        body: answer.json(),
+        retry_after: answer.retry_after,
+        content_type: answer.content_type,
     }
 }
 

@@ -152,16 +152,7 @@ impl TokenVerifier {
         token: &str,
     ) -> Result<(VendorSession, TokenSession), ApiError> {
         let (vendor, session) = self.decode(token).await?;
-        let pool = database.pool().await?;
-        let recorded = onboarding_db::sessions::sign_outs(
-            pool,
-            &session.subject,
-            session.session_id.as_deref(),
-        )
-        .await?;
-        if signed_out(&recorded, session.authenticated_at) {
-            return Err(ApiError::Unauthenticated(SESSION_ENDED.into()));
-        }
+        refuse_if_signed_out(database, &session).await?;
         Ok((vendor, session))
     }
 
@@ -223,16 +214,7 @@ impl TokenVerifier {
         token: &str,
     ) -> Result<OperatorSession, ApiError> {
         let (claims, session) = self.decode_claims(token).await?;
-        let pool = database.pool().await?;
-        let recorded = onboarding_db::sessions::sign_outs(
-            pool,
-            &session.subject,
-            session.session_id.as_deref(),
-        )
-        .await?;
-        if signed_out(&recorded, session.authenticated_at) {
-            return Err(ApiError::Unauthenticated(SESSION_ENDED.into()));
-        }
+        refuse_if_signed_out(database, &session).await?;
         if !claims.groups.iter().any(|g| g == ADMINS_GROUP) {
             return Err(ApiError::Forbidden(
                 "Only operators (the admins group) may do this.".into(),
@@ -429,6 +411,19 @@ impl FromRequestParts<Arc<AppState>> for OperatorSession {
             .verify_operator(&state.database, &token)
             .await
     }
+}
+
+/// The one revocation check of every token (vendor's or operator's): 401 when
+/// the session, or every session of its user, was signed out after it began.
+async fn refuse_if_signed_out(database: &Database, session: &TokenSession) -> Result<(), ApiError> {
+    let pool = database.pool().await?;
+    let recorded =
+        onboarding_db::sessions::sign_outs(pool, &session.subject, session.session_id.as_deref())
+            .await?;
+    if signed_out(&recorded, session.authenticated_at) {
+        return Err(ApiError::Unauthenticated(SESSION_ENDED.into()));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

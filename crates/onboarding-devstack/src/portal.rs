@@ -168,6 +168,18 @@ pub async fn create_login(
     vendor_id: &str,
     password: &str,
 ) -> Result<(), DevstackError> {
+    ensure_login(clients, identity, email, Some(vendor_id), password).await
+}
+
+/// A confirmed login for `email` (tied to `vendor_id` when given) with
+/// `password` as its permanent password. Idempotent.
+async fn ensure_login(
+    clients: &AwsClients,
+    identity: &Identity,
+    email: &str,
+    vendor_id: Option<&str>,
+    password: &str,
+) -> Result<(), DevstackError> {
     let attribute = |name: &str, value: &str| {
         AttributeType::builder()
             .name(name)
@@ -175,14 +187,19 @@ pub async fn create_login(
             .build()
             .map_err(|e| DevstackError::Other(format!("cognito attribute {name}: {e}")))
     };
+    let mut attributes = vec![
+        attribute("email", email)?,
+        attribute("email_verified", "true")?,
+    ];
+    if let Some(vendor_id) = vendor_id {
+        attributes.push(attribute("custom:vendor_id", vendor_id)?);
+    }
     let created = clients
         .cognito
         .admin_create_user()
         .user_pool_id(&identity.user_pool_id)
         .username(email)
-        .user_attributes(attribute("email", email)?)
-        .user_attributes(attribute("email_verified", "true")?)
-        .user_attributes(attribute("custom:vendor_id", vendor_id)?)
+        .set_user_attributes(Some(attributes))
         .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
         .send()
         .await;
@@ -223,38 +240,7 @@ pub async fn create_operator_login(
     email: &str,
     password: &str,
 ) -> Result<(), DevstackError> {
-    let attribute = |name: &str, value: &str| {
-        AttributeType::builder()
-            .name(name)
-            .value(value)
-            .build()
-            .map_err(|e| DevstackError::Other(format!("cognito attribute {name}: {e}")))
-    };
-    let created = clients
-        .cognito
-        .admin_create_user()
-        .user_pool_id(&identity.user_pool_id)
-        .username(email)
-        .user_attributes(attribute("email", email)?)
-        .user_attributes(attribute("email_verified", "true")?)
-        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
-        .send()
-        .await;
-    match created {
-        Ok(_) => {}
-        Err(e) if e.code() == Some("UsernameExistsException") => {}
-        Err(e) => return Err(DevstackError::aws("cognito AdminCreateUser", e)),
-    }
-    clients
-        .cognito
-        .admin_set_user_password()
-        .user_pool_id(&identity.user_pool_id)
-        .username(email)
-        .password(password)
-        .permanent(true)
-        .send()
-        .await
-        .map_err(|e| DevstackError::aws("cognito AdminSetUserPassword", e))?;
+    ensure_login(clients, identity, email, None, password).await?;
     clients
         .cognito
         .admin_add_user_to_group()

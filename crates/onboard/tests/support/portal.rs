@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use onboarding_devstack::env::keys;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -26,6 +26,7 @@ pub struct Answer {
     pub status: StatusCode,
     pub content_type: Option<String>,
     pub location: Option<String>,
+    pub retry_after: Option<String>,
     pub set_cookies: Vec<String>,
     pub body: Vec<u8>,
 }
@@ -122,6 +123,7 @@ impl Browser {
             status: response.status(),
             content_type: header(CONTENT_TYPE),
             location: header(LOCATION),
+            retry_after: header(RETRY_AFTER),
             set_cookies: response
                 .headers()
                 .get_all(SET_COOKIE)
