@@ -8,6 +8,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use onboarding_devstack::env::keys;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::portal::{Answer, Browser, demo_password};
@@ -450,6 +451,7 @@ fn the_document_says_which_endpoints_need_no_session() {
     }
     let expected: BTreeSet<String> = [
         "get /api/health",
+        "get /api/links/{token}",
         "post /api/auth/signup",
         "post /api/auth/confirm",
         "post /api/auth/login",
@@ -769,6 +771,29 @@ async fn live_answers_match_the_document() {
         let answer = call(c, b, Method::GET, &path, None).await;
         assert!(answer.status.is_redirection(), "{path}: {}", answer.status);
     }
+    // The email's seven-day links need no session; expired, they are gone.
+    let portal = harness.stack.env().require(keys::PORTAL_URL).unwrap();
+    let email = harness.emails_about(&id).await.remove(0);
+    let email_links: Vec<String> = email
+        .body
+        .lines()
+        .filter_map(|line| line.split_once(": ").map(|(_, link)| link))
+        .filter_map(|link| link.strip_prefix(portal))
+        .filter(|path| path.starts_with("/api/links/"))
+        .map(String::from)
+        .collect();
+    assert_eq!(email_links.len(), 2, "{}", email.body);
+    for path in &email_links {
+        let answer = call(c, &anonymous, Method::GET, path, None).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{path}");
+    }
+    sqlx::query("UPDATE report_links SET expires_at = now() WHERE upload_id = $1")
+        .bind(&id)
+        .execute(&harness.db.pool)
+        .await
+        .unwrap();
+    let answer = call(c, &anonymous, Method::GET, &email_links[0], None).await;
+    assert_eq!(answer.status, StatusCode::GONE);
 
     // Error cases.
     let bad = [
@@ -787,6 +812,7 @@ async fn live_answers_match_the_document() {
     let missing: Vec<String> = ["", "/errors", "/report", "/fix-file"]
         .iter()
         .map(|suffix| format!("/api/uploads/{MISSING_UPLOAD}{suffix}"))
+        .chain([format!("/api/links/{}", "A".repeat(43))])
         .collect();
     let cases = bad
         .iter()

@@ -145,6 +145,64 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
         mail[0].body
     );
 
+    // The requirements' lines carry the seven-day link through the portal:
+    // no login, a fresh presigned GET per click, "(Link expires in 7 days)"
+    // true because the portal refuses it after seven days.
+    let lines: Vec<&str> = mail[0].body.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("Download Error Report: "))
+        .unwrap();
+    assert_eq!(lines[at + 1], "(Link expires in 7 days)");
+    let portal = harness.stack.env().require(keys::PORTAL_URL).unwrap();
+    let email_link = lines[at]
+        .strip_prefix(&format!("Download Error Report: {portal}"))
+        .unwrap_or_else(|| panic!("not a portal link: {}", lines[at]))
+        .to_string();
+    assert!(email_link.starts_with("/api/links/"), "{email_link}");
+    let stranger = Browser::new(&harness);
+    let answer = stranger.send(Method::GET, &email_link, None, false).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    let presigned = answer.location.unwrap();
+    assert_eq!(
+        reqwest::get(&presigned)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        golden
+    );
+    let (expires_at, links) = sqlx::query_as::<_, (chrono::DateTime<chrono::Utc>, i64)>(
+        "SELECT min(expires_at), count(*) FROM report_links WHERE upload_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&harness.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(links, 2, "one link per file");
+    let days = (expires_at - chrono::Utc::now()).num_minutes() as f64 / (24.0 * 60.0);
+    assert!((6.99..=7.0).contains(&days), "expires in {days} days");
+    // Tokens never minted, malformed or not, are unknown; an expired one is
+    // gone, and the answer says where the file still is.
+    for unknown in [
+        format!("/api/links/{}", "A".repeat(43)),
+        "/api/links/not-a-token".to_string(),
+        format!("{email_link}x"),
+    ] {
+        let answer = stranger.send(Method::GET, &unknown, None, false).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{unknown}");
+    }
+    sqlx::query("UPDATE report_links SET expires_at = now() WHERE upload_id = $1")
+        .bind(&id)
+        .execute(&harness.db.pool)
+        .await
+        .unwrap();
+    let answer = stranger.send(Method::GET, &email_link, None, false).await;
+    assert_eq!(answer.status, StatusCode::GONE);
+    let detail = answer.json()["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains(&id), "{detail}");
+
     // A browser without a session is sent to log in, then back.
     let answer = Browser::new(&harness)
         .send(

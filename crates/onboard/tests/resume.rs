@@ -123,8 +123,19 @@ async fn the_api_answers_503_with_retry_after_while_the_database_is_unreachable_
     let anonymous = Browser::new(&harness);
     let password = support::portal::demo_password(&harness);
 
+    let portal = harness.stack.env().require(keys::PORTAL_URL).unwrap();
+    let email = harness.emails_about(id).await.remove(0);
+    let email_link = email
+        .body
+        .lines()
+        .find_map(|line| line.strip_prefix("Download Error Report: "))
+        .and_then(|link| link.strip_prefix(portal))
+        .unwrap_or_else(|| panic!("no portal link in the email:\n{}", email.body))
+        .to_string();
+
     // Every route that touches the database.
     let routes: Vec<(&Browser, Method, String, Option<Value>)> = vec![
+        (&anonymous, Method::GET, email_link, None),
         (&browser, Method::GET, "/api/me".into(), None),
         (&browser, Method::GET, "/api/uploads".into(), None),
         (
@@ -219,6 +230,20 @@ async fn the_api_answers_503_with_retry_after_while_the_database_is_unreachable_
             started.elapsed()
         );
     }
+
+    // The health check says the same, in its own shape.
+    let reply = call(&anonymous, Method::GET, "/api/health", None).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.body["database"], "unavailable");
+    assert!(
+        reply
+            .retry_after
+            .as_deref()
+            .and_then(|s| s.parse::<u64>().ok())
+            .is_some_and(|s| (1..=60).contains(&s)),
+        "health: Retry-After {:?}",
+        reply.retry_after
+    );
 
     set_reachable(&admin, &name, true, "").await;
     // No restart, no reload: the next requests find the database again.

@@ -19,6 +19,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Existed once and never will again: an expired email link.
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("too many requests: {0}")]
     TooManyRequests(String),
     #[error("unavailable: {0}")]
@@ -51,6 +54,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::DatabaseWakingUp(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -115,6 +119,7 @@ impl IntoResponse for ApiError {
             | ApiError::Forbidden(detail)
             | ApiError::NotFound(detail)
             | ApiError::Conflict(detail)
+            | ApiError::Gone(detail)
             | ApiError::TooManyRequests(detail) => (detail.clone(), None),
             ApiError::Unavailable(inner) => {
                 tracing::error!(error = %inner, "dependency unavailable");

@@ -115,13 +115,15 @@ pub const MAX_SUBJECT_CHARS: usize = 99;
 /// The links an email carries to the error report and the fix file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportLinks {
-    /// A presigned GET of the error report: the requirements' `[presigned_url]`.
+    /// The requirements' `[presigned_url]` of the error report: a presigned
+    /// GET, or with the portal deployed a seven-day link through it that
+    /// hands out a fresh presigned GET on each click ([`ReportDocument`]).
     pub error_report: String,
-    /// A presigned GET of the fix file, signed like the report.
+    /// The fix file's link, made like the report's.
     pub fix_file: Option<String>,
-    /// How long the presigned links work from signing: [`LINK_LIFETIME`], or
-    /// less when the credentials that signed them expire sooner. The email
-    /// states this, so the statement is true of the links it is about.
+    /// How long the links work from now: [`LINK_LIFETIME`], or less when the
+    /// credentials that presigned them expire sooner. The email states this,
+    /// so the statement is true of the links it is about.
     pub lifetime: Duration,
     /// The vendor portal's stable links, when the portal is deployed.
     pub portal: Option<PortalLinks>,
@@ -134,6 +136,34 @@ pub struct ReportLinks {
 pub struct PortalLinks {
     pub error_report: String,
     pub fix_file: String,
+}
+
+/// The two files an email links to, as the portal's seven-day links name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportDocument {
+    ErrorReport,
+    FixFile,
+}
+
+impl ReportDocument {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportDocument::ErrorReport => "error_report",
+            ReportDocument::FixFile => "fix_file",
+        }
+    }
+}
+
+impl std::str::FromStr for ReportDocument {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ReportDocument, String> {
+        match text {
+            "error_report" => Ok(ReportDocument::ErrorReport),
+            "fix_file" => Ok(ReportDocument::FixFile),
+            other => Err(format!("unknown report document {other:?}")),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

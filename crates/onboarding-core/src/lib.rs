@@ -18,8 +18,8 @@ pub mod upload_key;
 
 pub use columns::{Column, Header};
 pub use email::{
-    Email, LINK_LIFETIME, PortalLinks, ReportLinks, UploadStatus, UploadSummary, completion_email,
-    email_line, failure_email, link_expiry_line, percentages,
+    Email, LINK_LIFETIME, PortalLinks, ReportDocument, ReportLinks, UploadStatus, UploadSummary,
+    completion_email, email_line, failure_email, link_expiry_line, percentages,
 };
 pub use errors::{ErrorType, FileFailure, RowError};
 pub use pipeline::{PipelineMessage, QueuedRowError, StagedRow, StagingStatus};

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod cluster;
 pub mod portal;
+pub mod report_links;
 pub mod reports;
 pub mod roles;
 pub mod seed;

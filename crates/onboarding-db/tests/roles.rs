@@ -98,6 +98,7 @@ const NOBODY: &[&str] = &[
     "UPDATE vendors SET vendor_name = 'Evil' WHERE vendor_id = 'VEND004'",
     "DELETE FROM upload_history WHERE upload_id = 'UPLOAD_ROLES'",
     "SELECT * FROM _sqlx_migrations",
+    "DELETE FROM report_links",
 ];
 
 fn with_nobody<'a>(refused: &[&'a str]) -> Vec<&'a str> {
@@ -193,6 +194,9 @@ async fn error_processor_reads_errors_and_settles_uploads() {
             "UPDATE upload_history SET status = 'partial', error_file_s3_key = 'e', fix_file_s3_key = 'f',
                     completed_at = COALESCE(completed_at, now()) WHERE upload_id = 'UPLOAD_ROLES'",
             "UPDATE upload_history SET notified_at = now(), notification_message_id = 'm' WHERE upload_id = 'UPLOAD_ROLES'",
+            // The email's seven-day links: minted, never read back.
+            "INSERT INTO report_links (token_sha256, upload_id, document, expires_at)
+             VALUES (sha256('e'::bytea), 'UPLOAD_ROLES', 'error_report', now() + make_interval(secs => 604800))",
         ],
         &with_nobody(&[
             "INSERT INTO products (vendor_id, vendor_product_id, product_name, category, sku, price, stock_quantity, upload_id, source_row_number)
@@ -204,6 +208,8 @@ async fn error_processor_reads_errors_and_settles_uploads() {
             "UPDATE upload_history SET valid_records = 0 WHERE upload_id = 'UPLOAD_ROLES'",
             "SELECT * FROM products",
             "SELECT * FROM vendors",
+            "SELECT * FROM report_links",
+            "UPDATE report_links SET expires_at = now() + make_interval(days => 365)",
         ]),
     )
     .await;
@@ -231,6 +237,9 @@ async fn vendor_api_reads_and_signs_up_but_cannot_change_the_catalog() {
             "DELETE FROM portal_sign_outs WHERE signed_out_at < now() - make_interval(days => 30)",
             // The operators' admin API (approve, suspend, activate).
             "UPDATE vendors SET status = 'active', updated_at = now() WHERE vendor_id = 'VEND001'",
+            // The email's seven-day links: resolved, never minted or extended.
+            "SELECT l.upload_id, l.document, l.expires_at, u.error_file_s3_key
+               FROM report_links l JOIN upload_history u USING (upload_id) WHERE l.token_sha256 = sha256('a'::bytea)",
         ],
         &with_nobody(&[
             "DELETE FROM products WHERE vendor_id = 'VEND001'",
@@ -243,6 +252,9 @@ async fn vendor_api_reads_and_signs_up_but_cannot_change_the_catalog() {
              VALUES ('UPLOAD_X', 'VEND001', 'x', 'b', 'k', 'v')",
             "SELECT * FROM row_outcomes",
             "DELETE FROM validation_errors",
+            "INSERT INTO report_links (token_sha256, upload_id, document, expires_at)
+             VALUES (sha256('f'::bytea), 'UPLOAD_ROLES', 'fix_file', now() + make_interval(days => 365))",
+            "UPDATE report_links SET expires_at = now() + make_interval(days => 365)",
         ]),
     )
     .await;

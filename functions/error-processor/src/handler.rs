@@ -7,11 +7,11 @@ use onboarding_aws::notify::{EmailAttributes, Notifier};
 use onboarding_aws::s3::{presign_get, put_csv};
 use onboarding_aws::{AwsClients, BatchResponse};
 use onboarding_core::{
-    Email, FileFailure, LINK_LIFETIME, PipelineMessage, PortalLinks, ReportLinks, UploadStatus,
-    UploadSummary, completion_email, error_report_key, failure_email, fix_file_key,
+    Email, FileFailure, LINK_LIFETIME, PipelineMessage, PortalLinks, ReportDocument, ReportLinks,
+    UploadStatus, UploadSummary, completion_email, error_report_key, failure_email, fix_file_key,
     write_error_report, write_fix_file,
 };
-use onboarding_db::{reports, uploads};
+use onboarding_db::{report_links, reports, uploads};
 use tracing::Instrument;
 
 use crate::FUNCTION;
@@ -229,33 +229,46 @@ impl Processor {
         Ok(completion_email(&summary, links.as_ref()))
     }
 
-    /// The email's links. Always presigned GETs of the report and fix file,
-    /// as the requirements' email has them ("Download Error Report:
-    /// [presigned_url]" and "(Link expires in 7 days)"): signed for seven
-    /// days, SigV4's maximum, and the email states exactly that. A presigned
-    /// URL also dies with the credentials that signed it, so when those
-    /// expire sooner (a Lambda role's session lasts hours) the lifetime is
-    /// theirs and the email's expiry line says so (rounded down), rather
-    /// than promise seven days the link does not have.
-    ///
-    /// With the vendor portal deployed (`REPORT_LINK_BASE_URL`), the email
-    /// adds its stable links after the requirements' lines: they need the
-    /// vendor's login and work for as long as the report is kept (the S3
-    /// lifecycle of `errors/`, at least 90 days), minting a fresh presigned
-    /// GET on each click. They do not replace the presigned link, because
-    /// "(Link expires in 7 days)" would not be true of them.
+    /// The email's links, whose expiry line must be true of them
+    /// ("Download Error Report: [presigned_url]" and "(Link expires in 7
+    /// days)"). A presigned URL dies with the credentials that signed it, and
+    /// a Lambda role's last hours, so:
+    /// - with the vendor portal deployed (`REPORT_LINK_BASE_URL`), the
+    ///   requirements' lines carry seven-day links through the portal
+    ///   (`/links/{token}`, recorded in `report_links`), which answer each
+    ///   click with a fresh presigned GET and refuse after seven days; the
+    ///   portal's login-protected links follow, good for as long as the
+    ///   report is kept;
+    /// - without it, presigned GETs for seven days, or for the shorter life
+    ///   of the signing credentials, which the expiry line then states.
     async fn links(
         &self,
         upload_id: &str,
         report_key: &str,
         fix_key: &str,
     ) -> Result<ReportLinks, ProcessError> {
-        let lifetime = self.signing_lifetime().await;
+        let Some(base) = &self.link_base_url else {
+            let lifetime = self.signing_lifetime().await;
+            return Ok(ReportLinks {
+                error_report: presign_get(&self.clients.s3, &self.bucket, report_key, lifetime)
+                    .await?,
+                fix_file: Some(
+                    presign_get(&self.clients.s3, &self.bucket, fix_key, lifetime).await?,
+                ),
+                lifetime,
+                portal: None,
+            });
+        };
+        let pool = self.database.pool().await?;
+        let link = async |document| -> Result<String, ProcessError> {
+            let token = report_links::create_link(pool, upload_id, document, LINK_LIFETIME).await?;
+            Ok(format!("{base}/links/{}", token.as_str()))
+        };
         Ok(ReportLinks {
-            error_report: presign_get(&self.clients.s3, &self.bucket, report_key, lifetime).await?,
-            fix_file: Some(presign_get(&self.clients.s3, &self.bucket, fix_key, lifetime).await?),
-            lifetime,
-            portal: self.link_base_url.as_ref().map(|base| PortalLinks {
+            error_report: link(ReportDocument::ErrorReport).await?,
+            fix_file: Some(link(ReportDocument::FixFile).await?),
+            lifetime: LINK_LIFETIME,
+            portal: Some(PortalLinks {
                 error_report: format!("{base}/uploads/{upload_id}/report"),
                 fix_file: format!("{base}/uploads/{upload_id}/fix-file"),
             }),

@@ -43,8 +43,14 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
         })
         .into_response()
     } else {
+        // A paused Aurora cluster is the usual cause: say when to look again,
+        // as every other route does (crate::problem::DATABASE_RETRY_AFTER_SECS).
         (
             StatusCode::SERVICE_UNAVAILABLE,
+            [(
+                axum::http::header::RETRY_AFTER,
+                crate::problem::DATABASE_RETRY_AFTER_SECS.to_string(),
+            )],
             Json(Health {
                 status: "degraded",
                 database: "unavailable",

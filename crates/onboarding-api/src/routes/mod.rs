@@ -30,6 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/uploads/{upload_id}/errors", get(uploads::upload_errors))
         .route("/uploads/{upload_id}/report", get(uploads::report))
         .route("/uploads/{upload_id}/fix-file", get(uploads::fix_file))
+        .route("/links/{token}", get(uploads::email_link))
         .route("/products", get(catalog::products))
         .route("/categories", get(catalog::categories))
         .route("/metrics", get(catalog::metrics))

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use onboarding_db::portal::{self, ErrorFilter, UploadFilter, UploadKey};
+use onboarding_db::report_links;
 use onboarding_db::uploads::Upload;
 use serde::{Deserialize, Serialize};
 
@@ -424,6 +425,39 @@ pub async fn report(
     Path(upload_id): Path<String>,
 ) -> ApiResult<Response> {
     download(&state, session, &headers, &upload_id, Document::Report).await
+}
+
+/// The email's seven-day link (`onboarding_db::report_links`): no login,
+/// the unguessable token is the permission, as a presigned URL's signature
+/// is. Each click gets a fresh presigned GET until the link expires; after,
+/// 410 and the way to the portal's own link, which needs the vendor's login.
+pub async fn email_link(
+    State(state): State<Arc<AppState>>,
+    Path(token): Path<String>,
+) -> ApiResult<Response> {
+    let unknown = || {
+        ApiError::NotFound(
+            "This download link is not known. Open it exactly as the email gives it, \
+             or sign in to the vendor portal to download the file."
+                .into(),
+        )
+    };
+    let token = report_links::LinkToken::parse(&token).ok_or_else(unknown)?;
+    let pool = state.database.pool().await?;
+    let link = report_links::resolve_link(pool, &token)
+        .await?
+        .ok_or_else(unknown)?;
+    if link.expired {
+        return Err(ApiError::Gone(format!(
+            "This link expired on {}, seven days after the email. Sign in to the vendor \
+             portal and open upload {} to download the file.",
+            link.expires_at.format("%Y-%m-%d %H:%M UTC"),
+            link.upload_id
+        )));
+    }
+    let key = link.key.ok_or_else(unknown)?;
+    let presigned = state.store.download_link(&key).await?;
+    Ok(Redirect::to(&presigned).into_response())
 }
 
 pub async fn fix_file(
