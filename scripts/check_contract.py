@@ -1400,6 +1400,12 @@ def check_dashboard(root: Path, tf, report):
 
 # (what is broken, file, text to replace, replacement, expected exit, expected message)
 MUTATIONS = [
+    ("the admins group renamed in Terraform",
+     "terraform/modules/portal/cognito.tf", 'name         = "admins"', 'name         = "operators"',
+     1, "the admin API requires the Cognito group 'admins'"),
+    ("API Gateway routes only the uploads, not the admin API",
+     "terraform/modules/portal/api.tf", 'route_key          = "ANY /api/{proxy+}"', 'route_key          = "ANY /api/uploads/{proxy+}"',
+     1, "the router serves /api/admin/vendors, no API Gateway route"),
     ("the product-validator is configured with the master secret",
      "terraform/modules/functions/main.tf", '{ DATABASE_SECRET_ID = var.function_secret_arns["product-validator"] }', '{ DATABASE_SECRET_ID = var.database_secret_arn }',
      1, "product-validator's DATABASE_SECRET_ID is the master secret"),
@@ -1480,6 +1486,43 @@ MUTATIONS = [
 
 COPIED = ["terraform", "crates/onboarding-aws/src", "crates/onboarding-api/src", "crates/onboarding-core/src", "crates/onboarding-core/Cargo.toml",
           "crates/onboarding-db/Cargo.toml", "crates/onboarding-devstack/src", "functions"]
+
+
+def check_portal(tf, root: Path, report):
+    """The portal's API in Terraform serves what the router serves: the
+    Cognito group the admin routes require exists, and every route of the
+    router (nested under /api) reaches the function through an API Gateway
+    route."""
+    portal = tf.modules.get("portal")
+    if portal is None:
+        report.fail("portal", "terraform/main.tf has no portal module")
+        return
+    auth = (root / "crates/onboarding-api/src/auth.rs").read_text()
+    group = re.search(r'pub const ADMINS_GROUP: &str = "([^"]+)";', auth)
+    if not group:
+        raise CheckerError("crates/onboarding-api/src/auth.rs has no ADMINS_GROUP")
+    groups = {unq(body.get("name")) for (rtype, _), body in portal.resources.items() if rtype == "aws_cognito_user_group"}
+    if group.group(1) not in groups:
+        report.fail("portal", f"the admin API requires the Cognito group {group.group(1)!r}, Terraform creates {sorted(groups)}")
+    router = (root / "crates/onboarding-api/src/routes/mod.rs").read_text()
+    paths = ["/api" + p for p in re.findall(r'\.route\(\s*"([^"]+)"', router)]
+    if not paths:
+        raise CheckerError("crates/onboarding-api/src/routes/mod.rs lists no routes")
+    keys = [unq(body.get("route_key")) for (rtype, _), body in portal.resources.items() if rtype == "aws_apigatewayv2_route"]
+
+    def served(path: str) -> bool:
+        for key in keys:
+            _, _, pattern = key.partition(" ")
+            if pattern.endswith("/{proxy+}"):
+                if path.startswith(pattern[: -len("{proxy+}")]):
+                    return True
+            elif re.fullmatch(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(pattern)), path):
+                return True
+        return False
+
+    for path in paths:
+        if not served(path):
+            report.fail("portal", f"the router serves {path}, no API Gateway route ({keys}) reaches it")
 
 
 def self_test(root: Path) -> int:
@@ -1566,6 +1609,7 @@ def main(argv=None) -> int:
         check_trigger(tf, code, local, report)
         check_lanes(tf, args.root, report)
         check_dashboard(args.root, tf, report)
+        check_portal(tf, args.root, report)
     except CheckerError as e:
         print(f"contract check: cannot read the code: {e}", file=sys.stderr)
         return 2
@@ -1579,7 +1623,7 @@ def main(argv=None) -> int:
         for failure in report.failures:
             print(f"  - {failure}", file=sys.stderr)
         return 1
-    print(f"contract check passed: {len(checked)} functions (environment, IAM: {', '.join(checked)}), own database secrets, names, table shape, trigger, dashboard metrics")
+    print(f"contract check passed: {len(checked)} functions (environment, IAM: {', '.join(checked)}), own database secrets, names, table shape, trigger, dashboard metrics, portal group and routes")
     return 0
 
 

@@ -242,7 +242,16 @@ async function main() {
       assert(count > 0, 'no error rows');
       const first = await rows.first().locator('.error-type').innerText();
       assert(/^[A-Z_]+$/.test(first.trim()), `first error type cell is ${first}`);
-      const stages = await page.locator('#timeline li.done').count();
+      // The status turns partial a moment before the email goes out (the
+      // "notified" stage): reload until the timeline has caught up.
+      let stages = 0;
+      for (let tries = 0; tries < 20; tries += 1) {
+        stages = await page.locator('#timeline li.done').count();
+        if (stages === 5) break;
+        await page.waitForTimeout(500);
+        await page.reload();
+        await page.locator('#errors-table tbody tr').first().waitFor();
+      }
       assert(stages === 5, `expected 5 finished stages, saw ${stages}`);
       await settled(page);
       await axeCheck(page, 'upload-details.html');
@@ -313,6 +322,65 @@ async function main() {
       assert(overflow <= 1, `the dashboard scrolls sideways by ${overflow}px at 390px`);
       await screenshot(page, 'dashboard-phone');
       await page.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    // Vendor text is data on every page: markup in a file name, a product
+    // name or an id is shown as the characters it is and never runs, and a
+    // spreadsheet formula is shown as typed (the report neutralises it).
+    await test('hostile vendor text renders as text on every page', async () => {
+      const probe = '<img src=x onerror="window.__pwned=1">';
+      const fileName = `${probe}.csv`;
+      const validName = '<script>window.__pwned=2</script> Lamp';
+      const invalidName = '<svg onload="window.__pwned=3">';
+      const formula = '=HYPERLINK("https://evil.example","x")';
+      const path = join(work, 'hostile.csv');
+      writeFileSync(path, [
+        'vendor_product_id,product_name,category,sku,price,stock_quantity',
+        `XSS-1,"${validName}",Electronics,E-XSS-0001,19.99,4`,
+        `"${formula.replaceAll('"', '""')}","${invalidName.replaceAll('"', '""')}",Electronics,E-XSS-0002,-5,4`,
+      ].join('\n') + '\n');
+      const hostileFile = join(work, fileName);
+      writeFileSync(hostileFile, readFileSync(path));
+      const pwned = () => page.evaluate(() => window.__pwned);
+      const injected = () => page.evaluate(() => document.querySelectorAll('main img[src="x"], main svg[onload], main script').length);
+
+      await page.goto(at('upload.html'));
+      await settled(page);
+      await page.locator('#file').setInputFiles(hostileFile);
+      await page.locator('#file-summary').filter({ hasText: 'Header OK' }).waitFor();
+      await page.getByRole('button', { name: 'Upload file' }).click();
+      const summary = page.locator('#summary-card');
+      await summary.waitFor({ state: 'visible', timeout: 180_000 });
+      assert(await page.locator('#summary').innerText().then((t) => t.includes(fileName)), 'the summary does not show the file name as text');
+      const href = await summary.getByRole('link', { name: 'View details and errors' }).getAttribute('href');
+      assert(await pwned() === undefined && await injected() === 0, 'the upload page ran vendor markup');
+
+      await page.goto(new URL(href, `${base}/`).toString());
+      await page.locator('#errors-table tbody tr').first().waitFor();
+      const table = await page.locator('#errors-table').innerText();
+      assert(table.includes(invalidName), `the errors table does not show ${invalidName} as text: ${table}`);
+      assert(table.includes(formula), `the errors table does not show the formula as typed: ${table}`);
+      const heading = await page.locator('main').innerText();
+      assert(heading.includes(fileName), 'the details page does not show the file name as text');
+      assert(await pwned() === undefined && await injected() === 0, 'the details page ran vendor markup');
+
+      await page.goto(at('uploads.html'));
+      await settled(page);
+      assert((await page.locator('#list').innerText()).includes(fileName), 'the uploads list does not show the file name as text');
+      assert(await pwned() === undefined && await injected() === 0, 'the uploads list ran vendor markup');
+
+      await page.goto(at('catalog.html'));
+      await settled(page);
+      await page.getByLabel('Search by name or SKU').fill('E-XSS-0001');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await settled(page);
+      const catalog = await page.locator('#list').innerText();
+      assert(catalog.includes(validName), `the catalog does not show ${validName} as text: ${catalog}`);
+      assert(await pwned() === undefined && await injected() === 0, 'the catalog ran vendor markup');
+
+      await page.goto(at('index.html'));
+      await settled(page);
+      assert(await pwned() === undefined && await injected() === 0, 'the dashboard ran vendor markup');
     });
 
     // A real outage, not an intercepted response: the stack's database stops
