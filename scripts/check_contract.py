@@ -1295,7 +1295,7 @@ def filter_matches_key(rule, event, key) -> bool:
 
 
 def check_lanes(tf, root: Path, report):
-    """Blue/green lanes (docs/deployment.md): each stream mapping's filter, run
+    """Blue/green lanes (docs/releases.md#the-candidate-lane-testing-new-versions-before-the-switch): each stream mapping's filter, run
     on the records the code writes, lets through exactly its lane's INSERTs,
     and each lane's mappings target that lane's alias and errors queue."""
     core = (root / "crates/onboarding-core/src/pipeline.rs").read_text()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Gives an existing vendor a login to the vendor portal (docs/deployment.md,
-# "Vendor logins"): a Cognito user whose custom:vendor_id is the vendor.
+# Gives an existing vendor a login to the vendor portal
+# (docs/operations.md#vendor-logins): a Cognito user whose custom:vendor_id is the vendor.
 #
 #   scripts/create-vendor-login.sh ENV VENDOR_ID EMAIL [--register NAME] [--invite] [--dry-run]
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-command deployment of an environment (docs/deployment.md, "Deploying").
+# One-command deployment of an environment (docs/deployment.md#deploying-scriptsdeploysh).
 #
 #   scripts/deploy.sh ENV [options]           build, push, publish, migrate, seed, check, promote, smoke
 #   scripts/deploy.sh ENV --rollback [--yes]  point `live` back to the versions before the last promotion
@@ -256,7 +256,7 @@ vendors_to_register() {
 # is accepted and the vendors who get e-mails can upload. A vendor that exists
 # is left exactly as it is: one an operator suspended stays suspended (a
 # warning), and a smoke vendor that is not active stops the deployment before
-# anything is promoted (docs/deployment.md, "Registering vendors"). Names come
+# anything is promoted (docs/operations.md#what-deploysh-registers). Names come
 # from testdata/vendors.csv, else the vendor id.
 register_vendors() {
   local version=$1 id email name payload answer status

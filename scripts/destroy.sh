@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tears an environment down completely (docs/deployment.md, "Destroying").
+# Tears an environment down completely (docs/deployment.md#destroying-scriptsdestroysh-env).
 #
 #   scripts/destroy.sh ENV [--yes] [--var-file F] [--dry-run]
 #

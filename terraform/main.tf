@@ -186,7 +186,7 @@ module "functions" {
   database_port       = module.data.database_port
   database_name       = module.data.database_name
   database_secret_arn = module.data.database_secret_arn
-  # Each function's own database role (docs/deployment.md, "Database roles").
+  # Each function's own database role (docs/operations.md#database-roles).
   function_secret_arns = module.data.function_secret_arns
 
   # vendor-api only (empty without the portal).

@@ -48,7 +48,7 @@ output "migrator" {
   value       = module.functions.migrator
 }
 
-# The next two have the shape of var.live_versions, for blue/green (docs/deployment.md).
+# The next two have the shape of var.live_versions, for blue/green (docs/releases.md#bluegreen-through-the-live-alias).
 output "published_versions" {
   description = "Versions published by this apply (blue/green: the green candidates)."
   value       = { for key, function in module.functions.functions : key => function.published_version }

@@ -176,7 +176,7 @@ variable "aurora_seconds_until_auto_pause" {
 }
 
 variable "enable_rds_proxy" {
-  description = "Put RDS Proxy in front of the database. Useful once function concurrency outgrows max_connections; billed per vCPU/ACU of the target: ~USD 22/month on RDS, more on Aurora Serverless v2 (8 ACU minimum), where it also keeps the cluster from pausing (docs/deployment.md, Aurora resume)."
+  description = "Put RDS Proxy in front of the database. Useful once function concurrency outgrows max_connections; billed per vCPU/ACU of the target: ~USD 22/month on RDS, more on Aurora Serverless v2 (8 ACU minimum), where it also keeps the cluster from pausing (docs/operations.md#connections-across-invocations-and-rds-proxy)."
   type        = bool
   default     = false
 }

@@ -316,7 +316,7 @@ async fn a_file_with_errors_gives_the_golden_report_and_an_email_with_a_working_
     }
 }
 
-/// Blue/green (docs/deployment.md): an upload under `candidate/uploads/`
+/// Blue/green (docs/releases.md#the-candidate-lane-testing-new-versions-before-the-switch): an upload under `candidate/uploads/`
 /// is the deploy script's smoke test of the versions about to go live. It is
 /// judged and reported like any upload, its staged rows carry the lane the
 /// candidate stream mapping filters on, and its messages travel on the

@@ -15,7 +15,7 @@ const MAX_ATTEMPTS: u32 = 5;
 
 /// The error queue of each lane. The candidate lane's queue is read by the
 /// error-processor's `candidate` alias, so a deployment's smoke upload runs
-/// on the new versions end to end before `live` moves (docs/deployment.md).
+/// on the new versions end to end before `live` moves (docs/releases.md#the-candidate-lane-testing-new-versions-before-the-switch).
 #[derive(Clone, Debug)]
 pub struct ErrorQueues {
     live: ErrorQueue,

@@ -2,7 +2,7 @@
 //! reports go: `errors/<VENDOR_ID>/<UPLOAD_ID>_errors.csv`.
 //!
 //! The same layout under `candidate/` is the candidate lane of a blue/green
-//! deployment (docs/deployment.md): the deploy script's smoke upload goes
+//! deployment (docs/releases.md#the-candidate-lane-testing-new-versions-before-the-switch): the deploy script's smoke upload goes
 //! there, and every stage of it runs on the versions about to go live.
 
 use serde::{Deserialize, Serialize};

@@ -154,7 +154,7 @@ impl Stack {
             .collect();
         // The migrator: the csv-parser's program with the master secret, the
         // one function that may change the schema (in AWS `<prefix>-migrator`,
-        // the csv-parser's image; docs/deployment.md, "Database roles").
+        // the csv-parser's image; docs/operations.md#database-roles).
         let migrator = FunctionPool::new(FunctionSpec {
             name: format!("{}-migrator", options.prefix),
             binary: options.functions.get(FunctionKind::CsvParser).to_path_buf(),

@@ -3,8 +3,8 @@
 # idle seconds and costs only storage until the next connection, which waits
 # roughly 15 s for the resume. The functions wait up to 30 s for a database
 # connection (crates/onboarding-aws/src/database.rs), so the first event after
-# a pause waits for the resume instead of failing (docs/deployment.md, "What
-# the functions do"). Same TLS, secret and KMS
+# a pause waits for the resume instead of failing
+# (docs/functions.md#connections). Same TLS, secret and KMS
 # arrangement as the RDS instance.
 
 # Resolve "16" to the newest available 16.x at creation; auto minor upgrades

@@ -1,4 +1,4 @@
-# Least privilege inside the database (docs/deployment.md, "Database roles").
+# Least privilege inside the database (docs/operations.md#database-roles).
 # Each function connects as its own PostgreSQL role (created, with its grants,
 # by the migration migrations/*_function_roles.sql) with a password kept in
 # its own secret: {"username": <role>, "password": <generated>}, encrypted with

@@ -30,7 +30,7 @@ locals {
   )
 
   # Both ends of the staging table send to the errors queue of the upload's
-  # lane (docs/deployment.md, "Blue/green").
+  # lane (docs/releases.md#the-candidate-lane-testing-new-versions-before-the-switch).
   staging_env = {
     STAGING_TABLE             = var.staging_table_name
     ERROR_QUEUE_URL           = var.errors_queue_url
@@ -168,7 +168,7 @@ resource "aws_lambda_invocation" "migrate" {
 
 # --- live alias ------------------------------------------------------------
 # Default: `live` follows the version published by this apply (all-at-once).
-# Blue/green: pin `live_versions`, then shift with `canary` (docs/deployment.md).
+# Blue/green: pin `live_versions`, then shift with `canary` (docs/releases.md#bluegreen-through-the-live-alias).
 
 resource "aws_lambda_alias" "live" {
   for_each = var.functions

@@ -1,7 +1,6 @@
 # The migrator: the csv-parser's image, deployed a second time as
 # <prefix>-migrator with the RDS-managed master secret. It is the one function
-# that may change the schema or the master data (docs/deployment.md, "Database
-# roles"): the migrations and the operator commands (seed-categories,
+# that may change the schema or the master data (docs/operations.md#database-roles): the migrations and the operator commands (seed-categories,
 # upsert-vendor, register-vendor) run on it. It has no triggers: only
 # Terraform (the migrate invocation below) and operators invoke it.
 #

@@ -1,7 +1,7 @@
 # Event sources, one lane per alias: `live` serves vendors; `candidate` gets
 # only the deploy script's smoke uploads (candidate/uploads/), whose staged
 # rows carry lane=candidate and whose messages go to the candidate errors
-# queue (docs/deployment.md, "Blue/green"). The two lanes share the stream
+# queue (docs/releases.md#the-candidate-lane-testing-new-versions-before-the-switch). The two lanes share the stream
 # (two readers per shard is DynamoDB's recommended maximum) and differ only
 # in their filters and targets.
 

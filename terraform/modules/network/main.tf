@@ -186,7 +186,7 @@ resource "aws_route" "private_nat_gateway" {
 # portal has its own login page, not the hosted UI). Whether the JWKS
 # document (https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json)
 # is answered through the endpoint was not verified here; if it is not, token
-# verification fails and the portal needs a NAT option (docs/deployment.md).
+# verification fails and the portal needs a NAT option (docs/portal-deployment.md#egress).
 
 resource "aws_vpc_endpoint" "interface" {
   for_each = var.egress_mode == "interface_endpoints" ? toset(concat(["sqs", "sns", "secretsmanager"], var.extra_interface_endpoint_services)) : toset([])

@@ -4,7 +4,7 @@
 #   errors/<vendor_id>/<upload_id>_fix.csv      fix file (the failed rows), likewise
 #   candidate/uploads/<vendor_id>/<file>.csv    the deploy script's smoke uploads (candidate lane)
 # A new object under uploads/ invokes the csv-parser's `live` alias, one under
-# candidate/uploads/ its `candidate` alias (docs/deployment.md). There is
+# candidate/uploads/ its `candidate` alias (docs/releases.md#the-candidate-lane-testing-new-versions-before-the-switch). There is
 # no .csv suffix filter: S3 filters are case-sensitive, and a vendor's
 # PRODUCTS.CSV or products.txt must get a clear failure, not silence.
 
