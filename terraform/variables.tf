@@ -295,7 +295,7 @@ variable "rust_log" {
 }
 
 variable "report_link_base_url" {
-  description = "Base URL of the vendor API, such as https://vendors.example.com/api (a trailing / is ignored). E-mails always carry presigned S3 links that work for 7 days or until the signing credentials expire, whichever is sooner, with that lifetime stated. Set: e-mails add stable links <base>/uploads/<id>/report and <base>/uploads/<id>/fix-file after them. Empty: https://<portal site>/api when enable_portal is true, else none."
+  description = "Base URL of the vendor API, such as https://vendors.example.com/api (a trailing / is ignored). Set: the e-mail's report and fix-file links are <base>/links/<token>, answered with a fresh presigned GET for 7 days after the e-mail (then 410), followed by the login-protected <base>/uploads/<id>/report and /fix-file. Unset: presigned S3 links for 7 days or until the signing credentials expire, whichever is sooner, with that lifetime stated. Empty: https://<portal site>/api when enable_portal is true, else unset."
   type        = string
   default     = ""
 
