@@ -1,6 +1,6 @@
 //! `onboard`: the developer's and operator's front door.
 
-mod cost;
+mod cost_command;
 mod dev;
 mod dlq;
 mod outbox;
@@ -68,7 +68,7 @@ enum Command {
         categories_only: bool,
     },
     /// Estimate the monthly AWS cost per service for a load (list prices; see docs/COST.md).
-    Cost(cost::CostArgs),
+    Cost(cost_command::CostArgs),
 }
 
 #[derive(Subcommand)]
@@ -207,7 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Vendor(args) => vendor::run(args).await,
         Command::Outbox(args) => outbox::run(args).await,
         Command::Dlq(args) => dlq::run(args).await,
-        Command::Cost(args) => cost::run(args),
+        Command::Cost(args) => cost_command::run(args),
         Command::Dev {
             command: DevCommand::Up(args),
         } => dev::up(args).await,

@@ -218,7 +218,7 @@ impl Database {
     /// that (its sockets stay open, and one open connection keeps Aurora
     /// Serverless v2 from pausing): then PostgreSQL's `idle_session_timeout`
     /// (60 s) ends the session, and the pool, which tests a connection
-    /// before use, opens a new one on the next invocation (docs/COST.md,
+    /// before use, opens a new one on the next invocation (docs/cost-model.md,
     /// docs/decisions.md).
     pub async fn release_connections(&self) {
         // sqlx returns a dropped connection to the pool from a spawned task,
