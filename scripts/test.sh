@@ -16,9 +16,23 @@ rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup comp
 if ! cargo sqlx --version 2>/dev/null | grep -q ' 0.9.0'; then
   cargo install sqlx-cli --version 0.9.0 --locked --no-default-features --features postgres,rustls
 fi
+if ! cargo deny --version 2>/dev/null | grep -q ' 0.20.2'; then
+  cargo install cargo-deny --version 0.20.2 --locked
+fi
 
 step "Formatting"
 cargo fmt --all -- --check
+
+# deny.toml: the legacy HTTP/TLS stack stays out, licenses, sources. The
+# advisory database comes from the network: checked where it can be fetched
+# (CI), said plainly where it cannot.
+step "Supply chain (cargo deny)"
+cargo deny check bans licenses sources
+if cargo deny fetch db >/dev/null 2>&1 && [ -n "$(ls -A "${CARGO_HOME:-$HOME/.cargo}/advisory-dbs" 2>/dev/null)" ]; then
+  cargo deny check advisories
+else
+  echo "cargo deny: advisories NOT checked: the advisory database cannot be fetched from here (offline)"
+fi
 
 export SQLX_OFFLINE=true
 step "Clippy (-D warnings)"
