@@ -419,7 +419,7 @@ async fn missing_expired_forged_and_foreign_tokens_get_401() {
     let hs256 = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims(json!({})),
-        &jsonwebtoken::EncodingKey::from_secret(b"public key as secret"),
+        &jsonwebtoken::EncodingKey::from_secret(b"public key as secret").unwrap(),
     )
     .unwrap();
     let cases = [

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io;
 
 use rand::seq::IndexedRandom;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::columns::Column;

@@ -11,7 +11,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     AttributeDataType, AttributeType, ExplicitAuthFlowsType, PasswordPolicyType,
     SchemaAttributeType, UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
 };
-use rand::Rng;
+use rand::RngExt;
 
 use crate::DevstackError;
 use crate::aws::AwsClients;

@@ -228,7 +228,7 @@ pub async fn provision(
 /// A fresh random password: letters and digits only, so it can be written
 /// into `ALTER ROLE ... PASSWORD '...'` (which takes no parameters) as is.
 fn role_password() -> String {
-    use rand::Rng;
+    use rand::RngExt;
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut rng = rand::rng();
     (0..32)
