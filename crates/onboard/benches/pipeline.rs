@@ -120,11 +120,11 @@ fn ten_megabyte_file() -> Vec<u8> {
 }
 
 /// The `PeakRss` (VmHWM, bytes) csv-parser reported for an upload.
-fn peak_rss_bytes(stack: &Harness, upload_id: &str) -> Option<f64> {
+fn peak_rss_bytes(stack: &Harness, upload_id: &onboarding_core::UploadId) -> Option<f64> {
     let log = std::fs::read_to_string(stack.stack.log_path(FunctionKind::CsvParser)).ok()?;
     log.lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .find(|v| v["upload_id"] == upload_id && v.get("PeakRss").is_some())
+        .find(|v| v["upload_id"] == upload_id.as_str() && v.get("PeakRss").is_some())
         .and_then(|v| v["PeakRss"].as_f64())
 }
 

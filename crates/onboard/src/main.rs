@@ -116,7 +116,7 @@ enum TestdataCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         #[arg(long, default_value = "VEND001")]
-        vendor: String,
+        vendor: onboarding_core::VendorId,
         /// Where to write the file (default: standard output, with the counts on standard error).
         #[arg(long)]
         out: Option<PathBuf>,

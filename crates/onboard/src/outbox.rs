@@ -16,10 +16,10 @@ pub struct OutboxArgs {
     pub json: bool,
     /// Only what this vendor's email subscription received (its filter policy).
     #[arg(long)]
-    pub vendor: Option<String>,
+    pub vendor: Option<onboarding_core::VendorId>,
     /// Only emails about this upload.
     #[arg(long)]
-    pub upload: Option<String>,
+    pub upload: Option<onboarding_core::UploadId>,
     /// Wait up to this many seconds for at least one matching email.
     #[arg(long, value_name = "SECONDS")]
     pub wait: Option<u64>,
@@ -53,7 +53,7 @@ pub async fn run(args: OutboxArgs) -> anyhow::Result<ExitCode> {
 
 async fn select(outbox: &Outbox, args: &OutboxArgs) -> anyhow::Result<Vec<CapturedEmail>> {
     let emails = match &args.vendor {
-        Some(vendor) => outbox.read_mailbox(vendor).await,
+        Some(vendor) => outbox.read_mailbox(vendor.as_str()).await,
         None => outbox.read_outbox().await,
     }
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -61,8 +61,8 @@ async fn select(outbox: &Outbox, args: &OutboxArgs) -> anyhow::Result<Vec<Captur
         .into_iter()
         .filter(|e| {
             args.upload
-                .as_deref()
-                .is_none_or(|upload| e.upload_id.as_deref() == Some(upload))
+                .as_ref()
+                .is_none_or(|upload| e.upload_id.as_deref() == Some(upload.as_str()))
         })
         .collect())
 }

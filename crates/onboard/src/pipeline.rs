@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use aws_sdk_s3::primitives::ByteStream;
 use chrono::{DateTime, NaiveDate, Utc};
 use onboarding_aws::AwsClients;
+use onboarding_core::{UploadId, UploadKey, UploadStatus, VendorId};
 use onboarding_db::uploads::{self, HistoryFilter, Upload};
 use serde_json::json;
 
@@ -16,7 +17,7 @@ use serde_json::json;
 pub struct UploadArgs {
     /// The vendor folder to upload into: uploads/<VENDOR>/.
     #[arg(long)]
-    pub vendor: String,
+    pub vendor: VendorId,
     pub file: PathBuf,
     /// The object name under the vendor folder (default: the file's name).
     #[arg(long)]
@@ -36,7 +37,7 @@ pub struct UploadArgs {
 
 #[derive(clap::Args)]
 pub struct StatusArgs {
-    pub upload_id: String,
+    pub upload_id: UploadId,
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: String,
 }
@@ -44,10 +45,10 @@ pub struct StatusArgs {
 #[derive(clap::Args)]
 pub struct HistoryArgs {
     #[arg(long)]
-    pub vendor: Option<String>,
+    pub vendor: Option<VendorId>,
     /// processing, completed, partial or failed.
     #[arg(long)]
-    pub status: Option<String>,
+    pub status: Option<UploadStatus>,
     /// Uploads on or after this date (YYYY-MM-DD) or time (RFC 3339).
     #[arg(long)]
     pub since: Option<String>,
@@ -64,7 +65,7 @@ pub struct HistoryArgs {
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
-    pub upload_id: String,
+    pub upload_id: UploadId,
     /// Print the fix file instead of the error report.
     #[arg(long)]
     pub fix_file: bool,
@@ -117,7 +118,7 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
             .context("the file has no name; pass --name")?
             .to_string(),
     };
-    let key = format!("uploads/{}/{name}", args.vendor);
+    let key = UploadKey::live_key(&args.vendor, &name);
     let body = ByteStream::from_path(&args.file)
         .await
         .with_context(|| format!("reading {}", args.file.display()))?;
@@ -195,7 +196,7 @@ pub async fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     let pool = onboarding_db::connect(&args.database_url, 1).await?;
     let filter = HistoryFilter {
         vendor_id: args.vendor.clone(),
-        status: args.status.clone(),
+        status: args.status,
         since: args
             .since
             .as_deref()
@@ -222,7 +223,7 @@ pub async fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         println!(
             "{:<36} {:<10} {:<10} {:>6} {:>6} {:>6}  {:<20} {}",
             upload.upload_id,
-            upload.vendor_id,
+            upload.vendor_id.as_ref().map_or("-", VendorId::as_str),
             upload.status,
             upload
                 .total_records

@@ -17,7 +17,7 @@ pub struct ValidateArgs {
     file: PathBuf,
     /// Your vendor id, for example VEND001.
     #[arg(long)]
-    vendor: String,
+    vendor: onboarding_core::VendorId,
     /// Write the error report here instead of printing it.
     #[arg(long)]
     report: Option<PathBuf>,

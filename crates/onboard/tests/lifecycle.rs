@@ -231,7 +231,7 @@ async fn a_signed_up_vendor_is_approved_gets_only_its_email_and_none_once_suspen
     let file = support::generated_file(&vendor_id, 20, 0.3, 7);
     vendor.upload("first.csv", file.clone()).await;
     let detail = vendor.wait_for("first.csv").await;
-    let first = detail["upload_id"].as_str().unwrap().to_string();
+    let first: onboarding_core::UploadId = detail["upload_id"].as_str().unwrap().parse().unwrap();
     let mail = harness.mailbox(&vendor_id).await;
     assert_eq!(
         mail.iter().filter(|m| m.upload_id == first).count(),
@@ -272,7 +272,7 @@ async fn a_signed_up_vendor_is_approved_gets_only_its_email_and_none_once_suspen
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
     let refused = harness.upload(&vendor_id, "second.csv", file).await;
-    assert_eq!(refused.status, "failed");
+    assert_eq!(refused.status, onboarding_core::UploadStatus::Failed);
     let published = harness.emails_about(&refused.upload_id).await;
     assert_eq!(published.len(), 1, "the refusal is published once");
     let mail = harness.mailbox(&vendor_id).await;

@@ -773,7 +773,7 @@ async fn live_answers_match_the_document() {
     }
     // The email's seven-day links need no session; expired, they are gone.
     let portal = harness.stack.env().require(keys::PORTAL_URL).unwrap();
-    let email = harness.emails_about(&id).await.remove(0);
+    let email = harness.emails_about(&id.parse().unwrap()).await.remove(0);
     let email_links: Vec<String> = email
         .body
         .lines()

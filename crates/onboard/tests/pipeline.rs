@@ -6,8 +6,8 @@ mod support;
 
 use onboarding_core::generate::{GeneratorSpec, generate};
 use onboarding_core::{
-    CategoryWhitelist, ErrorType, FileChecker, ProductCsvReader, ReadLimits, ReportLine,
-    parse_error_report, write_error_report,
+    CategoryWhitelist, ErrorType, FileChecker, ProductCsvReader, ReadLimits, ReportLine, UploadId,
+    VendorId, parse_error_report, write_error_report,
 };
 use onboarding_devstack::options::FunctionKind;
 use support::{Harness, Options, generated_file};
@@ -24,7 +24,7 @@ async fn a_clean_file_lands_in_the_catalog_with_one_email_and_no_link() {
     let upload = stack
         .upload("VEND001", "clean.csv", sample("samples/VEND001_clean.csv"))
         .await;
-    assert_eq!(upload.status, "completed");
+    assert_eq!(upload.status, onboarding_core::UploadStatus::Completed);
     assert_eq!(upload.total_records, Some(20));
     assert_eq!(upload.valid_records, 20);
     assert_eq!(upload.error_records, 0);
@@ -35,7 +35,7 @@ async fn a_clean_file_lands_in_the_catalog_with_one_email_and_no_link() {
     assert_eq!(emails.len(), 1, "exactly one email: {emails:?}");
     let email = &emails[0];
     assert_eq!(email.vendor_id, "VEND001");
-    assert_eq!(email.status, "completed");
+    assert_eq!(email.status, onboarding_core::UploadStatus::Completed);
     assert!(email.subject.contains("100% Success"), "{}", email.subject);
     assert!(
         !email.body.contains("Download"),
@@ -44,9 +44,10 @@ async fn a_clean_file_lands_in_the_catalog_with_one_email_and_no_link() {
     );
     let about_upload = assert_every_log_line_names_upload_and_vendor(&stack);
     assert!(
-        about_upload
-            .iter()
-            .any(|(upload_id, vendor_id)| upload_id == &upload.upload_id && vendor_id == "VEND001"),
+        about_upload.iter().any(
+            |(upload_id, vendor_id)| upload_id == upload.upload_id.as_str()
+                && vendor_id == "VEND001"
+        ),
         "the upload's own lines name it and its vendor: {about_upload:?}"
     );
     // Idle functions hold no connection, so Aurora Serverless can pause.
@@ -116,7 +117,7 @@ fn assert_every_log_line_names_upload_and_vendor(stack: &Harness) -> Vec<(String
 /// (a property, so one metric series whatever the type) -> count.
 fn validation_errors_by_type(
     stack: &Harness,
-    upload_id: &str,
+    upload_id: &UploadId,
 ) -> std::collections::BTreeMap<String, f64> {
     let path = stack.stack.log_path(FunctionKind::ProductValidator);
     let log = std::fs::read_to_string(&path).unwrap();
@@ -125,7 +126,7 @@ fn validation_errors_by_type(
         let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        if record["upload_id"] != upload_id || record.get("ValidationErrors").is_none() {
+        if record["upload_id"] != upload_id.as_str() || record.get("ValidationErrors").is_none() {
             continue;
         }
         let directive = &record["_aws"]["CloudWatchMetrics"][0];
@@ -179,7 +180,11 @@ async fn a_file_with_errors_gives_the_golden_report_and_an_email_with_a_working_
                 sample(&format!("samples/{vendor}_products.csv")),
             )
             .await;
-        assert_eq!(upload.status, "partial", "{vendor}");
+        assert_eq!(
+            upload.status,
+            onboarding_core::UploadStatus::Partial,
+            "{vendor}"
+        );
         assert_eq!(upload.total_records, Some(100));
         let key = upload.error_file_s3_key.clone().expect("report key");
         assert_eq!(
@@ -346,8 +351,8 @@ async fn a_candidate_lane_upload_runs_through_the_candidate_queue_only() {
         )
         .await;
 
-    assert_eq!(candidate.status, "partial");
-    assert_eq!(candidate.vendor_id, "VEND001");
+    assert_eq!(candidate.status, onboarding_core::UploadStatus::Partial);
+    assert_eq!(candidate.vendor_id, VendorId::parse("VEND001").ok());
     assert_eq!(candidate.file_name, "smoke.csv");
     assert_eq!(candidate.total_records, Some(100));
     let report = stack
@@ -464,7 +469,11 @@ async fn files_that_fail_as_a_whole_are_recorded_and_explained() {
     )
     .await;
     for ((vendor, name, _, reason, emailed), upload) in cases.iter().zip(&uploads) {
-        assert_eq!(upload.status, "failed", "{name}");
+        assert_eq!(
+            upload.status,
+            onboarding_core::UploadStatus::Failed,
+            "{name}"
+        );
         let recorded = upload.failure_reason.clone().unwrap_or_default();
         assert!(
             recorded.contains(reason),
@@ -508,7 +517,7 @@ async fn keys_duplicates_and_new_versions_are_handled_like_a_vendor_expects() {
         .upload("VEND001", name, sample("samples/VEND001_clean.csv"))
         .await;
     assert_eq!(first.file_name, name);
-    assert_eq!(first.status, "completed");
+    assert_eq!(first.status, onboarding_core::UploadStatus::Completed);
 
     // The same key again is a new object version: a new upload, whose rows
     // all collide with the products the first version created.
@@ -516,7 +525,7 @@ async fn keys_duplicates_and_new_versions_are_handled_like_a_vendor_expects() {
         .upload("VEND001", name, sample("samples/VEND001_clean.csv"))
         .await;
     assert_ne!(second.upload_id, first.upload_id);
-    assert_eq!(second.status, "failed");
+    assert_eq!(second.status, onboarding_core::UploadStatus::Failed);
     assert_eq!(second.error_records, 20);
     let report = parse_error_report(
         &stack
@@ -561,7 +570,7 @@ async fn a_ten_thousand_row_file_is_judged_completely() {
         rows: 10_000,
         error_rate: 0.1,
         seed: 21,
-        vendor_id: "VEND003".into(),
+        vendor_id: VendorId::parse("VEND003").unwrap(),
     };
     let (bytes, planted) = generated(&spec);
     let upload = stack.upload("VEND003", "big.csv", bytes).await;
@@ -601,7 +610,7 @@ async fn ten_concurrent_uploads_and_two_vendors_racing_for_the_same_skus() {
             rows: 300,
             error_rate: 0.2,
             seed: 100 + i,
-            vendor_id: vendor.into(),
+            vendor_id: VendorId::parse(vendor).unwrap(),
         };
         let (bytes, planted) = generated(&spec);
         files.push((vendor, format!("batch-{i}.csv"), bytes, Some(planted)));
@@ -721,7 +730,7 @@ async fn duplicated_events_and_failed_invocations_change_nothing() {
         );
         let stored_errors: i64 =
             sqlx::query_scalar("SELECT count(*) FROM validation_errors WHERE upload_id = $1")
-                .bind(&upload.upload_id)
+                .bind(upload.upload_id.as_str())
                 .fetch_one(&stack.db.pool)
                 .await
                 .unwrap();
@@ -751,7 +760,8 @@ async fn duplicated_events_and_failed_invocations_change_nothing() {
             assert!(keys.is_empty(), "{name}: nothing written: {keys:?}");
             continue;
         }
-        let report_key = onboarding_core::error_report_key(vendor, &upload.upload_id);
+        let report_key =
+            onboarding_core::error_report_key(&VendorId::parse(vendor).unwrap(), &upload.upload_id);
         assert_eq!(
             upload.error_file_s3_key.as_deref(),
             Some(report_key.as_str()),
@@ -761,7 +771,7 @@ async fn duplicated_events_and_failed_invocations_change_nothing() {
             keys,
             vec![
                 report_key.clone(),
-                onboarding_core::fix_file_key(vendor, &upload.upload_id)
+                onboarding_core::fix_file_key(&VendorId::parse(vendor).unwrap(), &upload.upload_id)
             ],
             "{name}: one report and one fix file"
         );
@@ -796,7 +806,7 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
     let upload = stack
         .upload("VEND001", "after.csv", sample("samples/VEND001_clean.csv"))
         .await;
-    assert_eq!(upload.status, "completed");
+    assert_eq!(upload.status, onboarding_core::UploadStatus::Completed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -877,7 +887,7 @@ async fn a_vendor_never_receives_another_vendors_email() {
     assert!(
         mail_b
             .iter()
-            .all(|m| m.vendor_id == "VEND002" && !m.body.contains(&a.upload_id))
+            .all(|m| m.vendor_id == "VEND002" && !m.body.contains(a.upload_id.as_str()))
     );
     assert!(stack.mailbox("VEND003").await.is_empty());
 }
@@ -936,7 +946,11 @@ async fn operators_migrate_through_the_parser_and_bad_events_fail_clearly() {
     let upload = stack
         .upload("SMOKE01", "smoke.csv", sample("samples/VEND001_clean.csv"))
         .await;
-    assert_eq!(upload.status, "completed", "the new vendor can upload");
+    assert_eq!(
+        upload.status,
+        onboarding_core::UploadStatus::Completed,
+        "the new vendor can upload"
+    );
 
     // What deployments use: insert-only, so a suspended vendor stays so.
     let register = |vendor_id: &str| {

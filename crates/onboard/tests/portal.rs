@@ -137,7 +137,7 @@ async fn a_vendor_uploads_through_the_portal_and_follows_it_to_the_report() {
         .await;
     assert!(answer.status.is_redirection());
     // The email carries the stable links.
-    let mail = harness.emails_about(&id).await;
+    let mail = harness.emails_about(&id.parse().unwrap()).await;
     assert_eq!(mail.len(), 1);
     assert!(
         mail[0].body.contains(&format!("/api/uploads/{id}/report")),
@@ -627,9 +627,13 @@ async fn a_new_vendor_signs_up_and_uploads_once_approved() {
     );
 
     // What `onboard vendor approve` does.
-    onboarding_db::uploads::set_vendor_status(&harness.db.pool, &vendor_id, "active")
-        .await
-        .unwrap();
+    onboarding_db::uploads::set_vendor_status(
+        &harness.db.pool,
+        &vendor_id.parse().unwrap(),
+        onboarding_core::VendorStatus::Active,
+    )
+    .await
+    .unwrap();
     let (status, _) = browser
         .post("/api/uploads", json!({"file_name": "first.csv"}))
         .await;

@@ -69,7 +69,9 @@ async fn finished(harness: &Harness, key: &str) -> Upload {
         .await
         .unwrap();
         if let Some(id) = newest
-            && let Some(upload) = uploads::find_upload(&harness.db.pool, &id).await.unwrap()
+            && let Some(upload) = uploads::find_upload(&harness.db.pool, &id.parse().unwrap())
+                .await
+                .unwrap()
             && upload.is_finished()
         {
             return upload;
@@ -87,8 +89,12 @@ async fn finished(harness: &Harness, key: &str) -> Upload {
 /// `owner`'s folder: failed, nothing staged or inserted, and one failure
 /// email to the folder's owner, naming both.
 async fn assert_refused(harness: &Harness, upload: &Upload, owner: &str, uploader: &str) {
-    assert_eq!(upload.vendor_id, owner);
-    assert_eq!(upload.status, "failed", "{upload:?}");
+    assert_eq!(upload.vendor_id, owner.parse().ok());
+    assert_eq!(
+        upload.status,
+        onboarding_core::UploadStatus::Failed,
+        "{upload:?}"
+    );
     let reason = upload.failure_reason.as_deref().unwrap_or_default();
     assert!(
         reason.contains(&format!("vendor '{owner}'"))
@@ -111,7 +117,7 @@ async fn assert_refused(harness: &Harness, upload: &Upload, owner: &str, uploade
     assert_eq!(emails.len(), 1, "exactly one email: {emails:?}");
     let email = &emails[0];
     assert_eq!(email.vendor_id, owner, "the folder's owner is told");
-    assert_eq!(email.status, "failed");
+    assert_eq!(email.status, onboarding_core::UploadStatus::Failed);
     assert!(
         email.subject.starts_with("Product Upload Failed - "),
         "{}",
@@ -158,7 +164,11 @@ async fn a_portal_upload_stores_its_vendor_and_is_processed() {
     );
 
     let upload = finished(&harness, "uploads/VEND001/bound.csv").await;
-    assert_eq!(upload.status, "completed", "{upload:?}");
+    assert_eq!(
+        upload.status,
+        onboarding_core::UploadStatus::Completed,
+        "{upload:?}"
+    );
     assert_eq!(upload.failure_reason, None);
     assert_eq!(upload.valid_records, 20);
     assert_eq!(harness.products_of(&upload.upload_id).await, 20);
@@ -229,11 +239,15 @@ async fn an_object_without_uploader_metadata_is_processed() {
             .await
             .is_empty()
     );
-    assert_eq!(upload.status, "completed", "{upload:?}");
+    assert_eq!(
+        upload.status,
+        onboarding_core::UploadStatus::Completed,
+        "{upload:?}"
+    );
     assert_eq!(upload.failure_reason, None);
     assert_eq!(upload.valid_records, 20);
     assert_eq!(harness.products_of(&upload.upload_id).await, 20);
     let emails = harness.emails_about(&upload.upload_id).await;
     assert_eq!(emails.len(), 1, "{emails:?}");
-    assert_eq!(emails[0].status, "completed");
+    assert_eq!(emails[0].status, onboarding_core::UploadStatus::Completed);
 }

@@ -23,6 +23,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use onboarding_aws::database::Database;
+use onboarding_core::VendorId;
 use serde::Deserialize;
 use tokio::sync::RwLock;
 
@@ -98,7 +99,7 @@ pub struct TokenSession {
 /// A caller whose token was verified.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VendorSession {
-    pub vendor_id: String,
+    pub vendor_id: VendorId,
     pub subject: String,
     pub email: Option<String>,
 }
@@ -230,9 +231,15 @@ impl TokenVerifier {
     /// whether the session was logged out.
     async fn decode(&self, token: &str) -> Result<(VendorSession, TokenSession), ApiError> {
         let (claims, session) = self.decode_claims(token).await?;
-        let vendor_id = claims.vendor_id.filter(|v| !v.is_empty()).ok_or_else(|| {
-            ApiError::Unauthenticated("This login is not linked to a vendor account.".into())
-        })?;
+        // The token's claim is where a session's vendor becomes a vendor
+        // id; a claim that is none links the login to no vendor.
+        let vendor_id = claims
+            .vendor_id
+            .as_deref()
+            .and_then(|v| VendorId::parse(v).ok())
+            .ok_or_else(|| {
+                ApiError::Unauthenticated("This login is not linked to a vendor account.".into())
+            })?;
         Ok((
             VendorSession {
                 vendor_id,

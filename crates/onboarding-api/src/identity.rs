@@ -4,6 +4,7 @@
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
+use onboarding_core::VendorId;
 
 use crate::problem::ApiError;
 
@@ -147,7 +148,7 @@ impl Identity {
         &self,
         email: &str,
         password: &str,
-        vendor_id: &str,
+        vendor_id: &VendorId,
     ) -> Result<bool, ApiError> {
         let output = self
             .client
@@ -163,7 +164,7 @@ impl Identity {
             .admin_update_user_attributes()
             .user_pool_id(&self.user_pool_id)
             .username(email)
-            .user_attributes(attribute(VENDOR_ATTRIBUTE, vendor_id)?)
+            .user_attributes(attribute(VENDOR_ATTRIBUTE, vendor_id.as_str())?)
             .send()
             .await
             .map_err(|e| refusal("AdminUpdateUserAttributes", e))?;

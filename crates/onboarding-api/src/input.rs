@@ -16,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
+use onboarding_core::{UploadId, VendorId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -233,10 +234,37 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
 /// Path parameters, refused as problem+json naming the parameter (axum's
 /// own answer is plain text). Control characters never get here:
-/// [`refuse_control_in_url`] has refused them.
+/// [`refuse_control_in_url`] has refused them. This is the edge where a
+/// path segment becomes its type ([`PathParam`]).
 pub struct Path<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+/// What a path parameter is read into, and how text its type refuses is
+/// answered: by default a 400 naming the parameter.
+pub trait PathParam: DeserializeOwned + Send {
+    fn refused(field: String, detail: String) -> ApiError {
+        ApiError::bad_input(field, detail)
+    }
+}
+
+impl PathParam for String {}
+
+impl<A: DeserializeOwned + Send, B: DeserializeOwned + Send> PathParam for (A, B) {}
+
+/// Text that cannot be an id names no upload or vendor: a 404, as a
+/// well-formed id that is unknown (or not the caller's) is, so that no
+/// answer tells a malformed id from one that exists elsewhere.
+macro_rules! id_path_param {
+    ($($id:ty),*) => {$(
+        impl PathParam for $id {
+            fn refused(field: String, detail: String) -> ApiError {
+                ApiError::NotFound(format!("{field}: {detail}"))
+            }
+        }
+    )*};
+}
+id_path_param!(UploadId, VendorId);
+
+impl<S: Send + Sync, T: PathParam> FromRequestParts<S> for Path<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
@@ -254,13 +282,31 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
                     {
                         key.clone()
                     }
+                    // A type's own refusal (`try_from`) comes without the
+                    // key; a route with one parameter names it still.
+                    ErrorKind::Message(_) => only_param(parts, state).await,
                     _ => "path".to_string(),
                 };
-                Err(ApiError::bad_input(field, e.body_text()))
+                let detail = match e.kind() {
+                    ErrorKind::Message(message) => message.clone(),
+                    _ => e.body_text(),
+                };
+                Err(T::refused(field, detail))
             }
             // A route whose parameters do not fit its handler: a bug here.
             Err(e) => Err(ApiError::internal(e.body_text())),
         }
+    }
+}
+
+/// The name of the route's only path parameter, else `path`.
+async fn only_param<S: Send + Sync>(parts: &mut Parts, state: &S) -> String {
+    let Ok(params) = RawPathParams::from_request_parts(parts, state).await else {
+        return "path".to_string();
+    };
+    match params.iter().collect::<Vec<_>>().as_slice() {
+        [(name, _)] if is_name(name) => name.to_string(),
+        _ => "path".to_string(),
     }
 }
 

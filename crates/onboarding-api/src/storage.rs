@@ -19,7 +19,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use onboarding_aws::s3::UPLOADER_FORM_FIELD;
-use onboarding_core::{Lane, UploadKey};
+use onboarding_core::{UploadKey, VendorId};
 use serde::Serialize;
 use serde_json::json;
 
@@ -87,24 +87,19 @@ impl ObjectStore {
         }
     }
 
-    /// A POST policy for exactly `key`, at most [`MAX_UPLOAD_BYTES`], stored
-    /// as `text/csv`, usable for [`UPLOAD_WINDOW`], bound to the vendor whose
-    /// folder `key` is (`uploads/<vendor>/<file>`).
+    /// A POST policy for exactly `uploads/<vendor>/<file_name>`, at most
+    /// [`MAX_UPLOAD_BYTES`], stored as `text/csv`, usable for
+    /// [`UPLOAD_WINDOW`], bound to `vendor_id`, whose folder it is.
     ///
-    /// The caller builds `key` from the authenticated vendor (the verified
-    /// session's vendor id, never from the request), so the vendor bound
-    /// into the policy is the vendor that signed in. A key that is not a
-    /// live `uploads/<vendor>/<file>` key is refused: there is no vendor to
-    /// bind.
-    pub async fn presign_upload(&self, key: &str) -> Result<PresignedPost, ApiError> {
-        let uploader = match UploadKey::parse(key) {
-            Ok(parsed) if parsed.lane == Lane::Live => parsed.vendor_id,
-            _ => {
-                return Err(ApiError::internal(format!(
-                    "presign_upload: '{key}' is not an uploads/<vendor>/<file> key"
-                )));
-            }
-        };
+    /// The caller passes the authenticated vendor (the verified session's
+    /// vendor id, never one from the request), so the vendor bound into the
+    /// policy is the vendor that signed in.
+    pub async fn presign_upload(
+        &self,
+        vendor_id: &VendorId,
+        file_name: &str,
+    ) -> Result<PresignedPost, ApiError> {
+        let key = UploadKey::live_key(vendor_id, file_name);
         let credentials = self
             .credentials
             .provide_credentials()
@@ -115,14 +110,15 @@ impl ObjectStore {
             secret_access_key: credentials.secret_access_key(),
             session_token: credentials.session_token(),
         };
-        let policy = PostPolicy::upload(&self.bucket, key, &uploader);
+        let policy = PostPolicy::upload(&self.bucket, &key, vendor_id.as_str());
         let signed = sign_post_policy(&signer, &self.region, SystemTime::now(), &policy)?;
+        let max_bytes = *policy.content_length.end();
         Ok(PresignedPost {
             url: self.post_url(),
             fields: signed.fields,
-            key: key.to_string(),
+            key,
             expires_at: signed.expires_at,
-            max_bytes: *policy.content_length.end(),
+            max_bytes,
         })
     }
 

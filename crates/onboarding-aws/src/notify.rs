@@ -3,7 +3,7 @@
 
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::MessageAttributeValue;
-use onboarding_core::Email;
+use onboarding_core::{Email, UploadId, UploadStatus, VendorId};
 
 use crate::{AwsError, describe};
 
@@ -29,7 +29,7 @@ pub enum Delivery {
 /// One vendor that should receive email: its id and address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WantedSubscription {
-    pub vendor_id: String,
+    pub vendor_id: VendorId,
     pub email: String,
 }
 
@@ -41,8 +41,8 @@ pub struct FoundSubscription {
     /// The raw `FilterPolicy`, if any.
     pub filter_policy: Option<String>,
     /// The vendor the filter policy names, when it is exactly
-    /// `{"vendor_id": ["<ID>"]}`.
-    pub vendor_id: Option<String>,
+    /// `{"vendor_id": ["<ID>"]}` and `<ID>` is a vendor id.
+    pub vendor_id: Option<VendorId>,
 }
 
 /// What bringing subscriptions in line changed; vendor ids (or endpoints
@@ -65,9 +65,9 @@ impl SubscriptionChanges {
 /// Who an email is about; these travel as SNS message attributes.
 #[derive(Clone, Debug)]
 pub struct EmailAttributes<'a> {
-    pub vendor_id: &'a str,
-    pub upload_id: &'a str,
-    pub status: &'a str,
+    pub vendor_id: &'a VendorId,
+    pub upload_id: &'a UploadId,
+    pub status: UploadStatus,
 }
 
 impl Notifier {
@@ -104,7 +104,7 @@ impl Notifier {
     }
 
     /// The protocol and endpoint of a vendor's subscription.
-    fn target(&self, vendor_id: &str, email: &str) -> (&'static str, String) {
+    fn target(&self, vendor_id: &VendorId, email: &str) -> (&'static str, String) {
         match &self.delivery {
             Delivery::Email => ("email", email.to_string()),
             Delivery::Mailbox { queue_arn_prefix } => {
@@ -199,7 +199,7 @@ impl Notifier {
     /// without a filter). Idempotent.
     pub async fn remove_vendor(
         &self,
-        vendor_id: &str,
+        vendor_id: &VendorId,
         email: &str,
     ) -> Result<SubscriptionChanges, AwsError> {
         self.bring_in_line(&[], Some((vendor_id, email))).await
@@ -220,14 +220,14 @@ impl Notifier {
     async fn bring_in_line(
         &self,
         wanted: &[WantedSubscription],
-        scope: Option<(&str, &str)>,
+        scope: Option<(&VendorId, &str)>,
     ) -> Result<SubscriptionChanges, AwsError> {
         let mut changes = SubscriptionChanges::default();
-        let targets: std::collections::BTreeMap<&str, String> = wanted
+        let targets: std::collections::BTreeMap<&VendorId, String> = wanted
             .iter()
-            .map(|w| (w.vendor_id.as_str(), self.target(&w.vendor_id, &w.email).1))
+            .map(|w| (&w.vendor_id, self.target(&w.vendor_id, &w.email).1))
             .collect();
-        let mut kept: std::collections::BTreeSet<String> = Default::default();
+        let mut kept: std::collections::BTreeSet<VendorId> = Default::default();
         for found in self.vendor_subscriptions().await? {
             // Whose subscription this is: its filter's vendor, or else the
             // vendor whose address it is.
@@ -235,18 +235,20 @@ impl Notifier {
                 targets
                     .iter()
                     .find(|(_, endpoint)| **endpoint == found.endpoint)
-                    .map(|(vendor, _)| vendor.to_string())
+                    .map(|(vendor, _)| (*vendor).clone())
             });
             if let Some((vendor_id, email)) = scope {
-                let in_scope = owner.as_deref() == Some(vendor_id)
+                let in_scope = owner.as_ref() == Some(vendor_id)
                     || (found.vendor_id.is_none()
                         && found.endpoint == self.target(vendor_id, email).1);
                 if !in_scope {
                     continue;
                 }
             }
-            let label = owner.clone().unwrap_or_else(|| found.endpoint.clone());
-            let keep = owner.as_deref().is_some_and(|vendor| {
+            let label = owner
+                .as_ref()
+                .map_or_else(|| found.endpoint.clone(), VendorId::to_string);
+            let keep = owner.as_ref().is_some_and(|vendor| {
                 targets.get(vendor) == Some(&found.endpoint) && !kept.contains(vendor)
             });
             if !keep {
@@ -263,7 +265,7 @@ impl Notifier {
             }
             let vendor = owner.expect("kept subscriptions have an owner");
             let policy = vendor_filter_policy(&vendor);
-            if found.vendor_id.as_deref() != Some(vendor.as_str())
+            if found.vendor_id.as_ref() != Some(&vendor)
                 || !same_policy(found.filter_policy.as_deref(), &policy)
             {
                 if found.arn.starts_with("arn:") {
@@ -277,17 +279,17 @@ impl Notifier {
                         .map_err(|e| {
                             AwsError::new("SetSubscriptionAttributes", &found.arn, describe(&e))
                         })?;
-                    changes.filters_fixed.push(vendor.clone());
+                    changes.filters_fixed.push(vendor.to_string());
                 }
             } else {
-                changes.unchanged.push(vendor.clone());
+                changes.unchanged.push(vendor.to_string());
             }
             kept.insert(vendor);
         }
         for want in wanted {
             if !kept.contains(&want.vendor_id) {
                 self.subscribe_vendor(&want.vendor_id, &want.email).await?;
-                changes.subscribed.push(want.vendor_id.clone());
+                changes.subscribed.push(want.vendor_id.to_string());
             }
         }
         Ok(changes)
@@ -312,9 +314,9 @@ impl Notifier {
             .topic_arn(&self.topic_arn)
             .subject(sns_subject(&email.subject))
             .message(&email.body)
-            .message_attributes("vendor_id", attribute(about.vendor_id)?)
-            .message_attributes("upload_id", attribute(about.upload_id)?)
-            .message_attributes("status", attribute(about.status)?)
+            .message_attributes("vendor_id", attribute(about.vendor_id.as_str())?)
+            .message_attributes("upload_id", attribute(about.upload_id.as_str())?)
+            .message_attributes("status", attribute(about.status.as_str())?)
             .send()
             .await
             .map_err(|e| AwsError::new("Publish", &self.topic_arn, describe(&e)))?;
@@ -325,7 +327,11 @@ impl Notifier {
     /// mailbox) with a filter on their vendor id. Returns the subscription
     /// ARN ("pending confirmation" until the vendor clicks the link SNS
     /// sends). Prefer [`Notifier::ensure_vendor`], which is idempotent.
-    pub async fn subscribe_vendor(&self, vendor_id: &str, email: &str) -> Result<String, AwsError> {
+    pub async fn subscribe_vendor(
+        &self,
+        vendor_id: &VendorId,
+        email: &str,
+    ) -> Result<String, AwsError> {
         let (protocol, endpoint) = self.target(vendor_id, email);
         let output = self
             .client
@@ -343,19 +349,21 @@ impl Notifier {
     }
 }
 
-pub fn vendor_filter_policy(vendor_id: &str) -> String {
+pub fn vendor_filter_policy(vendor_id: &VendorId) -> String {
     serde_json::json!({ "vendor_id": [vendor_id] }).to_string()
 }
 
-/// The vendor of a filter policy that is exactly `{"vendor_id": ["<ID>"]}`.
-pub fn filtered_vendor(policy: &str) -> Option<String> {
+/// The vendor of a filter policy that is exactly `{"vendor_id": ["<ID>"]}`,
+/// `<ID>` being a vendor id: the edge where a filter found on the topic
+/// becomes a vendor.
+pub fn filtered_vendor(policy: &str) -> Option<VendorId> {
     let value: serde_json::Value = serde_json::from_str(policy).ok()?;
     let object = value.as_object()?;
     if object.len() != 1 {
         return None;
     }
     match object.get("vendor_id")?.as_array()?.as_slice() {
-        [serde_json::Value::String(vendor)] => Some(vendor.clone()),
+        [serde_json::Value::String(vendor)] => VendorId::parse(vendor).ok(),
         _ => None,
     }
 }
@@ -406,9 +414,12 @@ mod tests {
     #[test]
     fn filter_policies_name_their_vendor_only_when_exact() {
         assert_eq!(
-            filtered_vendor(r#"{"vendor_id":["V1"]}"#).as_deref(),
+            filtered_vendor(r#"{"vendor_id":["V1"]}"#)
+                .as_ref()
+                .map(VendorId::as_str),
             Some("V1")
         );
+        assert_eq!(filtered_vendor(r#"{"vendor_id":["V 1"]}"#), None);
         assert_eq!(filtered_vendor(r#"{"vendor_id":["V1","V2"]}"#), None);
         assert_eq!(
             filtered_vendor(r#"{"vendor_id":["V1"],"status":["x"]}"#),
@@ -420,7 +431,7 @@ mod tests {
     #[test]
     fn the_filter_policy_matches_only_the_vendor() {
         assert_eq!(
-            vendor_filter_policy("VEND001"),
+            vendor_filter_policy(&VendorId::parse("VEND001").unwrap()),
             r#"{"vendor_id":["VEND001"]}"#
         );
     }

@@ -20,7 +20,7 @@ fn ten_megabyte_file() -> Vec<u8> {
         rows: 60_000,
         error_rate: 0.05,
         seed: 42,
-        vendor_id: "VEND001".into(),
+        vendor_id: onboarding_core::VendorId::parse("VEND001").unwrap(),
     };
     let mut file = Vec::with_capacity(TEN_MB + 64 * 1024);
     generate(&spec, &CATEGORIES, &mut file).expect("generate");

@@ -1,71 +1,13 @@
 //! The text of the one email a vendor gets per upload.
 
-use std::fmt::{self, Write};
-use std::str::FromStr;
+use std::fmt::Write;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::errors::FileFailure;
-
-/// Where an upload stands. `Processing` until every row has an outcome.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UploadStatus {
-    Processing,
-    Completed,
-    Partial,
-    Failed,
-}
-
-impl UploadStatus {
-    pub const ALL: [UploadStatus; 4] = [
-        UploadStatus::Processing,
-        UploadStatus::Completed,
-        UploadStatus::Partial,
-        UploadStatus::Failed,
-    ];
-
-    /// The final status of an upload whose rows are all decided:
-    /// all valid is `completed`, none valid is `failed`, otherwise `partial`.
-    pub fn of_counts(valid: u32, invalid: u32) -> UploadStatus {
-        match (valid, invalid) {
-            (0, _) => UploadStatus::Failed,
-            (_, 0) => UploadStatus::Completed,
-            _ => UploadStatus::Partial,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UploadStatus::Processing => "processing",
-            UploadStatus::Completed => "completed",
-            UploadStatus::Partial => "partial",
-            UploadStatus::Failed => "failed",
-        }
-    }
-}
-
-impl fmt::Display for UploadStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("unknown upload status '{0}'")]
-pub struct UnknownStatus(pub String);
-
-impl FromStr for UploadStatus {
-    type Err = UnknownStatus;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        UploadStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| UnknownStatus(s.to_string()))
-    }
-}
+use crate::status::UploadStatus;
+use crate::upload_id::UploadId;
 
 /// Whole-number percentages of valid and invalid products.
 ///
@@ -91,7 +33,7 @@ pub fn percentages(valid: u32, total: u32) -> (u32, u32) {
 /// The facts of a finished upload that the email reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadSummary {
-    pub upload_id: String,
+    pub upload_id: UploadId,
     pub file_name: String,
     pub total_records: u32,
     pub valid_records: u32,
@@ -200,7 +142,7 @@ pub fn completion_email(summary: &UploadSummary, links: Option<&ReportLinks>) ->
     );
     let mut body = String::new();
     // Writing to a String cannot fail.
-    let _ = writeln!(body, "Upload ID: {}", vendor_text(&summary.upload_id));
+    let _ = writeln!(body, "Upload ID: {}", summary.upload_id);
     let _ = writeln!(body, "File Name: {}", vendor_text(&summary.file_name));
     let _ = writeln!(body, "Total Products: {}", summary.total_records);
     let _ = writeln!(
@@ -254,10 +196,10 @@ pub fn completion_email(summary: &UploadSummary, links: Option<&ReportLinks>) ->
 }
 
 /// The email for an upload that failed as a whole, before rows were judged.
-pub fn failure_email(upload_id: &str, file_name: &str, failure: &FileFailure) -> Email {
+pub fn failure_email(upload_id: &UploadId, file_name: &str, failure: &FileFailure) -> Email {
     let subject = subject("Product Upload Failed - ", file_name, "");
     let mut body = String::new();
-    let _ = writeln!(body, "Upload ID: {}", vendor_text(upload_id));
+    let _ = writeln!(body, "Upload ID: {upload_id}");
     let _ = writeln!(body, "File Name: {}", vendor_text(file_name));
     let _ = writeln!(body);
     let _ = writeln!(body, "Status: FAILED");
@@ -358,9 +300,13 @@ fn subject(prefix: &str, file_name: &str, suffix: &str) -> String {
 mod tests {
     use super::*;
 
+    fn upload_id() -> UploadId {
+        UploadId::parse("UPLOAD_20241221_103045_0A1B2C3D4E5F").unwrap()
+    }
+
     fn summary(valid: u32, invalid: u32) -> UploadSummary {
         UploadSummary {
-            upload_id: "UPLOAD_20241221_103045_0A1B2C3D4E5F".into(),
+            upload_id: upload_id(),
             file_name: "VEND001_products.csv".into(),
             total_records: valid + invalid,
             valid_records: valid,
@@ -493,18 +439,8 @@ mod tests {
     }
 
     #[test]
-    fn statuses() {
-        assert_eq!(UploadStatus::of_counts(0, 5), UploadStatus::Failed);
-        assert_eq!(UploadStatus::of_counts(5, 0), UploadStatus::Completed);
-        assert_eq!(UploadStatus::of_counts(5, 5), UploadStatus::Partial);
-        for s in UploadStatus::ALL {
-            assert_eq!(s.as_str().parse::<UploadStatus>(), Ok(s));
-        }
-    }
-
-    #[test]
     fn file_failures_get_their_own_email() {
-        let email = failure_email("UPLOAD_X", "empty.csv", &FileFailure::Empty);
+        let email = failure_email(&upload_id(), "empty.csv", &FileFailure::Empty);
         assert_eq!(email.subject, "Product Upload Failed - empty.csv");
         assert!(
             email
@@ -552,7 +488,7 @@ mod tests {
             "{subject}"
         );
         assert!(subject.starts_with("Product Upload Complete - VEND001_xx"));
-        let failed = failure_email("U", &"y".repeat(300), &FileFailure::Empty).subject;
+        let failed = failure_email(&upload_id(), &"y".repeat(300), &FileFailure::Empty).subject;
         assert_eq!(failed.chars().count(), MAX_SUBJECT_CHARS);
     }
 
@@ -586,7 +522,7 @@ mod tests {
             1
         );
         let failure = FileFailure::BadKey { key: fake.into() };
-        let email = failure_email("U", fake, &failure);
+        let email = failure_email(&upload_id(), fake, &failure);
         assert_eq!(email.body.lines().count(), 8, "{}", email.body);
         assert!(
             !email

@@ -5,6 +5,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::status::VendorStatus;
+use crate::vendor_id::VendorId;
+
 /// A stable identifier for a kind of row error. The declaration order is the
 /// order in which a row's errors are reported ("by row, then rule").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -137,11 +140,16 @@ pub enum FileFailure {
     #[error(
         "Vendor '{vendor_id}' is not registered. Files must be uploaded under uploads/<your vendor id>/."
     )]
-    UnknownVendor { vendor_id: String },
+    UnknownVendor { vendor_id: VendorId },
     #[error(
-        "Vendor '{vendor_id}' is {status} and cannot upload products. Contact marketplace support."
+        "Vendor '{vendor_id}' is {} and cannot upload products. Contact marketplace support.",
+        .status.in_words()
     )]
-    VendorInactive { vendor_id: String, status: String },
+    VendorInactive {
+        vendor_id: VendorId,
+        #[serde(with = "status_in_words")]
+        status: VendorStatus,
+    },
     #[error("The upload key '{key}' is not of the form uploads/<vendor id>/<file>.csv.")]
     BadKey { key: String },
     /// A portal upload binds its uploader into the object (the signed POST
@@ -151,9 +159,33 @@ pub enum FileFailure {
         "The file is in the folder of vendor '{vendor_id}' (uploads/{vendor_id}/) but was uploaded through the vendor portal by vendor '{uploader_id}'. A vendor can only upload into its own folder, so the file was not processed. Contact marketplace support if you did not expect this file."
     )]
     UploaderMismatch {
-        vendor_id: String,
+        vendor_id: VendorId,
+        /// The object's metadata as S3 keeps it: text, not an id.
         uploader_id: String,
     },
+}
+
+/// A failure is kept as JSON in `upload_history.failure`, and the rows
+/// written before the status had a type say it in words ("pending
+/// approval"): this writes the words still and reads either form.
+mod status_in_words {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::status::VendorStatus;
+
+    pub fn serialize<S: Serializer>(
+        status: &VendorStatus,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&status.in_words())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<VendorStatus, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        VendorStatus::parse(&text.replace(' ', "_")).map_err(serde::de::Error::custom)
+    }
 }
 
 fn required_columns() -> String {
@@ -210,7 +242,7 @@ mod tests {
         .to_string();
         assert!(missing.starts_with("The header row is missing required column(s): sku, price."));
         let mismatch = FileFailure::UploaderMismatch {
-            vendor_id: "VEND001".into(),
+            vendor_id: VendorId::parse("VEND001").unwrap(),
             uploader_id: "VEND002".into(),
         };
         let text = mismatch.to_string();
@@ -224,6 +256,29 @@ mod tests {
         assert_eq!(
             serde_json::from_value::<FileFailure>(json).unwrap(),
             mismatch
+        );
+    }
+
+    #[test]
+    fn an_inactive_vendors_status_is_kept_in_words() {
+        let inactive = FileFailure::VendorInactive {
+            vendor_id: VendorId::parse("VEND004").unwrap(),
+            status: VendorStatus::PendingApproval,
+        };
+        assert_eq!(
+            inactive.to_string(),
+            "Vendor 'VEND004' is pending approval and cannot upload products. Contact marketplace support."
+        );
+        let json = serde_json::to_value(&inactive).unwrap();
+        assert_eq!(json["status"], "pending approval");
+        assert_eq!(
+            serde_json::from_value::<FileFailure>(json).unwrap(),
+            inactive
+        );
+        let typed = serde_json::json!({"kind": "vendor_inactive", "vendor_id": "VEND004", "status": "pending_approval"});
+        assert_eq!(
+            serde_json::from_value::<FileFailure>(typed).unwrap(),
+            inactive
         );
     }
 }

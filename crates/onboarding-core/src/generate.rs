@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::columns::Column;
 use crate::errors::ErrorType;
+use crate::vendor_id::VendorId;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct GeneratorSpec {
@@ -20,7 +21,7 @@ pub struct GeneratorSpec {
     /// The share of rows, from 0 to 1, that carry one planted error.
     pub error_rate: f64,
     pub seed: u64,
-    pub vendor_id: String,
+    pub vendor_id: VendorId,
 }
 
 /// What the generator planted: how many rows carry each error type.
@@ -206,7 +207,7 @@ fn clean_row(
         Column::ImageUrl,
         format!(
             "https://images.example.com/{}/{n}.jpg",
-            spec.vendor_id.to_lowercase()
+            spec.vendor_id.as_str().to_lowercase()
         ),
     );
     row
@@ -296,7 +297,7 @@ mod tests {
             rows,
             error_rate,
             seed,
-            vendor_id: "VEND001".into(),
+            vendor_id: VendorId::parse("VEND001").unwrap(),
         }
     }
 

@@ -13,12 +13,14 @@ pub mod pipeline;
 pub mod reader;
 pub mod report;
 pub mod rules;
+pub mod status;
 pub mod upload_id;
 pub mod upload_key;
+pub mod vendor_id;
 
 pub use columns::{Column, Header};
 pub use email::{
-    Email, LINK_LIFETIME, PortalLinks, ReportDocument, ReportLinks, UploadStatus, UploadSummary,
+    Email, LINK_LIFETIME, PortalLinks, ReportDocument, ReportLinks, UploadSummary,
     completion_email, email_line, failure_email, link_expiry_line, percentages,
 };
 pub use errors::{ErrorType, FileFailure, RowError};
@@ -33,5 +35,7 @@ pub use rules::{
     FileDuplicates, Product, RowIdentity, RowOutcome, apply_catalog_matches, check_against_catalog,
     check_row,
 };
-pub use upload_id::UploadId;
+pub use status::{UnknownUploadStatus, UnknownVendorStatus, UploadStatus, VendorStatus};
+pub use upload_id::{InvalidUploadId, UploadId};
 pub use upload_key::{Lane, UploadKey, error_report_key, fix_file_key};
+pub use vendor_id::{InvalidVendorId, VendorId};

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::errors::{ErrorType, RowError};
 use crate::reader::SourceRow;
 use crate::rules::EarlierRows;
+use crate::upload_id::UploadId;
 use crate::upload_key::Lane;
+use crate::vendor_id::VendorId;
 
 /// How long a staged row lives before DynamoDB's TTL removes it.
 pub const STAGING_TTL_SECONDS: i64 = 7 * 24 * 3600;
@@ -24,11 +26,11 @@ pub enum StagingStatus {
 /// One product row, staged by the parser for the validator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StagedRow {
-    pub upload_id: String,
+    pub upload_id: UploadId,
     pub record_id: String,
     pub status: StagingStatus,
     pub row_number: u32,
-    pub vendor_id: String,
+    pub vendor_id: VendorId,
     /// The vendor's cells in file order, untrimmed.
     pub fields: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,18 +47,18 @@ pub struct StagedRow {
 impl StagedRow {
     pub fn new(
         lane: Lane,
-        upload_id: &str,
-        vendor_id: &str,
+        upload_id: &UploadId,
+        vendor_id: &VendorId,
         row: SourceRow,
         earlier: EarlierRows,
         staged_at_epoch: i64,
     ) -> StagedRow {
         StagedRow {
-            upload_id: upload_id.to_string(),
+            upload_id: upload_id.clone(),
             record_id: Self::record_id(row.row_number),
             status: StagingStatus::PendingValidation,
             row_number: row.row_number,
-            vendor_id: vendor_id.to_string(),
+            vendor_id: vendor_id.clone(),
             fields: row.fields,
             earlier_sku_row: earlier.sku,
             earlier_vendor_product_id_row: earlier.vendor_product_id,
@@ -101,27 +103,27 @@ pub enum PipelineMessage {
     /// Errors found in a batch. Informational: reports are built from the
     /// database, so losing or repeating one of these loses nothing.
     RowErrors {
-        upload_id: String,
-        vendor_id: String,
+        upload_id: UploadId,
+        vendor_id: VendorId,
         errors: Vec<QueuedRowError>,
     },
     /// Every row of the upload has been judged, or the upload failed as a
     /// whole: time for the report and the email.
     UploadComplete {
-        upload_id: String,
-        vendor_id: String,
+        upload_id: UploadId,
+        vendor_id: VendorId,
     },
 }
 
 impl PipelineMessage {
-    pub fn upload_id(&self) -> &str {
+    pub fn upload_id(&self) -> &UploadId {
         match self {
             PipelineMessage::RowErrors { upload_id, .. }
             | PipelineMessage::UploadComplete { upload_id, .. } => upload_id,
         }
     }
 
-    pub fn vendor_id(&self) -> &str {
+    pub fn vendor_id(&self) -> &VendorId {
         match self {
             PipelineMessage::RowErrors { vendor_id, .. }
             | PipelineMessage::UploadComplete { vendor_id, .. } => vendor_id,
@@ -140,14 +142,14 @@ pub const MAX_MESSAGE_BYTES: usize = 200 * 1024;
 /// Packs a batch's row errors into as few messages as fit `max_bytes` each,
 /// so that a file with thousands of bad rows needs a handful of sends.
 pub fn pack_row_errors(
-    upload_id: &str,
-    vendor_id: &str,
+    upload_id: &UploadId,
+    vendor_id: &VendorId,
     rows: &[(u32, &[RowError])],
     max_bytes: usize,
 ) -> Vec<PipelineMessage> {
     let empty = PipelineMessage::RowErrors {
-        upload_id: upload_id.to_string(),
-        vendor_id: vendor_id.to_string(),
+        upload_id: upload_id.clone(),
+        vendor_id: vendor_id.clone(),
         errors: Vec::new(),
     }
     .to_json()
@@ -166,8 +168,8 @@ pub fn pack_row_errors(
             let entry = serde_json::to_string(&queued).unwrap_or_default().len() + 1;
             if !current.is_empty() && size + entry > max_bytes {
                 messages.push(PipelineMessage::RowErrors {
-                    upload_id: upload_id.to_string(),
-                    vendor_id: vendor_id.to_string(),
+                    upload_id: upload_id.clone(),
+                    vendor_id: vendor_id.clone(),
                     errors: std::mem::take(&mut current),
                 });
                 size = empty;
@@ -178,8 +180,8 @@ pub fn pack_row_errors(
     }
     if !current.is_empty() {
         messages.push(PipelineMessage::RowErrors {
-            upload_id: upload_id.to_string(),
-            vendor_id: vendor_id.to_string(),
+            upload_id: upload_id.clone(),
+            vendor_id: vendor_id.clone(),
             errors: current,
         });
     }
@@ -190,16 +192,26 @@ pub fn pack_row_errors(
 mod tests {
     use super::*;
 
+    const UPLOAD: &str = "UPLOAD_20261122_101500_ABCDEF012345";
+
+    fn ids() -> (UploadId, VendorId) {
+        (
+            UploadId::parse(UPLOAD).unwrap(),
+            VendorId::parse("VEND001").unwrap(),
+        )
+    }
+
     fn error(n: usize) -> RowError {
         RowError::new(ErrorType::InvalidPrice, Some("price"), "x".repeat(n))
     }
 
     #[test]
     fn staged_rows_round_trip_and_keep_their_earlier_rows() {
+        let (upload_id, vendor_id) = ids();
         let row = StagedRow::new(
             Lane::Live,
-            "UPLOAD_20261122_101500_ABCDEF012345",
-            "VEND001",
+            &upload_id,
+            &vendor_id,
             SourceRow {
                 row_number: 42,
                 fields: vec![" a ".into(), String::new()],
@@ -215,6 +227,8 @@ mod tests {
         assert_eq!(row.earlier().sku, Some(7));
         let json = serde_json::to_value(&row).unwrap();
         assert_eq!(json["status"], "pending_validation");
+        assert_eq!(json["upload_id"], UPLOAD);
+        assert_eq!(json["vendor_id"], "VEND001");
         assert!(json.get("earlier_vendor_product_id_row").is_none());
         assert!(json.get("lane").is_none(), "live rows carry no lane");
         let back: StagedRow = serde_json::from_value(json).unwrap();
@@ -234,16 +248,21 @@ mod tests {
 
     #[test]
     fn messages_are_tagged_by_kind() {
+        let (upload_id, vendor_id) = ids();
         let done = PipelineMessage::UploadComplete {
-            upload_id: "U".into(),
-            vendor_id: "V".into(),
+            upload_id: upload_id.clone(),
+            vendor_id,
         };
         assert_eq!(
             done.to_json(),
-            r#"{"kind":"upload_complete","upload_id":"U","vendor_id":"V"}"#
+            format!(r#"{{"kind":"upload_complete","upload_id":"{UPLOAD}","vendor_id":"VEND001"}}"#)
         );
         let back: PipelineMessage = serde_json::from_str(&done.to_json()).unwrap();
-        assert_eq!(back.upload_id(), "U");
+        assert_eq!(back.upload_id(), &upload_id);
+        // The ids are checked where a message is read: a malformed one is
+        // an unreadable message, not a string carried on.
+        let forged = r#"{"kind":"upload_complete","upload_id":"U","vendor_id":"VEND001"}"#;
+        assert!(serde_json::from_str::<PipelineMessage>(forged).is_err());
     }
 
     #[test]
@@ -254,7 +273,8 @@ mod tests {
             .enumerate()
             .map(|(i, e)| (i as u32 + 1, e.as_slice()))
             .collect();
-        let messages = pack_row_errors("U", "V", &rows, 20_000);
+        let (upload_id, vendor_id) = ids();
+        let messages = pack_row_errors(&upload_id, &vendor_id, &rows, 20_000);
         assert!(messages.len() > 1);
         let mut seen = 0;
         for message in &messages {
@@ -268,7 +288,8 @@ mod tests {
 
     #[test]
     fn no_errors_means_no_messages() {
-        assert!(pack_row_errors("U", "V", &[], MAX_MESSAGE_BYTES).is_empty());
-        assert!(pack_row_errors("U", "V", &[(1, &[])], MAX_MESSAGE_BYTES).is_empty());
+        let (upload_id, vendor_id) = ids();
+        assert!(pack_row_errors(&upload_id, &vendor_id, &[], MAX_MESSAGE_BYTES).is_empty());
+        assert!(pack_row_errors(&upload_id, &vendor_id, &[(1, &[])], MAX_MESSAGE_BYTES).is_empty());
     }
 }

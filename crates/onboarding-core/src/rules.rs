@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::columns::{Column, Header};
 use crate::errors::{ErrorType, RowError};
 use crate::reader::SourceRow;
+use crate::vendor_id::VendorId;
 
 pub const MIN_PRICE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 pub const MAX_PRICE: Decimal = Decimal::from_parts(99_999_999, 0, 0, false, 2);
@@ -691,7 +692,7 @@ pub trait Catalog {
     /// exist for `vendor_id`. One round trip for a whole batch.
     fn find_existing(
         &self,
-        vendor_id: &str,
+        vendor_id: &VendorId,
         skus: &[&str],
         vendor_product_ids: &[&str],
     ) -> impl Future<Output = Result<CatalogMatches, Self::Error>> + Send;
@@ -742,7 +743,7 @@ fn remove_errors(row: &mut CheckedRow, error_type: ErrorType) {
 /// Looks the batch up in the catalog once and applies the duplicate rules.
 pub async fn check_against_catalog<C: Catalog>(
     catalog: &C,
-    vendor_id: &str,
+    vendor_id: &VendorId,
     rows: &mut [CheckedRow],
 ) -> Result<(), C::Error> {
     let skus: Vec<&str> = rows

@@ -80,6 +80,14 @@ impl fmt::Display for UploadId {
     }
 }
 
+impl std::str::FromStr for UploadId {
+    type Err = InvalidUploadId;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        UploadId::parse(text)
+    }
+}
+
 impl TryFrom<String> for UploadId {
     type Error = InvalidUploadId;
     fn try_from(value: String) -> Result<Self, Self::Error> {

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::errors::FileFailure;
+use crate::upload_id::UploadId;
+use crate::vendor_id::VendorId;
 
 pub const UPLOADS_PREFIX: &str = "uploads/";
 pub const CANDIDATE_PREFIX: &str = "candidate/";
@@ -51,11 +53,12 @@ impl Lane {
     }
 }
 
-/// An object key under `uploads/` (or `candidate/uploads/`), taken apart.
+/// An object key under `uploads/` (or `candidate/uploads/`), taken apart:
+/// made once where a key comes in, and passed down as it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadKey {
     pub lane: Lane,
-    pub vendor_id: String,
+    pub vendor_id: VendorId,
     /// The part after the vendor folder; may contain further folders.
     pub file_name: String,
 }
@@ -70,27 +73,29 @@ impl UploadKey {
             .strip_prefix(UPLOADS_PREFIX)
             .ok_or_else(bad)?;
         let (vendor_id, file_name) = rest.split_once('/').ok_or_else(bad)?;
-        let vendor_ok = !vendor_id.is_empty()
-            && vendor_id.len() <= 50
-            && vendor_id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !vendor_ok || file_name.is_empty() || file_name.ends_with('/') {
+        let vendor_id = VendorId::parse(vendor_id).map_err(|_| bad())?;
+        if file_name.is_empty() || file_name.ends_with('/') {
             return Err(bad());
         }
         Ok(UploadKey {
             lane: Lane::of_key(key),
-            vendor_id: vendor_id.to_string(),
+            vendor_id,
             file_name: file_name.to_string(),
         })
     }
+
+    /// The folder a vendor uploads `file_name` into, in the live lane: the
+    /// key [`UploadKey::parse`] takes apart.
+    pub fn live_key(vendor_id: &VendorId, file_name: &str) -> String {
+        format!("{UPLOADS_PREFIX}{vendor_id}/{file_name}")
+    }
 }
 
-pub fn error_report_key(vendor_id: &str, upload_id: &str) -> String {
+pub fn error_report_key(vendor_id: &VendorId, upload_id: &UploadId) -> String {
     format!("errors/{vendor_id}/{upload_id}_errors.csv")
 }
 
-pub fn fix_file_key(vendor_id: &str, upload_id: &str) -> String {
+pub fn fix_file_key(vendor_id: &VendorId, upload_id: &UploadId) -> String {
     format!("errors/{vendor_id}/{upload_id}_fix.csv")
 }
 
@@ -101,7 +106,7 @@ mod tests {
     #[test]
     fn vendor_and_file_come_from_the_key() {
         let key = UploadKey::parse("uploads/VEND001/spring sale ü.csv").unwrap();
-        assert_eq!(key.vendor_id, "VEND001");
+        assert_eq!(key.vendor_id.as_str(), "VEND001");
         assert_eq!(key.file_name, "spring sale ü.csv");
         assert_eq!(key.lane, Lane::Live);
         let nested = UploadKey::parse("uploads/VEND_2/2026/11/products.csv").unwrap();
@@ -112,7 +117,7 @@ mod tests {
     fn the_candidate_lane_is_the_same_layout_under_candidate() {
         let key = UploadKey::parse("candidate/uploads/VEND001/smoke-1.csv").unwrap();
         assert_eq!(key.lane, Lane::Candidate);
-        assert_eq!(key.vendor_id, "VEND001");
+        assert_eq!(key.vendor_id.as_str(), "VEND001");
         assert_eq!(key.file_name, "smoke-1.csv");
         assert_eq!(Lane::of_key("uploads/VEND001/candidate/x.csv"), Lane::Live);
         assert_eq!(Lane::strip("candidate/uploads/V/x.csv"), "uploads/V/x.csv");
@@ -142,13 +147,17 @@ mod tests {
 
     #[test]
     fn report_keys_follow_the_layout() {
+        let vendor = VendorId::parse("VEND001").unwrap();
+        let upload = UploadId::parse("UPLOAD_20241221_103045_0A1B2C3D4E5F").unwrap();
         assert_eq!(
-            error_report_key("VEND001", "UPLOAD_1"),
-            "errors/VEND001/UPLOAD_1_errors.csv"
+            error_report_key(&vendor, &upload),
+            "errors/VEND001/UPLOAD_20241221_103045_0A1B2C3D4E5F_errors.csv"
         );
         assert_eq!(
-            fix_file_key("VEND001", "UPLOAD_1"),
-            "errors/VEND001/UPLOAD_1_fix.csv"
+            fix_file_key(&vendor, &upload),
+            "errors/VEND001/UPLOAD_20241221_103045_0A1B2C3D4E5F_fix.csv"
         );
+        let key = UploadKey::live_key(&vendor, "a b.csv");
+        assert_eq!(UploadKey::parse(&key).unwrap().file_name, "a b.csv");
     }
 }

@@ -573,7 +573,7 @@ impl Catalog for FakeCatalog {
     type Error = Infallible;
     async fn find_existing(
         &self,
-        _vendor: &str,
+        _vendor: &onboarding_core::VendorId,
         skus: &[&str],
         ids: &[&str],
     ) -> Result<CatalogMatches, Infallible> {
@@ -602,7 +602,7 @@ async fn catalog_duplicates_say_the_sku_already_exists() {
         check(&[]),
         check(&[("sku", "NEW"), ("vendor_product_id", "NEW")]),
     ];
-    check_against_catalog(&catalog, "VEND001", &mut rows)
+    check_against_catalog(&catalog, &"VEND001".parse().unwrap(), &mut rows)
         .await
         .unwrap();
     let messages: Vec<_> = rows[0]

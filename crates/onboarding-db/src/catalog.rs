@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use onboarding_core::{Catalog, CatalogMatches, CategoryWhitelist};
+use onboarding_core::{Catalog, CatalogMatches, CategoryWhitelist, UploadId, VendorId};
 use sqlx::PgPool;
 
 use crate::DbError;
@@ -11,7 +11,7 @@ use crate::DbError;
 #[derive(Clone, Debug)]
 pub struct PgCatalog {
     pool: PgPool,
-    excluded_upload: Option<String>,
+    excluded_upload: Option<UploadId>,
 }
 
 impl PgCatalog {
@@ -26,8 +26,8 @@ impl PgCatalog {
     /// are validated in several batches, and a row that repeats an earlier
     /// row of the same file is an in-file duplicate (named by row), not a
     /// catalog duplicate, even once the earlier row's product is committed.
-    pub fn excluding_upload(mut self, upload_id: &str) -> Self {
-        self.excluded_upload = Some(upload_id.to_string());
+    pub fn excluding_upload(mut self, upload_id: &UploadId) -> Self {
+        self.excluded_upload = Some(upload_id.clone());
         self
     }
 
@@ -44,7 +44,7 @@ impl Catalog for PgCatalog {
 
     async fn find_existing(
         &self,
-        vendor_id: &str,
+        vendor_id: &VendorId,
         skus: &[&str],
         vendor_product_ids: &[&str],
     ) -> Result<CatalogMatches, DbError> {
@@ -60,9 +60,9 @@ impl Catalog for PgCatalog {
              WHERE vendor_id = $2 AND vendor_product_id = ANY($3) AND upload_id IS DISTINCT FROM $4
             "#,
             &skus,
-            vendor_id,
+            vendor_id.as_str(),
             &ids,
-            self.excluded_upload.as_deref(),
+            self.excluded_upload.as_ref().map(UploadId::as_str),
         )
         .fetch_all(&self.pool)
         .await?;

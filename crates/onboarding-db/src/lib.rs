@@ -31,6 +31,26 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("seed data: {0}")]
     Seed(String),
+    /// A value read back that its type refuses: a row the migrations'
+    /// constraints should have kept out, or a column they do not constrain.
+    #[error("database: column {column}: {reason}")]
+    BadColumn {
+        column: &'static str,
+        reason: String,
+    },
+}
+
+/// The database's text for one column as the domain's type: where ids and
+/// statuses read from a row are parsed, once.
+pub(crate) fn column<T>(column: &'static str, text: &str) -> Result<T, DbError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|error: T::Err| DbError::BadColumn {
+        column,
+        reason: error.to_string(),
+    })
 }
 
 /// Connects with a small pool: one Lambda execution environment, or one CLI

@@ -9,25 +9,28 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
-use crate::DbError;
-use crate::uploads::{Upload, Vendor, select_upload};
+use onboarding_core::{UploadId, UploadStatus, VendorId, VendorStatus};
+
+use crate::uploads::{Upload, Vendor, VendorRow, select_upload, upload_of, uploads_of};
+use crate::{DbError, column};
 
 /// Registers a self-signed-up vendor, `pending_approval` until an operator
 /// approves it. `false`: the id is taken.
 pub async fn register_vendor(
     pool: &PgPool,
-    vendor_id: &str,
+    vendor_id: &VendorId,
     vendor_name: &str,
     email: &str,
 ) -> Result<bool, DbError> {
     let inserted = sqlx::query_scalar!(
         r#"INSERT INTO vendors (vendor_id, vendor_name, email, status)
-           VALUES ($1, $2, $3, 'pending_approval')
+           VALUES ($1, $2, $3, $4)
            ON CONFLICT (vendor_id) DO NOTHING
            RETURNING vendor_id"#,
-        vendor_id,
+        vendor_id.as_str(),
         vendor_name,
-        email
+        email,
+        VendorStatus::PendingApproval.as_str()
     )
     .fetch_optional(pool)
     .await?;
@@ -35,10 +38,11 @@ pub async fn register_vendor(
 }
 
 /// Undoes [`register_vendor`] when the identity provider refused the sign-up.
-pub async fn forget_pending_vendor(pool: &PgPool, vendor_id: &str) -> Result<(), DbError> {
+pub async fn forget_pending_vendor(pool: &PgPool, vendor_id: &VendorId) -> Result<(), DbError> {
     sqlx::query!(
-        "DELETE FROM vendors WHERE vendor_id = $1 AND status = 'pending_approval'",
-        vendor_id
+        "DELETE FROM vendors WHERE vendor_id = $1 AND status = $2",
+        vendor_id.as_str(),
+        VendorStatus::PendingApproval.as_str()
     )
     .execute(pool)
     .await?;
@@ -54,37 +58,40 @@ pub struct VendorProfile {
 
 pub async fn vendor_profile(
     pool: &PgPool,
-    vendor_id: &str,
+    vendor_id: &VendorId,
 ) -> Result<Option<VendorProfile>, DbError> {
     let row = sqlx::query!(
         "SELECT vendor_id, vendor_name, email, status, subscription_arn, created_at
            FROM vendors WHERE vendor_id = $1",
-        vendor_id
+        vendor_id.as_str()
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|row| VendorProfile {
-        vendor: Vendor {
-            vendor_id: row.vendor_id,
-            vendor_name: row.vendor_name,
-            email: row.email,
-            status: row.status,
-            subscription_arn: row.subscription_arn,
-        },
-        created_at: row.created_at,
-    }))
+    row.map(|row| {
+        Ok(VendorProfile {
+            vendor: Vendor::try_from(VendorRow {
+                vendor_id: row.vendor_id,
+                vendor_name: row.vendor_name,
+                email: row.email,
+                status: row.status,
+                subscription_arn: row.subscription_arn,
+            })?,
+            created_at: row.created_at,
+        })
+    })
+    .transpose()
 }
 
 /// The position after which a page of uploads starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadKey {
     pub uploaded_at: DateTime<Utc>,
-    pub upload_id: String,
+    pub upload_id: UploadId,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct UploadFilter {
-    pub status: Option<String>,
+    pub status: Option<UploadStatus>,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub after: Option<UploadKey>,
@@ -94,55 +101,62 @@ pub struct UploadFilter {
 /// One vendor's uploads, newest first.
 pub async fn vendor_uploads(
     pool: &PgPool,
-    vendor_id: &str,
+    vendor_id: &VendorId,
     filter: &UploadFilter,
 ) -> Result<Vec<Upload>, DbError> {
     let (after_time, after_id) = match &filter.after {
         Some(key) => (Some(key.uploaded_at), Some(key.upload_id.as_str())),
         None => (None, None),
     };
-    Ok(select_upload!(
-        "WHERE vendor_id = $1
+    uploads_of(
+        select_upload!(
+            "WHERE vendor_id = $1
            AND ($2::text IS NULL OR status = $2)
            AND ($3::timestamptz IS NULL OR upload_timestamp >= $3)
            AND ($4::timestamptz IS NULL OR upload_timestamp < $4)
            AND ($5::timestamptz IS NULL OR (upload_timestamp, upload_id) < ($5, $6::text))
          ORDER BY upload_timestamp DESC, upload_id DESC
          LIMIT $7",
-        vendor_id,
-        filter.status,
-        filter.from,
-        filter.until,
-        after_time,
-        after_id,
-        filter.limit
+            vendor_id.as_str(),
+            filter.status.map(UploadStatus::as_str),
+            filter.from,
+            filter.until,
+            after_time,
+            after_id,
+            filter.limit
+        )
+        .fetch_all(pool)
+        .await?,
     )
-    .fetch_all(pool)
-    .await?)
 }
 
 /// One upload, only if it is the vendor's.
 pub async fn vendor_upload(
     pool: &PgPool,
-    vendor_id: &str,
-    upload_id: &str,
+    vendor_id: &VendorId,
+    upload_id: &UploadId,
 ) -> Result<Option<Upload>, DbError> {
-    Ok(select_upload!(
-        "WHERE vendor_id = $1 AND upload_id = $2",
-        vendor_id,
-        upload_id
+    upload_of(
+        select_upload!(
+            "WHERE vendor_id = $1 AND upload_id = $2",
+            vendor_id.as_str(),
+            upload_id.as_str()
+        )
+        .fetch_optional(pool)
+        .await?,
     )
-    .fetch_optional(pool)
-    .await?)
 }
 
 /// How many errors of each type an upload has, most frequent first.
-pub async fn errors_by_type(pool: &PgPool, upload_id: &str) -> Result<Vec<(String, i64)>, DbError> {
+pub async fn errors_by_type(
+    pool: &PgPool,
+    upload_id: &UploadId,
+) -> Result<Vec<(String, i64)>, DbError> {
     let rows = sqlx::query!(
         r#"SELECT error_type, count(*) AS "count!"
              FROM validation_errors WHERE upload_id = $1
             GROUP BY error_type ORDER BY count(*) DESC, error_type"#,
-        upload_id
+        upload_id.as_str()
     )
     .fetch_all(pool)
     .await?;
@@ -175,7 +189,7 @@ pub struct ErrorFilter {
 /// One page of an upload's errors, in report order (row, then rule).
 pub async fn upload_errors(
     pool: &PgPool,
-    upload_id: &str,
+    upload_id: &UploadId,
     filter: &ErrorFilter,
 ) -> Result<Vec<RowError>, DbError> {
     let (after_row, after_index) = match filter.after {
@@ -192,7 +206,7 @@ pub async fn upload_errors(
               AND ($3::int IS NULL OR (row_number, error_index) > ($3, $4::smallint))
             ORDER BY row_number, error_index
             LIMIT $5"#,
-        upload_id,
+        upload_id.as_str(),
         filter.error_type,
         after_row,
         after_index,
@@ -205,13 +219,13 @@ pub async fn upload_errors(
 /// How many errors match the filter (ignoring the page).
 pub async fn count_upload_errors(
     pool: &PgPool,
-    upload_id: &str,
+    upload_id: &UploadId,
     error_type: Option<&str>,
 ) -> Result<i64, DbError> {
     Ok(sqlx::query_scalar!(
         r#"SELECT count(*) AS "count!" FROM validation_errors
             WHERE upload_id = $1 AND ($2::text IS NULL OR error_type = $2)"#,
-        upload_id,
+        upload_id.as_str(),
         error_type
     )
     .fetch_one(pool)
@@ -231,8 +245,45 @@ pub struct ProductSummary {
     pub price: Decimal,
     pub stock_quantity: i32,
     pub status: String,
-    pub upload_id: String,
+    pub upload_id: UploadId,
     pub created_at: DateTime<Utc>,
+}
+
+/// A `products` row as the database has it.
+struct ProductRow {
+    product_id: i64,
+    vendor_product_id: String,
+    sku: String,
+    product_name: String,
+    category: String,
+    subcategory: Option<String>,
+    brand: Option<String>,
+    price: Decimal,
+    stock_quantity: i32,
+    status: String,
+    upload_id: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<ProductRow> for ProductSummary {
+    type Error = DbError;
+
+    fn try_from(row: ProductRow) -> Result<ProductSummary, DbError> {
+        Ok(ProductSummary {
+            upload_id: column("products.upload_id", &row.upload_id)?,
+            product_id: row.product_id,
+            vendor_product_id: row.vendor_product_id,
+            sku: row.sku,
+            product_name: row.product_name,
+            category: row.category,
+            subcategory: row.subcategory,
+            brand: row.brand,
+            price: row.price,
+            stock_quantity: row.stock_quantity,
+            status: row.status,
+            created_at: row.created_at,
+        })
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -249,12 +300,12 @@ pub struct ProductFilter {
 /// One vendor's products, newest first.
 pub async fn vendor_products(
     pool: &PgPool,
-    vendor_id: &str,
+    vendor_id: &VendorId,
     filter: &ProductFilter,
 ) -> Result<Vec<ProductSummary>, DbError> {
     let pattern = filter.search.as_deref().map(like_pattern);
-    Ok(sqlx::query_as!(
-        ProductSummary,
+    sqlx::query_as!(
+        ProductRow,
         r#"SELECT product_id, vendor_product_id, sku, product_name, category, subcategory, brand,
                   price, stock_quantity, status, upload_id, created_at
              FROM products
@@ -264,14 +315,17 @@ pub async fn vendor_products(
               AND ($4::bigint IS NULL OR product_id < $4)
             ORDER BY product_id DESC
             LIMIT $5"#,
-        vendor_id,
+        vendor_id.as_str(),
         pattern,
         filter.category,
         filter.after,
         filter.limit
     )
     .fetch_all(pool)
-    .await?)
+    .await?
+    .into_iter()
+    .map(ProductSummary::try_from)
+    .collect()
 }
 
 /// `%text%`, with LIKE's wildcards in `text` taken literally.
@@ -291,7 +345,7 @@ fn like_pattern(text: &str) -> String {
 /// The dashboard's figures for one vendor since a moment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VendorMetrics {
-    pub uploads_by_status: Vec<(String, i64)>,
+    pub uploads_by_status: Vec<(UploadStatus, i64)>,
     pub rows_processed: i64,
     pub valid_rows: i64,
     pub error_rows: i64,
@@ -314,14 +368,14 @@ pub struct DailyFigures {
 
 pub async fn vendor_metrics(
     pool: &PgPool,
-    vendor_id: &str,
+    vendor_id: &VendorId,
     since: DateTime<Utc>,
 ) -> Result<VendorMetrics, DbError> {
     let by_status = sqlx::query!(
         r#"SELECT status, count(*) AS "count!" FROM upload_history
             WHERE vendor_id = $1 AND upload_timestamp >= $2
             GROUP BY status ORDER BY status"#,
-        vendor_id,
+        vendor_id.as_str(),
         since
     )
     .fetch_all(pool)
@@ -338,7 +392,7 @@ pub async fn vendor_metrics(
                       FILTER (WHERE coalesce(notified_at, completed_at) IS NOT NULL) AS p95_ms
              FROM upload_history
             WHERE vendor_id = $1 AND upload_timestamp >= $2"#,
-        vendor_id,
+        vendor_id.as_str(),
         since
     )
     .fetch_one(pool)
@@ -348,7 +402,7 @@ pub async fn vendor_metrics(
              FROM validation_errors e JOIN upload_history u USING (upload_id)
             WHERE u.vendor_id = $1 AND u.upload_timestamp >= $2
             GROUP BY e.error_type ORDER BY count(*) DESC, e.error_type"#,
-        vendor_id,
+        vendor_id.as_str(),
         since
     )
     .fetch_all(pool)
@@ -362,21 +416,28 @@ pub async fn vendor_metrics(
              FROM upload_history
             WHERE vendor_id = $1 AND upload_timestamp >= $2
             GROUP BY 1 ORDER BY 1"#,
-        vendor_id,
+        vendor_id.as_str(),
         since
     )
     .fetch_all(pool)
     .await?;
-    let recent_failures = select_upload!(
-        "WHERE vendor_id = $1 AND upload_timestamp >= $2 AND status = 'failed'
-         ORDER BY upload_timestamp DESC, upload_id DESC LIMIT 5",
-        vendor_id,
-        since
-    )
-    .fetch_all(pool)
-    .await?;
+    let recent_failures = uploads_of(
+        select_upload!(
+            "WHERE vendor_id = $1 AND upload_timestamp >= $2 AND status = $3
+             ORDER BY upload_timestamp DESC, upload_id DESC LIMIT 5",
+            vendor_id.as_str(),
+            since,
+            UploadStatus::Failed.as_str()
+        )
+        .fetch_all(pool)
+        .await?,
+    )?;
+    let uploads_by_status = by_status
+        .into_iter()
+        .map(|row| Ok((column("upload_history.status", &row.status)?, row.count)))
+        .collect::<Result<_, DbError>>()?;
     Ok(VendorMetrics {
-        uploads_by_status: by_status.into_iter().map(|r| (r.status, r.count)).collect(),
+        uploads_by_status,
         rows_processed: totals.rows,
         valid_rows: totals.valid,
         error_rows: totals.errors,

@@ -5,11 +5,11 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use onboarding_core::ReportDocument;
+use onboarding_core::{ReportDocument, UploadId};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use crate::DbError;
+use crate::{DbError, column};
 
 /// Random bytes in a token: 256 bits, unguessable.
 const TOKEN_BYTES: usize = 32;
@@ -51,7 +51,7 @@ impl std::fmt::Debug for LinkToken {
 /// from now (the database's clock, which the portal checks it against).
 pub async fn create_link(
     pool: &PgPool,
-    upload_id: &str,
+    upload_id: &UploadId,
     document: ReportDocument,
     lifetime: std::time::Duration,
 ) -> Result<LinkToken, DbError> {
@@ -60,7 +60,7 @@ pub async fn create_link(
         "INSERT INTO report_links (token_sha256, upload_id, document, expires_at)
          VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
         token.digest(),
-        upload_id,
+        upload_id.as_str(),
         document.as_str(),
         lifetime.as_secs_f64()
     )
@@ -72,7 +72,7 @@ pub async fn create_link(
 /// A link as the portal finds it.
 #[derive(Debug)]
 pub struct ResolvedLink {
-    pub upload_id: String,
+    pub upload_id: UploadId,
     pub expires_at: DateTime<Utc>,
     pub expired: bool,
     /// The file's S3 key, when the upload has it.
@@ -96,9 +96,9 @@ pub async fn resolve_link(
     .fetch_optional(pool)
     .await?;
     row.map(|row| {
-        let document: ReportDocument = row.document.parse().map_err(DbError::Seed)?;
+        let document: ReportDocument = column("report_links.document", &row.document)?;
         Ok(ResolvedLink {
-            upload_id: row.upload_id,
+            upload_id: column("report_links.upload_id", &row.upload_id)?,
             expires_at: row.expires_at,
             expired: row.expired,
             key: match document {

@@ -1,19 +1,19 @@
 //! The error report and the fix file, read back from the database, which is
 //! the source of truth whatever order the error messages arrived in.
 
-use onboarding_core::{ErrorType, FixRow, ReportLine};
+use onboarding_core::{ErrorType, FixRow, ReportLine, UploadId};
 use sqlx::PgPool;
 
 use crate::DbError;
 
 /// Every error of the upload, in report order.
-pub async fn report_lines(pool: &PgPool, upload_id: &str) -> Result<Vec<ReportLine>, DbError> {
+pub async fn report_lines(pool: &PgPool, upload_id: &UploadId) -> Result<Vec<ReportLine>, DbError> {
     let rows = sqlx::query!(
         r#"SELECT row_number, vendor_product_id, sku, product_name, error_type, error_message,
                   price, stock_quantity
              FROM validation_errors WHERE upload_id = $1
             ORDER BY row_number, error_index"#,
-        upload_id
+        upload_id.as_str()
     )
     .fetch_all(pool)
     .await?;
@@ -38,7 +38,7 @@ pub async fn report_lines(pool: &PgPool, upload_id: &str) -> Result<Vec<ReportLi
 }
 
 /// The failed rows as the vendor wrote them, with their error messages.
-pub async fn fix_rows(pool: &PgPool, upload_id: &str) -> Result<Vec<FixRow>, DbError> {
+pub async fn fix_rows(pool: &PgPool, upload_id: &UploadId) -> Result<Vec<FixRow>, DbError> {
     let rows = sqlx::query!(
         r#"SELECT r.row_number, r.source_fields AS "source_fields!",
                   array_agg(e.error_message ORDER BY e.error_index) AS "messages!"
@@ -47,7 +47,7 @@ pub async fn fix_rows(pool: &PgPool, upload_id: &str) -> Result<Vec<FixRow>, DbE
             WHERE r.upload_id = $1 AND r.outcome = 'invalid' AND r.source_fields IS NOT NULL
             GROUP BY r.row_number, r.source_fields
             ORDER BY r.row_number"#,
-        upload_id
+        upload_id.as_str()
     )
     .fetch_all(pool)
     .await?;

@@ -2,20 +2,21 @@
 //! The files live in `testdata/` and are compiled in, so `onboard seed` works
 //! from any directory and in the deployed image.
 
+use onboarding_core::{VendorId, VendorStatus};
 use serde::Deserialize;
 use sqlx::PgPool;
 
-use crate::DbError;
+use crate::{DbError, column};
 
 pub const CATEGORIES_CSV: &str = include_str!("../../../testdata/categories.csv");
 pub const VENDORS_CSV: &str = include_str!("../../../testdata/vendors.csv");
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct VendorRecord {
-    pub vendor_id: String,
+    pub vendor_id: VendorId,
     pub vendor_name: String,
     pub email: String,
-    pub status: String,
+    pub status: VendorStatus,
 }
 
 pub fn category_names(csv_text: &str) -> Result<Vec<String>, DbError> {
@@ -57,10 +58,10 @@ pub async fn upsert_vendor(pool: &PgPool, vendor: &VendorRecord) -> Result<(), D
            SET vendor_name = EXCLUDED.vendor_name, email = EXCLUDED.email,
                status = EXCLUDED.status, updated_at = now()
         "#,
-        vendor.vendor_id,
+        vendor.vendor_id.as_str(),
         vendor.vendor_name,
         vendor.email,
-        vendor.status,
+        vendor.status.as_str(),
     )
     .execute(pool)
     .await?;
@@ -71,7 +72,7 @@ pub async fn upsert_vendor(pool: &PgPool, vendor: &VendorRecord) -> Result<(), D
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Registration {
     /// The vendor's status now: the given one if it was created, else its own.
-    pub status: String,
+    pub status: VendorStatus,
     pub created: bool,
 }
 
@@ -95,15 +96,15 @@ pub async fn register_vendor(
         UNION ALL
         SELECT status, false FROM vendors WHERE vendor_id = $1
         "#,
-        vendor.vendor_id,
+        vendor.vendor_id.as_str(),
         vendor.vendor_name,
         vendor.email,
-        vendor.status,
+        vendor.status.as_str(),
     )
     .fetch_one(pool)
     .await?;
     Ok(Registration {
-        status: row.status,
+        status: column("vendors.status", &row.status)?,
         created: row.created,
     })
 }

@@ -4,7 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use onboarding_core::{
-    CatalogMatches, CheckedRow, ErrorType, RowError, RowOutcome, apply_catalog_matches,
+    CatalogMatches, CheckedRow, ErrorType, RowError, RowOutcome, UploadId, VendorId,
+    apply_catalog_matches,
 };
 use rust_decimal::Decimal;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -55,8 +56,8 @@ const ATTEMPTS: u32 = 5;
 
 pub async fn commit_batch(
     pool: &PgPool,
-    upload_id: &str,
-    vendor_id: &str,
+    upload_id: &UploadId,
+    vendor_id: &VendorId,
     rows: &[JudgedRow],
 ) -> Result<BatchCommit, DbError> {
     // A stream may deliver the same row twice in one batch; it is one row.
@@ -77,7 +78,7 @@ pub async fn commit_batch(
             }
             Err(DbError::Sqlx(error)) if attempt < ATTEMPTS && is_retryable(&error) => {
                 drop(tx);
-                tracing::warn!(upload_id, attempt, %error, "batch transaction retried");
+                tracing::warn!(%upload_id, attempt, %error, "batch transaction retried");
                 tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(attempt))).await;
                 attempt += 1;
             }
@@ -95,8 +96,8 @@ fn is_retryable(error: &sqlx::Error) -> bool {
 
 async fn commit_in(
     tx: &mut Transaction<'_, Postgres>,
-    upload_id: &str,
-    vendor_id: &str,
+    upload_id: &UploadId,
+    vendor_id: &VendorId,
     rows: &[JudgedRow],
 ) -> Result<BatchCommit, DbError> {
     // 1. Claim the rows. A row claimed by an earlier delivery is skipped; a
@@ -117,7 +118,7 @@ async fn commit_in(
            SELECT $1, n, o FROM UNNEST($2::int4[], $3::text[]) AS t(n, o)
            ON CONFLICT DO NOTHING
            RETURNING row_number"#,
-        upload_id,
+        upload_id.as_str(),
         &numbers,
         &outcomes as &[&str],
     )
@@ -186,7 +187,7 @@ async fn commit_in(
                                       THEN now() ELSE validated_at END
             WHERE upload_id = $1
            RETURNING total_records, valid_records, error_records, notified_at IS NOT NULL AS "notified!""#,
-        upload_id,
+        upload_id.as_str(),
         newly_valid,
         newly_invalid.len() as i32,
     )
@@ -205,19 +206,19 @@ async fn commit_in(
     })
 }
 
-pub async fn upload_counts(pool: &PgPool, upload_id: &str) -> Result<UploadCounts, DbError> {
+pub async fn upload_counts(pool: &PgPool, upload_id: &UploadId) -> Result<UploadCounts, DbError> {
     let mut conn = pool.acquire().await?;
     counts_of(&mut conn, upload_id).await
 }
 
 async fn counts_of(
     conn: &mut sqlx::PgConnection,
-    upload_id: &str,
+    upload_id: &UploadId,
 ) -> Result<UploadCounts, DbError> {
     let row = sqlx::query!(
         r#"SELECT total_records, valid_records, error_records, notified_at IS NOT NULL AS "notified!"
              FROM upload_history WHERE upload_id = $1"#,
-        upload_id
+        upload_id.as_str()
     )
     .fetch_one(conn)
     .await?;
@@ -231,8 +232,8 @@ async fn counts_of(
 
 async fn insert_products(
     tx: &mut Transaction<'_, Postgres>,
-    upload_id: &str,
-    vendor_id: &str,
+    upload_id: &UploadId,
+    vendor_id: &VendorId,
     rows: &[&JudgedRow],
 ) -> Result<HashSet<i32>, DbError> {
     if rows.is_empty() {
@@ -267,8 +268,8 @@ async fn insert_products(
                $15::numeric[], $16::text[], $17::text[]) AS t
            ON CONFLICT DO NOTHING
            RETURNING source_row_number"#,
-        vendor_id,
-        upload_id,
+        vendor_id.as_str(),
+        upload_id.as_str(),
         &row_numbers,
         &text(|p| &p.vendor_product_id),
         &text(|p| &p.product_name),
@@ -292,7 +293,7 @@ async fn insert_products(
 
 async fn mark_lost_races(
     tx: &mut Transaction<'_, Postgres>,
-    vendor_id: &str,
+    vendor_id: &VendorId,
     lost: &mut [CheckedRow],
 ) -> Result<(), DbError> {
     let skus: Vec<String> = lost.iter().map(|r| r.identity.sku.clone()).collect();
@@ -304,7 +305,7 @@ async fn mark_lost_races(
         r#"SELECT sku, vendor_id, vendor_product_id FROM products
             WHERE sku = ANY($1) OR (vendor_id = $2 AND vendor_product_id = ANY($3))"#,
         &skus,
-        vendor_id,
+        vendor_id.as_str(),
         &ids,
     )
     .fetch_all(&mut **tx)
@@ -312,7 +313,7 @@ async fn mark_lost_races(
     let mut matches = CatalogMatches::default();
     for product in existing {
         matches.skus.insert(product.sku);
-        if product.vendor_id == vendor_id {
+        if product.vendor_id == vendor_id.as_str() {
             matches.vendor_product_ids.insert(product.vendor_product_id);
         }
     }
@@ -336,7 +337,7 @@ async fn mark_lost_races(
 
 async fn record_errors(
     tx: &mut Transaction<'_, Postgres>,
-    upload_id: &str,
+    upload_id: &UploadId,
     rows: &[(&JudgedRow, CheckedRow)],
 ) -> Result<(), DbError> {
     if rows.is_empty() {
@@ -378,7 +379,7 @@ async fn record_errors(
                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
                AS u(n, i, t, f, m, v, s, p, pr, q, o)
            ON CONFLICT DO NOTHING"#,
-        upload_id,
+        upload_id.as_str(),
         &row_numbers,
         &indexes,
         &types,
@@ -405,7 +406,7 @@ async fn record_errors(
                   source_fields = ARRAY(SELECT jsonb_array_elements_text(u.cells::jsonb))
              FROM UNNEST($2::int4[], $3::text[]) AS u(n, cells)
             WHERE r.upload_id = $1 AND r.row_number = u.n"#,
-        upload_id,
+        upload_id.as_str(),
         &invalid_rows,
         &cells,
     )

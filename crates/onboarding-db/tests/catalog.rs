@@ -2,8 +2,8 @@
 
 use onboarding_core::generate::{GeneratorSpec, generate};
 use onboarding_core::{
-    Catalog, CheckedRow, FileChecker, ProductCsvReader, ReadLimits, RowOutcome,
-    check_against_catalog,
+    Catalog, CheckedRow, FileChecker, ProductCsvReader, ReadLimits, RowOutcome, VendorId,
+    VendorStatus, check_against_catalog,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::testing::fresh_database;
@@ -16,19 +16,27 @@ async fn seed_loads_the_vendors_and_the_whitelist_and_is_repeatable() {
             .fetch_all(&db.pool)
             .await
             .unwrap();
-    let names: Vec<(String, String, String)> = vendors
+    let names: Vec<(String, String, VendorStatus)> = vendors
         .into_iter()
-        .map(|v| (v.vendor_id, v.vendor_name, v.status))
+        .map(|v| (v.vendor_id, v.vendor_name, v.status.parse().unwrap()))
         .collect();
     assert_eq!(
         names[..3],
         [
-            ("VEND001".into(), "TechGear".into(), "active".into()),
-            ("VEND002".into(), "StyleWear".into(), "active".into()),
-            ("VEND003".into(), "HomeEssentials".into(), "active".into()),
+            ("VEND001".into(), "TechGear".into(), VendorStatus::Active),
+            ("VEND002".into(), "StyleWear".into(), VendorStatus::Active),
+            (
+                "VEND003".into(),
+                "HomeEssentials".into(),
+                VendorStatus::Active
+            ),
         ]
     );
-    assert!(names.iter().any(|(_, _, status)| status == "suspended"));
+    assert!(
+        names
+            .iter()
+            .any(|(_, _, status)| *status == VendorStatus::Suspended)
+    );
     let again = onboarding_db::seed::seed(&db.pool, false).await.unwrap();
     assert_eq!(again.categories_added, 0);
     let categories = PgCatalog::new(db.pool.clone()).categories().await.unwrap();
@@ -50,7 +58,7 @@ async fn check_file(bytes: &[u8], catalog: &PgCatalog, vendor: &str) -> Vec<Chec
     while let Some(row) = reader.next_row().await.unwrap() {
         rows.push(checker.check(&row));
     }
-    check_against_catalog(catalog, vendor, &mut rows)
+    check_against_catalog(catalog, &VendorId::parse(vendor).unwrap(), &mut rows)
         .await
         .unwrap();
     rows
@@ -114,7 +122,7 @@ async fn every_row_that_passes_validation_is_accepted_by_the_database() {
         rows: 2000,
         error_rate: 0.3,
         seed: 99,
-        vendor_id: "VEND001".into(),
+        vendor_id: VendorId::parse("VEND001").unwrap(),
     };
     let names = onboarding_db::seed::category_names(onboarding_db::seed::CATEGORIES_CSV).unwrap();
     let mut file = Vec::new();
@@ -180,7 +188,11 @@ async fn the_requirements_example_row_validates_clean_for_vend001_and_then_is_a_
     );
     // Another vendor may reuse the product id, but never the SKU.
     let other = catalog
-        .find_existing("VEND002", &["CA-VEND001-0001"], &["PROD0001"])
+        .find_existing(
+            &VendorId::parse("VEND002").unwrap(),
+            &["CA-VEND001-0001"],
+            &["PROD0001"],
+        )
         .await
         .unwrap();
     assert!(other.skus.contains("CA-VEND001-0001"));
@@ -194,11 +206,11 @@ async fn the_requirements_example_row_validates_clean_for_vend001_and_then_is_a_
 async fn registering_a_vendor_inserts_it_once_and_never_changes_an_existing_one() {
     use onboarding_db::seed::{Registration, VendorRecord, register_vendor};
     let db = fresh_database().await;
-    let record = |id: &str, name: &str, status: &str| VendorRecord {
-        vendor_id: id.into(),
+    let record = |id: &str, name: &str, status: VendorStatus| VendorRecord {
+        vendor_id: VendorId::parse(id).unwrap(),
         vendor_name: name.into(),
         email: format!("{}@example.invalid", id.to_lowercase()),
-        status: status.into(),
+        status,
     };
     let stored = |id: String| {
         let pool = db.pool.clone();
@@ -209,28 +221,37 @@ async fn registering_a_vendor_inserts_it_once_and_never_changes_an_existing_one(
             )
             .fetch_one(&pool)
             .await
-            .map(|v| (v.vendor_name, v.email, v.status))
+            .map(|v| {
+                (
+                    v.vendor_name,
+                    v.email,
+                    v.status.parse::<VendorStatus>().unwrap(),
+                )
+            })
             .unwrap()
         }
     };
 
-    let created = register_vendor(&db.pool, &record("SMOKE01", "Smoke", "active"))
+    let created = register_vendor(&db.pool, &record("SMOKE01", "Smoke", VendorStatus::Active))
         .await
         .unwrap();
     assert_eq!(
         created,
         Registration {
-            status: "active".into(),
+            status: VendorStatus::Active,
             created: true
         }
     );
-    let again = register_vendor(&db.pool, &record("SMOKE01", "Renamed", "suspended"))
-        .await
-        .unwrap();
+    let again = register_vendor(
+        &db.pool,
+        &record("SMOKE01", "Renamed", VendorStatus::Suspended),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         again,
         Registration {
-            status: "active".into(),
+            status: VendorStatus::Active,
             created: false
         }
     );
@@ -239,24 +260,29 @@ async fn registering_a_vendor_inserts_it_once_and_never_changes_an_existing_one(
         (
             "Smoke".into(),
             "smoke01@example.invalid".into(),
-            "active".into()
+            VendorStatus::Active
         )
     );
 
-    let suspended =
-        sqlx::query_scalar!("SELECT vendor_id FROM vendors WHERE status = 'suspended' LIMIT 1")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let suspended = sqlx::query_scalar!(
+        "SELECT vendor_id FROM vendors WHERE status = $1 LIMIT 1",
+        VendorStatus::Suspended.as_str()
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     let before = stored(suspended.clone()).await;
-    assert_eq!(before.2, "suspended");
-    let kept = register_vendor(&db.pool, &record(&suspended, "Reactivated?", "active"))
-        .await
-        .unwrap();
+    assert_eq!(before.2, VendorStatus::Suspended);
+    let kept = register_vendor(
+        &db.pool,
+        &record(&suspended, "Reactivated?", VendorStatus::Active),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         kept,
         Registration {
-            status: "suspended".into(),
+            status: VendorStatus::Suspended,
             created: false
         }
     );

@@ -4,7 +4,8 @@
 use chrono::Utc;
 use onboarding_core::generate::{GeneratorSpec, generate};
 use onboarding_core::{
-    CategoryWhitelist, ErrorType, FileChecker, ProductCsvReader, ReadLimits, check_against_catalog,
+    CategoryWhitelist, ErrorType, FileChecker, ProductCsvReader, ReadLimits, UploadId, VendorId,
+    check_against_catalog,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::testing::fresh_database;
@@ -12,12 +13,26 @@ use onboarding_db::uploads::{self, NewUpload, Opened};
 use onboarding_db::validation::{JudgedRow, commit_batch};
 use sqlx::PgPool;
 
-async fn open(pool: &PgPool, upload_id: &str, vendor: &str, total: u32, columns: &[String]) {
+fn upload(text: &str) -> UploadId {
+    UploadId::parse(text).unwrap()
+}
+
+fn vendor(text: &str) -> VendorId {
+    VendorId::parse(text).unwrap()
+}
+
+async fn open(
+    pool: &PgPool,
+    upload_id: &UploadId,
+    vendor: &VendorId,
+    total: u32,
+    columns: &[String],
+) {
     let opened = uploads::open_upload(
         pool,
         &NewUpload {
             upload_id,
-            vendor_id: vendor,
+            vendor_id: Some(vendor),
             file_name: "products.csv",
             bucket: "bucket",
             key: &format!("uploads/{vendor}/{upload_id}.csv"),
@@ -67,9 +82,9 @@ async fn judged_rows(pool: &PgPool, spec: &GeneratorSpec) -> (Vec<String>, Vec<J
     (header.source_columns().to_vec(), judged)
 }
 
-async fn count(pool: &PgPool, sql: &'static str, upload_id: &str) -> i64 {
+async fn count(pool: &PgPool, sql: &'static str, upload_id: &UploadId) -> i64 {
     sqlx::query_scalar::<_, i64>(sql)
-        .bind(upload_id)
+        .bind(upload_id.as_str())
         .fetch_one(pool)
         .await
         .unwrap()
@@ -82,30 +97,30 @@ async fn a_batch_delivered_again_changes_nothing() {
         rows: 200,
         error_rate: 0.3,
         seed: 11,
-        vendor_id: "VEND001".into(),
+        vendor_id: vendor("VEND001"),
     };
     let (columns, rows) = judged_rows(&db.pool, &spec).await;
-    let upload_id = "UPLOAD_20261122_000000_AAAAAAAAAAAA";
-    open(&db.pool, upload_id, "VEND001", 200, &columns).await;
+    let upload_id = &upload("UPLOAD_20261122_000000_AAAAAAAAAAAA");
+    open(&db.pool, upload_id, &vendor("VEND001"), 200, &columns).await;
 
     // The same row twice in one delivery is still one row.
     let doubled: Vec<JudgedRow> = [&rows[..3], &rows[..3]].concat();
-    let d = commit_batch(&db.pool, upload_id, "VEND001", &doubled)
+    let d = commit_batch(&db.pool, upload_id, &vendor("VEND001"), &doubled)
         .await
         .unwrap();
     assert_eq!(d.newly_valid + d.newly_invalid.len() as u32, 3);
     let (first, second) = rows.split_at(120);
-    let a = commit_batch(&db.pool, upload_id, "VEND001", first)
+    let a = commit_batch(&db.pool, upload_id, &vendor("VEND001"), first)
         .await
         .unwrap();
     assert!(!a.counts.is_complete());
     // The first half again, overlapping the second: only new rows count.
-    let again = commit_batch(&db.pool, upload_id, "VEND001", first)
+    let again = commit_batch(&db.pool, upload_id, &vendor("VEND001"), first)
         .await
         .unwrap();
     assert_eq!(again.newly_valid, 0);
     assert!(again.newly_invalid.is_empty());
-    let b = commit_batch(&db.pool, upload_id, "VEND001", &rows[100..])
+    let b = commit_batch(&db.pool, upload_id, &vendor("VEND001"), &rows[100..])
         .await
         .unwrap();
     assert_eq!(
@@ -169,27 +184,28 @@ async fn two_uploads_racing_for_the_same_skus_settle_with_exactly_one_winner() {
         rows: 300,
         error_rate: 0.0,
         seed: 5,
-        vendor_id: "VEND001".into(),
+        vendor_id: vendor("VEND001"),
     };
     let (columns, rows_a) = judged_rows(&db.pool, &spec).await;
     assert!(rows_a.iter().all(|r| r.checked.is_valid()));
     let rows_b = rows_a.clone();
     let (a, b) = (
-        "UPLOAD_20261122_000000_AAAAAAAAAAA1",
-        "UPLOAD_20261122_000000_BBBBBBBBBBB2",
+        &upload("UPLOAD_20261122_000000_AAAAAAAAAAA1"),
+        &upload("UPLOAD_20261122_000000_BBBBBBBBBBB2"),
     );
-    open(&db.pool, a, "VEND001", 300, &columns).await;
-    open(&db.pool, b, "VEND002", 300, &columns).await;
+    open(&db.pool, a, &vendor("VEND001"), 300, &columns).await;
+    open(&db.pool, b, &vendor("VEND002"), 300, &columns).await;
 
     let mut tasks = Vec::new();
     for (upload_id, vendor, rows) in [
-        (a, "VEND001", rows_a.clone()),
-        (b, "VEND002", rows_b.clone()),
+        (a.clone(), vendor("VEND001"), rows_a.clone()),
+        (b.clone(), vendor("VEND002"), rows_b.clone()),
     ] {
         for chunk in rows.chunks(50).map(<[JudgedRow]>::to_vec) {
             let pool = db.pool.clone();
+            let (upload_id, vendor) = (upload_id.clone(), vendor.clone());
             tasks.push(tokio::spawn(async move {
-                commit_batch(&pool, upload_id, vendor, &chunk)
+                commit_batch(&pool, &upload_id, &vendor, &chunk)
                     .await
                     .unwrap()
             }));
@@ -249,15 +265,22 @@ async fn an_in_file_duplicate_stays_in_file_when_the_first_row_is_already_commit
             source_fields: row.fields,
         });
     }
-    let upload_id = "UPLOAD_20261122_000000_CCCCCCCCCCCC";
-    open(&db.pool, upload_id, "VEND001", 100, header.source_columns()).await;
-    commit_batch(&db.pool, upload_id, "VEND001", &rows[..50])
+    let upload_id = &upload("UPLOAD_20261122_000000_CCCCCCCCCCCC");
+    open(
+        &db.pool,
+        upload_id,
+        &vendor("VEND001"),
+        100,
+        header.source_columns(),
+    )
+    .await;
+    commit_batch(&db.pool, upload_id, &vendor("VEND001"), &rows[..50])
         .await
         .unwrap();
 
     let mut later: Vec<_> = rows[50..].iter().map(|r| r.checked.clone()).collect();
     let own = catalog.clone().excluding_upload(upload_id);
-    check_against_catalog(&own, "VEND001", &mut later)
+    check_against_catalog(&own, &vendor("VEND001"), &mut later)
         .await
         .unwrap();
     let row_52 = later.iter().find(|r| r.row_number == 52).unwrap();
@@ -269,8 +292,8 @@ async fn an_in_file_duplicate_stays_in_file_when_the_first_row_is_already_commit
 
     // Another upload of the same file meets the committed products as catalog duplicates.
     let mut again: Vec<_> = rows[50..].iter().map(|r| r.checked.clone()).collect();
-    let other = catalog.excluding_upload("UPLOAD_20261122_000001_DDDDDDDDDDDD");
-    check_against_catalog(&other, "VEND001", &mut again)
+    let other = catalog.excluding_upload(&upload("UPLOAD_20261122_000001_DDDDDDDDDDDD"));
+    check_against_catalog(&other, &vendor("VEND001"), &mut again)
         .await
         .unwrap();
     let row_52 = again.iter().find(|r| r.row_number == 52).unwrap();

@@ -13,7 +13,7 @@ use onboarding_core::reader::ReadLimits;
 use onboarding_core::upload_key::UPLOADS_PREFIX;
 use onboarding_core::{
     EarlierRows, FileDuplicates, FileFailure, Lane, PipelineMessage, ProductCsvReader, StagedRow,
-    UploadId, UploadKey,
+    UploadId, UploadKey, UploadStatus, VendorId,
 };
 use onboarding_db::uploads::{self, NewUpload, Opened};
 use tracing::Instrument;
@@ -241,30 +241,31 @@ impl Parser {
             &object.key,
             &object.version,
         );
-        let vendor_hint = Lane::strip(&object.key)
-            .strip_prefix(UPLOADS_PREFIX)
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or("-")
-            .to_string();
-        let span = tracing::info_span!("upload", upload_id = %upload_id, vendor_id = %vendor_hint, lane = Lane::of_key(&object.key).as_str());
-        self.process(object, upload_id).instrument(span).await
+        // The edge: the key is taken apart here, once, and its lane and
+        // vendor are passed down with it.
+        let key = UploadKey::parse(&object.key);
+        let (vendor, lane) = match &key {
+            Ok(key) => (key.vendor_id.as_str(), key.lane.as_str()),
+            Err(_) => ("-", "-"),
+        };
+        let span = tracing::info_span!("upload", upload_id = %upload_id, vendor_id = vendor, lane);
+        self.process(object, upload_id, key).instrument(span).await
     }
 
-    async fn process(&self, object: CreatedObject, upload_id: UploadId) -> Result<(), ParseError> {
+    async fn process(
+        &self,
+        object: CreatedObject,
+        upload_id: UploadId,
+        key: Result<UploadKey, FileFailure>,
+    ) -> Result<(), ParseError> {
         let started = Instant::now();
         let pool = self.database.pool().await?;
-        let lane = Lane::of_key(&object.key);
-        let key = UploadKey::parse(&object.key);
-        let (vendor_id, file_name) = match &key {
-            Ok(key) => (key.vendor_id.clone(), key.file_name.clone()),
-            Err(_) => (String::new(), object.key.clone()),
-        };
         let opened = uploads::open_upload(
             pool,
             &NewUpload {
-                upload_id: upload_id.as_str(),
-                vendor_id: &vendor_id,
-                file_name: &file_name,
+                upload_id: &upload_id,
+                vendor_id: key.as_ref().ok().map(|key| &key.vendor_id),
+                file_name: key.as_ref().map_or(&object.key, |key| &key.file_name),
                 bucket: &object.bucket,
                 key: &object.key,
                 version_id: &object.version,
@@ -278,29 +279,15 @@ impl Parser {
         tracing::info!(key = %object.key, size = object.size, "upload received");
 
         let key = match key {
+            // Nobody to tell: the failure is in the audit trail.
+            Err(failure) => return self.record_failure(&upload_id, None, &failure, &[]).await,
             Ok(key) => key,
-            Err(failure) => {
-                return self
-                    .fail(
-                        UploadRef {
-                            lane,
-                            upload_id: upload_id.as_str(),
-                            vendor_id: "",
-                        },
-                        &failure,
-                        &[],
-                        false,
-                    )
-                    .await;
-            }
         };
         let this = UploadRef {
-            lane,
-            upload_id: upload_id.as_str(),
-            vendor_id: &key.vendor_id,
+            upload_id: &upload_id,
+            key: &key,
         };
-        let vendor = uploads::find_vendor(pool, &key.vendor_id).await?;
-        match vendor {
+        match uploads::find_vendor(pool, &key.vendor_id).await? {
             None => {
                 let failure = FileFailure::UnknownVendor {
                     vendor_id: key.vendor_id.clone(),
@@ -310,8 +297,8 @@ impl Parser {
             }
             Some(vendor) if !vendor.is_active() => {
                 let failure = FileFailure::VendorInactive {
-                    vendor_id: vendor.vendor_id.clone(),
-                    status: vendor.status.replace('_', " "),
+                    vendor_id: vendor.vendor_id,
+                    status: vendor.status,
                 };
                 return self.fail(this, &failure, &[], true).await;
             }
@@ -340,7 +327,7 @@ impl Parser {
         };
         uploads::record_total(
             pool,
-            upload_id.as_str(),
+            &upload_id,
             survey.total,
             &survey.source_columns,
             &survey.warnings,
@@ -348,10 +335,8 @@ impl Parser {
         .await?;
 
         // Pass 2: stage every row.
-        let staged = self
-            .stage(&object, upload_id.as_str(), &key.vendor_id, &survey)
-            .await?;
-        uploads::mark_staged(pool, upload_id.as_str()).await?;
+        let staged = self.stage(&object, this, &survey).await?;
+        uploads::mark_staged(pool, &upload_id).await?;
         let elapsed = started.elapsed().as_millis() as f64;
         tracing::info!(rows = staged, elapsed_ms = elapsed, "upload staged");
         MetricRecord::new(FUNCTION)
@@ -371,33 +356,55 @@ impl Parser {
 
     /// A second event for an object version already seen.
     async fn on_duplicate(&self, existing: &uploads::Upload) -> Result<(), ParseError> {
-        if existing.status == "failed" && existing.notified_at.is_none() {
+        let unfinished =
+            existing.status == UploadStatus::Processing && existing.parsed_at.is_none();
+        // The key recorded is the key the event had: taken apart again here,
+        // as at the first event.
+        let key = match UploadKey::parse(&existing.s3_key) {
+            Ok(key) => key,
+            Err(failure) if unfinished => {
+                // A run died between recording the upload and its failure.
+                return self
+                    .record_failure(&existing.upload_id, None, &failure, &[])
+                    .await;
+            }
+            Err(_) => {
+                tracing::info!("duplicate S3 event for a key outside the layout ignored");
+                return Ok(());
+            }
+        };
+        let this = UploadRef {
+            upload_id: &existing.upload_id,
+            key: &key,
+        };
+        if existing.status == UploadStatus::Failed && existing.notified_at.is_none() {
             // The failure may have been recorded by a run that died before
             // queueing the notice; queueing it again is harmless.
-            if let Some(vendor) =
-                uploads::find_vendor(self.database.pool().await?, &existing.vendor_id).await?
+            if uploads::find_vendor(self.database.pool().await?, &key.vendor_id)
+                .await?
+                .is_some()
             {
-                tracing::info!(upload_id = %existing.upload_id, vendor_id = %existing.vendor_id, "duplicate event for a failed upload; notice queued again");
-                self.queue_completion(UploadRef {
-                    vendor_id: &vendor.vendor_id,
-                    ..UploadRef::of(existing)
-                })
-                .await?;
+                tracing::info!("duplicate event for a failed upload; notice queued again");
+                self.queue_completion(this).await?;
             }
             return Ok(());
         }
-        if existing.status == "processing" && existing.parsed_at.is_none() {
-            tracing::warn!(upload_id = %existing.upload_id, vendor_id = %existing.vendor_id, "upload was not fully staged; staging again");
-            return self.restage(existing).await;
+        if unfinished {
+            tracing::warn!("upload was not fully staged; staging again");
+            return self.restage(existing, this).await;
         }
-        tracing::info!(upload_id = %existing.upload_id, vendor_id = %existing.vendor_id, "duplicate S3 event ignored");
+        tracing::info!("duplicate S3 event ignored");
         Ok(())
     }
 
     /// Stages an upload again after a run that died part-way. Staging is
     /// keyed by row, and the validator decides each row once, so repeating
     /// rows that were already staged changes nothing.
-    async fn restage(&self, existing: &uploads::Upload) -> Result<(), ParseError> {
+    async fn restage(
+        &self,
+        existing: &uploads::Upload,
+        upload: UploadRef<'_>,
+    ) -> Result<(), ParseError> {
         let object = CreatedObject {
             bucket: existing.s3_bucket.clone(),
             key: existing.s3_key.clone(),
@@ -405,29 +412,28 @@ impl Parser {
             size: None,
             event_time: existing.upload_timestamp,
         };
-        let survey = match self.survey(&object, &existing.vendor_id).await? {
+        let survey = match self.survey(&object, &upload.key.vendor_id).await? {
             Ok(survey) => survey,
             Err((failure, warnings)) => {
-                return self
-                    .fail(UploadRef::of(existing), &failure, &warnings, true)
-                    .await;
+                return self.fail(upload, &failure, &warnings, true).await;
             }
         };
         let pool = self.database.pool().await?;
         uploads::record_total(
             pool,
-            &existing.upload_id,
+            upload.upload_id,
             survey.total,
             &survey.source_columns,
             &survey.warnings,
         )
         .await?;
-        self.stage(&object, &existing.upload_id, &existing.vendor_id, &survey)
-            .await?;
-        uploads::mark_staged(pool, &existing.upload_id).await?;
+        self.stage(&object, upload, &survey).await?;
+        uploads::mark_staged(pool, upload.upload_id).await?;
         Ok(())
     }
 
+    /// Records a whole-file failure, and queues the vendor's notice when
+    /// `notify`.
     async fn fail(
         &self,
         upload: UploadRef<'_>,
@@ -435,31 +441,46 @@ impl Parser {
         warnings: &[String],
         notify: bool,
     ) -> Result<(), ParseError> {
-        tracing::warn!(reason = %failure, "upload failed");
-        uploads::fail_upload(
-            self.database.pool().await?,
+        self.record_failure(
             upload.upload_id,
+            Some(&upload.key.vendor_id),
             failure,
             warnings,
         )
         .await?;
-        MetricRecord::new(FUNCTION)
-            .metric("UploadsFailed", Unit::Count, 1.0)
-            .property("upload_id", upload.upload_id)
-            .property("vendor_id", upload.vendor_id)
-            .emit();
         if notify {
             self.queue_completion(upload).await?;
         }
         Ok(())
     }
 
+    /// Marks the upload failed; `vendor_id` is `None` for a key outside the
+    /// layout, which names no vendor to tell.
+    async fn record_failure(
+        &self,
+        upload_id: &UploadId,
+        vendor_id: Option<&VendorId>,
+        failure: &FileFailure,
+        warnings: &[String],
+    ) -> Result<(), ParseError> {
+        tracing::warn!(reason = %failure, "upload failed");
+        uploads::fail_upload(self.database.pool().await?, upload_id, failure, warnings).await?;
+        let mut metric = MetricRecord::new(FUNCTION)
+            .metric("UploadsFailed", Unit::Count, 1.0)
+            .property("upload_id", upload_id.as_str());
+        if let Some(vendor_id) = vendor_id {
+            metric = metric.property("vendor_id", vendor_id.as_str());
+        }
+        metric.emit();
+        Ok(())
+    }
+
     async fn queue_completion(&self, upload: UploadRef<'_>) -> Result<(), ParseError> {
         self.queues
-            .lane(upload.lane)
+            .lane(upload.key.lane)
             .send(&[PipelineMessage::UploadComplete {
-                upload_id: upload.upload_id.to_string(),
-                vendor_id: upload.vendor_id.to_string(),
+                upload_id: upload.upload_id.clone(),
+                vendor_id: upload.key.vendor_id.clone(),
             }])
             .await?;
         Ok(())
@@ -471,7 +492,7 @@ impl Parser {
     async fn open_reader(
         &self,
         object: &CreatedObject,
-        vendor_id: &str,
+        vendor_id: &VendorId,
     ) -> Result<
         Result<ProductCsvReader<impl tokio::io::AsyncRead + Unpin + Send + use<>>, FileFailure>,
         ParseError,
@@ -495,7 +516,7 @@ impl Parser {
     async fn survey(
         &self,
         object: &CreatedObject,
-        vendor_id: &str,
+        vendor_id: &VendorId,
     ) -> Result<Result<Survey, (FileFailure, Vec<String>)>, ParseError> {
         let mut reader = match self.open_reader(object, vendor_id).await? {
             Ok(reader) => reader,
@@ -526,11 +547,10 @@ impl Parser {
     async fn stage(
         &self,
         object: &CreatedObject,
-        upload_id: &str,
-        vendor_id: &str,
+        upload: UploadRef<'_>,
         survey: &Survey,
     ) -> Result<u32, ParseError> {
-        let mut reader = match self.open_reader(object, vendor_id).await? {
+        let mut reader = match self.open_reader(object, &upload.key.vendor_id).await? {
             Ok(reader) => reader,
             Err(failure) => {
                 return Err(ParseError::Aws(AwsError::new(
@@ -540,7 +560,6 @@ impl Parser {
                 )));
             }
         };
-        let lane = Lane::of_key(&object.key);
         let now = chrono::Utc::now().timestamp();
         let mut chunk = Vec::with_capacity(STAGING_CHUNK);
         let mut staged = 0;
@@ -557,7 +576,12 @@ impl Parser {
                 .copied()
                 .unwrap_or_default();
             chunk.push(StagedRow::new(
-                lane, upload_id, vendor_id, row, earlier, now,
+                upload.key.lane,
+                upload.upload_id,
+                &upload.key.vendor_id,
+                row,
+                earlier,
+                now,
             ));
             if chunk.len() == STAGING_CHUNK {
                 self.staging.write(&chunk).await?;
@@ -577,10 +601,10 @@ impl Parser {
 /// must be that vendor, exactly: ids are compared as they are, case and
 /// spaces included. An object without the metadata was put directly by a
 /// tool that IAM allowed to write under the prefix, and is accepted.
-fn check_uploader(vendor_id: &str, bound: Option<&str>) -> Result<(), FileFailure> {
+fn check_uploader(vendor_id: &VendorId, bound: Option<&str>) -> Result<(), FileFailure> {
     match bound {
-        Some(uploader) if uploader != vendor_id => Err(FileFailure::UploaderMismatch {
-            vendor_id: vendor_id.to_string(),
+        Some(uploader) if uploader != vendor_id.as_str() => Err(FileFailure::UploaderMismatch {
+            vendor_id: vendor_id.clone(),
             uploader_id: uploader.to_string(),
         }),
         _ => Ok(()),
@@ -594,23 +618,12 @@ struct Survey {
     earlier: HashMap<u32, EarlierRows>,
 }
 
-/// The upload a failure or a completion notice is about, and the lane whose
-/// errors queue carries its notice.
+/// The upload a failure or a completion notice is about, with its key: the
+/// key's vendor is told, through the errors queue of the key's lane.
 #[derive(Clone, Copy)]
 struct UploadRef<'a> {
-    lane: Lane,
-    upload_id: &'a str,
-    vendor_id: &'a str,
-}
-
-impl<'a> UploadRef<'a> {
-    fn of(upload: &'a uploads::Upload) -> UploadRef<'a> {
-        UploadRef {
-            lane: Lane::of_key(&upload.s3_key),
-            upload_id: &upload.upload_id,
-            vendor_id: &upload.vendor_id,
-        }
-    }
+    upload_id: &'a UploadId,
+    key: &'a UploadKey,
 }
 
 /// The migrator's map of function -> secret id of its database role.
@@ -649,26 +662,17 @@ fn role_secret_ids(text: &str) -> Result<Vec<(String, String)>, ParseError> {
         .collect())
 }
 
-/// The vendor of an `upsert-vendor` or `register-vendor` command, checked.
+/// The vendor of an `upsert-vendor` or `register-vendor` command: the
+/// record's types check the id and the status as it is read.
 fn vendor_of(
     command: &str,
     event: &serde_json::Value,
 ) -> Result<onboarding_db::seed::VendorRecord, ParseError> {
-    let vendor: onboarding_db::seed::VendorRecord =
-        serde_json::from_value(event.clone()).map_err(|e| {
-            ParseError::Event(format!(
-                "{command} needs vendor_id, vendor_name, email, status: {e}"
-            ))
-        })?;
-    if onboarding_core::UploadKey::parse(&format!("uploads/{}/x.csv", vendor.vendor_id)).is_err()
-        || !["active", "suspended", "pending_approval"].contains(&vendor.status.as_str())
-    {
-        return Err(ParseError::Event(format!(
-            "invalid vendor id or status: {} / {}",
-            vendor.vendor_id, vendor.status
-        )));
-    }
-    Ok(vendor)
+    serde_json::from_value(event.clone()).map_err(|e| {
+        ParseError::Event(format!(
+            "{command} needs vendor_id, vendor_name, email, status: {e}"
+        ))
+    })
 }
 
 impl From<ParseError> for lambda_runtime::Diagnostic {
@@ -725,15 +729,39 @@ mod tests {
         assert!(role_secret_ids("[]").is_err());
     }
 
+    use onboarding_core::VendorStatus;
+
+    #[test]
+    fn vendor_commands_check_the_id_and_the_status() {
+        let command = |id: &str, status: &str| {
+            serde_json::json!({"command": "register-vendor", "vendor_id": id,
+                "vendor_name": "Smoke", "email": "smoke@example.com", "status": status})
+        };
+        let active = VendorStatus::Active.as_str();
+        let vendor = vendor_of("register-vendor", &command("SMOKE01", active)).unwrap();
+        assert_eq!(vendor.vendor_id.as_str(), "SMOKE01");
+        assert_eq!(vendor.status, VendorStatus::Active);
+        for (id, status, named) in [
+            ("SMOKE 01", active, "'SMOKE 01' is not a vendor id"),
+            ("SMOKE01", "enabled", "'enabled' is not a vendor status"),
+        ] {
+            let error = vendor_of("register-vendor", &command(id, status))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(named), "{error}");
+        }
+    }
+
     #[test]
     fn an_object_bound_to_another_vendor_is_refused() {
-        assert_eq!(check_uploader("VEND001", None), Ok(()));
-        assert_eq!(check_uploader("VEND001", Some("VEND001")), Ok(()));
+        let vend001 = VendorId::parse("VEND001").unwrap();
+        assert_eq!(check_uploader(&vend001, None), Ok(()));
+        assert_eq!(check_uploader(&vend001, Some("VEND001")), Ok(()));
         for other in ["VEND002", "vend001", " VEND001", "VEND001 ", ""] {
             assert_eq!(
-                check_uploader("VEND001", Some(other)),
+                check_uploader(&vend001, Some(other)),
                 Err(FileFailure::UploaderMismatch {
-                    vendor_id: "VEND001".into(),
+                    vendor_id: vend001.clone(),
                     uploader_id: other.into(),
                 }),
                 "{other:?}"

@@ -10,7 +10,7 @@ use onboarding_aws::{AwsClients, BatchResponse};
 use onboarding_core::pipeline::{MAX_MESSAGE_BYTES, pack_row_errors};
 use onboarding_core::{
     CategoryWhitelist, CheckedRow, Header, Lane, PipelineMessage, StagedRow, StagingStatus,
-    check_against_catalog, check_row,
+    UploadId, UploadStatus, VendorId, check_against_catalog, check_row,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::uploads;
@@ -37,9 +37,15 @@ enum BatchError {
     #[error(transparent)]
     Aws(#[from] onboarding_aws::AwsError),
     #[error("upload {0} is not in upload_history")]
-    UnknownUpload(String),
+    UnknownUpload(UploadId),
     #[error("upload {upload_id} has an unusable header: {reason}")]
-    BadHeader { upload_id: String, reason: String },
+    BadHeader { upload_id: UploadId, reason: String },
+    #[error("upload {upload_id}'s staged rows name vendor {staged}, the upload {recorded:?}")]
+    VendorMismatch {
+        upload_id: UploadId,
+        staged: VendorId,
+        recorded: Option<VendorId>,
+    },
 }
 
 pub struct Validator {
@@ -52,8 +58,8 @@ pub struct Validator {
 /// The rows of one upload within a stream batch.
 struct UploadBatch {
     lane: Lane,
-    upload_id: String,
-    vendor_id: String,
+    upload_id: UploadId,
+    vendor_id: VendorId,
     rows: Vec<StagedRow>,
     sequence_numbers: Vec<String>,
 }
@@ -132,7 +138,16 @@ impl Validator {
         let upload = uploads::find_upload(pool, &batch.upload_id)
             .await?
             .ok_or_else(|| BatchError::UnknownUpload(batch.upload_id.clone()))?;
-        if upload.status == "failed" {
+        // The rows carry the vendor as the parser staged it: acted on only
+        // once it is the upload's own.
+        if upload.vendor_id.as_ref() != Some(&batch.vendor_id) {
+            return Err(BatchError::VendorMismatch {
+                upload_id: batch.upload_id.clone(),
+                staged: batch.vendor_id.clone(),
+                recorded: upload.vendor_id,
+            });
+        }
+        if upload.status == UploadStatus::Failed {
             tracing::warn!("rows of a failed upload ignored");
             return Ok(());
         }

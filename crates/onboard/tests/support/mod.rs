@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
 use onboarding_core::generate::{GeneratorSpec, generate};
+use onboarding_core::{UploadId, UploadStatus, VendorId};
 use onboarding_db::testing::{TestDatabase, fresh_database};
 use onboarding_db::uploads::{self, Upload};
 use onboarding_devstack::env::keys;
@@ -58,8 +59,8 @@ pub struct Mail {
     pub subject: String,
     pub body: String,
     pub vendor_id: String,
-    pub upload_id: String,
-    pub status: String,
+    pub upload_id: UploadId,
+    pub status: UploadStatus,
 }
 
 impl From<CapturedEmail> for Mail {
@@ -68,8 +69,19 @@ impl From<CapturedEmail> for Mail {
             subject: email.subject.unwrap_or_default(),
             body: email.message,
             vendor_id: email.vendor_id.unwrap_or_default(),
-            upload_id: email.upload_id.unwrap_or_default(),
-            status: email.status.unwrap_or_default(),
+            upload_id: email
+                .upload_id
+                .as_deref()
+                .map(UploadId::parse)
+                .and_then(Result::ok)
+                .unwrap_or_else(|| panic!("an email without an upload id: {:?}", email.upload_id)),
+            // The message attribute's text, parsed where the test reads it.
+            status: email
+                .status
+                .as_deref()
+                .map(UploadStatus::parse)
+                .and_then(Result::ok)
+                .unwrap_or_else(|| panic!("an email without an upload status: {:?}", email.status)),
         }
     }
 }
@@ -181,7 +193,7 @@ impl Harness {
         }
     }
 
-    pub async fn products_of(&self, upload_id: &str) -> i64 {
+    pub async fn products_of(&self, upload_id: &UploadId) -> i64 {
         self.count(
             "SELECT count(*) FROM products WHERE upload_id = $1",
             upload_id,
@@ -189,7 +201,7 @@ impl Harness {
         .await
     }
 
-    pub async fn outcomes_of(&self, upload_id: &str) -> i64 {
+    pub async fn outcomes_of(&self, upload_id: &UploadId) -> i64 {
         self.count(
             "SELECT count(*) FROM row_outcomes WHERE upload_id = $1",
             upload_id,
@@ -218,9 +230,9 @@ impl Harness {
         }
     }
 
-    async fn count(&self, sql: &'static str, upload_id: &str) -> i64 {
+    async fn count(&self, sql: &'static str, upload_id: &UploadId) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
-            .bind(upload_id)
+            .bind(upload_id.as_str())
             .fetch_one(&self.db.pool)
             .await
             .unwrap()
@@ -229,7 +241,7 @@ impl Harness {
     /// A query for the staged items of an upload.
     fn query_staged(
         &self,
-        upload_id: &str,
+        upload_id: &UploadId,
     ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
         let table = self.stack.env().require(keys::STAGING_TABLE).unwrap();
         self.stack
@@ -240,13 +252,13 @@ impl Harness {
             .key_condition_expression("upload_id = :u")
             .expression_attribute_values(
                 ":u",
-                aws_sdk_dynamodb::types::AttributeValue::S(upload_id.into()),
+                aws_sdk_dynamodb::types::AttributeValue::S(upload_id.to_string()),
             )
     }
 
     /// The `lane` attribute of every staged item of an upload (`None` when
     /// absent, as on live rows).
-    pub async fn staged_lanes(&self, upload_id: &str) -> Vec<Option<String>> {
+    pub async fn staged_lanes(&self, upload_id: &UploadId) -> Vec<Option<String>> {
         let output = self.query_staged(upload_id).send().await.unwrap();
         output
             .items()
@@ -257,7 +269,7 @@ impl Harness {
 
     /// The queues (event source ARNs) the error-processor was invoked from
     /// with messages about `upload_id` (needs [`Options::invocation_log`]).
-    pub fn error_processor_queues_for(&self, upload_id: &str) -> Vec<String> {
+    pub fn error_processor_queues_for(&self, upload_id: &UploadId) -> Vec<String> {
         self.stack
             .invocation_log(FunctionKind::ErrorProcessor)
             .iter()
@@ -270,14 +282,14 @@ impl Harness {
             .filter(|record| {
                 record["body"]
                     .as_str()
-                    .is_some_and(|body| body.contains(upload_id))
+                    .is_some_and(|body| body.contains(upload_id.as_str()))
             })
             .filter_map(|record| record["eventSourceARN"].as_str().map(str::to_string))
             .collect()
     }
 
     /// Staged items of an upload in DynamoDB.
-    pub async fn staged_rows(&self, upload_id: &str) -> i32 {
+    pub async fn staged_rows(&self, upload_id: &UploadId) -> i32 {
         let output = self
             .query_staged(upload_id)
             .select(aws_sdk_dynamodb::types::Select::Count)
@@ -303,7 +315,7 @@ impl Harness {
 
     /// Every email published about an upload (the unfiltered outbox). Waits
     /// a moment for late duplicates, so that "exactly one" means something.
-    pub async fn emails_about(&self, upload_id: &str) -> Vec<Mail> {
+    pub async fn emails_about(&self, upload_id: &UploadId) -> Vec<Mail> {
         tokio::time::sleep(Duration::from_millis(300)).await;
         self.stack.outbox().drain().await.unwrap();
         self.stack
@@ -312,7 +324,7 @@ impl Harness {
             .await
             .unwrap()
             .into_iter()
-            .filter(|e| e.upload_id.as_deref() == Some(upload_id))
+            .filter(|e| e.upload_id.as_deref() == Some(upload_id.as_str()))
             .map(Mail::from)
             .collect()
     }
@@ -383,7 +395,7 @@ pub fn generated_file(vendor: &str, rows: u32, error_rate: f64, seed: u64) -> Ve
         rows,
         error_rate,
         seed,
-        vendor_id: vendor.into(),
+        vendor_id: VendorId::parse(vendor).unwrap(),
     };
     let mut bytes = Vec::new();
     generate(&spec, &names, &mut bytes).unwrap();

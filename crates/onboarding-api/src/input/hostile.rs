@@ -42,6 +42,10 @@ async fn by_two_paths(Path((item, part)): Path<(String, String)>) -> axum::Json<
     axum::Json(format!("{item}/{part}"))
 }
 
+async fn by_upload(Path(id): Path<onboarding_core::UploadId>) -> axum::Json<String> {
+    axum::Json(id.to_string())
+}
+
 async fn by_query(Query(query): Query<NameQuery>) -> axum::Json<Option<String>> {
     axum::Json(query.name)
 }
@@ -58,6 +62,7 @@ fn app() -> Router {
     let api = Router::new()
         .route("/items/{item_id}", get(by_path))
         .route("/items/{item_id}/parts/{part_id}", get(by_two_paths))
+        .route("/uploads/{upload_id}", get(by_upload))
         .route("/search", get(by_query))
         .route("/things", post(by_body))
         .route("/plain", get(ignores_input).post(ignores_input))
@@ -311,6 +316,33 @@ async fn the_middleware_and_extractors_refuse_control_characters_by_name() {
     assert_eq!((status, answer), (StatusCode::OK, json!("UPLOAD%00")));
     let (status, _, answer) = call(Method::GET, "/api/search?name=a+b%26c", None).await;
     assert_eq!((status, answer), (StatusCode::OK, json!("a b&c")));
+}
+
+/// A path parameter typed as an id is parsed by the extractor: a
+/// well-formed id reaches the handler as its type, and text that cannot be
+/// one names nothing, a 404 problem naming the parameter and the value.
+#[tokio::test]
+async fn an_id_in_the_path_is_parsed_at_the_edge() {
+    let id = "UPLOAD_20241221_103045_0A1B2C3D4E5F";
+    let (status, _, answer) = call(Method::GET, &format!("/api/uploads/{id}"), None).await;
+    assert_eq!((status, answer), (StatusCode::OK, json!(id)));
+    for malformed in ["X", "UPLOAD_20241221_103045_0A1B2C3D4E5F%2500", "upload_1"] {
+        let (status, problem, answer) =
+            call(Method::GET, &format!("/api/uploads/{malformed}"), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{malformed}: {answer}");
+        assert!(problem, "{malformed}: not problem+json");
+        let detail = answer["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.starts_with("upload_id: '") && detail.contains("is not an upload id"),
+            "{malformed}: {detail}"
+        );
+    }
+    // Control characters are still refused first, as a 400 naming it.
+    let (status, _, answer) = call(Method::GET, "/api/uploads/%00", None).await;
+    assert_eq!(
+        (status, &answer["field"]),
+        (StatusCode::BAD_REQUEST, &json!("upload_id"))
+    );
 }
 
 /// The routes read requests only through this module's extractors (and

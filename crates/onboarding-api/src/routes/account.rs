@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use cookie::{Cookie, SameSite};
+use onboarding_core::{VendorId, VendorStatus};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
@@ -62,14 +63,14 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
 
 #[derive(Serialize, Debug)]
 pub struct Me {
-    vendor_id: String,
+    vendor_id: VendorId,
     vendor_name: String,
     email: String,
-    status: String,
+    status: VendorStatus,
     created_at: DateTime<Utc>,
 }
 
-async fn profile(state: &AppState, vendor_id: &str) -> ApiResult<Me> {
+async fn profile(state: &AppState, vendor_id: &VendorId) -> ApiResult<Me> {
     let pool = state.database.pool().await?;
     let profile = onboarding_db::portal::vendor_profile(pool, vendor_id)
         .await?
@@ -97,14 +98,15 @@ pub struct SignUp {
 
 #[derive(Serialize)]
 pub struct SignedUp {
-    vendor_id: String,
-    status: &'static str,
+    vendor_id: VendorId,
+    status: VendorStatus,
     confirmation_required: bool,
 }
 
 /// A fresh vendor id: `V` and eight hex digits.
-fn new_vendor_id() -> String {
-    format!("V{:08X}", rand::rng().random::<u32>())
+fn new_vendor_id() -> VendorId {
+    VendorId::parse(&format!("V{:08X}", rand::rng().random::<u32>()))
+        .expect("V and eight hex digits is a vendor id")
 }
 
 pub async fn sign_up(
@@ -138,7 +140,7 @@ pub async fn sign_up(
                 StatusCode::CREATED,
                 Json(SignedUp {
                     vendor_id,
-                    status: "pending_approval",
+                    status: VendorStatus::PendingApproval,
                     confirmation_required: !confirmed,
                 }),
             ))

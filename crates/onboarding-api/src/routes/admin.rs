@@ -16,6 +16,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use onboarding_aws::notify::{Notifier, SubscriptionChanges, WantedSubscription};
+use onboarding_core::{VendorId, VendorStatus};
 use onboarding_db::uploads::{self, Vendor};
 use serde::Serialize;
 
@@ -26,10 +27,10 @@ use crate::problem::{ApiError, ApiResult};
 
 #[derive(Serialize)]
 pub struct AdminVendor {
-    vendor_id: String,
+    vendor_id: VendorId,
     vendor_name: String,
     email: String,
-    status: String,
+    status: VendorStatus,
     /// Whether the topic has the vendor's subscription (with its filter).
     subscribed: bool,
 }
@@ -41,10 +42,10 @@ pub struct VendorList {
 
 #[derive(Serialize)]
 pub struct VendorChange {
-    vendor_id: String,
-    status: String,
+    vendor_id: VendorId,
+    status: VendorStatus,
     /// The previous status.
-    was: String,
+    was: VendorStatus,
     subscription: SubscriptionChanges,
 }
 
@@ -63,7 +64,7 @@ fn notifier(state: &AppState) -> Result<&Notifier, ApiError> {
         .ok_or_else(|| ApiError::Unavailable("NOTIFICATION_TOPIC_ARN is not configured.".into()))
 }
 
-async fn vendor(state: &AppState, vendor_id: &str) -> Result<Vendor, ApiError> {
+async fn vendor(state: &AppState, vendor_id: &VendorId) -> Result<Vendor, ApiError> {
     let pool = state.database.pool().await?;
     uploads::find_vendor(pool, vendor_id)
         .await?
@@ -77,7 +78,7 @@ pub async fn list_vendors(
 ) -> ApiResult<Json<VendorList>> {
     let pool = state.database.pool().await?;
     let vendors = uploads::list_vendors(pool).await?;
-    let subscribed: BTreeSet<String> = notifier(&state)?
+    let subscribed: BTreeSet<VendorId> = notifier(&state)?
         .vendor_subscriptions()
         .await
         .map_err(ApiError::internal)?
@@ -104,15 +105,15 @@ pub async fn list_vendors(
 pub async fn approve(
     operator: OperatorSession,
     State(state): State<Arc<AppState>>,
-    Path(vendor_id): Path<String>,
+    Path(vendor_id): Path<VendorId>,
 ) -> ApiResult<Json<VendorChange>> {
     let found = vendor(&state, &vendor_id).await?;
-    if found.status == "suspended" {
+    if found.status == VendorStatus::Suspended {
         return Err(ApiError::Conflict(format!(
             "Vendor {vendor_id} is suspended; activate it instead."
         )));
     }
-    change(&state, &operator, "approve", found, "active").await
+    change(&state, &operator, "approve", found, VendorStatus::Active).await
 }
 
 /// `POST /api/admin/vendors/{vendor_id}/activate`: suspended (or active)
@@ -120,15 +121,15 @@ pub async fn approve(
 pub async fn activate(
     operator: OperatorSession,
     State(state): State<Arc<AppState>>,
-    Path(vendor_id): Path<String>,
+    Path(vendor_id): Path<VendorId>,
 ) -> ApiResult<Json<VendorChange>> {
     let found = vendor(&state, &vendor_id).await?;
-    if found.status == "pending_approval" {
+    if found.status == VendorStatus::PendingApproval {
         return Err(ApiError::Conflict(format!(
             "Vendor {vendor_id} is awaiting approval; approve it instead."
         )));
     }
-    change(&state, &operator, "activate", found, "active").await
+    change(&state, &operator, "activate", found, VendorStatus::Active).await
 }
 
 /// `POST /api/admin/vendors/{vendor_id}/suspend`: → suspended, and
@@ -136,10 +137,10 @@ pub async fn activate(
 pub async fn suspend(
     operator: OperatorSession,
     State(state): State<Arc<AppState>>,
-    Path(vendor_id): Path<String>,
+    Path(vendor_id): Path<VendorId>,
 ) -> ApiResult<Json<VendorChange>> {
     let found = vendor(&state, &vendor_id).await?;
-    change(&state, &operator, "suspend", found, "suspended").await
+    change(&state, &operator, "suspend", found, VendorStatus::Suspended).await
 }
 
 async fn change(
@@ -147,13 +148,13 @@ async fn change(
     operator: &OperatorSession,
     action: &str,
     found: Vendor,
-    status: &str,
+    status: VendorStatus,
 ) -> ApiResult<Json<VendorChange>> {
     let notifier = notifier(state)?;
     let pool = state.database.pool().await?;
     // Suspending unsubscribes first and activating subscribes last, so a
     // failure half way never leaves an inactive vendor receiving email.
-    let subscription = if status == "active" {
+    let subscription = if status.is_active() {
         uploads::set_vendor_status(pool, &found.vendor_id, status).await?;
         notifier
             .ensure_vendor(&WantedSubscription {
@@ -177,14 +178,14 @@ async fn change(
         action,
         vendor_id = %found.vendor_id,
         was = %found.status,
-        status,
+        status = %status,
         subscribed = ?subscription.subscribed,
         unsubscribed = ?subscription.unsubscribed,
         "admin action"
     );
     Ok(Json(VendorChange {
         vendor_id: found.vendor_id,
-        status: status.to_string(),
+        status,
         was: found.status,
         subscription,
     }))

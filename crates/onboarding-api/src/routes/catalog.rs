@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
+use onboarding_core::{UploadId, UploadStatus};
 use onboarding_db::portal::{self, ProductFilter};
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +34,7 @@ pub struct Product {
     price: String,
     stock_quantity: i32,
     status: String,
-    upload_id: String,
+    upload_id: UploadId,
     created_at: DateTime<Utc>,
 }
 
@@ -156,9 +157,9 @@ pub struct Day {
 
 #[derive(Serialize)]
 pub struct Failure {
-    upload_id: String,
+    upload_id: UploadId,
     file_name: String,
-    status: String,
+    status: UploadStatus,
     failure_reason: Option<String>,
     uploaded_at: DateTime<Utc>,
 }
@@ -196,12 +197,11 @@ pub async fn metrics(
     let figures = portal::vendor_metrics(pool, &session.vendor_id, since).await?;
     let mut by_status = UploadsByStatus::default();
     for (status, count) in &figures.uploads_by_status {
-        match status.as_str() {
-            "processing" => by_status.processing = *count,
-            "completed" => by_status.completed = *count,
-            "partial" => by_status.partial = *count,
-            "failed" => by_status.failed = *count,
-            _ => {}
+        match status {
+            UploadStatus::Processing => by_status.processing = *count,
+            UploadStatus::Completed => by_status.completed = *count,
+            UploadStatus::Partial => by_status.partial = *count,
+            UploadStatus::Failed => by_status.failed = *count,
         }
     }
     Ok(Json(Metrics {

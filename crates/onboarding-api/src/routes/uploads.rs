@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
+use onboarding_core::{UploadId, UploadStatus, VendorStatus};
 use onboarding_db::portal::{self, ErrorFilter, UploadFilter, UploadKey};
 use onboarding_db::report_links;
 use onboarding_db::uploads::Upload;
@@ -19,8 +20,6 @@ use crate::auth::VendorSession;
 use crate::input::{self, Body, DayEnd, Path, Query, decode_cursor, encode_cursor};
 use crate::problem::{ApiError, ApiResult};
 use crate::storage::PresignedPost;
-
-const STATUSES: [&str; 4] = ["processing", "completed", "partial", "failed"];
 
 fn upload_not_found() -> ApiError {
     ApiError::NotFound("There is no upload with this id in your account.".into())
@@ -42,31 +41,33 @@ pub async fn create_upload(
     let vendor = onboarding_db::uploads::find_vendor(pool, &session.vendor_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("No vendor account is linked to this login.".into()))?;
-    match vendor.status.as_str() {
-        "active" => {}
-        "pending_approval" => {
+    match vendor.status {
+        VendorStatus::Active => {}
+        VendorStatus::PendingApproval => {
             return Err(ApiError::Forbidden(
                 "Your account is awaiting approval. You can upload once an operator has approved it."
                     .into(),
             ));
         }
-        _ => {
+        VendorStatus::Suspended => {
             return Err(ApiError::Forbidden(
                 "Your account is suspended, so uploads are not accepted. Contact support.".into(),
             ));
         }
     }
-    let key = format!("uploads/{}/{file_name}", vendor.vendor_id);
-    let post = state.store.presign_upload(&key).await?;
-    tracing::info!(upload_id = "-", key = %key, "presigned an upload");
+    let post = state
+        .store
+        .presign_upload(&vendor.vendor_id, &file_name)
+        .await?;
+    tracing::info!(upload_id = "-", key = %post.key, "presigned an upload");
     Ok((StatusCode::CREATED, Json(post)))
 }
 
 #[derive(Serialize)]
 pub struct UploadSummary {
-    upload_id: String,
+    upload_id: UploadId,
     file_name: String,
-    status: String,
+    status: UploadStatus,
     total_records: Option<i32>,
     valid_records: i32,
     error_records: i32,
@@ -79,7 +80,7 @@ impl From<&Upload> for UploadSummary {
         UploadSummary {
             upload_id: upload.upload_id.clone(),
             file_name: upload.file_name.clone(),
-            status: upload.status.clone(),
+            status: upload.status,
             total_records: upload.total_records,
             valid_records: upload.valid_records,
             error_records: upload.error_records,
@@ -110,7 +111,7 @@ pub struct UploadQuery {
 #[derive(Serialize, Deserialize)]
 struct UploadCursor {
     t: DateTime<Utc>,
-    id: String,
+    id: UploadId,
 }
 
 pub async fn list_uploads(
@@ -118,19 +119,20 @@ pub async fn list_uploads(
     session: VendorSession,
     Query(query): Query<UploadQuery>,
 ) -> ApiResult<Json<Page<UploadSummary>>> {
-    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(status) if STATUSES.contains(&status) => Some(status.to_string()),
-        Some(status) => {
-            return Err(ApiError::bad_input(
-                "status",
-                format!(
-                    "status must be one of {}, got '{status}'.",
-                    STATUSES.join(", ")
-                ),
-            ));
-        }
-        None => None,
-    };
+    let status = query
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|status| {
+            UploadStatus::parse(status).map_err(|_| {
+                let all: Vec<&str> = UploadStatus::ALL.map(UploadStatus::as_str).to_vec();
+                ApiError::bad_input(
+                    "status",
+                    format!("status must be one of {}, got '{status}'.", all.join(", ")),
+                )
+            })
+        })
+        .transpose()?;
     let from = query
         .from
         .as_deref()
@@ -225,9 +227,9 @@ fn stages(upload: &Upload) -> Vec<Stage> {
         ("validated", upload.parsed_at, upload.validated_at),
         (
             "reported",
-            upload
-                .validated_at
-                .or(upload.parsed_at.filter(|_| upload.status == "failed")),
+            upload.validated_at.or(upload
+                .parsed_at
+                .filter(|_| upload.status == UploadStatus::Failed)),
             upload.completed_at,
         ),
         ("notified", upload.completed_at, upload.notified_at),
@@ -249,7 +251,7 @@ fn stages(upload: &Upload) -> Vec<Stage> {
 pub async fn upload_detail(
     State(state): State<Arc<AppState>>,
     session: VendorSession,
-    Path(upload_id): Path<String>,
+    Path(upload_id): Path<UploadId>,
 ) -> ApiResult<Json<UploadDetail>> {
     let pool = state.database.pool().await?;
     let upload = portal::vendor_upload(pool, &session.vendor_id, &upload_id)
@@ -307,7 +309,7 @@ pub struct RowError {
 pub async fn upload_errors(
     State(state): State<Arc<AppState>>,
     session: VendorSession,
-    Path(upload_id): Path<String>,
+    Path(upload_id): Path<UploadId>,
     Query(query): Query<ErrorQuery>,
 ) -> ApiResult<Json<Page<RowError>>> {
     let error_type = query.error_type.filter(|t| !t.is_empty());
@@ -376,7 +378,7 @@ async fn download(
     state: &AppState,
     session: Result<VendorSession, ApiError>,
     headers: &HeaderMap,
-    upload_id: &str,
+    upload_id: &UploadId,
     document: Document,
 ) -> ApiResult<Response> {
     let session = match session {
@@ -422,7 +424,7 @@ pub async fn report(
     State(state): State<Arc<AppState>>,
     session: Result<VendorSession, ApiError>,
     headers: HeaderMap,
-    Path(upload_id): Path<String>,
+    Path(upload_id): Path<UploadId>,
 ) -> ApiResult<Response> {
     download(&state, session, &headers, &upload_id, Document::Report).await
 }
@@ -464,7 +466,7 @@ pub async fn fix_file(
     State(state): State<Arc<AppState>>,
     session: Result<VendorSession, ApiError>,
     headers: HeaderMap,
-    Path(upload_id): Path<String>,
+    Path(upload_id): Path<UploadId>,
 ) -> ApiResult<Response> {
     download(&state, session, &headers, &upload_id, Document::FixFile).await
 }
