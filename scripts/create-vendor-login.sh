@@ -68,7 +68,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$EMAIL" ] || { usage >&2; die "need ENV, VENDOR_ID and EMAIL" 2; }
 valid_environment "$ENVIRONMENT"
-[[ "$VENDOR" =~ ^[A-Za-z0-9_-]{1,50}$ ]] || die "'$VENDOR' is not a vendor id (1-50 letters, digits, _ or -)" 2
+require_vendor_id "VENDOR_ID" "$VENDOR"
 [[ "$EMAIL" =~ ^[^@[:space:]\"]+@[^@[:space:]\"]+\.[^@[:space:]\"]+$ ]] || die "'$EMAIL' is not an e-mail address" 2
 case "$REGISTER_NAME" in *'"'*|*'\'*) die "--register: the name may not contain quotes or backslashes" 2 ;; esac
 

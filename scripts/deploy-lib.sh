@@ -100,6 +100,27 @@ require_docker_buildx() {
   docker info >/dev/null 2>&1 || die "the Docker engine is not reachable ('docker info' failed). Start Docker." 2
 }
 
+# --- vendor ids -------------------------------------------------------------
+
+# The onboard CLI: $ONBOARD_BIN, else `onboard` on PATH, else this checkout's
+# build (target/debug, then target/release), else `cargo run`.
+onboard_cli() {
+  if [ -n "${ONBOARD_BIN:-}" ]; then "$ONBOARD_BIN" "$@"
+  elif command -v onboard >/dev/null 2>&1; then onboard "$@"
+  elif [ -x "$ROOT/target/debug/onboard" ]; then "$ROOT/target/debug/onboard" "$@"
+  elif [ -x "$ROOT/target/release/onboard" ]; then "$ROOT/target/release/onboard" "$@"
+  elif command -v cargo >/dev/null 2>&1; then cargo run -q --manifest-path "$ROOT/Cargo.toml" -p onboard -- "$@"
+  else die "the onboard CLI is needed to check vendor ids: set ONBOARD_BIN, put 'onboard' on PATH, or build it (cargo build -p onboard)" 2
+  fi
+}
+
+# Dies (exit $3, default 2) unless $2 is a vendor id, saying what $1 names.
+# The rule is the domain's (VendorId), asked of the CLI, not copied here.
+require_vendor_id() {
+  local what=$1 id=$2 code=${3:-2} answer
+  answer=$(onboard_cli vendor check-id -- "$id" 2>&1) || die "$what: ${answer#error: }" "$code"
+}
+
 # --- the environment's settings ----------------------------------------------
 
 valid_environment() {

@@ -121,7 +121,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$ENVIRONMENT" ] || { usage >&2; die "which environment? (e.g. scripts/deploy.sh staging)" 2; }
 valid_environment "$ENVIRONMENT"
-[[ "$SMOKE_VENDOR" =~ ^[A-Za-z0-9_-]{1,50}$ ]] || die "--smoke-vendor: '$SMOKE_VENDOR' is not a vendor id" 2
+require_vendor_id "--smoke-vendor" "$SMOKE_VENDOR"
 
 STATE_DIR="$DEPLOY_STATE_ROOT/$ENVIRONMENT"
 STATE_FILE="$STATE_DIR/state.json"
@@ -262,7 +262,7 @@ register_vendors() {
   local version=$1 id email name payload answer status
   while read -r id email; do
     [ -n "$id" ] || continue
-    [[ "$id" =~ ^[A-Za-z0-9_-]{1,50}$ ]] || die "vendor_notification_emails: '$id' is not a vendor id"
+    require_vendor_id "vendor_notification_emails" "$id" 1
     name=$(sample_vendor_field "$id" 2)
     name=${name:-$id}
     email=${email:-smoke+$id.$ENVIRONMENT@example.invalid}

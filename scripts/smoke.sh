@@ -117,7 +117,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$ENVIRONMENT" ] || { usage >&2; die "which environment? (e.g. scripts/smoke.sh staging)" 2; }
 valid_environment "$ENVIRONMENT"
-[[ "$VENDOR" =~ ^[A-Za-z0-9_-]{1,50}$ ]] || die "--vendor: '$VENDOR' is not a vendor id" 2
+require_vendor_id "--vendor" "$VENDOR"
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds" 2
 case "$LANE" in
   live) LANE_PREFIX="" ;;

@@ -237,6 +237,12 @@ for t in docker terraform; do ln -s "$STUBS/stub" "$WORK/no-aws/$t"; done
 
 # Only the stubs and the system's own tools: no real aws, docker or terraform.
 SAFE_PATH="$STUBS:/usr/bin:/bin"
+# The scripts ask the onboard CLI whether a vendor id is one
+# (require_vendor_id); SAFE_PATH has no cargo, so the CLI is built here.
+if [ -z "${ONBOARD_BIN:-}" ]; then
+  cargo build -q -p onboard --manifest-path "$ROOT/Cargo.toml"
+  export ONBOARD_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/onboard"
+fi
 PASS=0
 ok() { PASS=$((PASS + 1)); printf '  ok   %s\n' "$*"; }
 fail() { printf '  FAIL %s\n' "$*" >&2; [ ! -s "$WORK/out" ] || sed 's/^/       | /' "$WORK/out" >&2; exit 1; }
@@ -533,6 +539,10 @@ sh_run "$ROOT/scripts/create-vendor-login.sh" test VEND009 ops@vendor-nine.examp
 expect 1 "already has a login" "create-vendor-login must refuse an existing login (exit $RC)"
 sh_run "$ROOT/scripts/create-vendor-login.sh" test 'VEND 9' ops@vendor-nine.example
 expect 2 "is not a vendor id" "create-vendor-login must check the vendor id (exit $RC)"
+sh_run "$ROOT/scripts/smoke.sh" test --vendor 'VEND/1'
+expect 2 "--vendor: 'VEND/1' is not a vendor id" "smoke must check the vendor id"
+sh_run "$ROOT/scripts/deploy.sh" test --tag t1 --smoke-vendor "$(printf 'V%.0s' {1..51})" --yes
+expect 2 "is not a vendor id" "deploy must check the smoke vendor id"
 ok "create-vendor-login: finds the pool, refuses an existing login, registers the vendor (upsert-vendor), creates the user with custom:vendor_id, sets and prints a password"
 
 # --- destroy -----------------------------------------------------------------------------------------
