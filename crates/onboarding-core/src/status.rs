@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where an upload stands. `Processing` until every row has an outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "String")]
 pub enum UploadStatus {
     Processing,
     Completed,
@@ -59,7 +59,7 @@ impl UploadStatus {
 /// Whether a vendor may upload: only an `Active` one. A vendor who signs up
 /// in the portal waits in `PendingApproval` until an operator approves it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "String")]
 pub enum VendorStatus {
     PendingApproval,
     Active,
