@@ -9,20 +9,19 @@
 #      smoke and destroy against stub aws/docker/terraform executables.
 #
 # Works offline except for the first run, which creates project-local venvs
-# and installs pinned tools into them: checkov into .venv/checkov (it pins an
-# old boto3 and ships its own fork of the HCL parser, so it shares nothing),
-# python-hcl2 into .venv/contract.
+# and installs pinned tools into them, at the pins of requirements/ (the only
+# place a Python version is written): checkov into .venv/checkov
+# (requirements/checkov*.txt; it pins an old boto3 and ships its own fork of
+# the HCL parser, so it shares nothing), python-hcl2 into .venv/contract
+# (requirements/contract*.txt). A venv that already holds those pins is kept
+# as it is; after a pin changes, pip brings it to the new pins.
 #
 #   scripts/check-terraform.sh          # run all four
-#   CHECKOV_VERSION=3.3.30 scripts/check-terraform.sh
 #
 # Exit status is non-zero if anything fails: formatting, syntax, a failed
 # checkov check, a file checkov could not parse, a broken contract, or a
 # deploy script test.
 set -euo pipefail
-
-CHECKOV_VERSION="${CHECKOV_VERSION:-3.3.30}"
-PYTHON_HCL2_VERSION="${PYTHON_HCL2_VERSION:-8.1.4}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -57,19 +56,26 @@ ensure_python_venv() {
   fi
 }
 
-ensure_checkov() {
-  if [ -x "$VENV/bin/checkov" ] \
-    && [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("checkov"))' 2>/dev/null)" = "$CHECKOV_VERSION" ]; then
+# ensure_venv VENV NAME: VENV holds every pin of requirements/NAME.txt and
+# requirements/NAME-constraints.txt (scripts/pins.py compares what is
+# installed with the files); when it does not, pip installs them into it.
+ensure_venv() {
+  local venv=$1 name=$2
+  local requirements="requirements/$name.txt" constraints="requirements/$name-constraints.txt"
+  if [ -x "$venv/bin/python" ] \
+    && "$venv/bin/python" scripts/pins.py installed "$requirements" "$constraints" >/dev/null 2>&1; then
     return
   fi
   ensure_python_venv
-  if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV"
-    python3 -m venv "$VENV"
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating $venv"
+    python3 -m venv "$venv"
   fi
-  log "installing checkov==$CHECKOV_VERSION into $VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  log "installing $requirements (with $constraints) into $venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r "$requirements" -c "$constraints"
+  "$venv/bin/python" scripts/pins.py installed "$requirements" "$constraints" \
+    || die "$venv differs from the pins of $requirements and $constraints after installing them (above)"
 }
 
 run_fmt() {
@@ -127,21 +133,6 @@ PY
   fi
 }
 
-ensure_contract_venv() {
-  local venv=".venv/contract"
-  if [ -x "$venv/bin/python" ] \
-    && [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("python-hcl2"))' 2>/dev/null)" = "$PYTHON_HCL2_VERSION" ]; then
-    return
-  fi
-  ensure_python_venv
-  if [ ! -x "$venv/bin/python" ]; then
-    log "creating $venv"
-    python3 -m venv "$venv"
-  fi
-  log "installing python-hcl2==$PYTHON_HCL2_VERSION into $venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "python-hcl2==$PYTHON_HCL2_VERSION"
-}
-
 run_contract() {
   log "contract check: Terraform vs the Rust code (scripts/check_contract.py)"
   .venv/contract/bin/python scripts/check_contract.py \
@@ -161,8 +152,8 @@ timed() {
   log "$1: $((SECONDS - started)) s"
 }
 
-ensure_checkov
-ensure_contract_venv
+ensure_venv "$VENV" checkov
+ensure_venv .venv/contract contract
 timed run_fmt
 timed run_checkov
 timed run_contract

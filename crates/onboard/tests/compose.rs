@@ -1,9 +1,11 @@
 //! docker-compose.yml, proven without Docker.
 //!
 //! The file is read as YAML and held to what the developer's path needs
-//! (pinned LocalStack 4.14.0, PostgreSQL at Terraform's major version, a
-//! healthcheck on every service, one region, Cognito through the per-service
-//! endpoint variable to a moto sidecar). Then the runner service runs here
+//! (every image at an exact tag: LocalStack 4.14.0, the pin of
+//! requirements/localstack.txt, PostgreSQL at Terraform's major version,
+//! moto at the pin of requirements/moto.txt; a healthcheck on every service,
+//! one region, Cognito through the per-service endpoint variable to a moto
+//! sidecar). Then the runner service runs here
 //! with exactly its environment: each service's host:port is mapped to a
 //! local stand-in on a free port (PostgreSQL: a throwaway cluster of its own;
 //! the Cognito sidecar: moto; LocalStack: LocalStack 4.14.0 itself, run
@@ -31,6 +33,7 @@ use std::time::{Duration, Instant};
 
 use onboarding_db::cluster::LocalCluster;
 use onboarding_devstack::moto::MotoServer;
+use onboarding_devstack::requirements::{self, pinned_version};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use serde_yaml_ng::Value as Yaml;
@@ -114,6 +117,60 @@ fn terraform_default(variable: &str) -> String {
         .to_string()
 }
 
+/// An image pinned to a digest, or to a tag with an exact version in it
+/// (`4.14.0`, `16.15-trixie`, `bookworm-20260803-slim`,
+/// `al2023.2026.02.27.21`); not `latest`, `16` or `bookworm-slim`.
+fn exact_tag(image: &str) -> bool {
+    if image.contains("@sha256:") {
+        return true;
+    }
+    let tag = image.rsplit_once(':').map_or("", |(_, tag)| tag);
+    // x.y[.z] beside a name (not only a major), or a dated build.
+    let dotted = tag
+        .split('-')
+        .any(|part| part.split('.').filter(|n| n.parse::<u32>().is_ok()).count() >= 2);
+    let dated = tag
+        .split(|c: char| !c.is_ascii_digit())
+        .any(|n| n.len() == 8);
+    dotted || dated
+}
+
+#[test]
+fn the_dockerfile_pins_its_base_images() {
+    let text = std::fs::read_to_string(root().join("docker/Dockerfile")).unwrap();
+    let args: BTreeMap<&str, &str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("ARG ")?.split_once('='))
+        .collect();
+    let stages: Vec<&str> = text
+        .lines()
+        .filter_map(|l| Some(l.strip_prefix("FROM ")?.rsplit_once(" AS ")?.1))
+        .collect();
+    let mut bases = 0;
+    for line in text.lines().filter(|l| l.starts_with("FROM ")) {
+        let image = line
+            .split_whitespace()
+            .find(|w| !w.starts_with("FROM") && !w.starts_with("--"))
+            .unwrap();
+        if stages.contains(&image) {
+            continue;
+        }
+        let mut image = image.to_string();
+        for (name, value) in &args {
+            image = image.replace(&format!("${{{name}}}"), value);
+        }
+        assert!(
+            exact_tag(&image),
+            "docker/Dockerfile: {image} pins an exact tag or a digest"
+        );
+        bases += 1;
+    }
+    assert_eq!(bases, 3, "the build, runner and Lambda base images");
+    assert!(
+        !exact_tag("debian:bookworm-slim") && !exact_tag("postgres:16") && !exact_tag("x:latest")
+    );
+}
+
 /// The JSON-form `ENTRYPOINT` and `CMD` of a stage of docker/Dockerfile.
 fn dockerfile_command(stage: &str) -> Vec<String> {
     let text = std::fs::read_to_string(root().join("docker/Dockerfile")).unwrap();
@@ -154,17 +211,39 @@ fn the_compose_file_pins_its_images_and_checks_every_service() {
         );
     }
 
+    for name in &names {
+        if let Some(image) = service(&compose, name)["image"].as_str() {
+            assert!(
+                exact_tag(image),
+                "{name}: {image} pins an exact tag or a digest"
+            );
+        }
+    }
     assert_eq!(
         service(&compose, "localstack")["image"].as_str(),
         Some("localstack/localstack:4.14.0"),
         "the last free LocalStack"
     );
+    assert_eq!(
+        service(&compose, "localstack")["image"].as_str(),
+        Some(
+            format!(
+                "localstack/localstack:{}",
+                pinned_version(requirements::LOCALSTACK, "localstack-core")
+            )
+            .as_str()
+        ),
+        "the LocalStack scripts/localstack.sh installs (requirements/localstack.txt)"
+    );
     let major = terraform_default("db_engine_version");
     assert_eq!(major, terraform_default("aurora_engine_version"));
-    assert_eq!(
-        service(&compose, "postgres")["image"].as_str(),
-        Some(format!("postgres:{major}").as_str()),
-        "PostgreSQL at the major version Terraform deploys"
+    let postgres = service(&compose, "postgres")["image"].as_str().unwrap();
+    assert!(
+        postgres
+            .strip_prefix(&format!("postgres:{major}."))
+            .and_then(|rest| rest.split_once('-'))
+            .is_some_and(|(minor, _os)| minor.parse::<u32>().is_ok()),
+        "PostgreSQL at the major version Terraform deploys, an exact minor and OS: {postgres}"
     );
     assert_eq!(
         service(&compose, "cognito")["image"].as_str(),
@@ -175,7 +254,7 @@ fn the_compose_file_pins_its_images_and_checks_every_service() {
             )
             .as_str()
         ),
-        "the Cognito sidecar is the tests' pinned moto"
+        "the Cognito sidecar is the tests' pinned moto (requirements/moto.txt)"
     );
 
     // Every free service to LocalStack; Cognito (paid there) to the sidecar.

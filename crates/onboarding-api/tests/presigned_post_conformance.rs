@@ -684,9 +684,8 @@ fn venv_python() -> PathBuf {
         python.exists(),
         "{} is missing: this test runs botocore from the moto venv. Create it once \
          with scripts/test.sh or `onboard dev up` (or: python3 -m venv .venv/moto && \
-         .venv/moto/bin/pip install 'moto[server]=={}')",
+         .venv/moto/bin/pip install -r requirements/moto.txt -c requirements/moto-constraints.txt)",
         python.display(),
-        onboarding_devstack::moto::MOTO_VERSION
     );
     python
 }

@@ -39,6 +39,7 @@ pub mod options;
 pub mod outbox;
 pub mod portal;
 pub mod provision;
+pub mod requirements;
 pub mod runtime;
 pub mod s3_event;
 pub mod stack;

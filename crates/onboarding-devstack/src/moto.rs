@@ -1,7 +1,9 @@
 //! The AWS API emulator: moto server from a pinned, project-local venv.
 //!
-//! The venv is created on first use (`python3 -m venv` plus `pip install`),
-//! under a file lock so that parallel tests and commands share one install.
+//! The venv is created on first use (`python3 -m venv` plus `pip install` of
+//! `requirements/moto.txt` with `requirements/moto-constraints.txt`, both
+//! built into this crate), under a file lock so that parallel tests and
+//! commands share one install.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -11,15 +13,20 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
 
 use crate::DevstackError;
+use crate::requirements::{MOTO, MOTO_CONSTRAINTS, PINS_SCRIPT, pinned_version};
 
-/// The pinned emulator: moto server, this exact version.
-pub const MOTO_VERSION: &str = "5.2.1";
+/// The pinned emulator: moto server at the version `requirements/moto.txt`
+/// pins (docker-compose.yml's Cognito sidecar runs the same).
+pub const MOTO_VERSION: &str = pinned_version(MOTO, "moto");
 
 /// Where the emulator's venv lives, relative to the workspace root.
 pub const MOTO_VENV: &str = ".venv/moto";
 
-/// Written into the venv once the install finished.
+/// Written into the venv once the install finished: [`stamp`].
 const MARKER: &str = ".onboarding-moto-version";
+/// The requirements files, written into the venv for pip and `scripts/pins.py`.
+const REQUIREMENTS_FILE: &str = ".onboarding-moto-requirements.txt";
+const CONSTRAINTS_FILE: &str = ".onboarding-moto-constraints.txt";
 
 /// Runs moto server, and exits it when the process that started it is gone
 /// (so a killed test or stack process does not leave an emulator behind).
@@ -46,14 +53,33 @@ pub fn default_venv() -> PathBuf {
     workspace_root().join(MOTO_VENV)
 }
 
-fn pip_requirement() -> String {
-    format!("moto[server]=={MOTO_VERSION}")
+/// What the marker holds: the moto version and a hash of both requirements
+/// files, so that a changed pin (moto's or a dependency's) is checked again.
+fn stamp() -> String {
+    // FNV-1a: stable across builds and Rust versions, unlike `DefaultHasher`.
+    let hash = [MOTO, MOTO_CONSTRAINTS]
+        .iter()
+        .flat_map(|text| text.bytes())
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("moto {MOTO_VERSION} requirements {hash:016x}")
 }
 
 /// True when `venv` holds the pinned moto server (installed by this crate).
 pub fn is_installed(venv: &Path) -> bool {
     venv.join("bin/moto_server").exists()
-        && std::fs::read_to_string(venv.join(MARKER)).is_ok_and(|m| m.trim() == pip_requirement())
+        && std::fs::read_to_string(venv.join(MARKER)).is_ok_and(|m| m.trim() == stamp())
+}
+
+/// Writes the requirements files into `venv`, returning their paths.
+fn write_requirements(venv: &Path) -> Result<(PathBuf, PathBuf), DevstackError> {
+    let requirements = venv.join(REQUIREMENTS_FILE);
+    let constraints = venv.join(CONSTRAINTS_FILE);
+    std::fs::write(&requirements, MOTO).map_err(|e| DevstackError::io(&requirements, e))?;
+    std::fs::write(&constraints, MOTO_CONSTRAINTS)
+        .map_err(|e| DevstackError::io(&constraints, e))?;
+    Ok((requirements, constraints))
 }
 
 /// Makes sure `venv` holds moto server [`MOTO_VERSION`], installing it if
@@ -68,10 +94,8 @@ pub async fn ensure_installed(venv: &Path) -> Result<PathBuf, DevstackError> {
 fn ensure_installed_blocking(venv: &Path) -> Result<PathBuf, DevstackError> {
     let server = venv.join("bin/moto_server");
     let marker = venv.join(MARKER);
-    let installed = || {
-        server.exists()
-            && std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == pip_requirement())
-    };
+    let installed =
+        || server.exists() && std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == stamp());
     if installed() {
         return Ok(server);
     }
@@ -88,17 +112,17 @@ fn ensure_installed_blocking(venv: &Path) -> Result<PathBuf, DevstackError> {
     if installed() {
         return Ok(server);
     }
-    // A venv made by hand with the right version is adopted.
+    // A venv that holds the pins (made by hand, or by an earlier pin of the
+    // files) is adopted: scripts/pins.py compares what it holds with them.
     let python = venv.join("bin/python");
     if server.exists() && python.exists() {
+        let (requirements, constraints) = write_requirements(venv)?;
         let output = std::process::Command::new(&python)
-            .args(["-c", "import moto; print(moto.__version__)"])
+            .args(["-c", PINS_SCRIPT, "installed"])
+            .args([&requirements, &constraints])
             .output();
-        if output.is_ok_and(|o| {
-            o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == MOTO_VERSION
-        }) {
-            std::fs::write(&marker, pip_requirement())
-                .map_err(|e| DevstackError::io(&marker, e))?;
+        if output.is_ok_and(|o| o.status.success()) {
+            std::fs::write(&marker, stamp()).map_err(|e| DevstackError::io(&marker, e))?;
             return Ok(server);
         }
     }
@@ -112,16 +136,16 @@ fn ensure_installed_blocking(venv: &Path) -> Result<PathBuf, DevstackError> {
             .arg(venv),
         "python3 -m venv (install python3 and python3-venv)",
     )?;
+    let (requirements, constraints) = write_requirements(venv)?;
     run_installer(
-        std::process::Command::new(venv.join("bin/pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &pip_requirement(),
-        ]),
-        "pip install moto[server]",
+        std::process::Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements)
+            .arg("-c")
+            .arg(&constraints),
+        "pip install -r requirements/moto.txt -c requirements/moto-constraints.txt",
     )?;
-    std::fs::write(&marker, pip_requirement()).map_err(|e| DevstackError::io(&marker, e))?;
+    std::fs::write(&marker, stamp()).map_err(|e| DevstackError::io(&marker, e))?;
     Ok(server)
 }
 
