@@ -573,7 +573,8 @@ class RustCode:
         todo = set()
 
         def prefixes_in(masked: str, text: str = ""):
-            if "UPLOADS_PREFIX" in masked or ('"' + self.uploads_prefix) in text:
+            # UploadKey::live_key (onboarding-core) makes `uploads/<vendor>/<file>`.
+            if "UPLOADS_PREFIX" in masked or re.search(r"\bUploadKey::live_key\b", masked) or ('"' + self.uploads_prefix) in text:
                 facts.s3_prefixes.add(self.uploads_prefix)
             # Code that takes the lane off a key reads both lanes' uploads.
             if re.search(r"\bLane::strip\b", masked):
