@@ -109,11 +109,23 @@ FUNCTION_SPECS = {
         "env_not_set": {
             "VENDOR_API_LISTEN": "local only: serve with plain axum on host:port instead of lambda_http",
             "WEB_ROOT": "local only: the web app, served by the same process (CloudFront + S3 in AWS)",
+            "FUNCTION_LOGS_DIR": "local only: the console reads the runner's function logs instead of CloudWatch",
+            "PARSER_REDRIVE_QUEUE_URL": "local only: the csv-parser's dead letters go back to the S3-events queue; in AWS nothing is in front of the function (re-run instead)",
         },
         "s3_prefixes": {
             "get_object": ["errors/"],  # the presigned report and fix-file downloads
             "presigned_post": ["uploads/"],  # the browser's upload
+            "head_object": ["uploads/"],  # an operator's re-run reads the stored upload's metadata
+            "copy_object": ["uploads/"],  # and copies it to a new version of its key
         },
+        # Calls whose resource differs from SDK_OPERATIONS' for this function.
+        "operation_targets": {
+            # The console redrives dead letters to the errors queue only.
+            "send_message_batch": "ERROR_QUEUE_URL",
+        },
+        # The secrets cache reads the function's own secret and the
+        # safe-query console's login (onboarding_console).
+        "secrets_cache_targets": ["DATABASE_SECRET_ID", "CONSOLE_DATABASE_SECRET_ID"],
         "markers": {r"\bPresignedPost\b": "presigned_post"},
         # upload_history columns that hold keys the error-processor wrote
         # (error_report_key / fix_file_key in onboarding-core): errors/.
@@ -154,6 +166,8 @@ ENV_LOCAL_ONLY = {
     "AWS_SECRET_ACCESS_KEY": "dummy emulator credentials",
     "AWS_EC2_METADATA_DISABLED": "keeps the SDK from probing IMDS on a laptop",
     "AWS_REGION": "set by Lambda itself in AWS; the local processes are told the emulator's",
+    "FUNCTION_LOGS_DIR": "the vendor-api's console reads the runner's function logs and invocation records (CloudWatch in AWS)",
+    "PARSER_REDRIVE_QUEUE_URL": "the csv-parser's dead letters go back to the local S3-events queue (nothing is in front of the function in AWS)",
 }
 
 # SDK operation (the fluent method name on a client) -> IAM actions, and the
@@ -195,7 +209,23 @@ SDK_OPERATIONS = {
     # S3 authorises it as s3:PutObject of the role that signed the policy.
     "presigned_post": (["s3:PutObject"], "S3"),
     "describe_secret": (["secretsmanager:DescribeSecret"], "DATABASE_SECRET_ID"),
+    # The operator console (vendor-api): one upload's log lines and the
+    # functions' cold starts (Logs Insights over the three pipeline log groups;
+    # GetQueryResults and GetMetricData have no resource-level permissions).
+    "start_query": (["logs:StartQuery"], "PIPELINE_LOG_GROUPS"),
+    "get_query_results": (["logs:GetQueryResults"], "*"),
+    "get_metric_data": (["cloudwatch:GetMetricData"], "*"),
+    # Dead letters: listed without consuming, counted, redriven (from the errors DLQ).
+    "receive_message": (["sqs:ReceiveMessage"], ("ERROR_DLQ_URL", "PARSER_DLQ_URL", "STREAM_FAILURES_QUEUE_URL")),
+    "change_message_visibility_batch": (["sqs:ChangeMessageVisibility"], ("ERROR_DLQ_URL", "PARSER_DLQ_URL", "STREAM_FAILURES_QUEUE_URL")),
+    "get_queue_attributes": (["sqs:GetQueueAttributes"], ("ERROR_DLQ_URL", "PARSER_DLQ_URL", "STREAM_FAILURES_QUEUE_URL")),
+    "delete_message_batch": (["sqs:DeleteMessage"], "ERROR_DLQ_URL"),
+    # Re-runs: the stored version's metadata, then a copy to a new version.
+    "head_object": (["s3:GetObject"], "S3"),  # + s3:GetObjectVersion when a version id is set
+    "copy_object": (["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"], "S3"),
 }
+# The three pipeline functions, whose log groups the console queries.
+PIPELINE_FUNCTIONS = ("csv-parser", "product-validator", "error-processor")
 # aws_secretsmanager_caching reads the secret (GetSecretValue) and, once the
 # TTL lapses, asks DescribeSecret whether the cached version is still current.
 SECRETS_CACHE = (["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "DATABASE_SECRET_ID")
@@ -507,7 +537,7 @@ def scan_body(fn_text: str, fn_masked: str, where: str, facts: CodeFacts, env_fn
         stop = min([i for i in (rest.find(".send()"), rest.find(".presigned(")) if i >= 0] or [len(rest)])
         chain = rest[:stop]
         flags = facts.operations.setdefault(op, set())
-        if op == "get_object" and "version_id" in chain:
+        if op in ("get_object", "head_object") and "version_id" in chain:
             flags.add("version")
         if rest.find(".presigned(") == stop:
             flags.add("presigned")
@@ -977,6 +1007,8 @@ class LocalStack:
         result = set(re.findall(r"keys::(\w+)", names.group(1)))
         if "own_secret(" in m.group(0):
             result.add("DATABASE_SECRET_ID")
+        # Names pushed beside the list: ("NAME".to_string(), value).
+        result |= set(re.findall(r'\(\s*"([A-Z][A-Z0-9_]+)"\.to_string\(\)', m.group(0)))
         return result
 
     def passes_stack_secret(self) -> list[str]:
@@ -1079,10 +1111,23 @@ def check_iam(fn_name, facts, tf, always, report):
     spec = FUNCTION_SPECS.get(fn_name, {})
     for op, flags in sorted(facts.operations.items()):
         actions, target = SECRETS_CACHE if op == "secrets_cache" else SDK_OPERATIONS[op]
+        target = spec.get("operation_targets", {}).get(op, target)
+        if op == "secrets_cache" and "secrets_cache_targets" in spec:
+            target = tuple(spec["secrets_cache_targets"])
         actions = list(actions) + (["s3:GetObjectVersion"] if "version" in flags else [])
         why = f"{op}{' (presigned)' if 'presigned' in flags else ''} in {facts.where[op]}"
         if target is None:  # a public API: nothing to allow
             report.info(f"iam: {op} needs no permission (public API)  <- {why}")
+            continue
+        if target == "*":  # no resource-level permissions
+            required += [(a, "*", "", why) for a in actions]
+            continue
+        if target == "PIPELINE_LOG_GROUPS":
+            required += [
+                (a, f'module.functions.aws_cloudwatch_log_group.this["{f}"]', ":*", why)
+                for a in actions
+                for f in PIPELINE_FUNCTIONS
+            ]
             continue
         if target == "S3":
             bucket = s3_targets(fn_name, facts, tf, always)
@@ -1149,8 +1194,18 @@ def check_master_secret(tf, checked, local, report):
         for g in role_grants(tf, fn_name):
             if not g.action.startswith("secretsmanager:"):
                 continue
+            # Further secrets the function reads on purpose, each named by a
+            # variable Terraform sets to another entry of the per-function map
+            # (FUNCTION_SPECS secrets_cache_targets: the vendor-api's console login).
+            extra = {
+                tf.identity(always[name])
+                for name in FUNCTION_SPECS.get(fn_name, {}).get("secrets_cache_targets", [])
+                if name != "DATABASE_SECRET_ID" and name in always
+            }
             if g.identity == master:
                 report.fail("secrets", f"{fn_name}'s role may {g.action} the master secret (statement {g.sid})")
+            elif g.identity in extra:
+                continue
             elif g.identity != ident:
                 report.fail("secrets", f"{fn_name}'s role may {g.action} {g.identity} (statement {g.sid}), which is not its own secret {ident}")
         for name, value in always.items():

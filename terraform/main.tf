@@ -180,6 +180,10 @@ module "functions" {
   candidate_errors_queue_arn = module.messaging.candidate_errors_queue_arn
   stream_failures_queue_arn  = module.messaging.stream_failures_queue_arn
   csv_parser_dlq_arn         = module.messaging.csv_parser_dlq_arn
+  csv_parser_dlq_url         = module.messaging.csv_parser_dlq_url
+  errors_dlq_url             = module.messaging.errors_dlq_url
+  errors_dlq_arn             = module.messaging.errors_dlq_arn
+  stream_failures_queue_url  = module.messaging.stream_failures_queue_url
   notification_topic_arn     = module.messaging.notification_topic_arn
 
   database_host       = module.data.database_host

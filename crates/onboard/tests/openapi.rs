@@ -12,67 +12,14 @@ use onboarding_devstack::env::keys;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::portal::{Answer, Browser, demo_password};
-use support::{Harness, Options};
+use support::{Harness, METHODS, Options, router_routes};
 
 const VEND001: &str = "orders@techgear.example.com";
 const MISSING_UPLOAD: &str = "UPLOAD_20000101_000000_000000000000";
-const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 fn document() -> Value {
     let text = std::fs::read_to_string("../../docs/openapi.yaml").unwrap();
     serde_yaml_ng::from_str(&text).expect("docs/openapi.yaml is YAML")
-}
-
-/// (method, path) of every `.route("/path", get(..).post(..))` in the
-/// router's source, under the `/api` the router is nested at.
-fn router_routes() -> BTreeSet<(String, String)> {
-    let lib = std::fs::read_to_string("../onboarding-api/src/lib.rs").unwrap();
-    assert!(
-        lib.contains(r#"Router::new().nest("/api", api)"#),
-        "the API is no longer nested at /api; update this test"
-    );
-    let source = std::fs::read_to_string("../onboarding-api/src/routes/mod.rs").unwrap();
-    let mut routes = BTreeSet::new();
-    let mut rest = source.as_str();
-    while let Some(at) = rest.find(".route(") {
-        rest = &rest[at + ".route(".len()..];
-        let start = rest.find('"').expect("a route's path") + 1;
-        let end = start + rest[start..].find('"').unwrap();
-        let path = format!("/api{}", &rest[start..end]);
-        // The handlers: up to the parenthesis that closes `.route(`.
-        let mut depth = 1;
-        let mut close = end;
-        for (i, c) in rest[end..].char_indices() {
-            match c {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                _ => {}
-            }
-            if depth == 0 {
-                close = end + i;
-                break;
-            }
-        }
-        let handlers = &rest[end + 1..close];
-        let mut found = false;
-        for method in METHODS {
-            let needle = format!("{method}(");
-            let mut from = 0;
-            while let Some(i) = handlers[from..].find(&needle) {
-                let i = from + i;
-                let before = handlers[..i].chars().next_back();
-                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
-                    routes.insert((method.to_string(), path.clone()));
-                    found = true;
-                }
-                from = i + needle.len();
-            }
-        }
-        assert!(found, "no method found for {path}: {handlers}");
-        rest = &rest[close..];
-    }
-    assert!(!routes.is_empty(), "no routes parsed from routes/mod.rs");
-    routes
 }
 
 fn documented_operations(doc: &Value) -> BTreeSet<(String, String)> {
@@ -103,8 +50,9 @@ fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
     value
 }
 
-const SCHEMA_KEYWORDS: [&str; 16] = [
+const SCHEMA_KEYWORDS: [&str; 17] = [
     "$ref",
+    "oneOf",
     "type",
     "enum",
     "properties",
@@ -146,6 +94,24 @@ fn validate(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut V
             SCHEMA_KEYWORDS.contains(&key.as_str()),
             "the validator does not know `{key}` (at {at}); teach it"
         );
+    }
+    // Exactly one of the alternatives must accept the value.
+    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
+        let accepted = options
+            .iter()
+            .filter(|option| {
+                let mut inner = Vec::new();
+                validate(doc, option, value, at, &mut inner);
+                inner.is_empty()
+            })
+            .count();
+        if accepted != 1 {
+            errors.push(format!(
+                "{at}: {value} matches {accepted} of the {} oneOf schemas",
+                options.len()
+            ));
+        }
+        return;
     }
     if let Some(kind) = schema.get("type") {
         let kinds: Vec<&str> = match kind {
@@ -841,20 +807,24 @@ async fn live_answers_match_the_document() {
     // (the stack's login in the admins group) gets answers.
     let answer = call(c, b, Method::GET, "/api/admin/vendors", None).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let operator = Browser::operator(&harness).await;
+    // An operator logs in through the same endpoint (the console's pages).
     let env = harness.stack.env();
-    let token = onboarding_devstack::portal::operator_token(
-        env.require(onboarding_devstack::env::keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER)
-            .unwrap(),
-        env.require(onboarding_devstack::env::keys::COGNITO_CLIENT_ID)
-            .unwrap(),
-        env.require(onboarding_devstack::portal::OPERATOR_EMAIL_KEY)
-            .unwrap(),
-        env.require(onboarding_devstack::portal::OPERATOR_PASSWORD_KEY)
-            .unwrap(),
+    let operator_login = json!({
+        "email": env.require(onboarding_devstack::portal::OPERATOR_EMAIL_KEY).unwrap(),
+        "password": env.require(onboarding_devstack::portal::OPERATOR_PASSWORD_KEY).unwrap(),
+    });
+    let answer = call(
+        c,
+        &anonymous,
+        Method::POST,
+        "/api/auth/login",
+        Some(operator_login),
     )
-    .await
-    .unwrap();
-    let operator = Browser::with_token(&harness, &token);
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["role"], "operator");
+    assert!(answer.cookie("onboard_session").is_some());
     let answer = call(c, &operator, Method::GET, "/api/admin/vendors", None).await;
     assert_eq!(answer.status, StatusCode::OK);
     let answer = call(
@@ -875,6 +845,58 @@ async fn live_answers_match_the_document() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    // The console's reads (docs/console.md).
+    let answer = call(
+        c,
+        &operator,
+        Method::GET,
+        "/api/admin/uploads?limit=2",
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let some_upload = answer.json()["items"][0]["upload_id"]
+        .as_str()
+        .expect("an upload by now")
+        .to_string();
+    for path in [
+        format!("/api/admin/uploads/{some_upload}"),
+        format!("/api/admin/uploads/{some_upload}/logs?level=INFO&limit=5"),
+        format!("/api/admin/uploads/{MISSING_UPLOAD}/logs"),
+        "/api/admin/monitor?window=15m".to_string(),
+        "/api/admin/dead-letters?queue=errors".to_string(),
+        "/api/admin/uploads?status=bogus".to_string(),
+    ] {
+        let answer = call(c, &operator, Method::GET, &path, None).await;
+        assert!(answer.status.as_u16() < 500, "{path}: {}", answer.status);
+    }
+    let answer = call(
+        c,
+        &operator,
+        Method::POST,
+        "/api/admin/query",
+        Some(json!({"sql": "SELECT vendor_id, status FROM console_vendors"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = call(
+        c,
+        &operator,
+        Method::POST,
+        "/api/admin/query",
+        Some(json!({"sql": "DELETE FROM vendors"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let answer = call(
+        c,
+        &operator,
+        Method::POST,
+        "/api/admin/dead-letters/stream/redrive",
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
 
     // Refresh, then log out.
     let answer = call(c, b, Method::POST, "/api/auth/refresh", None).await;

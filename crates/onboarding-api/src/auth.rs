@@ -79,6 +79,13 @@ pub struct OperatorSession {
     pub operator: String,
 }
 
+/// Who logged in: a vendor, or an operator (the operator console).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Login {
+    Vendor(VendorSession),
+    Operator(OperatorSession),
+}
+
 /// The session a verified token belongs to, for logging it out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenSession {
@@ -144,6 +151,42 @@ impl TokenVerifier {
         token: &str,
     ) -> Result<VendorSession, ApiError> {
         Ok(self.verify_session(database, token).await?.0)
+    }
+
+    /// Who a valid ID token whose session was not logged out belongs to: a
+    /// vendor (`custom:vendor_id`), else an operator (the `admins` group),
+    /// with its session. Log-in, refresh and log-out take either; every
+    /// other endpoint asks for the one it serves.
+    pub async fn verify_login(
+        &self,
+        database: &Database,
+        token: &str,
+    ) -> Result<(Login, TokenSession), ApiError> {
+        let (claims, session) = self.decode_claims(token).await?;
+        refuse_if_signed_out(database, &session).await?;
+        let login = match claims
+            .vendor_id
+            .as_deref()
+            .and_then(|v| VendorId::parse(v).ok())
+        {
+            Some(vendor_id) => Login::Vendor(VendorSession {
+                vendor_id,
+                subject: claims.sub,
+                email: claims.email,
+            }),
+            None if claims.groups.iter().any(|g| g == ADMINS_GROUP) => {
+                Login::Operator(OperatorSession {
+                    subject: session.subject.clone(),
+                    operator: session.username.clone(),
+                })
+            }
+            None => {
+                return Err(ApiError::Unauthenticated(
+                    "This login is not linked to a vendor account.".into(),
+                ));
+            }
+        };
+        Ok((login, session))
     }
 
     /// [`TokenVerifier::verify`], with the session the token belongs to.

@@ -4,8 +4,10 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod identity;
 pub mod input;
+pub mod observe;
 pub mod problem;
 pub mod routes;
 pub mod storage;
@@ -39,6 +41,8 @@ pub struct AppState {
     /// Vendors' email subscriptions (`NOTIFICATION_TOPIC_ARN`), for the
     /// admin API; on an emulator they deliver to mailbox queues.
     pub notifier: Option<onboarding_aws::notify::Notifier>,
+    /// The operator console's logs, metrics, dead letters and query login.
+    pub console: console::Console,
 }
 
 impl AppState {
@@ -79,6 +83,8 @@ impl AppState {
             store,
             site_origin: settings.site_origin,
             notifier,
+            console: console::Console::from_env(clients)
+                .map_err(|e| problem::ApiError::internal(e.to_string()))?,
         })
     }
 }
@@ -124,6 +130,8 @@ async fn request_span(request: Request, next: Next) -> Response {
     let upload_id = path
         .strip_prefix("/uploads/")
         .or_else(|| path.strip_prefix("/api/uploads/"))
+        .or_else(|| path.strip_prefix("/admin/uploads/"))
+        .or_else(|| path.strip_prefix("/api/admin/uploads/"))
         .and_then(|rest| rest.split('/').next())
         .filter(|id| !id.is_empty())
         .unwrap_or("-")

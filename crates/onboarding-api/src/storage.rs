@@ -122,6 +122,66 @@ impl ObjectStore {
         })
     }
 
+    /// Copies one stored version of an upload to a new version of the same
+    /// key, with its metadata plus `rerun-of: <original>`: S3 announces it
+    /// like any upload, so it runs the whole pipeline as a new upload, and
+    /// the csv-parser links it to the original. Returns the new version id.
+    pub async fn copy_for_rerun(
+        &self,
+        key: &str,
+        version_id: &str,
+        original: &str,
+    ) -> Result<Option<String>, ApiError> {
+        let s3_error = |operation: &str, e: &dyn std::fmt::Display| {
+            ApiError::Unavailable(format!("s3 {operation} {key}: {e}"))
+        };
+        let version = (!version_id.is_empty()).then_some(version_id);
+        let head = self
+            .s3
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_version_id(version.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                    ApiError::Conflict(format!(
+                        "The stored file of this upload ({key}) is gone, so it cannot be re-run."
+                    ))
+                } else {
+                    s3_error("HeadObject", &aws_sdk_s3::error::DisplayErrorContext(&e))
+                }
+            })?;
+        let mut metadata = head.metadata.unwrap_or_default();
+        metadata.insert(
+            onboarding_aws::s3::RERUN_METADATA.to_string(),
+            original.to_string(),
+        );
+        let encoded: String = key
+            .split('/')
+            .map(|part| url::form_urlencoded::byte_serialize(part.as_bytes()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut source = format!("{}/{encoded}", self.bucket);
+        if let Some(version) = version {
+            source.push_str(&format!("?versionId={version}"));
+        }
+        let copied = self
+            .s3
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .copy_source(source)
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+            .set_metadata(Some(metadata))
+            .set_content_type(head.content_type)
+            .send()
+            .await
+            .map_err(|e| s3_error("CopyObject", &aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+        Ok(copied.version_id)
+    }
+
     /// A fresh presigned GET of a report, for [`DOWNLOAD_WINDOW`].
     pub async fn download_link(&self, key: &str) -> Result<String, ApiError> {
         onboarding_aws::s3::presign_get(&self.s3, &self.bucket, key, DOWNLOAD_WINDOW)

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod database;
+pub mod dead_letters;
 pub mod metrics;
 pub mod notify;
 pub mod queue;

@@ -40,6 +40,20 @@ impl<R> OpenedObject<R> {
     }
 }
 
+/// The user metadata an operator's re-run carries: the upload it repeats
+/// (the console's `POST /api/admin/uploads/{id}/rerun`).
+pub const RERUN_METADATA: &str = "rerun-of";
+
+impl<R> OpenedObject<R> {
+    /// The upload this object re-runs ([`RERUN_METADATA`]), if any.
+    pub fn rerun_of(&self) -> Option<&str> {
+        self.metadata
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(RERUN_METADATA))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
 /// Streams one version of an object; nothing is buffered beyond what the
 /// reader asks for. The object's user metadata comes from the same response.
 pub async fn open_object(

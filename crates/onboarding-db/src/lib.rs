@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod cluster;
+pub mod console;
 pub mod portal;
 pub mod report_links;
 pub mod reports;

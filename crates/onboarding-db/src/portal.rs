@@ -329,7 +329,7 @@ pub async fn vendor_products(
 }
 
 /// `%text%`, with LIKE's wildcards in `text` taken literally.
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {

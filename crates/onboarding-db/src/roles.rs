@@ -15,11 +15,16 @@ use crate::DbError;
 
 /// Each function and the database role it connects as: the roles the
 /// migration creates, and the only ones [`set_role_password`] will touch.
-pub const FUNCTION_ROLES: [(&str, &str); 4] = [
+///
+/// `console` is no function: it is the operator console's read-only login
+/// (migration `*_operator_console.sql`), which the vendor-api opens for the
+/// safe-query console only, with its own secret.
+pub const FUNCTION_ROLES: [(&str, &str); 5] = [
     ("csv-parser", "onboarding_parser"),
     ("product-validator", "onboarding_validator"),
     ("error-processor", "onboarding_error_processor"),
     ("vendor-api", "onboarding_api"),
+    ("console", "onboarding_console"),
 ];
 
 /// PostgreSQL's default (`scram_iterations`).

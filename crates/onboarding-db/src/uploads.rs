@@ -145,6 +145,8 @@ pub struct Upload {
     pub validated_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     pub notified_at: Option<DateTime<Utc>>,
+    /// The upload an operator re-ran to make this one (the console's re-run).
+    pub rerun_of: Option<UploadId>,
 }
 
 impl Upload {
@@ -200,6 +202,8 @@ pub(crate) struct UploadRow {
     pub validated_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     pub notified_at: Option<DateTime<Utc>>,
+    /// The upload an operator re-ran to make this one (the console's re-run).
+    pub rerun_of: Option<String>,
 }
 
 impl TryFrom<UploadRow> for Upload {
@@ -233,6 +237,11 @@ impl TryFrom<UploadRow> for Upload {
             validated_at: row.validated_at,
             completed_at: row.completed_at,
             notified_at: row.notified_at,
+            rerun_of: row
+                .rerun_of
+                .as_deref()
+                .map(|id| column("upload_history.rerun_of", id))
+                .transpose()?,
         })
     }
 }
@@ -255,7 +264,7 @@ macro_rules! select_upload {
                       source_columns, total_records, valid_records, error_records, status,
                       failure_reason, failure, warnings, error_file_s3_key, fix_file_s3_key,
                       upload_timestamp, started_at, parsed_at, validated_at, completed_at,
-                      notified_at
+                      notified_at, rerun_of
                  FROM upload_history "# + $where,
             $($arg),*
         )

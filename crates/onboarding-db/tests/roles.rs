@@ -14,11 +14,12 @@ use sqlx::{Connection, PgPool};
 
 use onboarding_db::testing::fresh_database;
 
-const ROLES: [(&str, &str); 4] = [
+const ROLES: [(&str, &str); 5] = [
     ("csv-parser", "onboarding_parser"),
     ("product-validator", "onboarding_validator"),
     ("error-processor", "onboarding_error_processor"),
     ("vendor-api", "onboarding_api"),
+    ("console", "onboarding_console"),
 ];
 
 /// An upload with one product, one failed row and its error, as the owner.
@@ -123,6 +124,10 @@ async fn csv_parser_opens_and_fails_uploads_only() {
             "UPDATE upload_history SET status = 'failed', failure_reason = 'x', failure = '{}', warnings = '{}',
                     total_records = COALESCE(total_records, 0), parsed_at = COALESCE(parsed_at, now()), completed_at = now()
               WHERE upload_id = 'UPLOAD_ROLES' AND status = 'processing'",
+            // An operator's re-run, linked to the upload it repeats.
+            "UPDATE upload_history AS u SET rerun_of = 'UPLOAD_ROLES'
+              WHERE u.upload_id = 'UPLOAD_NEW' AND u.rerun_of IS NULL
+                AND EXISTS (SELECT FROM upload_history o WHERE o.upload_id = 'UPLOAD_ROLES' AND o.vendor_id = u.vendor_id)",
         ],
         &with_nobody(&[
             "INSERT INTO products (vendor_id, vendor_product_id, product_name, category, sku, price, stock_quantity, upload_id, source_row_number)
@@ -260,6 +265,37 @@ async fn vendor_api_reads_and_signs_up_but_cannot_change_the_catalog() {
     .await;
 }
 
+/// The operator console's login reads the four curated views and nothing
+/// else: no table, no sequence, no write even through a view.
+#[tokio::test]
+async fn console_reads_only_the_curated_views() {
+    let pool = database().await;
+    check(
+        &pool,
+        "onboarding_console",
+        &[
+            "SELECT * FROM console_uploads",
+            "SELECT error_type, count(*) FROM console_errors GROUP BY 1",
+            "SELECT sku, price FROM console_products",
+            "SELECT vendor_id, status FROM console_vendors",
+        ],
+        &with_nobody(&[
+            "SELECT * FROM upload_history",
+            "SELECT * FROM vendors",
+            "SELECT * FROM products",
+            "SELECT * FROM validation_errors",
+            "SELECT * FROM portal_sign_outs",
+            "SELECT * FROM report_links",
+            "SELECT * FROM row_outcomes",
+            "SELECT nextval('products_product_id_seq')",
+            "UPDATE console_vendors SET status = 'active'",
+            "DELETE FROM console_uploads",
+            "INSERT INTO console_vendors (vendor_id) VALUES ('X')",
+        ]),
+    )
+    .await;
+}
+
 /// The roles exist once per cluster, can log in, are nobody's superuser, and
 /// a second migration (another database, or the same one again) is harmless.
 #[tokio::test]
@@ -313,7 +349,7 @@ async fn print_the_grant_table() {
     for (function, role) in ROLES {
         out.push_str(&format!(" {function} (`{role}`) |"));
     }
-    out.push_str("\n|---|---|---|---|---|\n");
+    out.push_str("\n|---|---|---|---|---|---|\n");
     for table in &tables {
         out.push_str(&format!("| `{table}` |"));
         for (_, role) in ROLES {

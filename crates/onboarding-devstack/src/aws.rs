@@ -115,19 +115,4 @@ impl AwsClients {
     }
 }
 
-/// `DeleteMessageBatch` entries for received messages, each identified by
-/// its position. Messages without a receipt handle are skipped.
-pub fn delete_entries<'a>(
-    messages: impl IntoIterator<Item = (usize, &'a aws_sdk_sqs::types::Message)>,
-) -> Vec<aws_sdk_sqs::types::DeleteMessageBatchRequestEntry> {
-    messages
-        .into_iter()
-        .filter_map(|(i, m)| {
-            aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
-                .id(i.to_string())
-                .receipt_handle(m.receipt_handle()?)
-                .build()
-                .ok()
-        })
-        .collect()
-}
+pub use onboarding_aws::dead_letters::delete_entries;

@@ -193,6 +193,8 @@ struct Busy {
     reply: Reply,
     started: Instant,
     timer: AbortHandle,
+    /// The instance's first invocation (a cold start).
+    cold: bool,
 }
 
 enum Status {
@@ -211,6 +213,8 @@ struct Instance {
     kill: Option<oneshot::Sender<()>>,
     polled: bool,
     init_error: Option<String>,
+    /// Invocations handed to this instance so far.
+    served: u64,
 }
 
 impl FunctionPool {
@@ -376,12 +380,15 @@ impl PoolInner {
             reply: pending.reply,
             started: Instant::now(),
             timer,
+            cold: false,
         };
         (busy, assignment)
     }
 
-    fn mark_busy(&self, state: &mut PoolState, id: u64, busy: Busy) {
+    fn mark_busy(&self, state: &mut PoolState, id: u64, mut busy: Busy) {
         if let Some(instance) = state.instances.get_mut(&id) {
+            busy.cold = instance.served == 0;
+            instance.served += 1;
             instance.status = Status::Busy(busy);
             state.busy += 1;
             state.stats.peak_concurrency = state.stats.peak_concurrency.max(state.busy);
@@ -460,6 +467,7 @@ impl PoolInner {
                 kill: Some(kill),
                 polled: false,
                 init_error: None,
+                served: 0,
             },
         );
         state.stats.instances_started += 1;
@@ -600,8 +608,47 @@ impl PoolInner {
     ) {
         busy.timer.abort();
         state.stats.total_run_ms += busy.started.elapsed().as_millis() as u64;
+        self.record_invocation(&busy, &outcome);
         self.finish_log(state, &busy.request_id, id, &busy.event, outcome.clone());
         let _ = busy.reply.send(outcome);
+    }
+
+    /// Appends the invocation to `<function>.invocations.jsonl` beside the
+    /// function's log: what CloudWatch's Lambda metrics count in AWS, for
+    /// the operator console's function monitor (`onboarding-api`'s local
+    /// metrics source reads it).
+    fn record_invocation(&self, busy: &Busy, outcome: &Result<Value, InvokeError>) {
+        let duration_ms = busy.started.elapsed().as_millis() as u64;
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let outcome = match outcome {
+            Ok(_) => "ok",
+            Err(InvokeError::Function { .. }) => "error",
+            Err(InvokeError::Timeout(_)) => "timeout",
+            Err(InvokeError::Crashed { .. }) => "crash",
+            Err(_) => "failed",
+        };
+        let line = serde_json::json!({
+            "request_id": busy.request_id,
+            "started_ms": now_ms.saturating_sub(duration_ms),
+            "duration_ms": duration_ms,
+            "outcome": outcome,
+            "cold_start": busy.cold,
+        });
+        let path = invocations_path(&self.spec.log_path);
+        let written = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| {
+                use std::io::Write as _;
+                writeln!(file, "{line}")
+            });
+        if let Err(error) = written {
+            tracing::warn!(path = %path.display(), %error, "invocation record not written");
+        }
     }
 
     fn finish_log(
@@ -621,6 +668,12 @@ impl PoolInner {
             });
         }
     }
+}
+
+/// Where the runner records a function's invocations: `<log>.invocations.jsonl`
+/// beside its log (`logs/csv-parser.log` -> `logs/csv-parser.invocations.jsonl`).
+pub fn invocations_path(log_path: &std::path::Path) -> PathBuf {
+    log_path.with_extension("invocations.jsonl")
 }
 
 #[derive(Clone)]

@@ -123,7 +123,7 @@ impl Stack {
                 let server = PortalServer::start(
                     &portal_options,
                     port,
-                    portal_env(&env, &options, &resources),
+                    portal_env(&env, &options, &resources, &logs),
                     &logs.join("vendor-api.log"),
                 )
                 .await?;
@@ -551,6 +551,7 @@ fn portal_env(
     env: &StackEnv,
     options: &StackOptions,
     resources: &Resources,
+    logs: &std::path::Path,
 ) -> Vec<(String, String)> {
     let names = [
         keys::AWS_ENDPOINT_URL,
@@ -567,8 +568,29 @@ fn portal_env(
         keys::COGNITO_USER_POOL_ID,
         keys::COGNITO_CLIENT_ID,
         keys::COGNITO_JWKS_URL,
+        // The operator console's dead-letter queues and where they redrive.
+        keys::ERROR_DLQ_URL,
+        keys::ERROR_QUEUE_URL,
+        keys::PARSER_DLQ_URL,
+        keys::STREAM_FAILURES_QUEUE_URL,
     ];
-    process_env(&names, own_secret(resources, "vendor-api"), env, options)
+    let mut extra = own_secret(resources, "vendor-api");
+    extra.extend([
+        // Locally the csv-parser's dead letters are S3 events that go back
+        // to the queue in front of it (in AWS nothing is: re-run instead).
+        (
+            "PARSER_REDRIVE_QUEUE_URL".to_string(),
+            resources.s3_events_queue_url.clone(),
+        ),
+        // The console reads the runner's function logs and invocation
+        // records instead of CloudWatch.
+        ("FUNCTION_LOGS_DIR".to_string(), logs.display().to_string()),
+        ("FUNCTION_NAME_PREFIX".to_string(), options.prefix.clone()),
+    ]);
+    if let Some(id) = resources.function_secret_ids.get("console") {
+        extra.push(("CONSOLE_DATABASE_SECRET_ID".to_string(), id.clone()));
+    }
+    process_env(&names, extra, env, options)
 }
 
 /// Every vendor's id and email, for their portal logins.

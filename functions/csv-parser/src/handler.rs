@@ -333,6 +333,7 @@ impl Parser {
             &survey.warnings,
         )
         .await?;
+        self.link_rerun(pool, &upload_id, &survey).await?;
 
         // Pass 2: stage every row.
         let staged = self.stage(&object, this, &survey).await?;
@@ -427,6 +428,7 @@ impl Parser {
             &survey.warnings,
         )
         .await?;
+        self.link_rerun(pool, upload.upload_id, &survey).await?;
         self.stage(&object, upload, &survey).await?;
         uploads::mark_staged(pool, upload.upload_id).await?;
         Ok(())
@@ -475,6 +477,21 @@ impl Parser {
         Ok(())
     }
 
+    /// Records which upload this one re-runs (an operator's re-run from the
+    /// console); a link to another vendor's upload is not made.
+    async fn link_rerun(
+        &self,
+        pool: &sqlx::PgPool,
+        upload_id: &UploadId,
+        survey: &Survey,
+    ) -> Result<(), ParseError> {
+        if let Some(original) = &survey.rerun_of {
+            let linked = onboarding_db::console::link_rerun(pool, upload_id, original).await?;
+            tracing::info!(rerun_of = %original, linked, "re-run of an earlier upload");
+        }
+        Ok(())
+    }
+
     async fn queue_completion(&self, upload: UploadRef<'_>) -> Result<(), ParseError> {
         self.queues
             .lane(upload.key.lane)
@@ -494,7 +511,13 @@ impl Parser {
         object: &CreatedObject,
         vendor_id: &VendorId,
     ) -> Result<
-        Result<ProductCsvReader<impl tokio::io::AsyncRead + Unpin + Send + use<>>, FileFailure>,
+        Result<
+            (
+                ProductCsvReader<impl tokio::io::AsyncRead + Unpin + Send + use<>>,
+                Option<String>,
+            ),
+            FileFailure,
+        >,
         ParseError,
     > {
         let version = (!object.version.is_empty()).then_some(object.version.as_str());
@@ -510,7 +533,10 @@ impl Parser {
         if let Err(failure) = check_uploader(vendor_id, opened.uploader()) {
             return Ok(Err(failure));
         }
-        Ok(ProductCsvReader::open(opened.body, self.limits).await)
+        let rerun_of = opened.rerun_of().map(str::to_string);
+        Ok(ProductCsvReader::open(opened.body, self.limits)
+            .await
+            .map(|reader| (reader, rerun_of)))
     }
 
     async fn survey(
@@ -518,8 +544,8 @@ impl Parser {
         object: &CreatedObject,
         vendor_id: &VendorId,
     ) -> Result<Result<Survey, (FileFailure, Vec<String>)>, ParseError> {
-        let mut reader = match self.open_reader(object, vendor_id).await? {
-            Ok(reader) => reader,
+        let (mut reader, rerun_of) = match self.open_reader(object, vendor_id).await? {
+            Ok(opened) => opened,
             Err(failure) => return Ok(Err((failure, Vec::new()))),
         };
         let mut duplicates = FileDuplicates::default();
@@ -541,6 +567,7 @@ impl Parser {
             source_columns: reader.header().source_columns().to_vec(),
             warnings: reader.warnings(),
             earlier,
+            rerun_of,
         }))
     }
 
@@ -551,7 +578,7 @@ impl Parser {
         survey: &Survey,
     ) -> Result<u32, ParseError> {
         let mut reader = match self.open_reader(object, &upload.key.vendor_id).await? {
-            Ok(reader) => reader,
+            Ok((reader, _)) => reader,
             Err(failure) => {
                 return Err(ParseError::Aws(AwsError::new(
                     "GetObject",
@@ -616,6 +643,8 @@ struct Survey {
     source_columns: Vec<String>,
     warnings: Vec<String>,
     earlier: HashMap<u32, EarlierRows>,
+    /// The upload an operator re-ran (the object's `rerun-of` metadata).
+    rerun_of: Option<String>,
 }
 
 /// The upload a failure or a completion notice is about, with its key: the

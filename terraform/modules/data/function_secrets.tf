@@ -17,6 +17,9 @@ locals {
     "product-validator" = "onboarding_validator"
     "error-processor"   = "onboarding_error_processor"
     "vendor-api"        = "onboarding_api"
+    # Not a function: the operator console's read-only login, which the
+    # vendor-api opens for the safe-query console only (docs/console.md).
+    "console" = "onboarding_console"
   }
 }
 

@@ -252,6 +252,72 @@ data "aws_iam_policy_document" "vendor_api" {
     ]
     resources = [var.notification_topic_arn]
   }
+
+  # The operator console (docs/console.md). Log lines of one upload: Logs
+  # Insights over the three pipeline functions' log groups (GetQueryResults
+  # has no resource-level permissions); cold starts from their REPORT lines.
+  statement {
+    sid     = "ConsoleQueryPipelineLogs"
+    actions = ["logs:StartQuery"]
+    resources = [
+      "${aws_cloudwatch_log_group.this["csv-parser"].arn}:*",
+      "${aws_cloudwatch_log_group.this["product-validator"].arn}:*",
+      "${aws_cloudwatch_log_group.this["error-processor"].arn}:*",
+    ]
+  }
+
+  statement {
+    sid       = "ConsoleReadQueryResults" # no resource-level permissions
+    actions   = ["logs:GetQueryResults"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ConsoleReadFunctionMetrics" # GetMetricData has no resource-level permissions
+    actions   = ["cloudwatch:GetMetricData"]
+    resources = ["*"]
+  }
+
+  # Dead letters: listed (received, then made visible again) and counted on
+  # the three dead-letter queues only; redriven from the errors DLQ (the
+  # only one with a queue in front of it in AWS) back to the errors queue.
+  statement {
+    sid = "ConsoleReadDeadLetters"
+    actions = [
+      "sqs:ReceiveMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ]
+    resources = [var.errors_dlq_arn, var.csv_parser_dlq_arn, var.stream_failures_queue_arn]
+  }
+
+  statement {
+    sid       = "ConsoleRedriveDeadLetters"
+    actions   = ["sqs:DeleteMessage"]
+    resources = [var.errors_dlq_arn]
+  }
+
+  statement {
+    sid       = "ConsoleRedriveToErrorsQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.errors_queue_arn]
+  }
+
+  # Re-runs: the stored object (a given version) is copied to a new version
+  # of its key under uploads/ (s3:PutObject is PresignUploads' already).
+  statement {
+    sid       = "ConsoleRerunUploads"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["${var.upload_bucket_arn}/uploads/*"]
+  }
+
+  # The safe-query console's own login (onboarding_console), read through
+  # the secrets cache like the function's own.
+  statement {
+    sid       = "ConsoleQueryLogin"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = [var.function_secret_arns["console"]]
+  }
 }
 
 locals {

@@ -67,6 +67,16 @@ locals {
     SITE_ORIGIN      = var.site_origin # CORS and the login redirect
     # The admin API subscribes active vendors' emails to it.
     NOTIFICATION_TOPIC_ARN = var.notification_topic_arn
+    # The operator console (docs/console.md): the pipeline functions are
+    # <prefix>-csv-parser... (their log groups and metrics); the dead-letter
+    # queues it lists, and the errors queue it redrives to; the read-only
+    # login of the safe-query console.
+    FUNCTION_NAME_PREFIX       = var.name_prefix
+    ERROR_DLQ_URL              = var.errors_dlq_url
+    ERROR_QUEUE_URL            = var.errors_queue_url
+    PARSER_DLQ_URL             = var.csv_parser_dlq_url
+    STREAM_FAILURES_QUEUE_URL  = var.stream_failures_queue_url
+    CONSOLE_DATABASE_SECRET_ID = var.function_secret_arns["console"]
   }
 
   cognito_issuer   = "https://cognito-idp.${var.aws_region}.amazonaws.com/${var.cognito_user_pool_id}"

@@ -145,6 +145,26 @@ variable "candidate_errors_queue_arn" {
   type        = string
 }
 
+variable "errors_dlq_url" {
+  description = "URL of the errors queue's dead-letter queue (ERROR_DLQ_URL, the operator console)."
+  type        = string
+}
+
+variable "errors_dlq_arn" {
+  description = "ARN of the errors queue's dead-letter queue (the console lists and redrives it)."
+  type        = string
+}
+
+variable "csv_parser_dlq_url" {
+  description = "URL of the csv-parser async DLQ (PARSER_DLQ_URL, the operator console)."
+  type        = string
+}
+
+variable "stream_failures_queue_url" {
+  description = "URL of the stream on-failure queue (STREAM_FAILURES_QUEUE_URL, the operator console)."
+  type        = string
+}
+
 variable "stream_failures_queue_arn" {
   description = "On-failure destination of the stream mapping."
   type        = string

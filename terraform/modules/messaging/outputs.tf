@@ -28,6 +28,26 @@ output "errors_queue_visibility_timeout_s" {
   value       = aws_sqs_queue.errors.visibility_timeout_seconds
 }
 
+output "errors_dlq_url" {
+  description = "URL of the errors queue's dead-letter queue (the console lists and redrives it)."
+  value       = aws_sqs_queue.dead_letter["errors-dlq"].url
+}
+
+output "errors_dlq_arn" {
+  description = "ARN of the errors queue's dead-letter queue."
+  value       = aws_sqs_queue.dead_letter["errors-dlq"].arn
+}
+
+output "csv_parser_dlq_url" {
+  description = "URL of the csv-parser async DLQ (the console lists it)."
+  value       = aws_sqs_queue.dead_letter["csv-parser-dlq"].url
+}
+
+output "stream_failures_queue_url" {
+  description = "URL of the stream on-failure queue (the console lists it)."
+  value       = aws_sqs_queue.dead_letter["stream-failures"].url
+}
+
 output "stream_failures_queue_arn" {
   description = "ARN of the stream on-failure queue."
   value       = aws_sqs_queue.dead_letter["stream-failures"].arn

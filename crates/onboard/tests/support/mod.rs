@@ -5,6 +5,7 @@
 
 pub mod portal;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,61 @@ use onboarding_devstack::faults::Faults;
 use onboarding_devstack::options::{FunctionBinaries, FunctionKind, StackOptions};
 use onboarding_devstack::outbox::CapturedEmail;
 use onboarding_devstack::stack::Stack;
+
+/// The HTTP methods a route may have.
+pub const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// (method, path) of every `.route("/path", get(..).post(..))` in the
+/// router's source, under the `/api` the router is nested at.
+pub fn router_routes() -> BTreeSet<(String, String)> {
+    let lib = std::fs::read_to_string("../onboarding-api/src/lib.rs").unwrap();
+    assert!(
+        lib.contains(r#"Router::new().nest("/api", api)"#),
+        "the API is no longer nested at /api; update this test"
+    );
+    let source = std::fs::read_to_string("../onboarding-api/src/routes/mod.rs").unwrap();
+    let mut routes = BTreeSet::new();
+    let mut rest = source.as_str();
+    while let Some(at) = rest.find(".route(") {
+        rest = &rest[at + ".route(".len()..];
+        let start = rest.find('"').expect("a route's path") + 1;
+        let end = start + rest[start..].find('"').unwrap();
+        let path = format!("/api{}", &rest[start..end]);
+        // The handlers: up to the parenthesis that closes `.route(`.
+        let mut depth = 1;
+        let mut close = end;
+        for (i, c) in rest[end..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                close = end + i;
+                break;
+            }
+        }
+        let handlers = &rest[end + 1..close];
+        let mut found = false;
+        for method in METHODS {
+            let needle = format!("{method}(");
+            let mut from = 0;
+            while let Some(i) = handlers[from..].find(&needle) {
+                let i = from + i;
+                let before = handlers[..i].chars().next_back();
+                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                    routes.insert((method.to_string(), path.clone()));
+                    found = true;
+                }
+                from = i + needle.len();
+            }
+        }
+        assert!(found, "no method found for {path}: {handlers}");
+        rest = &rest[close..];
+    }
+    assert!(!routes.is_empty(), "no routes parsed from routes/mod.rs");
+    routes
+}
 
 /// How long one upload may take end to end before a test gives up
 /// (the benchmark's 100 concurrent uploads raise it with `upload_timeout`).

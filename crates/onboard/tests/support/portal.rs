@@ -78,6 +78,23 @@ impl Browser {
         browser
     }
 
+    /// The stack's operator login (in the `admins` group), by its ID token.
+    pub async fn operator(harness: &Harness) -> Browser {
+        let env = harness.stack.env();
+        let token = onboarding_devstack::portal::operator_token(
+            env.require(keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER)
+                .unwrap(),
+            env.require(keys::COGNITO_CLIENT_ID).unwrap(),
+            env.require(onboarding_devstack::portal::OPERATOR_EMAIL_KEY)
+                .unwrap(),
+            env.require(onboarding_devstack::portal::OPERATOR_PASSWORD_KEY)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        Browser::with_token(harness, &token)
+    }
+
     /// Logged in as a seeded vendor (the stack's demo password).
     pub async fn logged_in(harness: &Harness, email: &str) -> Browser {
         let mut browser = Browser::new(harness);

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::{
-    REFRESH_COOKIE, SESSION_COOKIE, TokenSession, VendorSession, cookie_value, request_token,
+    Login, REFRESH_COOKIE, SESSION_COOKIE, TokenSession, VendorSession, cookie_value, request_token,
 };
 use crate::identity::Tokens;
 use crate::input::{self, Body, Query};
@@ -68,6 +68,13 @@ pub struct Me {
     email: String,
     status: VendorStatus,
     created_at: DateTime<Utc>,
+}
+
+/// What an operator's log-in answers (the console's pages need no more).
+#[derive(Serialize)]
+pub struct OperatorMe {
+    role: &'static str,
+    email: String,
 }
 
 async fn profile(state: &AppState, vendor_id: &VendorId) -> ApiResult<Me> {
@@ -211,13 +218,26 @@ pub async fn log_in(
         return Err(ApiError::bad_input("password", "Enter your password."));
     }
     let tokens = state.identity.log_in(&email, &request.password).await?;
-    let session = state
+    let (login, _) = state
         .verifier
-        .verify(&state.database, &tokens.id_token)
+        .verify_login(&state.database, &tokens.id_token)
         .await?;
-    let me = profile(&state, &session.vendor_id).await?;
-    tracing::info!(upload_id = "-", vendor_id = %session.vendor_id, "logged in");
-    let mut response = Json(me).into_response();
+    let mut response = match login {
+        Login::Vendor(session) => {
+            let me = profile(&state, &session.vendor_id).await?;
+            tracing::info!(upload_id = "-", vendor_id = %session.vendor_id, "logged in");
+            Json(me).into_response()
+        }
+        // The operator console: the same cookies, an operator's answer.
+        Login::Operator(operator) => {
+            tracing::info!(upload_id = "-", vendor_id = "-", operator = %operator.operator, "operator logged in");
+            Json(OperatorMe {
+                role: "operator",
+                email: operator.operator,
+            })
+            .into_response()
+        }
+    };
     set_cookie(&mut response, session_cookie(&tokens));
     if let Some(refresh) = &tokens.refresh_token {
         set_cookie(
@@ -245,7 +265,7 @@ pub async fn refresh(
     // emulator that cannot revoke it: they are refused here.
     state
         .verifier
-        .verify(&state.database, &tokens.id_token)
+        .verify_login(&state.database, &tokens.id_token)
         .await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_cookie(&mut response, session_cookie(&tokens));
@@ -269,13 +289,13 @@ async fn session_to_end(
     headers: &HeaderMap,
     refresh: Option<&str>,
 ) -> ApiResult<Option<TokenSession>> {
-    let live = |result: ApiResult<(VendorSession, TokenSession)>| match result {
+    let live = |result: ApiResult<(Login, TokenSession)>| match result {
         Ok((_, session)) => Ok(Some(session)),
         Err(ApiError::Unauthenticated(_)) => Ok(None),
         Err(error) => Err(error),
     };
     if let Some(token) = request_token(headers)
-        && let Some(session) = live(state.verifier.verify_session(&state.database, &token).await)?
+        && let Some(session) = live(state.verifier.verify_login(&state.database, &token).await)?
     {
         return Ok(Some(session));
     }
@@ -290,7 +310,7 @@ async fn session_to_end(
     live(
         state
             .verifier
-            .verify_session(&state.database, &tokens.id_token)
+            .verify_login(&state.database, &tokens.id_token)
             .await,
     )
 }

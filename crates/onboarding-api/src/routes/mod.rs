@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod catalog;
+mod console;
 mod uploads;
 
 use std::sync::Arc;
@@ -39,6 +40,17 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/vendors/{vendor_id}/suspend", post(admin::suspend))
         .route("/admin/vendors/{vendor_id}/activate", post(admin::activate))
         .route("/admin/subscriptions/reconcile", post(admin::reconcile))
+        .route("/admin/uploads", get(console::all_uploads))
+        .route("/admin/uploads/{upload_id}", get(console::upload_detail))
+        .route("/admin/uploads/{upload_id}/logs", get(console::upload_logs))
+        .route("/admin/uploads/{upload_id}/rerun", post(console::rerun))
+        .route("/admin/monitor", get(console::monitor))
+        .route("/admin/dead-letters", get(console::list_dead_letters))
+        .route(
+            "/admin/dead-letters/{queue}/redrive",
+            post(console::redrive),
+        )
+        .route("/admin/query", post(console::query))
 }
 
 pub async fn not_found() -> ApiError {

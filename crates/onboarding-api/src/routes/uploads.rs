@@ -92,10 +92,10 @@ impl From<&Upload> for UploadSummary {
 
 #[derive(Serialize)]
 pub struct Page<T> {
-    items: Vec<T>,
-    next_cursor: Option<String>,
+    pub(crate) items: Vec<T>,
+    pub(crate) next_cursor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    total: Option<i64>,
+    pub(crate) total: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -109,19 +109,24 @@ pub struct UploadQuery {
 }
 
 #[derive(Serialize, Deserialize)]
-struct UploadCursor {
-    t: DateTime<Utc>,
-    id: UploadId,
+pub(crate) struct UploadCursor {
+    pub(crate) t: DateTime<Utc>,
+    pub(crate) id: UploadId,
 }
 
-pub async fn list_uploads(
-    State(state): State<Arc<AppState>>,
-    session: VendorSession,
-    Query(query): Query<UploadQuery>,
-) -> ApiResult<Json<Page<UploadSummary>>> {
-    let status = query
-        .status
-        .as_deref()
+/// The upload lists' `status`, `from` and `to`, checked.
+pub(crate) type StatusAndPeriod = (
+    Option<UploadStatus>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+pub(crate) fn status_and_period(
+    status: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> ApiResult<StatusAndPeriod> {
+    let status = status
         .filter(|s| !s.is_empty())
         .map(|status| {
             UploadStatus::parse(status).map_err(|_| {
@@ -133,15 +138,11 @@ pub async fn list_uploads(
             })
         })
         .transpose()?;
-    let from = query
-        .from
-        .as_deref()
+    let from = from
         .filter(|s| !s.is_empty())
         .map(|v| input::moment("from", v, DayEnd::Start))
         .transpose()?;
-    let until = query
-        .to
-        .as_deref()
+    let until = to
         .filter(|s| !s.is_empty())
         .map(|v| input::moment("to", v, DayEnd::End))
         .transpose()?;
@@ -150,6 +151,34 @@ pub async fn list_uploads(
     {
         return Err(ApiError::bad_input("to", "to must be after from."));
     }
+    Ok((status, from, until))
+}
+
+/// Cuts a page fetched with `limit + 1` rows to `limit`, and the cursor of
+/// the next page if there is one.
+pub(crate) fn next_upload_cursor(uploads: &mut Vec<Upload>, limit: i64) -> Option<String> {
+    if uploads.len() as i64 <= limit {
+        return None;
+    }
+    uploads.truncate(limit as usize);
+    uploads.last().map(|u| {
+        encode_cursor(&UploadCursor {
+            t: u.upload_timestamp,
+            id: u.upload_id.clone(),
+        })
+    })
+}
+
+pub async fn list_uploads(
+    State(state): State<Arc<AppState>>,
+    session: VendorSession,
+    Query(query): Query<UploadQuery>,
+) -> ApiResult<Json<Page<UploadSummary>>> {
+    let (status, from, until) = status_and_period(
+        query.status.as_deref(),
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
     let limit = input::limit(query.limit, 20, 100)?;
     let after: Option<UploadCursor> = decode_cursor(query.cursor.as_deref())?;
     let pool = state.database.pool().await?;
@@ -168,17 +197,7 @@ pub async fn list_uploads(
         },
     )
     .await?;
-    let next_cursor = if uploads.len() as i64 > limit {
-        uploads.truncate(limit as usize);
-        uploads.last().map(|u| {
-            encode_cursor(&UploadCursor {
-                t: u.upload_timestamp,
-                id: u.upload_id.clone(),
-            })
-        })
-    } else {
-        None
-    };
+    let next_cursor = next_upload_cursor(&mut uploads, limit);
     Ok(Json(Page {
         items: uploads.iter().map(UploadSummary::from).collect(),
         next_cursor,
@@ -257,6 +276,11 @@ pub async fn upload_detail(
     let upload = portal::vendor_upload(pool, &session.vendor_id, &upload_id)
         .await?
         .ok_or_else(upload_not_found)?;
+    Ok(Json(describe(pool, &upload).await?))
+}
+
+/// What the vendor sees of one upload (the operator console shows it too).
+pub(crate) async fn describe(pool: &sqlx::PgPool, upload: &Upload) -> ApiResult<UploadDetail> {
     let errors_by_type = portal::errors_by_type(pool, &upload.upload_id)
         .await?
         .into_iter()
@@ -269,7 +293,7 @@ pub async fn upload_detail(
             ((i64::from(validated) * 100) / i64::from(total)).clamp(0, 100) as u8
         }
     });
-    Ok(Json(UploadDetail {
+    Ok(UploadDetail {
         progress: Progress {
             validated,
             total: upload.total_records,
@@ -277,12 +301,12 @@ pub async fn upload_detail(
         },
         failure_reason: upload.failure_reason.clone(),
         warnings: upload.warnings.clone(),
-        stages: stages(&upload),
+        stages: stages(upload),
         errors_by_type,
         report_available: upload.error_file_s3_key.is_some(),
         fix_file_available: upload.fix_file_s3_key.is_some(),
-        summary: UploadSummary::from(&upload),
-    }))
+        summary: UploadSummary::from(upload),
+    })
 }
 
 #[derive(Deserialize)]
