@@ -210,10 +210,10 @@ SDK_OPERATIONS = {
     "presigned_post": (["s3:PutObject"], "S3"),
     "describe_secret": (["secretsmanager:DescribeSecret"], "DATABASE_SECRET_ID"),
     # The operator console (vendor-api): one upload's log lines and the
-    # functions' cold starts (Logs Insights over the three pipeline log groups;
-    # GetQueryResults and GetMetricData have no resource-level permissions).
+    # functions' cold starts (Logs Insights over the three pipeline log groups,
+    # each in both ARN forms; GetMetricData has no resource-level permissions).
     "start_query": (["logs:StartQuery"], "PIPELINE_LOG_GROUPS"),
-    "get_query_results": (["logs:GetQueryResults"], "*"),
+    "get_query_results": (["logs:GetQueryResults"], "PIPELINE_LOG_GROUPS"),
     "get_metric_data": (["cloudwatch:GetMetricData"], "*"),
     # Dead letters: listed without consuming, counted, redriven (from the errors DLQ).
     "receive_message": (["sqs:ReceiveMessage"], ("ERROR_DLQ_URL", "PARSER_DLQ_URL", "STREAM_FAILURES_QUEUE_URL")),
@@ -1124,9 +1124,10 @@ def check_iam(fn_name, facts, tf, always, report):
             continue
         if target == "PIPELINE_LOG_GROUPS":
             required += [
-                (a, f'module.functions.aws_cloudwatch_log_group.this["{f}"]', ":*", why)
+                (a, f'module.functions.aws_cloudwatch_log_group.this["{f}"]', suffix, why)
                 for a in actions
                 for f in PIPELINE_FUNCTIONS
+                for suffix in ("", ":*")
             ]
             continue
         if target == "S3":

@@ -3,7 +3,7 @@
 # then web/tests/e2e.mjs in Debian's headless Chromium against a running
 # stack (log in, upload a sample, follow it to `partial`, read and download
 # the errors, log out; axe-core on every main page; screenshots into
-# docs/screenshots/).
+# docs/screenshots/), then web/tests/admin-e2e.mjs, the operator console.
 #
 #   bash scripts/test-web.sh
 #
@@ -60,4 +60,9 @@ else
 fi
 
 step "Browser end-to-end test"
-ONBOARD_STACK_ENV="$stack_env" node web/tests/e2e.mjs
+status=0
+ONBOARD_STACK_ENV="$stack_env" node web/tests/e2e.mjs || status=1
+
+step "Operator console end-to-end test"
+ONBOARD_STACK_ENV="$stack_env" node web/tests/admin-e2e.mjs || status=1
+exit "$status"

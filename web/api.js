@@ -194,6 +194,21 @@ export const api = {
   metrics: (query) => request('GET', '/metrics', { query }),
 };
 
+/** The operator console's calls (/api/admin, the admins group only). */
+export const admin = {
+  uploads: (query) => request('GET', '/admin/uploads', { query }),
+  upload: (id) => request('GET', `/admin/uploads/${encodeURIComponent(id)}`),
+  logs: (id, query) => request('GET', `/admin/uploads/${encodeURIComponent(id)}/logs`, { query }),
+  rerun: (id) => request('POST', `/admin/uploads/${encodeURIComponent(id)}/rerun`),
+  monitor: (query) => request('GET', '/admin/monitor', { query }),
+  deadLetters: (query) => request('GET', '/admin/dead-letters', { query }),
+  redrive: (queue, messageId) =>
+    request('POST', `/admin/dead-letters/${encodeURIComponent(queue)}/redrive`, { query: { message_id: messageId } }),
+  vendors: () => request('GET', '/admin/vendors'),
+  vendorAction: (id, action) => request('POST', `/admin/vendors/${encodeURIComponent(id)}/${action}`),
+  query: (sql) => request('POST', '/admin/query', { body: { sql } }),
+};
+
 /** Plain links (the API answers with a redirect to a short-lived S3 URL). */
 export const reportUrl = (id) => apiUrl(`/uploads/${encodeURIComponent(id)}/report`);
 export const fixFileUrl = (id) => apiUrl(`/uploads/${encodeURIComponent(id)}/fix-file`);

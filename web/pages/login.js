@@ -27,9 +27,11 @@ form.addEventListener('submit', async (event) => {
   button.disabled = true;
   announce('Logging in…');
   try {
-    await api.login(email, password);
+    const me = await api.login(email, password);
     announce('Logged in.');
-    window.location.assign(next);
+    // An operator goes to the console, unless a console page sent them here.
+    const operator = me && me.role === 'operator';
+    window.location.assign(operator && !/\/admin-/.test(next) ? 'admin-uploads.html' : next);
   } catch (error) {
     button.disabled = false;
     const title = error.status === 401 ? 'Wrong email or password' : 'Could not log in';

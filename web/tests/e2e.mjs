@@ -15,101 +15,16 @@
 // and writes screenshots to docs/screenshots/ (SCREENSHOTS=0 skips them).
 // Prints `N passed, N failed` last and exits non-zero on any failure.
 
-import { chromium } from 'playwright-core';
-import axe from 'axe-core';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import {
+  assert, axeCheck, finish, firstVendorEmail, launch, pageErrors, readStackEnv, repo, screenshot, settled, test,
+} from './browser.mjs';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const REPORT_HEADER = 'Row Number,Vendor Product ID,SKU,Product Name,Error Type,Error Message,Price,Stock Quantity';
 const SAMPLE = join(repo, 'testdata/samples/VEND001_products.csv');
-const SHOTS = join(repo, 'docs/screenshots');
-const TAKE_SHOTS = process.env.SCREENSHOTS !== '0';
-
-function readStackEnv() {
-  const file = process.env.ONBOARD_STACK_ENV || '.dev/stack.env';
-  const path = existsSync(file) ? resolve(file) : resolve(repo, file);
-  const values = {};
-  if (existsSync(path)) {
-    for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
-      const trimmed = line.trim();
-      if (!trimmed || trimmed.startsWith('#') || !trimmed.includes('=')) continue;
-      const i = trimmed.indexOf('=');
-      values[trimmed.slice(0, i).trim()] = trimmed.slice(i + 1).trim();
-    }
-  }
-  const get = (key) => process.env[key] || values[key];
-  return { path, portal: get('PORTAL_URL'), password: get('PORTAL_DEMO_PASSWORD'), database: get('DATABASE_URL') };
-}
-
-function firstVendorEmail(id) {
-  const lines = readFileSync(join(repo, 'testdata/vendors.csv'), 'utf8').split(/\r?\n/);
-  const row = lines.map((l) => l.split(',')).find((cells) => cells[0] === id);
-  if (!row) throw new Error(`${id} is not in testdata/vendors.csv`);
-  return row[2];
-}
-
-// ---- a tiny runner ---------------------------------------------------------
-
-let passed = 0;
-let failed = 0;
-let blocked = null; // set when a step the rest depend on fails
-
-async function test(name, fn, { critical = false } = {}) {
-  if (blocked) {
-    failed += 1;
-    console.log(`not ok - ${name} (skipped: ${blocked} failed)`);
-    return;
-  }
-  const started = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok - ${name} (${Date.now() - started} ms)`);
-  } catch (error) {
-    failed += 1;
-    console.log(`not ok - ${name}\n  ${String(error && error.stack || error).split('\n').slice(0, 6).join('\n  ')}`);
-    if (critical) blocked = name;
-  }
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-// ---- browser helpers -------------------------------------------------------
-
-const pageErrors = [];
-
-async function axeCheck(page, label) {
-  await page.addScriptTag({ content: axe.source });
-  const result = await page.evaluate(async () => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-    resultTypes: ['violations'],
-  }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const minor = result.violations.filter((v) => !bad.includes(v));
-  if (minor.length) console.log(`  # axe ${label}: ${minor.length} minor/moderate: ${minor.map((v) => v.id).join(', ')}`);
-  if (bad.length) {
-    const lines = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n      ${v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} — ${n.failureSummary.replace(/\s+/g, ' ')}`).join('\n      ')}`);
-    throw new Error(`axe found ${bad.length} serious/critical violation(s) on ${label}:\n    ${lines.join('\n    ')}`);
-  }
-}
-
-async function screenshot(page, name) {
-  if (!TAKE_SHOTS) return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Waits until the page's data has loaded (no aria-busy, no pending fetches for a moment). */
-async function settled(page) {
-  await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {});
-  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: 15_000 });
-}
 
 // ---- the run ---------------------------------------------------------------
 
@@ -123,24 +38,10 @@ async function main() {
   const base = stack.portal.replace(/\/+$/, '');
   const at = (page) => `${base}/${page}`;
   const email = firstVendorEmail('VEND001');
-  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   const profile = mkdtempSync(join(tmpdir(), 'portal-e2e-'));
   const work = mkdtempSync(join(tmpdir(), 'portal-e2e-files-'));
+  const { context, page, executablePath } = await launch(profile);
   console.log(`# portal ${base}, browser ${executablePath}`);
-
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-    viewport: { width: 1280, height: 800 },
-    acceptDownloads: true,
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
 
   let uploadId = null;
   try {
@@ -462,11 +363,4 @@ async function main() {
   }
 }
 
-main().then(() => {
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}, (error) => {
-  console.log(`error: ${error && error.stack || error}`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-});
+finish(main());

@@ -440,6 +440,21 @@ async fn safe_queries_read_the_views_and_everything_else_is_refused() {
         let (status, answer) = query(&operator, &format!("SELECT * FROM {view} LIMIT 3")).await;
         assert_eq!(status, StatusCode::OK, "{view}: {answer}");
     }
+    // A query over several lines, with a tab (the one field that may).
+    let (status, answer) = query(
+        &operator,
+        "SELECT vendor_id\n\tFROM console_vendors\r\n LIMIT 1",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, problem) = query(&operator, "SELECT 1\u{1b}").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("control characters")
+    );
     // Repeated names, NULLs, and the row limit.
     let (_, answer) = query(&operator, "SELECT 1 AS a, NULL::text AS a").await;
     assert_eq!(answer["rows"][0], json!(["1", null]));

@@ -50,6 +50,10 @@ pub fn refuse_control(field: &str, value: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The multi-line fields that opt in to line breaks and tabs (see
+/// [`refuse_control`]): the operator console's SQL (`POST /api/admin/query`).
+pub const MULTI_LINE_FIELDS: [&str; 1] = ["sql"];
+
 /// Whether `name` can be a `field` as it is: a plain parameter name.
 fn is_name(name: &str) -> bool {
     !name.is_empty()
@@ -147,6 +151,15 @@ pub async fn refuse_control_in_url(request: Request, next: Next) -> Response {
 fn control_in_json(value: &Value, at: &str) -> Option<ApiError> {
     let field = if at.is_empty() { "body" } else { at };
     match value {
+        Value::String(text) if MULTI_LINE_FIELDS.contains(&field) => {
+            // Line breaks and tabs are the text; every other control
+            // character is refused as everywhere.
+            let other: String = text
+                .chars()
+                .filter(|c| !matches!(c, '\n' | '\r' | '\t'))
+                .collect();
+            refuse_control(field, &other).err()
+        }
         Value::String(text) => refuse_control(field, text).err(),
         Value::Array(items) => items
             .iter()

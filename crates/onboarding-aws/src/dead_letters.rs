@@ -136,11 +136,33 @@ pub fn delete_entries<'a>(
         .collect()
 }
 
+/// Attempts at finding one message: a concurrent [`list`] (another console
+/// view) hides every message for the moment it takes.
+const FIND_ATTEMPTS: u32 = 10;
+
 /// Moves messages from `from` to `to` (body and message attributes),
 /// deleting each from `from` once it was sent; returns how many moved.
-/// With `only`, just the message with that id moves; the others are made
+/// With `only`, just the message with that id moves (looked for again a
+/// few times while a concurrent listing hides it); the others are made
 /// visible again.
 pub async fn redrive(
+    sqs: &Client,
+    from: &str,
+    to: &str,
+    only: Option<&str>,
+) -> Result<usize, AwsError> {
+    let attempts = if only.is_some() { FIND_ATTEMPTS } else { 1 };
+    for attempt in 1..=attempts {
+        let moved = redrive_once(sqs, from, to, only).await?;
+        if moved > 0 || attempt == attempts {
+            return Ok(moved);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    Ok(0)
+}
+
+async fn redrive_once(
     sqs: &Client,
     from: &str,
     to: &str,

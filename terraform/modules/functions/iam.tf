@@ -254,22 +254,20 @@ data "aws_iam_policy_document" "vendor_api" {
   }
 
   # The operator console (docs/console.md). Log lines of one upload: Logs
-  # Insights over the three pipeline functions' log groups (GetQueryResults
-  # has no resource-level permissions); cold starts from their REPORT lines.
+  # Insights over the three pipeline functions' log groups; cold starts from
+  # their REPORT lines. Both ARN forms of a log group (with and without the
+  # trailing ":*"), as the service authorises queries on either.
   statement {
     sid     = "ConsoleQueryPipelineLogs"
-    actions = ["logs:StartQuery"]
+    actions = ["logs:StartQuery", "logs:GetQueryResults"]
     resources = [
+      aws_cloudwatch_log_group.this["csv-parser"].arn,
       "${aws_cloudwatch_log_group.this["csv-parser"].arn}:*",
+      aws_cloudwatch_log_group.this["product-validator"].arn,
       "${aws_cloudwatch_log_group.this["product-validator"].arn}:*",
+      aws_cloudwatch_log_group.this["error-processor"].arn,
       "${aws_cloudwatch_log_group.this["error-processor"].arn}:*",
     ]
-  }
-
-  statement {
-    sid       = "ConsoleReadQueryResults" # no resource-level permissions
-    actions   = ["logs:GetQueryResults"]
-    resources = ["*"]
   }
 
   statement {
