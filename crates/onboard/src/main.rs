@@ -1,5 +1,6 @@
 //! `onboard`: the developer's and operator's front door.
 
+mod admin;
 mod cost_command;
 mod dev;
 mod dlq;
@@ -60,6 +61,8 @@ enum Command {
     Outbox(outbox::OutboxArgs),
     /// List or redrive the local stack's dead-letter queues.
     Dlq(dlq::DlqArgs),
+    /// The operator console through the admin API: uploads, logs, monitor, dead letters, re-runs, queries.
+    Admin(admin::AdminArgs),
     /// Migrate, then load the category whitelist and (unless --categories-only) the sample vendors.
     Seed {
         #[arg(long, env = "DATABASE_URL")]
@@ -207,6 +210,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Vendor(args) => vendor::run(args).await,
         Command::Outbox(args) => outbox::run(args).await,
         Command::Dlq(args) => dlq::run(args).await,
+        Command::Admin(args) => admin::run(args).await,
         Command::Cost(args) => cost_command::run(args),
         Command::Dev {
             command: DevCommand::Up(args),

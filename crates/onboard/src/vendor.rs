@@ -164,7 +164,7 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The operator's ID token: `ONBOARD_API_TOKEN`, or a Cognito log-in.
-async fn operator_token() -> anyhow::Result<String> {
+pub(crate) async fn operator_token() -> anyhow::Result<String> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     if let Some(token) = var("ONBOARD_API_TOKEN") {
         return Ok(token);
@@ -275,7 +275,7 @@ async fn through_api(api: &str, command: VendorCommand) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn reqwest_method(name: &str) -> onboarding_devstack::portal::Method {
+pub(crate) fn reqwest_method(name: &str) -> onboarding_devstack::portal::Method {
     onboarding_devstack::portal::Method::from_bytes(name.as_bytes()).expect("a method")
 }
 

@@ -551,3 +551,100 @@ async fn safe_queries_read_the_views_and_everything_else_is_refused() {
     let (status, _) = query(&operator, "SELECT 1").await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// `onboard admin …` against the local stack, through the admin API.
+fn onboard_admin(harness: &Harness, args: &[&str]) -> (bool, String) {
+    support::run_onboard(
+        std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+            .arg("admin")
+            .args(args)
+            .env(
+                "ONBOARD_STACK_ENV",
+                harness.stack.state_dir().join("stack.env"),
+            )
+            .env_remove("ONBOARD_API_URL")
+            .env_remove("ONBOARD_API_TOKEN")
+            .env_remove("PORTAL_URL"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_does_what_the_console_does() {
+    let harness = portal().await;
+    let bad = harness
+        .upload("VEND002", "cli-bad.csv", all_invalid(3))
+        .await;
+    let json = |text: &str| -> Value { serde_json::from_str(text).expect(text) };
+
+    let (ok, out) = onboard_admin(&harness, &["uploads", "--vendor", "VEND002", "--json"]);
+    assert!(ok, "{out}");
+    let page = json(&out);
+    assert_eq!(page["items"][0]["upload_id"], bad.upload_id.as_str());
+    assert_eq!(page["counts"]["failed"], 1);
+    let (ok, out) = onboard_admin(&harness, &["uploads", "--status", "failed"]);
+    assert!(
+        ok && out.contains(&bad.upload_id) && out.contains("[failed]"),
+        "{out}"
+    );
+
+    let (ok, out) = onboard_admin(&harness, &["logs", &bad.upload_id, "--json"]);
+    assert!(ok, "{out}");
+    let lines = json(&out);
+    let functions: std::collections::BTreeSet<&str> = lines["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["function"].as_str().unwrap())
+        .collect();
+    assert_eq!(functions.len(), 3, "{out}");
+    let (ok, out) = onboard_admin(
+        &harness,
+        &["logs", &bad.upload_id, "--text", "vendor notified"],
+    );
+    assert!(
+        ok && out.contains("error-processor") && out.contains("vendor notified"),
+        "{out}"
+    );
+
+    let (ok, out) = onboard_admin(&harness, &["monitor", "--window", "15m"]);
+    assert!(
+        ok && out.contains("csv-parser") && out.contains("dead letters errors"),
+        "{out}"
+    );
+
+    let (ok, out) = onboard_admin(&harness, &["dlq", "list", "--json"]);
+    assert!(ok, "{out}");
+    assert_eq!(json(&out)["items"], json!([]));
+
+    let (ok, out) = onboard_admin(
+        &harness,
+        &[
+            "query",
+            "SELECT vendor_id, status FROM console_uploads ORDER BY 1",
+            "--json",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(json(&out)["rows"][0], json!(["VEND002", "failed"]));
+    let (ok, out) = onboard_admin(&harness, &["query", "DROP TABLE vendors"]);
+    assert!(!ok && out.contains("Schema changes are refused"), "{out}");
+
+    let (ok, out) = onboard_admin(&harness, &["rerun", &bad.upload_id, "--json"]);
+    assert!(ok, "{out}");
+    assert_eq!(json(&out)["rerun_of"], bad.upload_id.as_str());
+    let started = Instant::now();
+    loop {
+        let (_, out) = onboard_admin(&harness, &["upload", &bad.upload_id, "--json"]);
+        if json(&out)["reruns"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty())
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no re-run: {out}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}

@@ -1,23 +1,19 @@
 //! `onboard vendor` against a real PostgreSQL.
 
+mod support;
+
 use std::process::Command;
 
 use onboarding_db::testing::fresh_database;
 
 fn onboard(database_url: &str, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_onboard"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("ONBOARD_STACK_ENV", "/nonexistent/stack.env")
-        .env_remove("NOTIFICATION_TOPIC_ARN")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    support::run_onboard(
+        Command::new(env!("CARGO_BIN_EXE_onboard"))
+            .args(args)
+            .env("DATABASE_URL", database_url)
+            .env("ONBOARD_STACK_ENV", "/nonexistent/stack.env")
+            .env_remove("NOTIFICATION_TOPIC_ARN"),
+    )
 }
 
 #[tokio::test]

@@ -304,10 +304,25 @@ pub async fn admin_call(
     method: reqwest::Method,
     path: &str,
 ) -> Result<(u16, serde_json::Value), DevstackError> {
+    admin_call_with(api_url, token, method, path, None).await
+}
+
+/// [`admin_call`] with a JSON body.
+pub async fn admin_call_with(
+    api_url: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<(u16, serde_json::Value), DevstackError> {
     let url = format!("{}{path}", api_url.trim_end_matches('/'));
-    let answer = reqwest::Client::new()
+    let mut request = reqwest::Client::new()
         .request(method, &url)
-        .bearer_auth(token)
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let answer = request
         .send()
         .await
         .map_err(|e| DevstackError::Other(format!("{url}: {e}")))?;

@@ -20,6 +20,18 @@ use onboarding_devstack::options::{FunctionBinaries, FunctionKind, StackOptions}
 use onboarding_devstack::outbox::CapturedEmail;
 use onboarding_devstack::stack::Stack;
 
+/// Runs `command` (an `onboard` invocation): whether it succeeded, and its
+/// standard output followed by its standard error.
+pub fn run_onboard(command: &mut std::process::Command) -> (bool, String) {
+    let output = command.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
 /// The HTTP methods a route may have.
 pub const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
