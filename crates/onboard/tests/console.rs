@@ -104,7 +104,7 @@ async fn operators_see_every_upload_its_logs_the_monitor_and_rerun_one() {
     let bad = harness
         .upload("VEND002", "all-bad.csv", all_invalid(5))
         .await;
-    assert_eq!(bad.status, "failed");
+    assert_eq!(bad.status.as_str(), "failed");
     let operator = Browser::operator(&harness).await;
 
     // Both vendors' uploads, counted, with the failure on top.
@@ -265,14 +265,20 @@ async fn operators_see_every_upload_its_logs_the_monitor_and_rerun_one() {
         )
         .await;
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.json());
-    let rerun = wait_for_rerun(&operator, &good.upload_id).await;
+    let rerun = wait_for_rerun(&operator, good.upload_id.as_str()).await;
     let rerun_id = rerun["upload_id"].as_str().unwrap();
-    assert_ne!(rerun_id, good.upload_id);
+    assert_ne!(rerun_id, good.upload_id.as_str());
     assert_eq!(rerun["rerun_of"], good.upload_id.as_str());
     assert_eq!(rerun["file_name"], "good.csv");
     assert_eq!(rerun["vendor_id"], "VEND001");
     assert_eq!(rerun["total_records"], good.total_records.unwrap());
-    assert_eq!(harness.emails_about(rerun_id).await.len(), 1);
+    assert_eq!(
+        harness
+            .emails_about(&onboarding_core::UploadId::parse(rerun_id).unwrap())
+            .await
+            .len(),
+        1
+    );
     assert_eq!(harness.emails_about(&good.upload_id).await.len(), 1);
 }
 
@@ -583,11 +589,11 @@ async fn the_cli_does_what_the_console_does() {
     assert_eq!(page["counts"]["failed"], 1);
     let (ok, out) = onboard_admin(&harness, &["uploads", "--status", "failed"]);
     assert!(
-        ok && out.contains(&bad.upload_id) && out.contains("[failed]"),
+        ok && out.contains(bad.upload_id.as_str()) && out.contains("[failed]"),
         "{out}"
     );
 
-    let (ok, out) = onboard_admin(&harness, &["logs", &bad.upload_id, "--json"]);
+    let (ok, out) = onboard_admin(&harness, &["logs", bad.upload_id.as_str(), "--json"]);
     assert!(ok, "{out}");
     let lines = json(&out);
     let functions: std::collections::BTreeSet<&str> = lines["items"]
@@ -599,7 +605,7 @@ async fn the_cli_does_what_the_console_does() {
     assert_eq!(functions.len(), 3, "{out}");
     let (ok, out) = onboard_admin(
         &harness,
-        &["logs", &bad.upload_id, "--text", "vendor notified"],
+        &["logs", bad.upload_id.as_str(), "--text", "vendor notified"],
     );
     assert!(
         ok && out.contains("error-processor") && out.contains("vendor notified"),
@@ -629,12 +635,12 @@ async fn the_cli_does_what_the_console_does() {
     let (ok, out) = onboard_admin(&harness, &["query", "DROP TABLE vendors"]);
     assert!(!ok && out.contains("Schema changes are refused"), "{out}");
 
-    let (ok, out) = onboard_admin(&harness, &["rerun", &bad.upload_id, "--json"]);
+    let (ok, out) = onboard_admin(&harness, &["rerun", bad.upload_id.as_str(), "--json"]);
     assert!(ok, "{out}");
     assert_eq!(json(&out)["rerun_of"], bad.upload_id.as_str());
     let started = Instant::now();
     loop {
-        let (_, out) = onboard_admin(&harness, &["upload", &bad.upload_id, "--json"]);
+        let (_, out) = onboard_admin(&harness, &["upload", bad.upload_id.as_str(), "--json"]);
         if json(&out)["reruns"]
             .as_array()
             .is_some_and(|r| !r.is_empty())
