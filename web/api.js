@@ -206,7 +206,10 @@ export const admin = {
     request('POST', `/admin/dead-letters/${encodeURIComponent(queue)}/redrive`, { query: { message_id: messageId } }),
   vendors: () => request('GET', '/admin/vendors'),
   vendorAction: (id, action) => request('POST', `/admin/vendors/${encodeURIComponent(id)}/${action}`),
+  vendorEmail: (id, email) => request('POST', `/admin/vendors/${encodeURIComponent(id)}/email`, { body: { email } }),
   query: (sql) => request('POST', '/admin/query', { body: { sql } }),
+  /** The same query as CSV text, written and neutralised by the server. */
+  queryCsv: (sql) => request('POST', '/admin/query/csv', { body: { sql } }),
 };
 
 /** Plain links (the API answers with a redirect to a short-lived S3 URL). */

@@ -82,11 +82,3 @@ export function ms(value) {
   if (value === null || value === undefined) return '—';
   return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`;
 }
-
-/** A CSV field, quoted when needed; cells that a spreadsheet would run as a formula are prefixed with '. */
-export function csvField(value) {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}

@@ -18,7 +18,8 @@ function renderTable(functions) {
   setContent($('#table'), tableWrap('Functions table', el('table', {},
     el('caption', { class: 'visually-hidden', text: 'Pipeline functions over the window' }),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Function' }),
-      ['Invocations', 'Errors', 'Error rate', 'p50', 'p95', 'Max', 'Cold starts', 'Throttles'].map((h) => el('th', { scope: 'col', class: 'num', text: h })))),
+      ['Invocations', 'Errors', 'Error rate', 'p50', 'p95', 'Max', 'Cold starts', 'Throttles'].map((h) => el('th', { scope: 'col', class: 'num', text: h })),
+      el('th', { scope: 'col', text: 'Pipeline counts' }))),
     el('tbody', {}, functions.map((f) => el('tr', {},
       el('th', { scope: 'row', text: f.function }),
       el('td', { class: 'num', text: formatNumber(f.invocations) }),
@@ -28,7 +29,9 @@ function renderTable(functions) {
       el('td', { class: 'num', text: ms(f.duration_ms.p95) }),
       el('td', { class: 'num', text: ms(f.duration_ms.max) }),
       el('td', { class: 'num', text: formatNumber(f.cold_starts) }),
-      el('td', { class: 'num', text: formatNumber(f.throttles) })))))));
+      el('td', { class: 'num', text: formatNumber(f.throttles) }),
+      // The function's own embedded metrics (RowsParsed, ProductsValidated…).
+      el('td', { text: Object.entries(f.counts).map(([name, total]) => `${name} ${formatNumber(total)}`).join(', ') || '—' })))))));
 }
 
 function renderCharts(data) {

@@ -1,13 +1,14 @@
 // admin-query.html: POST /api/admin/query with saved example queries, the
-// rows as a table and a CSV download (built from the answer as text).
+// rows as a table and a CSV download (POST /api/admin/query/csv: the server
+// writes it, every cell neutralised for a spreadsheet like the error report).
 import { admin } from '../api.js';
 import { $, announce, clearNotice, el, formatNumber, markFieldError, clearFieldErrors, setContent, tableWrap } from '../app.js';
-import { consoleError, csvField, startConsolePage } from '../console.js';
+import { consoleError, startConsolePage } from '../console.js';
 
 startConsolePage();
 const form = $('#query-form');
 const message = $('#message');
-let result = null;
+let lastSql = null;
 
 const EXAMPLES = [
   ['Uploads per vendor and status', "SELECT vendor_id, status, count(*) AS uploads\n  FROM console_uploads\n GROUP BY vendor_id, status\n ORDER BY vendor_id, status"],
@@ -42,12 +43,13 @@ form.addEventListener('submit', async (event) => {
   run.disabled = true;
   announce('Running the query…');
   try {
-    result = await admin.query(form.sql.value);
-    render(result);
+    const sql = form.sql.value;
+    render(await admin.query(sql));
+    lastSql = sql;
     $('#csv').disabled = false;
     announce('Query done.');
   } catch (error) {
-    result = null;
+    lastSql = null;
     $('#csv').disabled = true;
     setContent($('#result'));
     $('#result-info').textContent = '';
@@ -58,11 +60,17 @@ form.addEventListener('submit', async (event) => {
   }
 });
 
-$('#csv').addEventListener('click', () => {
-  if (!result) return;
-  const lines = [result.columns.map((c) => csvField(c.name)).join(',')]
-    .concat(result.rows.map((r) => r.map(csvField).join(',')));
-  const url = URL.createObjectURL(new Blob([`${lines.join('\r\n')}\r\n`], { type: 'text/csv' }));
+$('#csv').addEventListener('click', async () => {
+  if (lastSql === null) return;
+  clearNotice(message);
+  let text;
+  try {
+    text = await admin.queryCsv(lastSql);
+  } catch (error) {
+    consoleError(message, error, 'The download failed');
+    return;
+  }
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
   const link = el('a', { href: url, download: 'query.csv' });
   document.body.append(link);
   link.click();

@@ -12,8 +12,10 @@
 // done). Then, as the operator: both vendors' uploads; the failed upload's
 // log lines from all three functions; the monitor's charts with non-zero
 // invocations; the dead letter redriven; a re-run of VEND001's upload to
-// completion; a saved query with its CSV; the vendors page; a vendor's
-// session refused. axe-core on every console page; screenshots
+// completion; a saved query with its CSV; the vendors page with a change
+// of email; vendor-controlled text (a file name, product names, a formula, a
+// vendor name from sign-up) shown as text on every console page and
+// neutralised in the query CSV; a vendor's session refused. axe-core on every console page; screenshots
 // docs/screenshots/admin-*.png.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -52,6 +54,20 @@ async function main() {
   const badName = `console-e2e-bad-${stamp}.csv`;
   let goodId = null;
   let badId = null;
+  let hostileId = null;
+  // Vendor-controlled text: markup that would run if a page used innerHTML,
+  // and a formula a spreadsheet would run.
+  const hostileName = `<img src=x onerror="window.__pwned=1">-${stamp}.csv`;
+  const hostileValid = '<script>window.__pwned=2</script> Lamp';
+  const hostileInvalid = '<svg onload="window.__pwned=3">';
+  const hostileFormula = '=HYPERLINK("https://evil.example","x")';
+  const hostileVendor = `<img src=y onerror="window.__pwned=4"> Co ${stamp}`;
+  const hostileSku = `E-XSS-${stamp}`;
+  const hostileCsv = [
+    'vendor_product_id,product_name,category,sku,price,stock_quantity',
+    `XSS-1,"${hostileValid}",Electronics,${hostileSku}-1,19.99,4`,
+    `"${hostileFormula.replaceAll('"', '""')}","${hostileInvalid.replaceAll('"', '""')}",Electronics,${hostileSku}-2,-5,4`,
+  ].join('\n') + '\n';
 
   async function vendorLogin(id) {
     const res = await api.post(`${base}/api/auth/login`, { data: { email: firstVendorEmail(id), password: stack.password } });
@@ -102,17 +118,29 @@ async function main() {
       await vendorLogin('VEND001');
       await upload(goodName, readFileSync(SAMPLE, 'utf8'));
       goodId = (await told(goodName)).upload_id;
+      await upload(hostileName, hostileCsv);
+      hostileId = (await told(hostileName)).upload_id;
       await vendorLogin('VEND002');
       await upload(badName, allInvalid(6));
       const bad = await told(badName);
       assert(bad.status === 'failed', `the bad file ended ${bad.status}`);
       badId = bad.upload_id;
       await deadLetter(JSON.stringify({ kind: 'upload_complete', upload_id: goodId, vendor_id: 'VEND001' }));
+      // A vendor name is vendor text too: sign-up takes it as typed.
+      await api.post(`${base}/api/auth/logout`);
+      const signup = await api.post(`${base}/api/auth/signup`, {
+        data: { vendor_name: hostileVendor, email: `hostile-${stamp}@example.com`, password: `Hostile-${stamp}-Pw!` },
+      });
+      assert(signup.ok(), `the hostile sign-up answered ${signup.status()}: ${await signup.text()}`);
+      await vendorLogin('VEND002');
     }, { critical: true });
 
     await test("a vendor's session is refused by the console", async () => {
       await page.goto(at('admin-uploads.html'));
       await page.locator('#message[role="alert"]').filter({ hasText: 'Operators only' }).waitFor();
+      // Leave the page before logging out, so its next poll's 401 cannot
+      // start a redirect to the login page that races the next test's.
+      await page.goto('about:blank');
       await api.post(`${base}/api/auth/logout`);
     });
 
@@ -227,6 +255,73 @@ async function main() {
       await page.getByRole('button', { name: 'Activate VEND004' }).waitFor();
       await axeCheck(page, 'admin-vendors.html');
       await screenshot(page, 'admin-vendors');
+    });
+
+    await test("change a vendor's email: a wrong address is named, a right one saved, accessible", async () => {
+      await page.goto(at('admin-vendors.html'));
+      const row = page.locator('#list tbody tr', { has: page.locator('th', { hasText: 'VEND004' }) });
+      const original = (await row.locator('td').nth(1).innerText()).trim();
+      const changeTo = async (address) => {
+        await page.getByRole('button', { name: 'Change email of VEND004' }).click();
+        await page.getByLabel('New email for VEND004').fill(address);
+        await page.getByRole('button', { name: 'Save email' }).click();
+      };
+      await changeTo('not-an-email');
+      await page.locator('.field-error').filter({ hasText: 'not an email address' }).waitFor();
+      assert(await page.getByLabel('New email for VEND004').getAttribute('aria-invalid') === 'true', 'the field is not marked invalid');
+      await axeCheck(page, 'admin-vendors.html (change of email)');
+      const fresh = `vend004-${stamp}@example.com`;
+      await page.getByLabel('New email for VEND004').fill(fresh);
+      await page.getByRole('button', { name: 'Save email' }).click();
+      await page.locator('#message.ok').filter({ hasText: `email is now ${fresh}` }).waitFor();
+      await row.locator('td', { hasText: fresh }).waitFor();
+      // And back, so the stack's seeded vendor is as it was.
+      await changeTo(original);
+      await row.locator('td', { hasText: original }).waitFor();
+    });
+
+    await test('hostile vendor text renders as text on every console page and is neutralised in the CSV', async () => {
+      const pwned = () => page.evaluate(() => window.__pwned);
+      const injected = () => page.evaluate(() => document.querySelectorAll('main img[src="x"], main img[src="y"], main svg[onload], main script').length);
+      const clean = async (where) => assert(await pwned() === undefined && await injected() === 0, `${where} ran vendor markup`);
+
+      await page.goto(at('admin-uploads.html'));
+      await page.locator(`#list a[href="admin-upload.html?id=${hostileId}"]`).waitFor();
+      assert((await page.locator('#list').innerText()).includes(hostileName), 'all uploads does not show the file name as text');
+      await clean('all uploads');
+
+      await page.goto(at(`admin-upload.html?id=${hostileId}`));
+      await page.locator('#summary dd').first().waitFor();
+      await page.locator('#logs tbody tr').first().waitFor({ timeout: 30_000 });
+      assert((await page.locator('main').innerText()).includes(hostileName), 'the upload page does not show the file name as text');
+      await clean('the upload page');
+
+      await page.goto(at('admin-query.html'));
+      await page.getByLabel('SQL').fill(`SELECT vendor_product_id, product_name FROM console_errors WHERE upload_id = '${hostileId}'`);
+      await page.getByRole('button', { name: 'Run query' }).click();
+      await page.locator('#result tbody tr').first().waitFor();
+      const rows = await page.locator('#result').innerText();
+      assert(rows.includes(hostileInvalid) && rows.includes(hostileFormula), `the query result does not show vendor text as typed: ${rows}`);
+      await clean('the query page');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+      const csv = readFileSync(await download.path(), 'utf8');
+      assert(csv.includes(`"'${hostileFormula.replaceAll('"', '""')}"`), `the CSV does not neutralise the formula: ${csv}`);
+      assert(!/(^|,)"?=/m.test(csv), `a CSV cell starts with = : ${csv}`);
+      await page.getByLabel('SQL').fill(`SELECT product_name FROM console_products WHERE sku = '${hostileSku}-1'`);
+      await page.getByRole('button', { name: 'Run query' }).click();
+      await page.locator('#result tbody tr').first().waitFor();
+      assert((await page.locator('#result').innerText()).includes(hostileValid), 'the catalog query does not show the product name as text');
+      await clean('the query page (catalog)');
+
+      await page.goto(at('admin-vendors.html'));
+      await page.locator('#list td', { hasText: hostileVendor }).waitFor();
+      await clean('the vendors page');
+
+      for (const other of ['admin-monitor.html', 'admin-dead-letters.html']) {
+        await page.goto(at(other));
+        await settled(page).catch(() => {});
+        await clean(other);
+      }
     });
 
     await test('keyboard: the skip link reaches the console', async () => {

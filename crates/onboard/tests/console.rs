@@ -5,6 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use onboarding_aws::metrics::PIPELINE_COUNTS;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::portal::Browser;
@@ -245,7 +246,32 @@ async fn operators_see_every_upload_its_logs_the_monitor_and_rerun_one() {
             .map(|p| p["invocations"].as_u64().unwrap())
             .sum();
         assert_eq!(series, function["invocations"].as_u64().unwrap());
+        // The functions' own embedded metrics, each one the AWS monitor
+        // reads from CloudWatch too (PIPELINE_COUNTS).
+        for name in function["counts"].as_object().unwrap().keys() {
+            assert!(
+                PIPELINE_COUNTS.contains(&(function["function"].as_str().unwrap(), name.as_str())),
+                "{name} is emitted but the AWS monitor would not read it: {function}"
+            );
+        }
     }
+    let counts = |name: &str| &functions.iter().find(|f| f["function"] == name).unwrap()["counts"];
+    let good_rows = good.total_records.unwrap() as u64;
+    assert_eq!(
+        counts("csv-parser")["RowsParsed"],
+        good_rows + 5,
+        "{monitor}"
+    );
+    assert_eq!(
+        counts("product-validator")["ProductsValidated"],
+        good.valid_records as u64,
+        "{monitor}"
+    );
+    assert_eq!(
+        counts("product-validator")["RowsRejected"],
+        good.error_records as u64 + 5,
+        "{monitor}"
+    );
     assert!(
         monitor["dead_letters"]
             .as_array()
@@ -467,6 +493,41 @@ async fn safe_queries_read_the_views_and_everything_else_is_refused() {
     let (_, answer) = query(&operator, "SELECT g FROM generate_series(1, 5000) g").await;
     assert_eq!(answer["rows"].as_array().unwrap().len(), 1000);
     assert_eq!(answer["truncated"], true);
+
+    // The CSV download: written by the server, every cell (column names
+    // too) neutralised for a spreadsheet; a vendor's name that is a formula
+    // arrives as text, a negative number stays a number, NULL is empty.
+    sqlx::query("UPDATE vendors SET vendor_name = '=HYPERLINK(\"http://x\",\"y\")' WHERE vendor_id = 'VEND001'")
+        .execute(&harness.db.pool)
+        .await
+        .unwrap();
+    let answer = operator
+        .send(
+            Method::POST,
+            "/api/admin/query/csv",
+            Some(json!({ "sql": "SELECT vendor_name AS \"@name\", '-5.50' AS price, NULL::text AS gone FROM console_vendors WHERE vendor_id = 'VEND001'" })),
+            false,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.content_type.as_deref(),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        String::from_utf8(answer.body).unwrap(),
+        "'@name,price,gone\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-5.50,\r\n"
+    );
+    let answer = operator
+        .send(
+            Method::POST,
+            "/api/admin/query/csv",
+            Some(json!({ "sql": "DELETE FROM console_uploads" })),
+            false,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "refused as CSV too");
+    assert_eq!(answer.json()["field"], "sql");
 
     // The refused list: each a 400 on `sql` that says why.
     let refused = [

@@ -10,6 +10,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use onboarding_aws::notify::{Notifier, WantedSubscription};
+use onboarding_core::VendorId;
 use onboarding_devstack::env::keys;
 use onboarding_devstack::portal::{OPERATOR_EMAIL_KEY, OPERATOR_PASSWORD_KEY, operator_token};
 use reqwest::{Method, StatusCode};
@@ -52,6 +54,7 @@ fn admin_routes(vendor: &str) -> Vec<(Method, String)> {
             Method::POST,
             format!("/api/admin/vendors/{vendor}/activate"),
         ),
+        (Method::POST, format!("/api/admin/vendors/{vendor}/email")),
         (
             Method::POST,
             "/api/admin/subscriptions/reconcile".to_string(),
@@ -446,4 +449,108 @@ async fn reconcile_fixes_missing_extra_and_wrong_subscriptions_and_is_idempotent
         line.contains("suspended") && line.contains(" no "),
         "{line}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_changes_a_vendors_email_and_the_subscription_follows() {
+    let harness = portal_stack().await;
+    let admin = operator(&harness).await;
+    let change = |vendor: &str, email: &str| {
+        let path = format!("/api/admin/vendors/{vendor}/email");
+        let body = json!({ "email": email });
+        let admin = &admin;
+        async move { admin.post(&path, body).await }
+    };
+
+    // Hostile or wrong input: a 400 that names the field, or a 404.
+    for bad in ["not-an-email", "a@b", "x@y.com\r\nBcc: z@w.com", ""] {
+        let (status, problem) = change("VEND002", bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {problem}");
+        assert_eq!(problem["field"], "email", "{bad:?}");
+    }
+    let (status, problem) = admin
+        .post(
+            "/api/admin/vendors/VEND002/email",
+            json!({ "email": "a@b.com", "extra": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let (status, _) = change("NOPE999", "a@b.com").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An active vendor: the address changes, the subscription stays one.
+    let (status, changed) = change("VEND002", "New.Address@Example.com").await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["email"], "new.address@example.com");
+    assert_eq!(changed["changed"], true);
+    assert_ne!(changed["was"], changed["email"]);
+    let stored: String =
+        sqlx::query_scalar("SELECT email FROM vendors WHERE vendor_id = 'VEND002'")
+            .fetch_one(&harness.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, "new.address@example.com");
+    let theirs: Vec<_> = topic_subscriptions(&harness)
+        .await
+        .into_iter()
+        .filter(|(_, endpoint, _)| endpoint.ends_with("-mailbox-VEND002"))
+        .collect();
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+    let (_, list) = call(&admin, Method::GET, "/api/admin/vendors").await;
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["vendor_id"] == "VEND002")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&listed["email"], &listed["subscribed"]),
+        (&json!("new.address@example.com"), &json!(true))
+    );
+    // The same address again changes nothing.
+    let (status, again) = change("VEND002", "new.address@example.com").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["changed"], false);
+    assert!(strings(&again["subscription"]["subscribed"]).is_empty());
+    assert!(strings(&again["subscription"]["unsubscribed"]).is_empty());
+
+    // In AWS the subscription's endpoint is the address itself: the same
+    // adapter call, on the emulator's SNS, moves it from the old address
+    // to the new one, with the vendor's filter, and leaves no other.
+    let topic = harness
+        .stack
+        .env()
+        .require(keys::NOTIFICATION_TOPIC_ARN)
+        .unwrap();
+    let sns = harness.stack.clients().sns.clone();
+    let email_delivery = Notifier::new(sns.clone(), topic);
+    let vendor = VendorId::parse("VEND777").unwrap();
+    let wanted = |email: &str| WantedSubscription {
+        vendor_id: vendor.clone(),
+        email: email.to_string(),
+    };
+    let first = email_delivery
+        .ensure_vendor(&wanted("old@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(first.subscribed, ["VEND777"]);
+    let moved = email_delivery
+        .ensure_vendor(&wanted("new@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(moved.subscribed, ["VEND777"]);
+    assert_eq!(moved.unsubscribed, ["VEND777"]);
+    let found = email_delivery.vendor_subscriptions().await.unwrap();
+    let endpoints: Vec<&str> = found
+        .iter()
+        .filter(|s| s.vendor_id.as_ref() == Some(&vendor))
+        .map(|s| s.endpoint.as_str())
+        .collect();
+    assert_eq!(endpoints, ["new@example.com"]);
+    let again = email_delivery
+        .ensure_vendor(&wanted("new@example.com"))
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "{again:?}");
 }

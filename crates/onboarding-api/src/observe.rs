@@ -7,11 +7,13 @@
 //! `<logs>/<function>.invocations.jsonl`, one record per invocation), with
 //! the same answers.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use futures::future::BoxFuture;
+use onboarding_aws::metrics::PIPELINE_COUNTS;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -298,6 +300,9 @@ pub struct FunctionMetrics {
     pub cold_starts: u64,
     pub throttles: u64,
     pub series: Vec<Point>,
+    /// The function's own embedded-metric counts over the window, summed
+    /// by name (`RowsParsed`, `ProductsValidated`, …; docs/functions.md).
+    pub counts: BTreeMap<String, u64>,
 }
 
 /// The window a monitor answer covers, cut into `buckets` equal steps.
@@ -402,6 +407,8 @@ impl MetricsSource for LocalMetrics {
                         }
                     })
                     .collect();
+                let counts =
+                    emitted_counts(&self.dir.join(format!("{function}.log")), window).await?;
                 out.push(FunctionMetrics {
                     function: function.to_string(),
                     invocations: records.len() as u64,
@@ -416,11 +423,59 @@ impl MetricsSource for LocalMetrics {
                     // The runner queues an invocation rather than throttle it.
                     throttles: 0,
                     series,
+                    counts,
                 });
             }
             Ok(out)
         })
     }
+}
+
+/// Sums the `Count` metrics of the embedded-metric records in a function's
+/// log whose only dimension is `Function`, inside the window: what
+/// CloudWatch makes of the same lines in AWS.
+async fn emitted_counts(
+    path: &std::path::Path,
+    window: Window,
+) -> Result<BTreeMap<String, u64>, ApiError> {
+    let text = match tokio::fs::read_to_string(path).await {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(ApiError::internal(format!("{}: {e}", path.display()))),
+    };
+    let mut counts = BTreeMap::new();
+    for line in text.lines().filter(|l| l.contains("\"_aws\"")) {
+        let Ok(record) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let Some(at) = record.pointer("/_aws/Timestamp").and_then(Value::as_i64) else {
+            continue;
+        };
+        if at < window.from.timestamp_millis() || at >= window.until.timestamp_millis() {
+            continue;
+        }
+        let Some(directive) = record.pointer("/_aws/CloudWatchMetrics/0") else {
+            continue;
+        };
+        if directive.get("Dimensions") != Some(&serde_json::json!([["Function"]])) {
+            continue;
+        }
+        let definitions = directive.get("Metrics").and_then(Value::as_array);
+        for definition in definitions.into_iter().flatten() {
+            let (Some(name), Some("Count")) = (
+                definition.get("Name").and_then(Value::as_str),
+                definition.get("Unit").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            if let Some(value) = record.get(name).and_then(Value::as_f64) {
+                *counts.entry(name.to_string()).or_insert(0) += value as u64;
+            }
+        }
+    }
+    // As CloudWatch answers: a name with nothing counted is left out.
+    counts.retain(|_, total| *total > 0);
+    Ok(counts)
 }
 
 /// CloudWatch's `AWS/Lambda` metrics (GetMetricData) and, for cold starts,
@@ -503,6 +558,32 @@ impl MetricsSource for CloudWatchMetrics {
                     );
                 }
             }
+            // The functions' own counts (EMF), under their Function dimension.
+            for (j, (function, metric)) in PIPELINE_COUNTS.iter().enumerate() {
+                let stat = MetricStat::builder()
+                    .metric(
+                        Metric::builder()
+                            .namespace(onboarding_aws::metrics::NAMESPACE)
+                            .metric_name(*metric)
+                            .dimensions(
+                                Dimension::builder()
+                                    .name("Function")
+                                    .value(format!("{}-{function}", self.logs.prefix))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .period(window.step_s as i32)
+                    .stat("Sum")
+                    .build();
+                queries.push(
+                    MetricDataQuery::builder()
+                        .id(format!("emf{j}"))
+                        .metric_stat(stat)
+                        .return_data(true)
+                        .build(),
+                );
+            }
             let answer = self
                 .client
                 .get_metric_data()
@@ -576,6 +657,15 @@ impl MetricsSource for CloudWatchMetrics {
                             invocations: at(&invocations, t.timestamp()),
                             errors: at(&errors, t.timestamp()),
                         })
+                        .collect(),
+                    counts: PIPELINE_COUNTS
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (emitter, _))| emitter == function)
+                        .map(|(j, (_, metric))| {
+                            (metric.to_string(), sum(&series_of(&format!("emf{j}"))))
+                        })
+                        .filter(|(_, total)| *total > 0)
                         .collect(),
                 });
             }

@@ -7,6 +7,19 @@ use serde_json::{Map, Value, json};
 
 pub const NAMESPACE: &str = "ProductOnboarding";
 
+/// The pipeline's own counts, emitted under the `Function` dimension alone
+/// with the unit `Count`, and the function that emits each: what the
+/// operator console's monitor reads from CloudWatch beside `AWS/Lambda`'s
+/// metrics (locally it reads every such record from the runner's logs, and
+/// a test keeps the two the same).
+pub const PIPELINE_COUNTS: [(&str, &str); 5] = [
+    ("csv-parser", "RowsParsed"),
+    ("csv-parser", "UploadsFailed"),
+    ("product-validator", "ProductsValidated"),
+    ("product-validator", "RowsRejected"),
+    ("product-validator", "ValidationErrors"),
+];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
     Count,

@@ -114,6 +114,23 @@ pub fn write_error_report(lines: &[ReportLine]) -> Vec<u8> {
     into_bytes(out)
 }
 
+/// Any table (a header and rows of text, `None` for SQL NULL) as CSV, every
+/// cell, header included, neutralised for a spreadsheet like the error
+/// report's: the operator console's query download, whose values come from
+/// vendors' files and whose column names come from the operator's SQL.
+pub fn write_table(header: &[String], rows: &[Vec<Option<String>>]) -> Vec<u8> {
+    let mut out = writer();
+    write_record(&mut out, header.iter().map(|cell| neutralise_cell(cell)));
+    for row in rows {
+        write_record(
+            &mut out,
+            row.iter()
+                .map(|cell| cell.as_deref().map(neutralise_cell).unwrap_or_default()),
+        );
+    }
+    into_bytes(out)
+}
+
 fn write_record(out: &mut csv::Writer<Vec<u8>>, cells: impl IntoIterator<Item = String>) {
     // Writing to memory only fails on a bug in the csv crate.
     out.write_record(cells.into_iter().collect::<Vec<_>>())
@@ -254,6 +271,36 @@ pub fn restore_cell(cell: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_are_neutralised_cell_by_cell_header_included() {
+        let header = vec!["sku".to_string(), "=cmd".to_string()];
+        let rows = vec![
+            vec![Some("=HYPERLINK(\"x\")".to_string()), None],
+            vec![Some("'@SUM(A1)".to_string()), Some("-10.50".to_string())],
+            vec![Some("a,\"b\"\nc".to_string()), Some("+1".to_string())],
+        ];
+        let text = String::from_utf8(write_table(&header, &rows)).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let read: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        assert_eq!(
+            read,
+            vec![
+                vec!["sku", "'=cmd"],
+                vec!["'=HYPERLINK(\"x\")", ""],
+                // Already guarded once: guarded again, so restore_cell gives
+                // back exactly the stored text.
+                vec!["''@SUM(A1)", "-10.50"],
+                vec!["a,\"b\"\nc", "'+1"],
+            ]
+        );
+        assert!(text.ends_with("\r\n"), "CRLF like the error report");
+    }
 
     fn line(row: u32, error_type: ErrorType, message: &str) -> ReportLine {
         ReportLine {

@@ -87,6 +87,23 @@ pub async fn set_vendor_status(
     Ok(result.rows_affected() == 1)
 }
 
+/// Changes where the vendor's email goes (`vendors.email`); its login is
+/// Cognito's and stays. `false`: there is no such vendor.
+pub async fn set_vendor_email(
+    pool: &PgPool,
+    vendor_id: &VendorId,
+    email: &str,
+) -> Result<bool, DbError> {
+    let result = sqlx::query!(
+        "UPDATE vendors SET email = $2, updated_at = now() WHERE vendor_id = $1",
+        vendor_id.as_str(),
+        email
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 pub async fn set_vendor_subscription(
     pool: &PgPool,
     vendor_id: &VendorId,

@@ -240,8 +240,10 @@ async fn vendor_api_reads_and_signs_up_but_cannot_change_the_catalog() {
              ON CONFLICT (subject, session_id) DO UPDATE
                 SET signed_out_at = GREATEST(portal_sign_outs.signed_out_at, EXCLUDED.signed_out_at)",
             "DELETE FROM portal_sign_outs WHERE signed_out_at < now() - make_interval(days => 30)",
-            // The operators' admin API (approve, suspend, activate).
+            // The operators' admin API (approve, suspend, activate, change
+            // where a vendor's email goes).
             "UPDATE vendors SET status = 'active', updated_at = now() WHERE vendor_id = 'VEND001'",
+            "UPDATE vendors SET email = 'new@example.com', updated_at = now() WHERE vendor_id = 'VEND001'",
             // The email's seven-day links: resolved, never minted or extended.
             "SELECT l.upload_id, l.document, l.expires_at, u.error_file_s3_key
                FROM report_links l JOIN upload_history u USING (upload_id) WHERE l.token_sha256 = sha256('a'::bytea)",
@@ -251,7 +253,8 @@ async fn vendor_api_reads_and_signs_up_but_cannot_change_the_catalog() {
             "UPDATE products SET price = 0.01 WHERE vendor_id = 'VEND001'",
             "INSERT INTO products (vendor_id, vendor_product_id, product_name, category, sku, price, stock_quantity, upload_id, source_row_number)
              VALUES ('VEND001', 'P-9', 'X', 'Electronics', 'S-9', 1, 1, 'UPLOAD_ROLES', 9)",
-            "UPDATE vendors SET email = 'evil@example.com' WHERE vendor_id = 'VEND001'",
+            "UPDATE vendors SET vendor_name = 'Evil' WHERE vendor_id = 'VEND001'",
+            "UPDATE vendors SET subscription_arn = 'arn:x' WHERE vendor_id = 'VEND001'",
             "UPDATE upload_history SET status = 'completed' WHERE upload_id = 'UPLOAD_ROLES'",
             "INSERT INTO upload_history (upload_id, vendor_id, file_name, s3_bucket, s3_key, s3_version_id)
              VALUES ('UPLOAD_X', 'VEND001', 'x', 'b', 'k', 'v')",

@@ -1,5 +1,5 @@
 //! The operators' endpoints, `/api/admin/...`: approve, suspend and
-//! activate vendors, and bring the notification topic's subscriptions in
+//! activate vendors, change where a vendor's email goes, and bring the notification topic's subscriptions in
 //! line with the vendors table. Only logins in the pool's `admins` group
 //! (the ID token's `cognito:groups`) may call them: no token is a 401, a
 //! vendor's token a 403. Every action is logged with the operator's
@@ -18,11 +18,11 @@ use axum::extract::State;
 use onboarding_aws::notify::{Notifier, SubscriptionChanges, WantedSubscription};
 use onboarding_core::{VendorId, VendorStatus};
 use onboarding_db::uploads::{self, Vendor};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::OperatorSession;
-use crate::input::Path;
+use crate::input::{self, Body, Path};
 use crate::problem::{ApiError, ApiResult};
 
 #[derive(Serialize)]
@@ -141,6 +141,77 @@ pub async fn suspend(
 ) -> ApiResult<Json<VendorChange>> {
     let found = vendor(&state, &vendor_id).await?;
     change(&state, &operator, "suspend", found, VendorStatus::Suspended).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChangeRequest {
+    email: String,
+}
+
+#[derive(Serialize)]
+pub struct EmailChange {
+    vendor_id: VendorId,
+    email: String,
+    /// The previous address.
+    was: String,
+    /// Whether the address changed (the same address again changes nothing).
+    changed: bool,
+    subscription: SubscriptionChanges,
+}
+
+/// `POST /api/admin/vendors/{vendor_id}/email`: where the vendor's email
+/// goes from now on. An active vendor's subscription moves to the new
+/// address (the old one is unsubscribed); a pending or suspended vendor has
+/// none and gets one at the new address when activated. The vendor's login
+/// (Cognito) is not changed. Idempotent.
+pub async fn change_email(
+    operator: OperatorSession,
+    State(state): State<Arc<AppState>>,
+    Path(vendor_id): Path<VendorId>,
+    Body(request): Body<EmailChangeRequest>,
+) -> ApiResult<Json<EmailChange>> {
+    let email = input::email(&request.email)?;
+    let found = vendor(&state, &vendor_id).await?;
+    let notifier = notifier(&state)?;
+    let pool = state.database.pool().await?;
+    let changed = found.email != email;
+    if changed && !uploads::set_vendor_email(pool, &vendor_id, &email).await? {
+        return Err(ApiError::NotFound(format!(
+            "There is no vendor {vendor_id}."
+        )));
+    }
+    // The table first: were moving the subscription to fail, the next
+    // attempt (or a reconcile) finishes it from the table.
+    let subscription = if found.status.is_active() {
+        notifier
+            .ensure_vendor(&WantedSubscription {
+                vendor_id: vendor_id.clone(),
+                email: email.clone(),
+            })
+            .await
+            .map_err(ApiError::internal)?
+    } else {
+        SubscriptionChanges::default()
+    };
+    tracing::info!(
+        upload_id = "-",
+        operator = %operator.operator,
+        operator_sub = %operator.subject,
+        action = "change_email",
+        vendor_id = %vendor_id,
+        changed,
+        subscribed = ?subscription.subscribed,
+        unsubscribed = ?subscription.unsubscribed,
+        "admin action"
+    );
+    Ok(Json(EmailChange {
+        vendor_id,
+        email,
+        was: found.email,
+        changed,
+        subscription,
+    }))
 }
 
 async fn change(

@@ -39,6 +39,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/vendors/{vendor_id}/approve", post(admin::approve))
         .route("/admin/vendors/{vendor_id}/suspend", post(admin::suspend))
         .route("/admin/vendors/{vendor_id}/activate", post(admin::activate))
+        .route(
+            "/admin/vendors/{vendor_id}/email",
+            post(admin::change_email),
+        )
         .route("/admin/subscriptions/reconcile", post(admin::reconcile))
         .route("/admin/uploads", get(console::all_uploads))
         .route("/admin/uploads/{upload_id}", get(console::upload_detail))
@@ -51,6 +55,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             post(console::redrive),
         )
         .route("/admin/query", post(console::query))
+        .route("/admin/query/csv", post(console::query_csv))
 }
 
 pub async fn not_found() -> ApiError {
