@@ -47,6 +47,9 @@ pub mod keys {
     pub const COGNITO_JWKS_URL: &str = "COGNITO_JWKS_URL";
     /// The password of every seeded vendor's portal login (fresh per stack).
     pub const PORTAL_DEMO_PASSWORD: &str = "PORTAL_DEMO_PASSWORD";
+    /// Where `onboard invoke` sends one event to one function (the stack
+    /// process's listener, see `crate::invoke`).
+    pub const LOCAL_INVOKE_URL: &str = "LOCAL_INVOKE_URL";
 }
 
 /// An ordered `KEY=VALUE` map.

@@ -33,6 +33,7 @@ pub mod aws;
 pub mod dlq;
 pub mod env;
 pub mod faults;
+pub mod invoke;
 pub mod mappings;
 pub mod moto;
 pub mod options;

@@ -14,6 +14,7 @@ use crate::DevstackError;
 use crate::aws::AwsClients;
 use crate::env::{ENV_FILE, StackEnv, keys};
 use crate::faults::Deliverer;
+use crate::invoke::InvokeServer;
 use crate::mappings::s3::S3Mapping;
 use crate::mappings::sqs::SqsMapping;
 use crate::mappings::stream::StreamMapping;
@@ -49,6 +50,8 @@ pub struct Stack {
     stats: Arc<StatsCell>,
     outbox: Outbox,
     portal: Option<PortalServer>,
+    /// `onboard invoke`'s listener ([`crate::invoke`]).
+    invoke_server: Option<InvokeServer>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -167,6 +170,15 @@ impl Stack {
             keep_invocation_log: options.keep_invocation_log,
         });
 
+        let invoke_server = InvokeServer::start(
+            pools
+                .iter()
+                .map(|(kind, pool)| (*kind, pool.spec().clone()))
+                .collect(),
+        )
+        .await?;
+        env.set(keys::LOCAL_INVOKE_URL, &invoke_server.url);
+
         let stats = Arc::new(StatsCell::default());
         let deliverer = Arc::new(Deliverer::new(options.faults.clone()));
         let outbox = Outbox::new(
@@ -269,6 +281,7 @@ impl Stack {
             stats,
             outbox,
             portal,
+            invoke_server: Some(invoke_server),
             shutdown,
             tasks,
         };
@@ -385,6 +398,9 @@ impl Stack {
             pool.stop().await;
         }
         self.migrator.stop().await;
+        if let Some(invoke_server) = self.invoke_server.take() {
+            invoke_server.stop().await;
+        }
         if let Some(portal) = self.portal.take() {
             portal.stop().await;
         }
@@ -405,6 +421,9 @@ impl Drop for Stack {
             pool.kill_all();
         }
         self.migrator.kill_all();
+        if let Some(invoke_server) = &self.invoke_server {
+            invoke_server.kill_all();
+        }
         // `moto` is killed on drop (kill_on_drop).
     }
 }
