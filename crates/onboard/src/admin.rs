@@ -9,7 +9,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use serde_json::{Value, json};
 
 use crate::vendor::{operator_token, reqwest_method};
@@ -107,12 +107,40 @@ fn with_query(path: &str, pairs: &[(&str, Option<&str>)]) -> String {
     }
 }
 
-struct Api {
+/// `onboard rerun UPLOAD_ID`: `onboard admin rerun` at the top level.
+#[derive(clap::Args)]
+pub struct RerunArgs {
+    pub upload_id: String,
+    /// The portal's origin (default: the local stack's PORTAL_URL).
+    #[arg(long = "api", env = "ONBOARD_API_URL")]
+    pub api_url: Option<String>,
+    /// Print the API's JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub struct Api {
     url: String,
     token: String,
 }
 
 impl Api {
+    /// The admin API at `api_url`, or the local stack's `PORTAL_URL`, as the operator.
+    pub async fn connect(api_url: Option<String>) -> anyhow::Result<Api> {
+        let url = api_url
+            .or_else(|| std::env::var("PORTAL_URL").ok())
+            .filter(|url| !url.is_empty())
+            .ok_or_else(|| {
+                crate::exit::unavailable(
+                    "the console needs the admin API: set --api or ONBOARD_API_URL (or run `onboard dev up`, whose PORTAL_URL is used)",
+                )
+            })?;
+        Ok(Api {
+            url,
+            token: operator_token().await?,
+        })
+    }
+
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
         let (status, answer) = onboarding_devstack::portal::admin_call_with(
             &self.url,
@@ -124,7 +152,11 @@ impl Api {
         .await?;
         if !(200..300).contains(&status) {
             let detail = answer["detail"].as_str().unwrap_or("no detail");
-            bail!("{}{path} answered {status}: {detail}", self.url);
+            let message = format!("{}{path} answered {status}: {detail}", self.url);
+            if status == 404 {
+                return Err(crate::exit::not_found(message));
+            }
+            bail!(message);
         }
         Ok(answer)
     }
@@ -175,18 +207,7 @@ fn print_log_lines(items: &[Value]) {
 }
 
 pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
-    let url = args
-        .api_url
-        .clone()
-        .or_else(|| std::env::var("PORTAL_URL").ok())
-        .filter(|url| !url.is_empty())
-        .context(
-            "the console needs the admin API: set --api or ONBOARD_API_URL (or run `onboard dev up`, whose PORTAL_URL is used)",
-        )?;
-    let api = Api {
-        url,
-        token: operator_token().await?,
-    };
+    let api = Api::connect(args.api_url.clone()).await?;
     let json = args.json;
     let print_json = |value: &Value| -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(value)?);
@@ -368,25 +389,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             }
             println!("{}: {} message(s) sent back", queue, moved["moved"]);
         }
-        AdminCommand::Rerun { upload_id } => {
-            let rerun = api
-                .call(
-                    "POST",
-                    &format!("/api/admin/uploads/{upload_id}/rerun"),
-                    None,
-                )
-                .await?;
-            if json {
-                return print_json(&rerun).map(|()| ExitCode::SUCCESS);
-            }
-            println!(
-                "re-run of {} started: {} version {} (see `onboard admin upload {}` for the new upload)",
-                upload_id,
-                text(&rerun["key"]),
-                rerun["version_id"].as_str().unwrap_or("-"),
-                upload_id
-            );
-        }
+        AdminCommand::Rerun { upload_id } => return rerun(&api, &upload_id, json).await,
         AdminCommand::Query { sql } => {
             let answer = api
                 .call("POST", "/api/admin/query", Some(json!({ "sql": sql })))
@@ -415,5 +418,29 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs an upload again as a new upload linked to it: `onboard rerun` and
+/// `onboard admin rerun`.
+pub async fn rerun(api: &Api, upload_id: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let rerun = api
+        .call(
+            "POST",
+            &format!("/api/admin/uploads/{upload_id}/rerun"),
+            None,
+        )
+        .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rerun)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "re-run of {} started: {} version {} (see `onboard admin upload {}` for the new upload)",
+        upload_id,
+        text(&rerun["key"]),
+        rerun["version_id"].as_str().unwrap_or("-"),
+        upload_id
+    );
     Ok(ExitCode::SUCCESS)
 }

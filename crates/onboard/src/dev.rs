@@ -41,6 +41,10 @@ pub struct UpArgs {
     /// Run the stack in this process until SIGTERM or Ctrl-C (for containers).
     #[arg(long)]
     pub foreground: bool,
+    /// Print the ready stack as one JSON object on standard output (the
+    /// steps on the way go to standard error).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The hidden `onboard dev serve`: the stack process itself.
@@ -131,10 +135,10 @@ pub(crate) fn running_stack_env() -> anyhow::Result<(StackEnv, PathBuf)> {
         }
     }
     if env.get(keys::AWS_ENDPOINT_URL).is_none() {
-        bail!(
-            "no local stack: {} does not exist and AWS_ENDPOINT_URL is not set (run `onboard dev up`)",
+        return Err(crate::exit::unavailable(format!(
+            "the local stack is not up: {} does not exist and AWS_ENDPOINT_URL is not set (run `onboard dev up`)",
             path.display()
-        );
+        )));
     }
     Ok((env, state_dir()))
 }
@@ -147,10 +151,50 @@ fn live_stack_pid(env: &StackEnv) -> Option<u32> {
     (cmdline.contains("serve") || cmdline.contains("--foreground")).then_some(pid)
 }
 
+/// A step of `dev up`: on standard output, or on standard error with
+/// `--json` (whose standard output is the one JSON object).
+fn step(json: bool, line: &str) {
+    if json {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
+
+/// Fails with what to do when `PORTAL_PORT` names a port someone holds:
+/// the stack would only find out once it had started everything else.
+fn check_portal_port() -> anyhow::Result<()> {
+    let Some(port) = std::env::var("PORTAL_PORT").ok().filter(|v| !v.is_empty()) else {
+        return Ok(());
+    };
+    let number: u16 = port.parse().map_err(|_| {
+        crate::exit::invalid(format!("PORTAL_PORT={port} is not a port number (1-65535)"))
+    })?;
+    let bind = std::env::var("PORTAL_BIND")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    if let Err(error) = std::net::TcpListener::bind((bind.as_str(), number)) {
+        return Err(crate::exit::unavailable(format!(
+            "port {number} (PORTAL_PORT) on {bind} is taken ({error}): stop what listens there (`ss -ltnp 'sport = :{number}'` shows it), set PORTAL_PORT to a free port, or unset it to let `onboard dev up` pick one"
+        )));
+    }
+    Ok(())
+}
+
 pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
+    let json = args.json;
     let env_path = crate::stack_env::path();
     let existing = StackEnv::read(&env_path).ok();
     if let Some(pid) = existing.as_ref().and_then(live_stack_pid) {
+        if json {
+            let env = existing.as_ref().expect("a live stack has an environment");
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&ready_json(env, &env_path))?
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         println!(
             "the local stack is already running (pid {pid}); its environment is {}",
             env_path.display()
@@ -158,6 +202,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
         println!("stop it with: onboard dev down");
         return Ok(ExitCode::SUCCESS);
     }
+    check_portal_port()?;
     if existing.is_some() {
         // Left behind by a stack that did not stop cleanly.
         std::fs::remove_file(&env_path).ok();
@@ -170,16 +215,19 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
 
     let database_url = match own_env("DATABASE_URL", existing.as_ref()) {
         Some(url) => {
-            println!("database: DATABASE_URL ({})", redact(&url));
+            step(json, &format!("database: DATABASE_URL ({})", redact(&url)));
             url
         }
-        None => local_database().await?,
+        None => local_database(json).await?,
     };
     let pool = onboarding_db::connect(&database_url, 1).await?;
     onboarding_db::migrate(&pool).await?;
     let counts = onboarding_db::seed::seed(&pool, false).await?;
     pool.close().await;
-    println!("database migrated and seeded ({} vendors)", counts.vendors);
+    step(
+        json,
+        &format!("database migrated and seeded ({} vendors)", counts.vendors),
+    );
     let aws_endpoint = own_env(keys::AWS_ENDPOINT_URL, existing.as_ref());
     let cognito_endpoint = own_env(
         keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
@@ -209,10 +257,13 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     if aws_endpoint.is_none()
         && !onboarding_devstack::moto::is_installed(&onboarding_devstack::moto::default_venv())
     {
-        println!(
-            "first run: installing moto {} into {} (about 30 s)",
-            onboarding_devstack::moto::MOTO_VERSION,
-            onboarding_devstack::moto::MOTO_VENV
+        step(
+            json,
+            &format!(
+                "first run: installing moto {} into {} (about 30 s)",
+                onboarding_devstack::moto::MOTO_VERSION,
+                onboarding_devstack::moto::MOTO_VENV
+            ),
         );
     }
     let mut command = std::process::Command::new(std::env::current_exe()?);
@@ -243,13 +294,16 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let pid = child.id();
 
     let started = Instant::now();
+    let spinner = crate::progress::Spinner::start("starting the local stack", false);
     let env = loop {
         if let Ok(env) = StackEnv::read(&env_path)
             && env.get(keys::STACK_PID) == Some(pid.to_string().as_str())
         {
             break env;
         }
+        spinner.set_message(|| format!("starting the local stack: {}", tail(&log_path, 1)));
         if let Some(status) = child.try_wait()? {
+            spinner.finish();
             bail!(
                 "the stack process exited ({status}) before it was ready; last lines of {}:\n{}",
                 log_path.display(),
@@ -257,6 +311,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
             );
         }
         if started.elapsed() > START_LIMIT {
+            spinner.finish();
             let _ = child.kill();
             bail!(
                 "the stack was not ready after {START_LIMIT:?}; see {}",
@@ -265,8 +320,30 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    print_ready(&env, &env_path, &faults, &functions_dir);
+    spinner.finish();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&ready_json(&env, &env_path))?
+        );
+    } else {
+        print_ready(&env, &env_path, &faults, &functions_dir);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `dev up --json`: `{"pid", "env_file", "env": {KEY: VALUE, ...}}`, the
+/// environment being stack.env's variables (docs/configuration.md).
+fn ready_json(env: &StackEnv, env_path: &Path) -> serde_json::Value {
+    let vars: serde_json::Map<String, serde_json::Value> = env
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.into()))
+        .collect();
+    serde_json::json!({
+        "pid": env.get(keys::STACK_PID).and_then(|pid| pid.parse::<u32>().ok()),
+        "env_file": env_path.display().to_string(),
+        "env": vars,
+    })
 }
 
 fn print_ready(env: &StackEnv, env_path: &Path, faults: &Faults, functions_dir: &Path) {
@@ -310,7 +387,7 @@ fn print_ready(env: &StackEnv, env_path: &Path, faults: &Faults, functions_dir: 
 }
 
 /// The throwaway cluster's `onboarding` database, created if needed.
-async fn local_database() -> anyhow::Result<String> {
+async fn local_database(json: bool) -> anyhow::Result<String> {
     use sqlx::Connection;
     let cluster = crate::dev_cluster();
     let starter = cluster.clone();
@@ -334,7 +411,7 @@ async fn local_database() -> anyhow::Result<String> {
     }
     admin.close().await.ok();
     let url = cluster.url(DATABASE);
-    println!("database: local throwaway cluster ({url})");
+    step(json, &format!("database: local throwaway cluster ({url})"));
     Ok(url)
 }
 
@@ -424,29 +501,43 @@ async fn wait_for_stop_signal() {
 
 /// `onboard dev health`: exit 0 when the stack in `ONBOARD_STACK_ENV` (or
 /// `.dev/stack.env`) runs and is ready, 1 with the reason when it is not.
-pub async fn health() -> anyhow::Result<ExitCode> {
+pub async fn health(json: bool) -> anyhow::Result<ExitCode> {
+    let not_ready = readiness().await.err();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"ready": not_ready.is_none(), "reason": not_ready})
+        );
+    } else {
+        match &not_ready {
+            None => println!("ready"),
+            Some(reason) => println!("not ready: {reason}"),
+        }
+    }
+    Ok(match not_ready {
+        None => crate::exit::Exit::Ok.into(),
+        Some(_) => crate::exit::Exit::Failed.into(),
+    })
+}
+
+/// Why the stack is not ready, if it is not.
+async fn readiness() -> Result<(), String> {
     let env_path = crate::stack_env::path();
     let Ok(env) = StackEnv::read(&env_path) else {
-        println!("not ready: {} does not exist yet", env_path.display());
-        return Ok(ExitCode::FAILURE);
+        return Err(format!(
+            "{} does not exist yet (run `onboard dev up`)",
+            env_path.display()
+        ));
     };
     if live_stack_pid(&env).is_none() {
-        println!(
-            "not ready: the stack process named in {} is not running",
+        return Err(format!(
+            "the stack process named in {} is not running (run `onboard dev up`)",
             env_path.display()
-        );
-        return Ok(ExitCode::FAILURE);
+        ));
     }
-    match onboarding_devstack::stack::check_ready(&env).await {
-        Ok(()) => {
-            println!("ready");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            println!("not ready: {e}");
-            Ok(ExitCode::FAILURE)
-        }
-    }
+    onboarding_devstack::stack::check_ready(&env)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 pub async fn down() -> anyhow::Result<ExitCode> {

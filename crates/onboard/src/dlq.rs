@@ -41,6 +41,9 @@ pub enum DlqCommand {
     Redrive {
         #[arg(long, value_enum)]
         queue: Option<QueueName>,
+        /// Print {"<queue>": {"moved": N, "to": URL}} (stream: {"moved": 0, "to": null}).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -77,14 +80,22 @@ pub async fn run(args: DlqArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        DlqCommand::Redrive { queue } => {
+        DlqCommand::Redrive { queue, json } => {
             let queues: Vec<DeadLetterQueue> = match queue {
                 Some(queue) => vec![queue.into()],
                 None => vec![DeadLetterQueue::Errors, DeadLetterQueue::Parser],
             };
+            let mut moved_by_queue = serde_json::Map::new();
             for queue in queues {
                 let from = queue.url(&env).map_err(err)?;
                 let Some(to) = queue.source_url(&env).map_err(err)? else {
+                    if json {
+                        moved_by_queue.insert(
+                            queue.to_string(),
+                            serde_json::json!({"moved": 0, "to": null}),
+                        );
+                        continue;
+                    }
                     let letters = dlq::list(&clients, &from).await.map_err(err)?;
                     println!(
                         "stream failures describe staging records rather than carry events; nothing to redrive ({} listed below)",
@@ -94,7 +105,17 @@ pub async fn run(args: DlqArgs) -> anyhow::Result<ExitCode> {
                     continue;
                 };
                 let moved = dlq::redrive(&clients, &from, &to).await.map_err(err)?;
-                println!("{queue}: {moved} message(s) sent back to {to}");
+                if json {
+                    moved_by_queue.insert(
+                        queue.to_string(),
+                        serde_json::json!({"moved": moved, "to": to}),
+                    );
+                } else {
+                    println!("{queue}: {moved} message(s) sent back to {to}");
+                }
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&moved_by_queue)?);
             }
             Ok(ExitCode::SUCCESS)
         }

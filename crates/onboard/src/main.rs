@@ -4,8 +4,11 @@ mod admin;
 mod cost_command;
 mod dev;
 mod dlq;
+mod exit;
+mod invoke;
 mod outbox;
 mod pipeline;
+mod progress;
 mod stack_env;
 mod validate;
 mod vendor;
@@ -14,22 +17,23 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use onboarding_core::generate::{GeneratorSpec, generate};
 
 #[derive(Parser)]
 #[command(
     name = "onboard",
     version,
-    about = "Product onboarding: check, generate, seed and run the pipeline"
+    about = "Product onboarding: check, generate, seed and run the pipeline",
+    after_help = "Exit codes: 0 ok, 1 failed, 2 invalid input, 3 not found, 4 unavailable (docs/cli.md)."
 )]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
-enum Command {
+pub enum Command {
     /// Check a product file before uploading it. Exit code 0: clean; 1: has errors; 2: cannot be read.
     Validate(validate::ValidateArgs),
     /// Test data tools.
@@ -63,19 +67,34 @@ enum Command {
     Dlq(dlq::DlqArgs),
     /// The operator console through the admin API: uploads, logs, monitor, dead letters, re-runs, queries.
     Admin(admin::AdminArgs),
+    /// Send one event to one function of the local stack; print its response and log lines.
+    Invoke(invoke::InvokeArgs),
+    /// Run an upload again as a new upload linked to it (the same as `onboard admin rerun`).
+    Rerun(admin::RerunArgs),
+    /// Print a shell completion script (for example `onboard completions bash > ~/.local/share/bash-completion/completions/onboard`).
+    Completions { shell: clap_complete::Shell },
+    /// Write the man pages (onboard.1 and one per subcommand) to a folder, or print onboard.1.
+    Man {
+        /// The folder for onboard.1, onboard-upload.1, ... (default: print onboard.1 to standard output).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Migrate, then load the category whitelist and (unless --categories-only) the sample vendors.
     Seed {
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
         #[arg(long)]
         categories_only: bool,
+        /// Print {"categories_added": N, "vendors": N}.
+        #[arg(long)]
+        json: bool,
     },
     /// Estimate the monthly AWS cost per service for a load (list prices; see docs/COST.md).
     Cost(cost_command::CostArgs),
 }
 
 #[derive(Subcommand)]
-enum DevCommand {
+pub enum DevCommand {
     /// Start the local stack: PostgreSQL, moto, the three functions behind the Lambda runner; writes .dev/stack.env.
     Up(dev::UpArgs),
     /// Stop the local stack and the PostgreSQL cluster.
@@ -83,12 +102,20 @@ enum DevCommand {
     /// Exit 0 when the stack is ready: its process runs, the emulator answers
     /// for its queues, and the portal (when it runs) answers /api/health
     /// (docker-compose's healthcheck of the runner).
-    Health,
+    Health {
+        /// Print {"ready": bool, "reason": string|null}.
+        #[arg(long)]
+        json: bool,
+    },
     /// The stack process that `dev up` starts in the background.
     #[command(hide = true)]
     Serve(dev::ServeArgs),
     /// Start (creating if needed) the throwaway PostgreSQL cluster under .dev/postgres (or ONBOARD_PG_DIR) and print its URL.
-    PostgresStart,
+    PostgresStart {
+        /// Print {"url": "postgres://..."}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Stop the throwaway PostgreSQL cluster.
     PostgresStop,
 }
@@ -108,7 +135,7 @@ fn dev_cluster() -> onboarding_db::cluster::LocalCluster {
 }
 
 #[derive(Subcommand)]
-enum TestdataCommand {
+pub enum TestdataCommand {
     /// Write a deterministic product file with a known mix of errors, and print what was planted.
     Generate {
         #[arg(long)]
@@ -138,7 +165,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(2)
+            exit::of_error(&error).into()
         }
     }
 }
@@ -190,11 +217,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Dev {
-            command: DevCommand::PostgresStart,
+            command: DevCommand::PostgresStart { json },
         } => {
             let cluster = dev_cluster();
             cluster.ensure_running()?;
-            println!("{}", cluster.url("postgres"));
+            let url = cluster.url("postgres");
+            if json {
+                println!("{}", serde_json::json!({ "url": url }));
+            } else {
+                println!("{url}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Dev {
@@ -212,6 +244,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dlq(args) => dlq::run(args).await,
         Command::Admin(args) => admin::run(args).await,
         Command::Cost(args) => cost_command::run(args),
+        Command::Invoke(args) => invoke::run(args).await,
+        Command::Rerun(args) => {
+            let api = admin::Api::connect(args.api_url).await?;
+            admin::rerun(&api, &args.upload_id, args.json).await
+        }
+        Command::Completions { shell } => {
+            // Into a buffer first: clap_complete panics on a failed write
+            // (`onboard completions bash | head`); this way it is an error.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "onboard", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { out } => man_pages(out.as_deref()),
         Command::Dev {
             command: DevCommand::Up(args),
         } => dev::up(args).await,
@@ -219,8 +265,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: DevCommand::Down,
         } => dev::down().await,
         Command::Dev {
-            command: DevCommand::Health,
-        } => dev::health().await,
+            command: DevCommand::Health { json },
+        } => dev::health(json).await,
         Command::Dev {
             command: DevCommand::Serve(args),
         } => dev::serve(args).await,
@@ -233,15 +279,111 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Seed {
             database_url,
             categories_only,
+            json,
         } => {
             let pool = onboarding_db::connect(&database_url, 1).await?;
             onboarding_db::migrate(&pool).await?;
             let counts = onboarding_db::seed::seed(&pool, categories_only).await?;
-            println!(
-                "categories added: {}, vendors loaded: {}",
-                counts.categories_added, counts.vendors
-            );
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"categories_added": counts.categories_added, "vendors": counts.vendors})
+                );
+            } else {
+                println!(
+                    "categories added: {}, vendors loaded: {}",
+                    counts.categories_added, counts.vendors
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `onboard man`: onboard.1 on standard output, or onboard.1 and one page
+/// per subcommand (onboard-dev-up.1, ...) in `out`.
+fn man_pages(out: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let command = Cli::command();
+    match out {
+        None => clap_mangen::Man::new(command).render(&mut std::io::stdout())?,
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            clap_mangen::generate_to(command, dir)
+                .with_context(|| format!("writing man pages to {}", dir.display()))?;
+            println!("man pages written to {}", dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Leaf commands that print no data, so take no `--json`. Each needs its
+    /// reason; a new command that prints data gets `--json` instead of a
+    /// line here (docs/cli.md lists the shapes).
+    const PRINT_NO_DATA: &[(&str, &str)] = &[
+        ("onboard migrate", "prints one confirmation line"),
+        ("onboard dev down", "prints what it stopped"),
+        ("onboard dev serve", "hidden: the stack process, which logs"),
+        ("onboard dev postgres-stop", "prints nothing"),
+        (
+            "onboard report",
+            "prints the stored CSV report as it is (the data is that file)",
+        ),
+        (
+            "onboard testdata generate",
+            "prints the CSV it generates; the counts it prints are always JSON",
+        ),
+        ("onboard completions", "prints a shell script"),
+        ("onboard man", "prints or writes roff pages"),
+    ];
+
+    fn leaves(command: &clap::Command, path: &str, found: &mut Vec<(String, bool)>) {
+        if command.get_subcommands().next().is_none() {
+            let has_json = command
+                .get_arguments()
+                .any(|arg| arg.get_long() == Some("json"));
+            found.push((path.to_string(), has_json));
+            return;
+        }
+        // clap's own `help` subcommands print help, not data.
+        for sub in command
+            .get_subcommands()
+            .filter(|sub| sub.get_name() != "help")
+        {
+            leaves(sub, &format!("{path} {}", sub.get_name()), found);
+        }
+    }
+
+    #[test]
+    fn every_command_that_prints_data_takes_json() {
+        let mut command = Cli::command();
+        // Global flags (`admin --json`, `vendor --json`) reach the leaves once built.
+        command.build();
+        let mut found = Vec::new();
+        leaves(&command, "onboard", &mut found);
+        let exempt: Vec<&str> = PRINT_NO_DATA.iter().map(|(path, _)| *path).collect();
+        let missing: Vec<&str> = found
+            .iter()
+            .filter(|(path, has_json)| !has_json && !exempt.contains(&path.as_str()))
+            .map(|(path, _)| path.as_str())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "commands without --json: {missing:?} (add --json, or list them in PRINT_NO_DATA with why)"
+        );
+        // An exemption for a command that no longer exists, or that has
+        // --json after all, is stale.
+        for path in exempt {
+            assert!(
+                found
+                    .iter()
+                    .any(|(leaf, has_json)| leaf == path && !has_json),
+                "{path} is in PRINT_NO_DATA but is not a leaf without --json"
+            );
+        }
+        assert!(found.len() > 30, "the walk found only {found:?}");
     }
 }

@@ -30,9 +30,14 @@ pub struct UploadArgs {
     pub timeout: u64,
     #[arg(long, env = "UPLOAD_BUCKET")]
     pub bucket: String,
-    /// Needed only with --wait, which follows the upload in the audit trail.
+    /// Needed with --wait, which follows the upload in the audit trail;
+    /// when known, the vendor is checked before the file goes up.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// JSON only, and no progress display: the output is JSON with or
+    /// without it (scripts read it), so it makes the intent explicit.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args)]
@@ -40,6 +45,10 @@ pub struct StatusArgs {
     pub upload_id: UploadId,
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: String,
+    /// The summary is JSON with or without it (scripts read it); accepted
+    /// so that every command printing data takes --json.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args)]
@@ -119,6 +128,18 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
             .to_string(),
     };
     let key = UploadKey::live_key(&args.vendor, &name);
+    let pool = match &args.database_url {
+        Some(url) => Some(onboarding_db::connect(url, 1).await?),
+        None => None,
+    };
+    if let Some(pool) = &pool
+        && uploads::find_vendor(pool, &args.vendor).await?.is_none()
+    {
+        return Err(crate::exit::not_found(format!(
+            "no vendor {vendor}: `onboard vendor list` shows the registered vendors, and `onboard vendor add --id {vendor} --name NAME --email EMAIL` registers one",
+            vendor = args.vendor
+        )));
+    }
     let body = ByteStream::from_path(&args.file)
         .await
         .with_context(|| format!("reading {}", args.file.display()))?;
@@ -147,21 +168,31 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(database_url) = &args.database_url else {
+    let Some(pool) = &pool else {
         bail!("--wait follows the upload in the database: set DATABASE_URL or --database-url");
     };
-    let pool = onboarding_db::connect(database_url, 1).await?;
     let started = Instant::now();
     let deadline = Duration::from_secs(args.timeout);
+    let spinner =
+        crate::progress::Spinner::start(format!("waiting for {name} to be processed"), args.json);
     loop {
-        if let Some(upload) =
-            uploads::find_upload_by_object(&pool, &args.bucket, &key, &version).await?
-            && upload.is_finished()
-        {
-            println!("{}", serde_json::to_string_pretty(&summary(&upload))?);
-            return Ok(ExitCode::SUCCESS);
+        let upload = uploads::find_upload_by_object(pool, &args.bucket, &key, &version).await?;
+        if let Some(upload) = &upload {
+            if upload.is_finished() {
+                spinner.finish();
+                println!("{}", serde_json::to_string_pretty(&summary(upload))?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            spinner.set_message(|| {
+                format!(
+                    "{name}: {}, {} rows checked",
+                    upload.status,
+                    upload.valid_records + upload.error_records
+                )
+            });
         }
         if started.elapsed() > deadline {
+            spinner.finish();
             bail!(
                 "s3://{}/{key} (version {version}) was not processed within {}s; see `onboard status` and the function logs",
                 args.bucket,
@@ -179,8 +210,14 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&summary(&upload))?);
             Ok(ExitCode::SUCCESS)
         }
-        None => bail!("no upload {}", args.upload_id),
+        None => Err(no_upload(&args.upload_id)),
     }
+}
+
+fn no_upload(upload_id: &UploadId) -> anyhow::Error {
+    crate::exit::not_found(format!(
+        "no upload {upload_id}: `onboard history` lists the uploads"
+    ))
 }
 
 fn parse_time(text: &str, what: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -245,7 +282,7 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let pool = onboarding_db::connect(&args.database_url, 1).await?;
     let upload = uploads::find_upload(&pool, &args.upload_id)
         .await?
-        .with_context(|| format!("no upload {}", args.upload_id))?;
+        .ok_or_else(|| no_upload(&args.upload_id))?;
     let key = if args.fix_file {
         &upload.fix_file_s3_key
     } else {

@@ -11,6 +11,8 @@ use onboarding_core::{
 };
 use onboarding_db::PgCatalog;
 
+use crate::exit::Exit;
+
 #[derive(clap::Args)]
 pub struct ValidateArgs {
     /// The product CSV file.
@@ -31,6 +33,10 @@ pub struct ValidateArgs {
     max_bytes: u64,
     #[arg(long, default_value_t = ReadLimits::DEFAULT_MAX_ROWS)]
     max_rows: u32,
+    /// Print one JSON object (docs/cli.md) instead of the summary and report;
+    /// --report and --fix-file still write their files.
+    #[arg(long)]
+    json: bool,
 }
 
 const CATALOG_BATCH: usize = 1000;
@@ -48,17 +54,19 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     };
     let file = tokio::fs::File::open(&args.file)
         .await
-        .with_context(|| format!("opening {}", args.file.display()))?;
+        .map_err(|e| crate::exit::invalid(format!("cannot open {}: {e}", args.file.display())))?;
     let limits = ReadLimits {
         max_bytes: args.max_bytes,
         max_rows: args.max_rows,
     };
-    println!("File: {}", args.file.display());
-    println!("Vendor: {}", args.vendor);
+    if !args.json {
+        println!("File: {}", args.file.display());
+        println!("Vendor: {}", args.vendor);
+    }
 
     let mut reader = match ProductCsvReader::open(tokio::io::BufReader::new(file), limits).await {
         Ok(reader) => reader,
-        Err(failure) => return Ok(unreadable(&failure)),
+        Err(failure) => return unreadable(&args, &failure),
     };
     let header = reader.header().clone();
     let mut checker = FileChecker::new(&header, &categories);
@@ -74,7 +82,7 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 rows.push(checked);
             }
             Ok(None) => break,
-            Err(failure) => return Ok(unreadable(&failure)),
+            Err(failure) => return unreadable(&args, &failure),
         }
     }
     if let Some(catalog) = &catalog {
@@ -102,14 +110,33 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let invalid = rows.iter().filter(|r| !r.is_valid()).count() as u32;
     let valid = total - invalid;
     let (valid_percent, invalid_percent) = percentages(valid, total);
-    println!("Products: {total}");
-    println!("Valid: {valid} ({valid_percent}%)");
-    println!("Invalid: {invalid} ({invalid_percent}%)");
     let lines: Vec<ReportLine> = rows.iter().flat_map(ReportLine::for_row).collect();
     let mut by_type: BTreeMap<_, u32> = BTreeMap::new();
     for line in &lines {
         *by_type.entry(line.error_type).or_default() += 1;
     }
+    let outcome = if invalid == 0 { Exit::Ok } else { Exit::Failed };
+    write_files(&args, &header, &rows, &mut failed_fields, &lines)?;
+    if args.json {
+        let summary = serde_json::json!({
+            "file": args.file.display().to_string(),
+            "vendor": args.vendor,
+            "status": if invalid == 0 { "clean" } else { "invalid" },
+            "reason": null,
+            "products": total,
+            "valid": valid,
+            "invalid": invalid,
+            "errors_by_type": by_type.iter().map(|(t, n)| (t.as_str(), n)).collect::<BTreeMap<_, _>>(),
+            "warnings": reader.warnings().iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "catalog_checked": catalog.is_some(),
+            "errors": lines,
+        });
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(outcome.into());
+    }
+    println!("Products: {total}");
+    println!("Valid: {valid} ({valid_percent}%)");
+    println!("Invalid: {invalid} ({invalid_percent}%)");
     if !by_type.is_empty() {
         println!("Errors by type:");
         for (error_type, count) in &by_type {
@@ -125,7 +152,28 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let report = write_error_report(&lines);
+    if let Some(path) = &args.fix_file {
+        println!("Fix file: {}", path.display());
+    }
+    match &args.report {
+        Some(path) => println!("Error report: {}", path.display()),
+        None if !lines.is_empty() => {
+            println!();
+            print!("{}", String::from_utf8_lossy(&write_error_report(&lines)));
+        }
+        None => {}
+    }
+    Ok(outcome.into())
+}
+
+/// The --fix-file and --report files, when asked for.
+fn write_files(
+    args: &ValidateArgs,
+    header: &onboarding_core::Header,
+    rows: &[CheckedRow],
+    failed_fields: &mut BTreeMap<u32, Vec<String>>,
+    lines: &[ReportLine],
+) -> anyhow::Result<()> {
     if let Some(path) = &args.fix_file {
         let fix_rows: Vec<FixRow> = rows
             .iter()
@@ -138,28 +186,30 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             .collect();
         std::fs::write(path, write_fix_file(header.source_columns(), &fix_rows))
             .with_context(|| format!("writing {}", path.display()))?;
-        println!("Fix file: {}", path.display());
     }
-    match &args.report {
-        Some(path) => {
-            std::fs::write(path, &report).with_context(|| format!("writing {}", path.display()))?;
-            println!("Error report: {}", path.display());
-        }
-        None if !lines.is_empty() => {
-            println!();
-            print!("{}", String::from_utf8_lossy(&report));
-        }
-        None => {}
+    if let Some(path) = &args.report {
+        std::fs::write(path, write_error_report(lines))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(if invalid == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(())
 }
 
-fn unreadable(failure: &onboarding_core::FileFailure) -> ExitCode {
-    println!("Status: FAILED");
-    println!("Reason: {failure}");
-    ExitCode::from(2)
+/// A file that cannot be read as a product file: exit 2 (invalid input).
+fn unreadable(
+    args: &ValidateArgs,
+    failure: &onboarding_core::FileFailure,
+) -> anyhow::Result<ExitCode> {
+    if args.json {
+        let summary = serde_json::json!({
+            "file": args.file.display().to_string(),
+            "vendor": args.vendor,
+            "status": "unreadable",
+            "reason": failure.to_string(),
+        });
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!("Status: FAILED");
+        println!("Reason: {failure}");
+    }
+    Ok(Exit::Invalid.into())
 }

@@ -59,6 +59,21 @@ pub struct VendorArgs {
     /// The portal's origin, for the admin API (default: the local stack's PORTAL_URL).
     #[arg(long = "api", env = "ONBOARD_API_URL", global = true)]
     pub api_url: Option<String>,
+    /// Print JSON (docs/cli.md): the vendor list as an array, a change as
+    /// {"vendor_id", "status", ...}.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+fn print_json(value: &serde_json::Value) -> anyhow::Result<ExitCode> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn no_vendor(id: &VendorId) -> anyhow::Error {
+    crate::exit::not_found(format!(
+        "no vendor {id}: `onboard vendor list` shows the registered vendors, and `onboard vendor add --id {id} --name NAME --email EMAIL` registers one"
+    ))
 }
 
 pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
@@ -73,7 +88,7 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
     if let Some(api) = api
         && !matches!(args.command, VendorCommand::Add { .. })
     {
-        return through_api(&api, args.command).await;
+        return through_api(&api, args.command, args.json).await;
     }
     if matches!(args.command, VendorCommand::Reconcile) {
         bail!("reconcile needs the admin API: set --api or ONBOARD_API_URL");
@@ -98,6 +113,11 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
             )
             .await?;
             let Some(topic) = &args.topic_arn else {
+                if args.json {
+                    return print_json(&serde_json::json!({
+                        "vendor_id": id, "email": email, "subscription": null,
+                    }));
+                }
                 println!(
                     "vendor {id} registered; no NOTIFICATION_TOPIC_ARN, so no email subscription"
                 );
@@ -116,6 +136,13 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
                     email: email.clone(),
                 })
                 .await?;
+            if args.json {
+                return print_json(&serde_json::json!({
+                    "vendor_id": id,
+                    "email": email,
+                    "subscription": {"subscribed": changes.subscribed, "unsubscribed": changes.unsubscribed},
+                }));
+            }
             println!(
                 "vendor {id} registered; {email} subscribed with filter vendor_id={id} (subscribed: {:?}, unsubscribed: {:?})",
                 changes.subscribed, changes.unsubscribed
@@ -124,11 +151,27 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         VendorCommand::List => {
+            let vendors = uploads::list_vendors(&pool).await?;
+            if args.json {
+                let items: Vec<serde_json::Value> = vendors
+                    .iter()
+                    .map(|v| {
+                        vendor_json(
+                            v.vendor_id.as_str(),
+                            &v.vendor_name,
+                            &v.email,
+                            v.status.as_str(),
+                            v.subscription_arn.is_some(),
+                        )
+                    })
+                    .collect();
+                return print_json(&items.into());
+            }
             println!(
                 "{:<12} {:<18} {:<30} {:<8} NAME",
                 "VENDOR", "STATUS", "EMAIL", "EMAIL SUB"
             );
-            for vendor in uploads::list_vendors(&pool).await? {
+            for vendor in vendors {
                 println!(
                     "{:<12} {:<18} {:<30} {:<8} {}",
                     vendor.vendor_id,
@@ -144,10 +187,14 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        VendorCommand::Suspend { id } => set_status(&pool, &id, VendorStatus::Suspended).await,
-        VendorCommand::Activate { id } => set_status(&pool, &id, VendorStatus::Active).await,
+        VendorCommand::Suspend { id } => {
+            set_status(&pool, &id, VendorStatus::Suspended, args.json).await
+        }
+        VendorCommand::Activate { id } => {
+            set_status(&pool, &id, VendorStatus::Active, args.json).await
+        }
         VendorCommand::Approve { id } => match uploads::find_vendor(&pool, &id).await? {
-            None => bail!("no vendor {id}"),
+            None => Err(no_vendor(&id)),
             Some(vendor) if vendor.status != VendorStatus::PendingApproval => {
                 bail!(
                     "vendor {id} is {}, not {}",
@@ -155,7 +202,7 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
                     VendorStatus::PendingApproval.in_words()
                 )
             }
-            Some(_) => set_status(&pool, &id, VendorStatus::Active).await,
+            Some(_) => set_status(&pool, &id, VendorStatus::Active, args.json).await,
         },
         VendorCommand::Reconcile | VendorCommand::CheckId { .. } => {
             unreachable!("handled above")
@@ -192,7 +239,7 @@ pub(crate) async fn operator_token() -> anyhow::Result<String> {
 }
 
 /// approve, suspend, activate, list and reconcile through `/api/admin`.
-async fn through_api(api: &str, command: VendorCommand) -> anyhow::Result<ExitCode> {
+async fn through_api(api: &str, command: VendorCommand, json: bool) -> anyhow::Result<ExitCode> {
     use onboarding_devstack::portal::admin_call;
     let token = operator_token().await?;
     let (method, path) = match &command {
@@ -219,8 +266,35 @@ async fn through_api(api: &str, command: VendorCommand) -> anyhow::Result<ExitCo
     };
     let (status, body) = admin_call(api, &token, method, &path).await?;
     if !(200..300).contains(&status) {
+        if status == 404
+            && let VendorCommand::Suspend { id }
+            | VendorCommand::Activate { id }
+            | VendorCommand::Approve { id } = &command
+        {
+            return Err(no_vendor(id));
+        }
         let detail = body["detail"].as_str().unwrap_or("no detail");
         bail!("{api}{path} answered {status}: {detail}");
+    }
+    if json {
+        return print_json(&match command {
+            VendorCommand::List => body["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| {
+                    vendor_json(
+                        v["vendor_id"].as_str().unwrap_or(""),
+                        v["vendor_name"].as_str().unwrap_or(""),
+                        v["email"].as_str().unwrap_or(""),
+                        v["status"].as_str().unwrap_or(""),
+                        v["subscribed"] == true,
+                    )
+                })
+                .collect::<Vec<_>>()
+                .into(),
+            _ => body,
+        });
     }
     let list = |value: &serde_json::Value| -> String {
         let items: Vec<&str> = value
@@ -294,10 +368,31 @@ async fn set_status(
     pool: &sqlx::PgPool,
     id: &VendorId,
     status: VendorStatus,
+    json: bool,
 ) -> anyhow::Result<ExitCode> {
     if !uploads::set_vendor_status(pool, id, status).await? {
-        bail!("no vendor {id}");
+        return Err(no_vendor(id));
+    }
+    if json {
+        return print_json(&serde_json::json!({"vendor_id": id, "status": status.as_str()}));
     }
     println!("vendor {id} is now {status}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// One vendor in `vendor list --json`, the same from the API and the database.
+fn vendor_json(
+    vendor_id: &str,
+    vendor_name: &str,
+    email: &str,
+    status: &str,
+    subscribed: bool,
+) -> serde_json::Value {
+    serde_json::json!({
+        "vendor_id": vendor_id,
+        "vendor_name": vendor_name,
+        "email": email,
+        "status": status,
+        "subscribed": subscribed,
+    })
 }

@@ -621,9 +621,13 @@ async fn safe_queries_read_the_views_and_everything_else_is_refused() {
 
 /// `onboard admin …` against the local stack, through the admin API.
 fn onboard_admin(harness: &Harness, args: &[&str]) -> (bool, String) {
+    onboard_cli(harness, &[&["admin"], args].concat())
+}
+
+/// `onboard …` against the local stack, as its operator.
+fn onboard_cli(harness: &Harness, args: &[&str]) -> (bool, String) {
     support::run_onboard(
         std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
-            .arg("admin")
             .args(args)
             .env(
                 "ONBOARD_STACK_ENV",
@@ -714,4 +718,8 @@ async fn the_cli_does_what_the_console_does() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // `onboard rerun` is `onboard admin rerun` at the top level.
+    let (ok, out) = onboard_cli(&harness, &["rerun", bad.upload_id.as_str(), "--json"]);
+    assert!(ok, "{out}");
+    assert_eq!(json(&out)["rerun_of"], bad.upload_id.as_str());
 }

@@ -96,3 +96,50 @@ async fn vendors_are_registered_suspended_approved_and_listed() {
             .any(|l| l.starts_with("VEND004") && l.contains("suspended"))
     );
 }
+
+#[tokio::test]
+async fn an_unknown_vendor_exits_3_and_says_where_the_vendors_are() {
+    let db = fresh_database().await;
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_onboard"))
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("ONBOARD_STACK_ENV", "/nonexistent/stack.env")
+            .env_remove("PORTAL_URL")
+            .env_remove("ONBOARD_API_URL")
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["vendor", "suspend", "VEND999"][..],
+        &[
+            "upload",
+            "--vendor",
+            "VEND999",
+            "--bucket",
+            "b",
+            "Cargo.toml",
+        ],
+    ] {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("no vendor VEND999") && stderr.contains("onboard vendor list"),
+            "{args:?}: {stderr}"
+        );
+    }
+
+    onboarding_db::seed::seed(&db.pool, false).await.unwrap();
+    let out = run(&["vendor", "list", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let vendors: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &vendors[0];
+    for field in ["vendor_id", "vendor_name", "email", "status", "subscribed"] {
+        assert!(first.get(field).is_some(), "no {field} in {first}");
+    }
+}
