@@ -301,7 +301,10 @@ pub async fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
         {
             break env;
         }
-        spinner.set_message(|| format!("starting the local stack: {}", tail(&log_path, 1)));
+        spinner.set_message(|| match tail(&log_path, 1) {
+            last if last.trim().is_empty() => "starting the local stack".to_string(),
+            last => format!("starting the local stack: {last}"),
+        });
         if let Some(status) = child.try_wait()? {
             spinner.finish();
             bail!(
