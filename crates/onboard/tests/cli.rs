@@ -60,6 +60,32 @@ fn the_summary_counts_the_sample_file() {
 }
 
 #[test]
+fn the_json_summary_has_the_same_counts_and_one_entry_per_report_line() {
+    let (code, stdout) = validate("samples/VEND001_products.csv", &["--json"]);
+    assert_eq!(code, 1);
+    let summary: serde_json::Value = serde_json::from_str(&stdout).expect(&stdout);
+    assert_eq!(summary["status"], "invalid");
+    assert_eq!(
+        (&summary["products"], &summary["valid"], &summary["invalid"]),
+        (&100.into(), &85.into(), &15.into())
+    );
+    let by_type: u64 = summary["errors_by_type"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_type, summary["errors"].as_array().unwrap().len() as u64);
+    assert_eq!(summary["errors"][0]["error_type"], "INVALID_PRICE");
+
+    let (code, stdout) = validate("nasty/empty.csv", &["--json"]);
+    assert_eq!(code, 2);
+    let summary: serde_json::Value = serde_json::from_str(&stdout).expect(&stdout);
+    assert_eq!(summary["status"], "unreadable");
+    assert_eq!(summary["reason"], "The file is empty.");
+}
+
+#[test]
 fn clean_files_exit_zero() {
     for file in [
         "samples/VEND001_clean.csv",
