@@ -71,8 +71,8 @@ module "network" {
   kms_key_arn           = aws_kms_key.main.arn
 
   # The vendor-api calls Cognito's user pool API (SignUp, InitiateAuth, the
-  # admin calls, the JWKS): with egress_mode = interface_endpoints it needs a
-  # cognito-idp endpoint too.
+  # admin calls, the JWKS): with egress_mode = interface_endpoints or ipv6
+  # (Cognito has no dual-stack endpoint) it needs a cognito-idp endpoint.
   extra_interface_endpoint_services = var.enable_portal ? ["cognito-idp"] : []
 }
 
@@ -166,6 +166,7 @@ module "functions" {
   subnet_ids            = module.network.private_subnet_ids
   security_group_id     = module.network.lambda_security_group_id
   egress_dependency_ids = module.network.egress_dependency_ids
+  ipv6_egress           = module.network.ipv6_egress
 
   upload_bucket_name = module.storage.bucket_name
   upload_bucket_arn  = module.storage.bucket_arn

@@ -62,22 +62,23 @@ variable "availability_zones" {
 
 variable "egress_mode" {
   description = <<-EOT
-    How the functions reach SQS, SNS and Secrets Manager (S3 and DynamoDB always use free gateway endpoints):
-      nat_instance        - one t4g.nano NAT instance per egress AZ (~USD 7/month incl. public IPv4). Default: cheapest.
-      nat_gateway         - managed NAT gateway (~USD 33/month each + USD 0.045/GB). Most robust.
+    How the functions reach SQS, SNS, Secrets Manager and (with the portal) Cognito and CloudWatch (S3 and DynamoDB always use free gateway endpoints):
+      ipv6                - dual-stack subnets + an egress-only internet gateway (no charge); SQS, SNS, Secrets Manager and CloudWatch over their dual-stack endpoints. With the portal, one cognito-idp interface endpoint (~USD 7.3/month in one AZ: Cognito has no dual-stack endpoint). Default: cheapest, nothing to patch, inbound impossible.
+      nat_instance        - one t4g.nano NAT instance per egress AZ (~USD 7.4/month incl. public IPv4).
+      nat_gateway         - managed NAT gateway (~USD 33/month each + USD 0.045/GB).
       interface_endpoints - PrivateLink endpoints for sqs, sns, secretsmanager, and cognito-idp with the portal (~USD 7.3/month per endpoint per AZ), no internet path at all.
   EOT
   type        = string
-  default     = "nat_instance"
+  default     = "ipv6"
 
   validation {
-    condition     = contains(["interface_endpoints", "nat_gateway", "nat_instance"], var.egress_mode)
-    error_message = "egress_mode must be interface_endpoints, nat_gateway or nat_instance."
+    condition     = contains(["interface_endpoints", "ipv6", "nat_gateway", "nat_instance"], var.egress_mode)
+    error_message = "egress_mode must be interface_endpoints, ipv6, nat_gateway or nat_instance."
   }
 }
 
 variable "single_az_egress" {
-  description = "Put the NAT (gateway or instance) or the interface endpoints in one AZ only. Cheaper; an outage of that AZ cuts egress for both subnets. Set false in production."
+  description = "Put the NAT (gateway or instance) or the interface endpoints (with ipv6: only its cognito-idp endpoint) in one AZ only. Cheaper; an outage of that AZ cuts egress for both subnets. Set false in production."
   type        = bool
   default     = true
 }
@@ -99,7 +100,7 @@ variable "flow_log_traffic_type" {
 # ---------------------------------------------------------------------------
 
 variable "database_engine" {
-  description = "aurora-serverless (default) = Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when idle (pay per use; the first query after a pause waits ~15 s for the resume): the cheaper engine up to ~2,600 uploads a month (docs/COST.md). rds = one RDS for PostgreSQL instance (predictable, ~USD 14/month as db.t4g.micro), the cheaper one beyond that."
+  description = "aurora-serverless (default) = Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when idle (pay per use; the first query after a pause waits ~15 s for the resume): the cheaper engine up to ~2,250 uploads a month (docs/COST.md). rds = one RDS for PostgreSQL instance (predictable, ~USD 14/month as db.t4g.micro), the cheaper one beyond that."
   type        = string
   default     = "aurora-serverless"
 

@@ -18,7 +18,7 @@ pub struct CostArgs {
     #[arg(long, default_value_t = 1000)]
     pub rows: u64,
     /// How the functions reach SQS, SNS and Secrets Manager (terraform egress_mode).
-    #[arg(long, value_parser = choice::<Egress>(), default_value_t = Egress::NatInstance)]
+    #[arg(long, value_parser = choice::<Egress>(), default_value_t = Egress::TERRAFORM_DEFAULT)]
     pub egress: Egress,
     /// The catalog database (terraform database_engine).
     #[arg(long, value_parser = choice::<Db>(), default_value_t = Db::AuroraServerless)]

@@ -42,7 +42,7 @@ pub fn cheapest_serverless(uploads: u64, conditions: &Conditions) -> Estimate {
         .iter()
         .map(|design| estimate(&conditions.scenario(uploads, *design)))
         .min_by(|one, other| one.total().total_cmp(&other.total()))
-        .expect("six options")
+        .expect("serverless options")
 }
 
 /// The smallest monthly upload count for which `holds` is true, if there is

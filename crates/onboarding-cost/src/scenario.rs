@@ -69,7 +69,8 @@ macro_rules! choices {
 choices! {
     /// How the functions reach SQS, SNS and Secrets Manager (terraform `egress_mode`).
     pub enum Egress {
-        NatInstance = "nat-instance": "One t4g.nano NAT instance with a public IPv4 address (terraform default)",
+        Ipv6 = "ipv6": "Dual-stack subnets and an egress-only internet gateway; a cognito-idp interface endpoint in one AZ for the portal (terraform default)",
+        NatInstance = "nat-instance": "One t4g.nano NAT instance with a public IPv4 address",
         NatGateway = "nat-gateway": "One managed NAT gateway with an Elastic IP",
         Endpoints = "endpoints": "Interface endpoints for sqs, sns and secretsmanager in one AZ",
     }
@@ -90,6 +91,22 @@ choices! {
     pub enum Worker {
         Fargate = "fargate": "ECS on Fargate, 0.25 vCPU / 0.5 GB, arm64, always running",
         Vm = "vm": "One t4g.small EC2 instance with 8 GB gp3",
+    }
+}
+
+impl Egress {
+    /// The egress of the Terraform defaults (`egress_mode`), the one
+    /// `onboard cost` prices unless told otherwise.
+    pub const TERRAFORM_DEFAULT: Egress = Egress::Ipv6;
+
+    /// Its name in Terraform's `egress_mode`.
+    pub fn terraform_name(self) -> &'static str {
+        match self {
+            Egress::Ipv6 => "ipv6",
+            Egress::NatInstance => "nat_instance",
+            Egress::NatGateway => "nat_gateway",
+            Egress::Endpoints => "interface_endpoints",
+        }
     }
 }
 
@@ -122,7 +139,7 @@ impl Design {
 }
 
 /// Every serverless option, in the order the tables list them.
-pub const SERVERLESS_OPTIONS: [Design; 6] = [
+pub const SERVERLESS_OPTIONS: [Design; 8] = [
     Design::Serverless {
         egress: Egress::NatInstance,
         db: Db::Rds,
@@ -145,6 +162,14 @@ pub const SERVERLESS_OPTIONS: [Design; 6] = [
     },
     Design::Serverless {
         egress: Egress::Endpoints,
+        db: Db::AuroraServerless,
+    },
+    Design::Serverless {
+        egress: Egress::Ipv6,
+        db: Db::Rds,
+    },
+    Design::Serverless {
+        egress: Egress::Ipv6,
         db: Db::AuroraServerless,
     },
 ];

@@ -113,7 +113,7 @@ fn more_load_never_costs_less() {
 #[test]
 fn aurora_costs_only_storage_when_idle_and_runs_longer_with_longer_holds() {
     let design = Design::Serverless {
-        egress: Egress::NatInstance,
+        egress: Egress::TERRAFORM_DEFAULT,
         db: Db::AuroraServerless,
     };
     let db_line = |month: &Estimate| service_line(month, "Aurora Serverless v2");
@@ -154,7 +154,7 @@ fn the_staging_table_writes_four_units_per_row() {
 #[test]
 fn requirement_scenario_verdict() {
     let aurora = Design::Serverless {
-        egress: Egress::NatInstance,
+        egress: Egress::TERRAFORM_DEFAULT,
         db: Db::AuroraServerless,
     };
     let best = |free| cheapest_serverless(1000, &requirement_conditions(free));
@@ -222,14 +222,14 @@ fn aurora_is_cheaper_than_rds_at_the_requirement_load_and_not_at_10x() {
         let conditions = requirement_conditions(free);
         let at = |uploads, db| {
             let design = Design::Serverless {
-                egress: Egress::NatInstance,
+                egress: Egress::TERRAFORM_DEFAULT,
                 db,
             };
             estimate(&conditions.scenario(uploads, design)).total()
         };
         assert!(at(1000, Db::AuroraServerless) < at(1000, Db::Rds));
         assert!(at(10_000, Db::AuroraServerless) > at(10_000, Db::Rds));
-        let even = rds_break_even(&conditions, Egress::NatInstance).expect("a crossover");
+        let even = rds_break_even(&conditions, Egress::TERRAFORM_DEFAULT).expect("a crossover");
         assert!(at(even, Db::Rds) < at(even, Db::AuroraServerless));
         assert!(at(even - 1, Db::Rds) >= at(even - 1, Db::AuroraServerless));
     }

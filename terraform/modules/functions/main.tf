@@ -54,7 +54,7 @@ locals {
       var.report_link_base_url == "" ? {} : { REPORT_LINK_BASE_URL = var.report_link_base_url },
     )
     # Only used when var.functions has vendor-api (the portal).
-    "vendor-api" = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["vendor-api"] }, local.vendor_api_env)
+    "vendor-api" = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["vendor-api"] }, local.vendor_api_env, local.dual_stack_env)
   }
 
   vendor_api_env = {
@@ -78,6 +78,16 @@ locals {
     STREAM_FAILURES_QUEUE_URL  = var.stream_failures_queue_url
     CONSOLE_DATABASE_SECRET_ID = var.function_secret_arns["console"]
   }
+
+  # The console's CloudWatch Logs and metrics calls (vendor-api) over IPv6:
+  # their default endpoints are IPv4 only, the api.aws ones dual-stack. The
+  # SDK reads these itself. SQS, SNS and Secrets Manager need nothing: their
+  # default endpoints are dual-stack. S3 and DynamoDB keep their IPv4 default
+  # endpoints, reached through the gateway endpoints.
+  dual_stack_env = var.ipv6_egress ? {
+    AWS_ENDPOINT_URL_CLOUDWATCH      = "https://monitoring.${var.aws_region}.api.aws"
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS = "https://logs.${var.aws_region}.api.aws"
+  } : {}
 
   cognito_issuer   = "https://cognito-idp.${var.aws_region}.amazonaws.com/${var.cognito_user_pool_id}"
   cognito_jwks_url = "${local.cognito_issuer}/.well-known/jwks.json"
@@ -114,8 +124,9 @@ resource "aws_lambda_function" "this" {
   kms_key_arn = var.kms_key_arn # environment variables at rest
 
   vpc_config {
-    subnet_ids         = var.subnet_ids
-    security_group_ids = [var.security_group_id]
+    subnet_ids                  = var.subnet_ids
+    security_group_ids          = [var.security_group_id]
+    ipv6_allowed_for_dual_stack = var.ipv6_egress
   }
 
   tracing_config {

@@ -117,8 +117,9 @@ resource "aws_lambda_function" "migrator" {
   kms_key_arn = var.kms_key_arn
 
   vpc_config {
-    subnet_ids         = var.subnet_ids
-    security_group_ids = [var.security_group_id]
+    subnet_ids                  = var.subnet_ids
+    security_group_ids          = [var.security_group_id]
+    ipv6_allowed_for_dual_stack = var.ipv6_egress
   }
 
   tracing_config {

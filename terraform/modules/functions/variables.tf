@@ -94,6 +94,12 @@ variable "security_group_id" {
   type        = string
 }
 
+variable "ipv6_egress" {
+  description = "egress_mode = ipv6: the functions send to AWS over IPv6 (ipv6_allowed_for_dual_stack), and the vendor-api calls CloudWatch at its dual-stack endpoints."
+  type        = bool
+  default     = false
+}
+
 variable "egress_dependency_ids" {
   description = "IDs of the egress path (NAT routes or interface endpoints); migrations wait for them."
   type        = list(string)

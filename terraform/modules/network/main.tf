@@ -10,22 +10,39 @@
 #   interface_endpoints 3 endpoints x ~USD 7.3 per AZ = ~USD 22 (one AZ) or
 #                       ~USD 44 (two AZs) + USD 0.01/GB; no internet path at all.
 #                       With the portal a 4th (cognito-idp): ~USD 29 or ~58.
-# The workload moves kilobytes per upload, so the hourly charge dominates and a
-# single NAT instance is the cheapest sound choice for staging. Its weakness is
-# availability (one instance; EC2 auto-recovery restarts it on host failure),
-# so production should use nat_gateway with single_az_egress = false, or
-# interface_endpoints where no internet egress is allowed.
+#   ipv6                dual-stack subnets and an egress-only internet gateway
+#                       (no hourly charge): the functions reach SQS, SNS and
+#                       Secrets Manager over IPv6 at their standard regional
+#                       endpoints, which are dual-stack. Cognito's user pool API
+#                       has no dual-stack endpoint, so with the portal one
+#                       cognito-idp interface endpoint (~USD 7.3 in one AZ) is
+#                       the exception; so is secretsmanager for RDS Proxy,
+#                       which calls it over IPv4. Nothing can reach in.  <- default
+# The workload moves kilobytes per upload, so the hourly charge dominates. A NAT
+# instance's weakness is availability (one instance; EC2 auto-recovery restarts
+# it on host failure) and patching; ipv6 has neither (the egress-only gateway is
+# managed and spans the AZs). Use interface_endpoints where no internet egress
+# is allowed at all.
 
 locals {
   # Pinned, not discovered: subnets (and everything in them) must never move
   # because AWS added an AZ or reported one as impaired during an event.
   azs = coalesce(var.availability_zones, ["${var.aws_region}a", "${var.aws_region}b"])
 
-  use_nat   = var.egress_mode != "interface_endpoints"
+  use_nat   = contains(["nat_gateway", "nat_instance"], var.egress_mode)
+  use_ipv6  = var.egress_mode == "ipv6"
   nat_count = local.use_nat ? (var.single_az_egress ? 1 : 2) : 0
 
   # Private subnet i sends internet-bound traffic to NAT min(i, nat_count - 1).
   nat_index = [for i in range(2) : min(i, max(local.nat_count - 1, 0))]
+
+  # Interface endpoints: every service in interface_endpoints mode; with ipv6
+  # only those without a dual-stack endpoint the functions can use (Cognito's
+  # user pool API with the portal; Secrets Manager for RDS Proxy, IPv4 only).
+  interface_services = (
+    var.egress_mode == "interface_endpoints" ? concat(["sqs", "sns", "secretsmanager"], var.extra_interface_endpoint_services) :
+    local.use_ipv6 ? concat(var.extra_interface_endpoint_services, var.enable_rds_proxy ? ["secretsmanager"] : []) : []
+  )
 }
 
 # Fails the plan early if a pinned AZ does not exist for this account (AZ
@@ -49,6 +66,9 @@ resource "aws_vpc" "this" {
   enable_dns_support   = true
   enable_dns_hostnames = true # required for interface endpoints' private DNS
 
+  # egress_mode = ipv6: an Amazon-provided /56, a /64 per private subnet.
+  assign_generated_ipv6_cidr_block = local.use_ipv6
+
   tags = { Name = "${var.name_prefix}-vpc" }
 }
 
@@ -65,6 +85,9 @@ resource "aws_subnet" "private" {
   vpc_id            = aws_vpc.this.id
   availability_zone = local.azs[count.index]
   cidr_block        = cidrsubnet(var.vpc_cidr, 4, count.index) # two /20s
+  # Dual-stack with egress_mode = ipv6. Only the functions use IPv6 (their
+  # ipv6_allowed_for_dual_stack); nothing else gets an address by default.
+  ipv6_cidr_block = local.use_ipv6 ? cidrsubnet(aws_vpc.this.ipv6_cidr_block, 8, count.index) : null
 
   tags = { Name = "${var.name_prefix}-private-${local.azs[count.index]}" }
 }
@@ -177,7 +200,30 @@ resource "aws_route" "private_nat_gateway" {
 }
 
 # ---------------------------------------------------------------------------
-# egress_mode = interface_endpoints
+# egress_mode = ipv6
+# ---------------------------------------------------------------------------
+# Outbound-only over IPv6: the gateway forwards connections the functions open
+# and drops any that start outside. No hourly or per-GB charge of its own
+# (traffic to AWS endpoints in the region is not charged either).
+
+resource "aws_egress_only_internet_gateway" "this" {
+  count = local.use_ipv6 ? 1 : 0
+
+  vpc_id = aws_vpc.this.id
+
+  tags = { Name = "${var.name_prefix}-eigw" }
+}
+
+resource "aws_route" "private_ipv6" {
+  count = local.use_ipv6 ? 2 : 0
+
+  route_table_id              = aws_route_table.private[count.index].id
+  destination_ipv6_cidr_block = "::/0"
+  egress_only_gateway_id      = aws_egress_only_internet_gateway.this[0].id
+}
+
+# ---------------------------------------------------------------------------
+# egress_mode = interface_endpoints (and the exceptions of ipv6)
 # ---------------------------------------------------------------------------
 # With the portal, cognito-idp joins the list (var.extra_interface_endpoint_services):
 # the vendor-api's SignUp, ConfirmSignUp, InitiateAuth and
@@ -189,7 +235,7 @@ resource "aws_route" "private_nat_gateway" {
 # verification fails and the portal needs a NAT option (docs/portal-deployment.md#egress).
 
 resource "aws_vpc_endpoint" "interface" {
-  for_each = var.egress_mode == "interface_endpoints" ? toset(concat(["sqs", "sns", "secretsmanager"], var.extra_interface_endpoint_services)) : toset([])
+  for_each = toset(local.interface_services)
 
   vpc_id              = aws_vpc.this.id
   service_name        = "com.amazonaws.${var.aws_region}.${each.key}"

@@ -33,11 +33,17 @@ output "nat_instance_ids" {
   value       = aws_instance.nat[*].id
 }
 
+output "ipv6_egress" {
+  description = "Whether the functions reach AWS over IPv6 (egress_mode = ipv6): their ipv6_allowed_for_dual_stack."
+  value       = local.use_ipv6
+}
+
 output "egress_dependency_ids" {
   description = "IDs of the egress path for SQS/SNS/Secrets Manager (routes, NAT instances, interface endpoints)."
   value = concat(
     aws_route.private_nat_gateway[*].id,
     aws_route.private_nat_instance[*].id,
+    aws_route.private_ipv6[*].id,
     aws_instance.nat[*].id,
     [for e in aws_vpc_endpoint.interface : e.id],
   )

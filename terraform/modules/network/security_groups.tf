@@ -2,7 +2,8 @@
 # sentence: "<group> allows <direction> <port> <from/to> <peer>".
 #
 #   functions --5432--> database            (or --5432--> proxy --5432--> database)
-#   functions --443---> AWS APIs (via NAT, interface endpoints, gateway endpoints)
+#   functions --443---> AWS APIs (via NAT, interface endpoints, gateway endpoints,
+#                        or over IPv6 through the egress-only gateway)
 #   database: no other ingress, no egress.
 
 locals {
@@ -36,6 +37,17 @@ resource "aws_vpc_security_group_egress_rule" "lambda_postgres" {
   from_port                    = 5432
   to_port                      = 5432
   referenced_security_group_id = local.postgres_target_sg
+}
+
+resource "aws_vpc_security_group_egress_rule" "lambda_https_ipv6" {
+  count = local.use_ipv6 ? 1 : 0
+
+  security_group_id = aws_security_group.lambda.id
+  description       = "HTTPS to AWS APIs over IPv6 (SQS, SNS, Secrets Manager, CloudWatch via the egress-only gateway)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv6         = "::/0"
 }
 
 # --- database --------------------------------------------------------------
@@ -115,10 +127,10 @@ resource "aws_vpc_security_group_egress_rule" "proxy_https" {
   cidr_ipv4         = "0.0.0.0/0"
 }
 
-# --- interface endpoints (egress_mode = interface_endpoints) ---------------
+# --- interface endpoints (egress_mode = interface_endpoints, or ipv6's exceptions)
 
 resource "aws_security_group" "endpoints" {
-  count = var.egress_mode == "interface_endpoints" ? 1 : 0
+  count = length(local.interface_services) > 0 ? 1 : 0
 
   name        = "${var.name_prefix}-endpoints"
   description = "Interface endpoints: HTTPS from inside the VPC"
@@ -128,7 +140,7 @@ resource "aws_security_group" "endpoints" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
-  count = var.egress_mode == "interface_endpoints" ? 1 : 0
+  count = length(local.interface_services) > 0 ? 1 : 0
 
   security_group_id = aws_security_group.endpoints[0].id
   description       = "HTTPS from the VPC (functions, RDS Proxy)"

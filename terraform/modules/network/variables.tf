@@ -20,7 +20,7 @@ variable "vpc_cidr" {
 }
 
 variable "egress_mode" {
-  description = "interface_endpoints | nat_gateway | nat_instance (see the root variable)."
+  description = "interface_endpoints | ipv6 | nat_gateway | nat_instance (see the root variable)."
   type        = string
 }
 
@@ -55,7 +55,7 @@ variable "kms_key_arn" {
 }
 
 variable "extra_interface_endpoint_services" {
-  description = "More interface endpoint services (e.g. cognito-idp for the portal) for egress_mode = interface_endpoints."
+  description = "More interface endpoint services (e.g. cognito-idp for the portal) for egress_mode = interface_endpoints, and the ones ipv6 needs (no dual-stack endpoint)."
   type        = list(string)
   default     = []
 }

@@ -15,6 +15,22 @@ pub(super) fn egress(month: &Month, egress: Egress) -> Line {
         * (assumptions.egress_bytes_per_upload + 2.0 * traffic.error_message_bytes(assumptions))
         / GIB;
     match egress {
+        Egress::Ipv6 => {
+            // Cognito's user pool API has no dual-stack endpoint: the portal's
+            // calls to it go through one interface endpoint. Its traffic is
+            // a few KB per sign-in; the rest leaves through the egress-only
+            // gateway, which has no charge of its own.
+            let fixed = HOURS_PER_MONTH * PriceId::InterfaceEndpointHour.usd();
+            line(
+                "Egress: IPv6 (egress-only gateway)",
+                fixed,
+                0.0,
+                format!(
+                    "egress-only internet gateway: no charge; {} GB over IPv6 to AWS endpoints in the region, not charged; 1 cognito-idp interface endpoint in 1 AZ for the portal (Cognito has no dual-stack endpoint)",
+                    qty(gb)
+                ),
+            )
+        }
         Egress::NatInstance => {
             let fixed = HOURS_PER_MONTH
                 * (PriceId::Ec2T4gNanoHour.usd() + PriceId::PublicIpv4Hour.usd())

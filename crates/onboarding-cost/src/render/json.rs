@@ -76,7 +76,7 @@ pub(super) fn report(report: &Report) -> Value {
         out["compare"] = json!({
             "options": options,
             "always_on_break_even_uploads": always_on_break_even(conditions),
-            "rds_cheaper_than_aurora_from_uploads": rds_break_even(conditions, Egress::NatInstance),
+            "rds_cheaper_than_aurora_from_uploads": rds_break_even(conditions, Egress::TERRAFORM_DEFAULT),
         });
     }
     if sections.sensitivity {

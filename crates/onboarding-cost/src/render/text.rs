@@ -154,11 +154,12 @@ fn comparison(uploads: u64, conditions: &Conditions, markdown: bool) -> String {
         idle.scenario.design.label(),
         money(idle.total())
     );
-    match rds_break_even(conditions, Egress::NatInstance) {
+    match rds_break_even(conditions, Egress::TERRAFORM_DEFAULT) {
         Some(even) => {
             let _ = writeln!(
                 out,
-                "- With egress nat-instance, RDS costs less than Aurora Serverless v2 from {} uploads a month of {} rows.",
+                "- With egress {}, RDS costs less than Aurora Serverless v2 from {} uploads a month of {} rows.",
+                Egress::TERRAFORM_DEFAULT,
                 thousands(even),
                 thousands(rows_per_upload)
             );
@@ -166,7 +167,8 @@ fn comparison(uploads: u64, conditions: &Conditions, markdown: bool) -> String {
         None => {
             let _ = writeln!(
                 out,
-                "- With egress nat-instance, Aurora Serverless v2 costs less than RDS at every load below 10 M uploads a month."
+                "- With egress {}, Aurora Serverless v2 costs less than RDS at every load below 10 M uploads a month.",
+                Egress::TERRAFORM_DEFAULT
             );
         }
     }

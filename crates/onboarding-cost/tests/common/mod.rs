@@ -52,7 +52,7 @@ pub fn report(command: &str) -> Report {
     let mut uploads = 1000;
     let mut conditions = Conditions::new(1000);
     let mut hold_minutes = 1.0;
-    let (mut egress, mut db, mut worker) = (Egress::NatInstance, Db::AuroraServerless, None);
+    let (mut egress, mut db, mut worker) = (Egress::TERRAFORM_DEFAULT, Db::AuroraServerless, None);
     let mut sections = Sections::default();
     let mut format = Format::Text;
     while let Some(flag) = words.next() {

@@ -1,0 +1,111 @@
+//! The Terraform defaults are the design the figures describe: the defaults
+//! of terraform/variables.tf against the model's (`Egress::TERRAFORM_DEFAULT`,
+//! the database `onboard cost` prices by default, the Aurora assumptions),
+//! and the break-even the variables' prose quotes against the model's.
+
+use std::path::{Path, PathBuf};
+
+use onboarding_cost::{Assumptions, Conditions, Egress, rds_break_even};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn read(relative: &str) -> String {
+    let path = repo().join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// The block of `variable "<name>" { … }` in variables.tf (up to the next
+/// top-level closing brace).
+fn variable_block<'a>(variables: &'a str, name: &str) -> &'a str {
+    let start = variables
+        .find(&format!("variable \"{name}\" {{"))
+        .unwrap_or_else(|| panic!("terraform/variables.tf has no variable {name}"));
+    let rest = &variables[start..];
+    let end = rest.find("\n}\n").expect("a closing brace");
+    &rest[..end]
+}
+
+/// The default of a variable, as written (quotes stripped).
+fn default_of(variables: &str, name: &str) -> String {
+    variable_block(variables, name)
+        .lines()
+        .find_map(|line| {
+            let line = line.trim();
+            let value = line
+                .strip_prefix("default")?
+                .trim_start()
+                .strip_prefix('=')?;
+            Some(value.trim().trim_matches('"').to_string())
+        })
+        .unwrap_or_else(|| panic!("variable {name} has no default"))
+}
+
+/// A break-even as the prose rounds it: to the nearest 50, with a thousands
+/// separator.
+fn about(uploads: u64) -> String {
+    let rounded = (uploads + 25) / 50 * 50;
+    let (thousands, rest) = (rounded / 1000, rounded % 1000);
+    if thousands > 0 {
+        format!("{thousands},{rest:03}")
+    } else {
+        rest.to_string()
+    }
+}
+
+#[test]
+fn the_terraform_defaults_are_the_design_the_model_prices() {
+    let variables = read("terraform/variables.tf");
+    assert_eq!(
+        default_of(&variables, "egress_mode"),
+        Egress::TERRAFORM_DEFAULT.terraform_name()
+    );
+    // `onboard cost` prices Aurora Serverless v2 unless told otherwise.
+    assert_eq!(
+        default_of(&variables, "database_engine"),
+        "aurora-serverless"
+    );
+    let assumptions = Assumptions::DEFAULT;
+    assert_eq!(default_of(&variables, "aurora_min_capacity"), "0");
+    assert_eq!(
+        default_of(&variables, "aurora_max_capacity")
+            .parse::<f64>()
+            .unwrap(),
+        assumptions.aurora_busy_acu
+    );
+    assert_eq!(
+        default_of(&variables, "aurora_seconds_until_auto_pause")
+            .parse::<f64>()
+            .unwrap(),
+        assumptions.aurora_pause_after_s
+    );
+    assert_eq!(
+        default_of(&variables, "db_backup_retention_days")
+            .parse::<f64>()
+            .unwrap(),
+        assumptions.backup_retention_days
+    );
+    assert_eq!(
+        default_of(&variables, "log_retention_days")
+            .parse::<f64>()
+            .unwrap(),
+        assumptions.log_retention_days
+    );
+}
+
+#[test]
+fn the_prose_quotes_the_models_break_even() {
+    let even = rds_break_even(&Conditions::new(1000), Egress::TERRAFORM_DEFAULT)
+        .expect("RDS becomes cheaper at some load");
+    let quoted = format!("~{} uploads a month", about(even));
+    let variables = read("terraform/variables.tf");
+    assert!(
+        variable_block(&variables, "database_engine").contains(&quoted),
+        "terraform/variables.tf database_engine should say {quoted:?}"
+    );
+    assert!(
+        read("docs/deployment.md").contains(&quoted),
+        "docs/deployment.md should say {quoted:?}"
+    );
+}
