@@ -255,4 +255,5 @@ module "observability" {
   staging_table_name       = module.data.staging_table_name
   upload_bucket_name       = module.storage.bucket_name
   api_id                   = var.enable_portal ? module.portal[0].api_id : null
+  create_dashboard         = var.create_dashboard
 }

@@ -65,7 +65,7 @@ output "alarm_topic_arn" {
 }
 
 output "dashboard_url" {
-  description = "CloudWatch dashboard."
+  description = "CloudWatch dashboard (null unless create_dashboard)."
   value       = module.observability.dashboard_url
 }
 

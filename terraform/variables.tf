@@ -100,7 +100,7 @@ variable "flow_log_traffic_type" {
 # ---------------------------------------------------------------------------
 
 variable "database_engine" {
-  description = "aurora-serverless (default) = Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when idle (pay per use; the first query after a pause waits ~15 s for the resume): the cheaper engine up to ~2,250 uploads a month (docs/COST.md). rds = one RDS for PostgreSQL instance (predictable, ~USD 14/month as db.t4g.micro), the cheaper one beyond that."
+  description = "aurora-serverless (default) = Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when idle (pay per use; the first query after a pause waits ~15 s for the resume): the cheaper engine up to ~2,500 uploads a month (docs/COST.md). rds = one RDS for PostgreSQL instance (predictable, ~USD 14/month as db.t4g.micro), the cheaper one beyond that."
   type        = string
   default     = "aurora-serverless"
 
@@ -342,6 +342,12 @@ variable "log_retention_days" {
 # ---------------------------------------------------------------------------
 # Observability / cost
 # ---------------------------------------------------------------------------
+
+variable "create_dashboard" {
+  description = "Create the CloudWatch dashboard (functions, queues, table, database, portal; Logs Insights widgets for errors and cold starts). USD 3/month at list price, free as one of an account's first three. Off by default: the operator console's function monitor (docs/console.md) shows invocations, errors and durations without it."
+  type        = bool
+  default     = false
+}
 
 variable "alarm_emails" {
   description = "E-mail addresses subscribed to the alarm topic (each must confirm)."

@@ -26,8 +26,8 @@ pub struct CostArgs {
     /// When uploads arrive; around the clock is the expensive case for Aurora and metrics.
     #[arg(long, value_parser = choice::<Arrivals>(), default_value_t = Arrivals::AroundTheClock)]
     pub arrivals: Arrivals,
-    /// Minutes PostgreSQL connections stay open after the last request (Aurora cannot pause meanwhile): 1, the idle_session_timeout that closes the vendor portal's pooled connections (the pipeline functions close theirs 3 s after their last invocation); longer is a what-if.
-    #[arg(long, default_value_t = 1.0)]
+    /// Minutes PostgreSQL connections stay open after the last request (Aurora cannot pause meanwhile): 0.25, the idle_session_timeout (15 s) that closes the vendor portal's pooled connections (the pipeline functions close theirs 3 s after their last invocation); longer is a what-if.
+    #[arg(long, default_value_t = 0.25)]
     pub db_hold_minutes: f64,
     /// Pure list prices: do not count AWS's always-free allowances (use when other workloads in the account or AWS Organization already use them).
     #[arg(long)]
@@ -155,7 +155,7 @@ mod tests {
     fn the_cost_flags_select_the_pricing() {
         let default = report("");
         assert_eq!(default.scenario.conditions.free, Free(true));
-        assert_eq!(default.scenario.conditions.assumptions.db_hold_s, 60.0);
+        assert_eq!(default.scenario.conditions.assumptions.db_hold_s, 15.0);
         let list = report("--no-free-allowances --db-hold-minutes 10");
         assert_eq!(list.scenario.conditions.free, Free(false));
         assert_eq!(list.scenario.conditions.assumptions.db_hold_s, 600.0);

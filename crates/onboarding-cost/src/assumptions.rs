@@ -17,10 +17,10 @@ pub const KIB: f64 = 1024.0;
 /// The projection of the staging table's GSI `vendor-index`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GsiProjection {
-    /// Every attribute (terraform today): both table writes also write the
-    /// index, since the status rewrite changes a projected attribute.
+    /// Every attribute (terraform until issue 18): both table writes also
+    /// write the index, since the status rewrite changes a projected attribute.
     All,
-    /// Only the keys: the first put writes the index item; the status
+    /// Only the keys (terraform): the first put writes the index item; the status
     /// rewrite changes no key and no projected attribute, which by AWS's
     /// rules for index writes costs nothing on the index.
     KeysOnly,
@@ -60,7 +60,8 @@ pub struct Assumptions {
     /// with its status: a `BatchWriteItem` put of the whole item).
     pub writes_per_row: f64,
     /// terraform: the projection of the GSI `vendor-index` (vendor_id +
-    /// upload_id), which decides what each table write also costs on it.
+    /// upload_id), which decides what each table write also costs on it:
+    /// KEYS_ONLY (nothing reads attributes through the index).
     pub gsi: GsiProjection,
     /// assumed: bytes of one KEYS_ONLY index item (upload_id, record_id,
     /// vendor_id, plus the 100 bytes DynamoDB counts per index item).
@@ -104,8 +105,13 @@ pub struct Assumptions {
     /// terraform: alarms apart from the database and NAT ones (3 functions ×
     /// errors and throttles, 3 dead-letter queues, 2 backlogs).
     pub base_alarms: f64,
-    /// terraform: CloudWatch dashboards.
+    /// terraform: CloudWatch dashboards (`create_dashboard`, off by default).
     pub dashboards: f64,
+    /// terraform (kms.tf): customer managed KMS keys.
+    pub customer_managed_keys: f64,
+    /// terraform: interface endpoints with `egress_mode = ipv6` (cognito-idp
+    /// for the portal's calls to Cognito, which has no dual-stack endpoint).
+    pub ipv6_interface_endpoints: f64,
     /// assumed: ECR image storage of the 3 repositories (last 20 images each).
     pub ecr_gb: f64,
     /// assumed: KMS requests per upload besides cold starts (S3 with bucket
@@ -146,7 +152,7 @@ pub struct Assumptions {
     /// after an invocation for the next one, then close it
     /// (`Database::release_connections`, `WARM_FOR`); the vendor-api
     /// keeps a small pool, which PostgreSQL closes after 60 s idle
-    /// (`idle_session_timeout`, terraform modules/data): 60 s, counting every
+    /// (`idle_session_timeout`, terraform modules/data): 15 s, counting every
     /// upload as followed in the portal.
     pub db_hold_s: f64,
     /// assumed: one PostgreSQL connection set-up (TCP, TLS, authentication)
@@ -180,7 +186,7 @@ impl Assumptions {
         row_bytes: 240.0,
         staged_item_overhead_bytes: 180.0,
         writes_per_row: 2.0,
-        gsi: GsiProjection::All,
+        gsi: GsiProjection::KeysOnly,
         gsi_keys_only_item_bytes: 200.0,
         staging_days: 9.0,
         invalid_row_share: 0.15,
@@ -199,7 +205,9 @@ impl Assumptions {
         log_retention_days: 14.0,
         emf_series: 8.0,
         base_alarms: 11.0,
-        dashboards: 1.0,
+        dashboards: 0.0,
+        customer_managed_keys: 1.0,
+        ipv6_interface_endpoints: 1.0,
         ecr_gb: 0.85,
         kms_requests_per_upload: 6.0,
         sqs_idle_pollers: 5.0,
@@ -214,7 +222,7 @@ impl Assumptions {
         aurora_resume_s: 15.0,
         aurora_running_acu: 0.5,
         aurora_busy_acu: 2.0,
-        db_hold_s: 60.0,
+        db_hold_s: 15.0,
         db_connect_s: 0.04,
         environment_lifetime_s: 600.0,
         fargate_slowdown: 4.0,

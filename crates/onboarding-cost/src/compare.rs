@@ -93,7 +93,7 @@ pub fn rds_break_even(conditions: &Conditions, egress: Egress) -> Option<u64> {
 }
 
 /// Connection hold times (minutes) the sensitivity table shows.
-pub const HOLDS_MINUTES: [f64; 5] = [0.0, 1.0, 10.0, 30.0, 120.0];
+pub const HOLDS_MINUTES: [f64; 5] = [0.0, 0.25, 1.0, 10.0, 120.0];
 
 /// For one arrival pattern: Aurora's total at each of [`HOLDS_MINUTES`], and
 /// RDS's at the conditions' own hold time.
@@ -139,10 +139,14 @@ pub struct Lever {
 }
 
 /// The changes the levers table adds, one after the other.
-pub const LEVERS: [Lever; 2] = [
+pub const LEVERS: [Lever; 3] = [
     Lever {
-        name: "GSI vendor-index projecting KEYS_ONLY instead of ALL (terraform): the status rewrite no longer writes the index",
-        apply: |assumptions| assumptions.gsi = GsiProjection::KeysOnly,
+        name: "AWS managed keys instead of the customer managed key (terraform kms.tf)",
+        apply: |assumptions| assumptions.customer_managed_keys = 0.0,
+    },
+    Lever {
+        name: "the portal's Cognito calls made outside the VPC: no cognito-idp interface endpoint (egress ipv6)",
+        apply: |assumptions| assumptions.ipv6_interface_endpoints = 0.0,
     },
     Lever {
         name: "drop the GSI instead (not an option we take: the requirements ask for a GSI by vendor)",

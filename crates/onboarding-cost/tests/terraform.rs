@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use onboarding_cost::{Assumptions, Conditions, Egress, rds_break_even};
+use onboarding_cost::{Assumptions, Conditions, Egress, GsiProjection, rds_break_even};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -92,6 +92,38 @@ fn the_terraform_defaults_are_the_design_the_model_prices() {
             .unwrap(),
         assumptions.log_retention_days
     );
+}
+
+#[test]
+fn the_terraform_resources_are_the_ones_the_model_prices() {
+    let assumptions = Assumptions::DEFAULT;
+    // No dashboard unless asked for.
+    let variables = read("terraform/variables.tf");
+    assert_eq!(
+        default_of(&variables, "create_dashboard") == "true",
+        assumptions.dashboards == 1.0
+    );
+    // The GSI's projection.
+    let projection = match assumptions.gsi {
+        GsiProjection::All => "projection_type = \"ALL\"",
+        GsiProjection::KeysOnly => "projection_type = \"KEYS_ONLY\"",
+        GsiProjection::Dropped => panic!("the requirements ask for a GSI by vendor"),
+    };
+    assert!(read("terraform/modules/data/dynamodb.tf").contains(projection));
+    // How long PostgreSQL keeps an idle session: the portal pool's hold.
+    let timeout_ms = format!(
+        "{{ name = \"idle_session_timeout\", value = \"{}\" }}",
+        assumptions.db_hold_s * 1000.0
+    );
+    assert!(
+        read("terraform/modules/data/rds.tf").contains(&timeout_ms),
+        "modules/data/rds.tf should set {timeout_ms}"
+    );
+    // One customer managed key (kms.tf), or none.
+    let keys = read("terraform/kms.tf")
+        .matches("resource \"aws_kms_key\"")
+        .count();
+    assert_eq!(keys as f64, assumptions.customer_managed_keys);
 }
 
 #[test]

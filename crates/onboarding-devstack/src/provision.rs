@@ -596,7 +596,7 @@ async fn create_staging_table(
                 .key_schema(key("upload_id", KeyType::Range)?)
                 .projection(
                     Projection::builder()
-                        .projection_type(ProjectionType::All)
+                        .projection_type(ProjectionType::KeysOnly)
                         .build(),
                 )
                 .build()

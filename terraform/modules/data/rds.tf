@@ -41,13 +41,17 @@ locals {
   #                               functions keep one warm for 3 s after an
   #                               invocation; this bounds one frozen with it,
   #                               the vendor-api's pool (and a forgotten psql)
-  #                               to a minute. The pool tests a connection
-  #                               before use and reconnects.
+  #                               to 15 s, so Aurora's 5-minute pause delay
+  #                               starts 15 s after the portal's last request
+  #                               (docs/cost-model.md). The pool tests a
+  #                               connection before use and reconnects; an
+  #                               interactive psql session that must idle
+  #                               longer runs SET idle_session_timeout = 0.
   postgres_parameters = [
     { name = "rds.force_ssl", value = "1" },
     { name = "log_statement", value = "ddl" },
     { name = "log_min_duration_statement", value = "1000" },
-    { name = "idle_session_timeout", value = "60000" },
+    { name = "idle_session_timeout", value = "15000" },
   ]
 
   # The logs each engine exports to CloudWatch, and where their groups are.

@@ -209,7 +209,12 @@ locals {
   )
 }
 
+# Optional (var.create_dashboard): USD 3/month at list price, and the operator
+# console's function monitor (docs/console.md) charts the same invocations,
+# errors and durations from CloudWatch without it.
 resource "aws_cloudwatch_dashboard" "this" {
+  count = var.create_dashboard ? 1 : 0
+
   dashboard_name = var.name_prefix
   dashboard_body = jsonencode({ widgets = local.widgets })
 }

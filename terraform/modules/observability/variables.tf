@@ -107,3 +107,9 @@ variable "api_id" {
   type        = string
   default     = null
 }
+
+variable "create_dashboard" {
+  description = "Create the CloudWatch dashboard (see the root variable)."
+  type        = bool
+  default     = false
+}

@@ -20,13 +20,22 @@ pub(super) fn egress(month: &Month, egress: Egress) -> Line {
             // calls to it go through one interface endpoint. Its traffic is
             // a few KB per sign-in; the rest leaves through the egress-only
             // gateway, which has no charge of its own.
-            let fixed = HOURS_PER_MONTH * PriceId::InterfaceEndpointHour.usd();
+            let endpoints = assumptions.ipv6_interface_endpoints;
+            let fixed = endpoints * HOURS_PER_MONTH * PriceId::InterfaceEndpointHour.usd();
+            let cognito = if endpoints > 0.0 {
+                format!(
+                    "; {} cognito-idp interface endpoint in 1 AZ for the portal (Cognito has no dual-stack endpoint)",
+                    qty(endpoints)
+                )
+            } else {
+                String::new()
+            };
             line(
                 "Egress: IPv6 (egress-only gateway)",
                 fixed,
                 0.0,
                 format!(
-                    "egress-only internet gateway: no charge; {} GB over IPv6 to AWS endpoints in the region, not charged; 1 cognito-idp interface endpoint in 1 AZ for the portal (Cognito has no dual-stack endpoint)",
+                    "egress-only internet gateway: no charge; {} GB over IPv6 to AWS endpoints in the region, not charged{cognito}",
                     qty(gb)
                 ),
             )

@@ -44,12 +44,14 @@ pub(super) fn kms(month: &Month) -> Line {
         AllowanceId::KmsRequests,
         PriceId::KmsRequest,
     );
+    let keys = assumptions.customer_managed_keys;
     line(
         "KMS",
-        PriceId::KmsKeyMonth.usd(),
+        keys * PriceId::KmsKeyMonth.usd(),
         requests_usd,
         format!(
-            "1 customer managed key (first year); {} requests per upload{}",
+            "{} customer managed key (first year); {} requests per upload{}",
+            qty(keys),
             qty(per_upload),
             month
                 .free

@@ -198,7 +198,7 @@ fn hold_sensitivity(scenario: &Scenario, egress: Egress, markdown: bool) -> Stri
     headers.extend(
         HOLDS_MINUTES
             .iter()
-            .map(|hold| format!("Aurora, hold {hold:.0} min")),
+            .map(|hold| format!("Aurora, hold {hold} min")),
     );
     headers.push("RDS".into());
     let rows = sensitivity(scenario.uploads, egress, conditions)
@@ -218,7 +218,7 @@ fn hold_sensitivity(scenario: &Scenario, egress: Egress, markdown: bool) -> Stri
         rows,
     };
     let mut out = format!(
-        "Monthly total in USD at {}, egress {}, by how long PostgreSQL connections stay open after the last request (0: the pipeline functions close theirs within seconds; 1: idle_session_timeout closes the vendor portal's pool, the default; longer: a what-if) and when uploads arrive ({}):\n\n",
+        "Monthly total in USD at {}, egress {}, by how long PostgreSQL connections stay open after the last request (0: the pipeline functions close theirs within seconds; 0.25: idle_session_timeout closes the vendor portal's pool after 15 s, the default; longer: a what-if) and when uploads arrive ({}):\n\n",
         load_label(scenario.uploads, conditions.rows),
         egress.name(),
         conditions.free.label()

@@ -51,7 +51,7 @@ pub fn report(command: &str) -> Report {
         .split_whitespace();
     let mut uploads = 1000;
     let mut conditions = Conditions::new(1000);
-    let mut hold_minutes = 1.0;
+    let mut hold_minutes = 0.25;
     let (mut egress, mut db, mut worker) = (Egress::TERRAFORM_DEFAULT, Db::AuroraServerless, None);
     let mut sections = Sections::default();
     let mut format = Format::Text;
