@@ -248,10 +248,9 @@ INFRASTRUCTURE_PERMISSIONS = [
     ("*", "ec2:UnassignPrivateIpAddresses", "*", "VPC function"),
     ("*", "xray:PutTraceSegments", "*", "active tracing (no resource-level support)"),
     ("*", "xray:PutTelemetryRecords", "*", "active tracing"),
-    # One environment key encrypts the secret, the table and its stream, the
-    # queues, the topic, the bucket and the functions' environment variables.
-    ("*", "kms:Decrypt", "var.kms_key_arn", "reading anything encrypted with the environment key"),
-    ("*", "kms:GenerateDataKey", "var.kms_key_arn", "writing to the encrypted queues, topic and bucket"),
+    # No KMS grants: no customer managed key (terraform/kms.tf); the topic,
+    # the secrets and the environment variables use AWS managed keys, which
+    # this account's principals use through the owning service.
     # csv-parser is invoked asynchronously by S3; Lambda sends events that
     # failed all retries to the function's dead-letter queue with its role.
     ("csv-parser", "sqs:SendMessage", "var.csv_parser_dlq_arn", "async invocation dead-letter queue"),

@@ -5,7 +5,7 @@
 #   scripts/smoke.sh ENV [--vendor V] [--file F] [options]
 #
 # It needs nothing but the AWS CLI and credentials that may put objects under
-# uploads/ (s3:PutObject, kms:GenerateDataKey on the environment key) and read
+# uploads/ (s3:PutObject; the bucket uses SSE-S3) and read
 # the functions' logs (logs:FilterLogEvents). The database is in private
 # subnets, so completion is read from the logs, not from PostgreSQL.
 #

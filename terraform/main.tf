@@ -68,7 +68,6 @@ module "network" {
   enable_rds_proxy      = var.enable_rds_proxy
   flow_log_traffic_type = var.flow_log_traffic_type
   log_retention_days    = var.log_retention_days
-  kms_key_arn           = aws_kms_key.main.arn
 
   # The vendor-api calls Cognito's user pool API (SignUp, InitiateAuth, the
   # admin calls, the JWKS): with egress_mode = interface_endpoints or ipv6
@@ -80,7 +79,6 @@ module "data" {
   source = "./modules/data"
 
   name_prefix = local.name_prefix
-  kms_key_arn = aws_kms_key.main.arn
 
   subnet_ids                 = module.network.private_subnet_ids
   database_security_group_id = module.network.database_security_group_id
@@ -112,7 +110,6 @@ module "messaging" {
   source = "./modules/messaging"
 
   name_prefix = local.name_prefix
-  kms_key_arn = aws_kms_key.main.arn
 
   error_processor_timeout_s  = local.functions["error-processor"].timeout_s
   errors_batching_window_s   = local.errors_batching_window_s
@@ -124,7 +121,6 @@ module "storage" {
 
   name_prefix = local.name_prefix
   account_id  = local.account_id
-  kms_key_arn = aws_kms_key.main.arn
 
   csv_parser_function_name = module.functions.functions["csv-parser"].name
   csv_parser_alias_name    = module.functions.functions["csv-parser"].alias_name
@@ -148,7 +144,6 @@ module "functions" {
 
   name_prefix = local.name_prefix
   aws_region  = var.aws_region
-  kms_key_arn = aws_kms_key.main.arn
 
   functions                = local.functions
   errors_batching_window_s = local.errors_batching_window_s
@@ -211,7 +206,6 @@ module "portal" {
   name_prefix = local.name_prefix
   aws_region  = var.aws_region
   account_id  = local.account_id
-  kms_key_arn = aws_kms_key.main.arn
 
   site_bucket_name        = local.site_bucket_name
   access_logs_bucket_name = module.storage.access_logs_bucket_name
@@ -237,7 +231,6 @@ module "observability" {
   aws_region  = var.aws_region
   account_id  = local.account_id
   partition   = local.partition
-  kms_key_arn = aws_kms_key.main.arn
 
   function_names           = { for key, function in module.functions.functions : key => function.name }
   stream_consumer_function = module.functions.functions["product-validator"].name

@@ -69,11 +69,6 @@ output "dashboard_url" {
   value       = module.observability.dashboard_url
 }
 
-output "kms_key_arn" {
-  description = "The environment's KMS key."
-  value       = aws_kms_key.main.arn
-}
-
 output "vpc_id" {
   description = "VPC of the environment."
   value       = module.network.vpc_id

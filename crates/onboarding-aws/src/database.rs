@@ -27,7 +27,7 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a pipeline function keeps its connection after an invocation
 /// for the next one ([`Database::release_connections`]). Far below Aurora's
 /// pause delay (300 s at least), so an idle function does not keep the
-/// cluster up; PostgreSQL's `idle_session_timeout` (60 s, terraform
+/// cluster up; PostgreSQL's `idle_session_timeout` (15 s, terraform
 /// modules/data) bounds a connection whose environment Lambda froze first.
 pub const WARM_FOR: Duration = Duration::from_secs(3);
 
@@ -217,7 +217,7 @@ impl Database {
     /// used the pool meanwhile. Lambda may freeze the environment before
     /// that (its sockets stay open, and one open connection keeps Aurora
     /// Serverless v2 from pausing): then PostgreSQL's `idle_session_timeout`
-    /// (60 s) ends the session, and the pool, which tests a connection
+    /// (15 s) ends the session, and the pool, which tests a connection
     /// before use, opens a new one on the next invocation (docs/cost-model.md,
     /// docs/decisions.md).
     pub async fn release_connections(&self) {

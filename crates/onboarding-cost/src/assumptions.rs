@@ -107,7 +107,8 @@ pub struct Assumptions {
     pub base_alarms: f64,
     /// terraform: CloudWatch dashboards (`create_dashboard`, off by default).
     pub dashboards: f64,
-    /// terraform (kms.tf): customer managed KMS keys.
+    /// terraform (kms.tf): customer managed KMS keys (none: AWS managed
+    /// keys, kms.tf says why per use).
     pub customer_managed_keys: f64,
     /// terraform: interface endpoints with `egress_mode = ipv6` (cognito-idp
     /// for the portal's calls to Cognito, which has no dual-stack endpoint).
@@ -206,7 +207,7 @@ impl Assumptions {
         emf_series: 8.0,
         base_alarms: 11.0,
         dashboards: 0.0,
-        customer_managed_keys: 1.0,
+        customer_managed_keys: 0.0,
         ipv6_interface_endpoints: 1.0,
         ecr_gb: 0.85,
         kms_requests_per_upload: 6.0,

@@ -139,11 +139,7 @@ pub struct Lever {
 }
 
 /// The changes the levers table adds, one after the other.
-pub const LEVERS: [Lever; 3] = [
-    Lever {
-        name: "AWS managed keys instead of the customer managed key (terraform kms.tf)",
-        apply: |assumptions| assumptions.customer_managed_keys = 0.0,
-    },
+pub const LEVERS: [Lever; 2] = [
     Lever {
         name: "the portal's Cognito calls made outside the VPC: no cognito-idp interface endpoint (egress ipv6)",
         apply: |assumptions| assumptions.ipv6_interface_endpoints = 0.0,

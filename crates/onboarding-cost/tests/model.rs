@@ -160,20 +160,20 @@ fn requirement_scenario_verdict() {
     };
     let best = |free| cheapest_serverless(1000, &requirement_conditions(free));
     // With the allowances of an account that nothing else uses: met,
-    // with over two dollars to spare.
+    // with over three dollars to spare.
     let counted = best(Free(true));
     assert_eq!(counted.scenario.design, aurora);
     assert!(
-        counted.total() < 18.0 && counted.total() > 17.0,
+        counted.total() < 17.0 && counted.total() > 16.0,
         "the verdict with allowances moved: {}",
         counted.total()
     );
-    // At list price: not met, and the fixed part alone is under the target.
+    // At list price: met too (issue 18), with little to spare.
     let list = best(Free(false));
     assert_eq!(list.scenario.design, aurora);
     assert!(
-        list.total() > 20.0,
-        "list price now meets the target: {}",
+        list.total() < 20.0 && list.total() > 19.0,
+        "the verdict at list price moved: {}",
         list.total()
     );
     assert!(list.fixed() < 20.0);
@@ -352,6 +352,7 @@ fn list_prices_reproduce_the_figures_before_allowances() {
         emf_series: 22.0,
         gsi: GsiProjection::All,
         dashboards: 1.0,
+        customer_managed_keys: 1.0,
         ..Assumptions::DEFAULT
     };
     let at = |uploads, design| {

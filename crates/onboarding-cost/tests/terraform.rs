@@ -140,4 +140,12 @@ fn the_prose_quotes_the_models_break_even() {
         read("docs/deployment.md").contains(&quoted),
         "docs/deployment.md should say {quoted:?}"
     );
+    // The profiles: the README's deploy section and COST.md's.
+    let about_even = format!("about {} uploads a month", about(even));
+    for page in ["README.md", "docs/COST.md"] {
+        assert!(
+            read(page).contains(&about_even),
+            "{page} should say {about_even:?}"
+        );
+    }
 }

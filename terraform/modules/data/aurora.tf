@@ -45,13 +45,11 @@ resource "aws_rds_cluster" "aurora" {
   engine_mode        = "provisioned" # Serverless v2 is "provisioned" + db.serverless instances
   engine_version     = data.aws_rds_engine_version.aurora[0].version_actual
 
-  database_name                 = var.db_name
-  master_username               = var.master_username
-  manage_master_user_password   = true
-  master_user_secret_kms_key_id = var.kms_key_arn
+  database_name               = var.db_name
+  master_username             = var.master_username
+  manage_master_user_password = true
 
   storage_encrypted = true
-  kms_key_id        = var.kms_key_arn
 
   db_subnet_group_name            = aws_db_subnet_group.this.name
   vpc_security_group_ids          = [var.database_security_group_id]
@@ -99,7 +97,6 @@ resource "aws_rds_cluster_instance" "aurora" {
   apply_immediately          = var.apply_immediately
 
   performance_insights_enabled          = var.performance_insights
-  performance_insights_kms_key_id       = var.performance_insights ? var.kms_key_arn : null
   performance_insights_retention_period = var.performance_insights ? 7 : null
   monitoring_interval                   = var.monitoring_interval
   monitoring_role_arn                   = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null

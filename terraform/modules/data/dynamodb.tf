@@ -53,10 +53,8 @@ resource "aws_dynamodb_table" "staging" {
     enabled = true
   }
 
-  server_side_encryption {
-    enabled     = true
-    kms_key_arn = var.kms_key_arn
-  }
+  # Encrypted with DynamoDB's AWS owned key (terraform/kms.tf): no charge,
+  # no KMS requests.
 
   deletion_protection_enabled = var.deletion_protection
 }

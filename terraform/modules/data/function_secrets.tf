@@ -35,7 +35,6 @@ resource "aws_secretsmanager_secret" "function" {
 
   name        = "${var.name_prefix}/database/${each.key}"
   description = "PostgreSQL role ${each.value} of ${var.name_prefix}-${each.key}"
-  kms_key_id  = var.kms_key_arn
 
   recovery_window_in_days = var.deletion_protection ? 30 : 0
 }

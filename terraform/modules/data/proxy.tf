@@ -37,18 +37,8 @@ data "aws_iam_policy_document" "proxy" {
     actions   = ["secretsmanager:GetSecretValue"]
     resources = concat([local.master_secret_arn], [for s in aws_secretsmanager_secret.function : s.arn])
   }
-
-  statement {
-    sid       = "DecryptMasterSecret"
-    actions   = ["kms:Decrypt"]
-    resources = [var.kms_key_arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.*.amazonaws.com"]
-    }
-  }
+  # No kms:Decrypt: the secrets are under aws/secretsmanager, whose key policy
+  # lets this account's principals decrypt through Secrets Manager.
 }
 
 resource "aws_iam_role_policy" "proxy" {

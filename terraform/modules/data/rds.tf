@@ -92,7 +92,6 @@ resource "aws_cloudwatch_log_group" "database" {
 
   name              = "${local.database_log_prefix}/${each.key}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
 }
 
 resource "aws_db_instance" "postgres" {
@@ -103,16 +102,14 @@ resource "aws_db_instance" "postgres" {
   engine_version = var.engine_version
   instance_class = var.instance_class
 
-  db_name                       = var.db_name
-  username                      = var.master_username
-  manage_master_user_password   = true
-  master_user_secret_kms_key_id = var.kms_key_arn
+  db_name                     = var.db_name
+  username                    = var.master_username
+  manage_master_user_password = true
 
   allocated_storage     = var.allocated_storage_gb
   max_allocated_storage = var.max_allocated_storage_gb
   storage_type          = "gp3"
   storage_encrypted     = true
-  kms_key_id            = var.kms_key_arn
 
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = [var.database_security_group_id]
@@ -135,7 +132,6 @@ resource "aws_db_instance" "postgres" {
 
   enabled_cloudwatch_logs_exports       = local.database_logs
   performance_insights_enabled          = var.performance_insights
-  performance_insights_kms_key_id       = var.performance_insights ? var.kms_key_arn : null
   performance_insights_retention_period = var.performance_insights ? 7 : null
   monitoring_interval                   = var.monitoring_interval
   monitoring_role_arn                   = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null

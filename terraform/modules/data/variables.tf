@@ -3,11 +3,6 @@ variable "name_prefix" {
   type        = string
 }
 
-variable "kms_key_arn" {
-  description = "KMS key for table, database storage, master secret, Performance Insights and logs."
-  type        = string
-}
-
 variable "subnet_ids" {
   description = "Private subnets (two AZs) for the database and RDS Proxy."
   type        = list(string)

@@ -9,10 +9,11 @@
 #   - xray:PutTraceSegments / PutTelemetryRecords (no resource-level support);
 #   - dynamodb:ListStreams (no resource-level support).
 #
-# KMS: every queue, the table, the bucket and the DB secret use the one
-# environment key, so each role names that single key ARN. kms:Decrypt covers
-# reading (S3 objects, stream records, SQS messages, the secret, encrypted env
-# vars); kms:GenerateDataKey covers writing to encrypted SQS/S3/SNS.
+# KMS: no grant. The bucket (SSE-S3), the table (AWS owned key) and the queues
+# (SSE-SQS) need none; the topic (aws/sns), the secrets (aws/secretsmanager)
+# and the environment variables (aws/lambda) are under AWS managed keys, whose
+# key policies let this account's principals use them through that service
+# (terraform/kms.tf).
 #
 # SQS: SendMessageBatch, which the functions use, is authorised by
 # sqs:SendMessage; there is no separate batch action.
@@ -84,11 +85,6 @@ data "aws_iam_policy_document" "common" {
     resources = [var.function_secret_arns[each.key]]
   }
 
-  statement {
-    sid       = "UseEnvironmentKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [var.kms_key_arn]
-  }
 }
 
 # Each function's own statements are written out, one document per function,

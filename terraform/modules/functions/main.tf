@@ -100,7 +100,6 @@ resource "aws_cloudwatch_log_group" "this" {
 
   name              = "/aws/lambda/${local.function_names[each.key]}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
 }
 
 resource "aws_lambda_function" "this" {
@@ -121,7 +120,6 @@ resource "aws_lambda_function" "this" {
   environment {
     variables = local.environment[each.key]
   }
-  kms_key_arn = var.kms_key_arn # environment variables at rest
 
   vpc_config {
     subnet_ids                  = var.subnet_ids

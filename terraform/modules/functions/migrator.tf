@@ -25,7 +25,6 @@ locals {
 resource "aws_cloudwatch_log_group" "migrator" {
   name              = "/aws/lambda/${local.migrator_name}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
 }
 
 resource "aws_iam_role" "migrator" {
@@ -84,11 +83,6 @@ data "aws_iam_policy_document" "migrator" {
     resources = [var.csv_parser_dlq_arn]
   }
 
-  statement {
-    sid       = "UseEnvironmentKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [var.kms_key_arn]
-  }
 }
 
 resource "aws_iam_role_policy" "migrator" {
@@ -114,7 +108,6 @@ resource "aws_lambda_function" "migrator" {
   environment {
     variables = local.migrator_env
   }
-  kms_key_arn = var.kms_key_arn
 
   vpc_config {
     subnet_ids                  = var.subnet_ids

@@ -8,11 +8,6 @@ variable "aws_region" {
   type        = string
 }
 
-variable "kms_key_arn" {
-  description = "The environment's KMS key (queues, table, bucket, secret, logs, env vars)."
-  type        = string
-}
-
 variable "functions" {
   description = "Function key => { memory_mb, timeout_s }. Keys: csv-parser, product-validator, error-processor, and vendor-api with the portal."
   type = map(object({

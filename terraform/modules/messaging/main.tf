@@ -1,5 +1,5 @@
-# Queues and topics. All encrypted with the environment's KMS key; every
-# producer role therefore also holds kms:GenerateDataKey on that key.
+# Queues and topics. The queues are encrypted with SSE-SQS and the topic with
+# aws/sns (terraform/kms.tf): no role needs a KMS grant for them.
 #
 #   <prefix>-errors            row errors and upload_complete notices
 #                              (product-validator, csv-parser) -> error-processor
@@ -25,19 +25,17 @@ locals {
 resource "aws_sqs_queue" "dead_letter" {
   for_each = toset(["errors-dlq", "stream-failures", "csv-parser-dlq"])
 
-  name                              = "${var.name_prefix}-${each.key}"
-  message_retention_seconds         = local.dlq_retention_s
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 3600
+  name                      = "${var.name_prefix}-${each.key}"
+  message_retention_seconds = local.dlq_retention_s
+  sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "errors" {
-  name                              = "${var.name_prefix}-errors"
-  visibility_timeout_seconds        = local.errors_visibility_timeout_s
-  message_retention_seconds         = 345600 # 4 days
-  receive_wait_time_seconds         = 20
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 3600
+  name                       = "${var.name_prefix}-errors"
+  visibility_timeout_seconds = local.errors_visibility_timeout_s
+  message_retention_seconds  = 345600 # 4 days
+  receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.dead_letter["errors-dlq"].arn
@@ -49,13 +47,12 @@ resource "aws_sqs_queue" "errors" {
 # smoke upload of a deployment reaches the new error-processor version only.
 # It shares the DLQ, whose alarm then also catches a failing candidate.
 resource "aws_sqs_queue" "errors_candidate" {
-  name                              = "${var.name_prefix}-errors-candidate"
-  visibility_timeout_seconds        = aws_sqs_queue.errors.visibility_timeout_seconds
-  message_retention_seconds         = aws_sqs_queue.errors.message_retention_seconds
-  receive_wait_time_seconds         = aws_sqs_queue.errors.receive_wait_time_seconds
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 3600
-  redrive_policy                    = aws_sqs_queue.errors.redrive_policy
+  name                       = "${var.name_prefix}-errors-candidate"
+  visibility_timeout_seconds = aws_sqs_queue.errors.visibility_timeout_seconds
+  message_retention_seconds  = aws_sqs_queue.errors.message_retention_seconds
+  receive_wait_time_seconds  = aws_sqs_queue.errors.receive_wait_time_seconds
+  sqs_managed_sse_enabled    = true
+  redrive_policy             = aws_sqs_queue.errors.redrive_policy
 }
 
 # Only the two errors queues may dead-letter into the DLQ.
@@ -70,7 +67,7 @@ resource "aws_sqs_queue_redrive_allow_policy" "errors_dlq" {
 
 resource "aws_sns_topic" "notifications" {
   name              = "${var.name_prefix}-notifications"
-  kms_master_key_id = var.kms_key_arn
+  kms_master_key_id = "alias/aws/sns"
 }
 
 # One e-mail subscription per vendor. The error-processor publishes with the

@@ -3,11 +3,6 @@ variable "name_prefix" {
   type        = string
 }
 
-variable "kms_key_arn" {
-  description = "KMS key for queues and topic."
-  type        = string
-}
-
 variable "error_processor_timeout_s" {
   description = "Timeout of the error-processor; the errors queue's visibility timeout is derived from it."
   type        = number

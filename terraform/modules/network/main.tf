@@ -254,7 +254,6 @@ resource "aws_vpc_endpoint" "interface" {
 resource "aws_cloudwatch_log_group" "flow_logs" {
   name              = "/aws/vpc/${var.name_prefix}/flow-logs"
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
 }
 
 resource "aws_flow_log" "this" {

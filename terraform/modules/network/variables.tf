@@ -49,11 +49,6 @@ variable "log_retention_days" {
   type        = number
 }
 
-variable "kms_key_arn" {
-  description = "KMS key for the flow log group."
-  type        = string
-}
-
 variable "extra_interface_endpoint_services" {
   description = "More interface endpoint services (e.g. cognito-idp for the portal) for egress_mode = interface_endpoints, and the ones ipv6 needs (no dual-stack endpoint)."
   type        = list(string)

@@ -11,9 +11,12 @@
 #   vendor API 5xx (with the portal)   any in 5 minutes (the vendor-api's own errors and
 #                                      throttles are covered by the function alarms)
 
+# Not encrypted: CloudWatch alarms and AWS Budgets publish without caller
+# credentials, so an encrypted topic needs a key policy that names them, and
+# aws/sns's cannot be edited (terraform/kms.tf). The messages are alarm names
+# and states.
 resource "aws_sns_topic" "alarms" {
-  name              = "${var.name_prefix}-alarms"
-  kms_master_key_id = var.kms_key_arn
+  name = "${var.name_prefix}-alarms"
 }
 
 # Who may publish: CloudWatch alarms and AWS Budgets of this account (each as

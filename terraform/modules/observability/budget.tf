@@ -1,9 +1,8 @@
 # Monthly cost budget with alerts at 80% of actual spend and 100% of forecast
 # spend. Each alert goes to the alarm topic (<prefix>-alarms, so whoever gets
 # the alarms gets it, with no extra variable) and to budget_alert_emails, if
-# any. The topic's policy (alarms.tf) lets budgets.amazonaws.com publish, and
-# the key policy (terraform/kms.tf) lets it use the topic's KMS key; without
-# both, Budgets drops the notification. Budgets are per account: without the tag filter this budget
+# any. The topic's policy (alarms.tf) lets budgets.amazonaws.com publish;
+# without it Budgets drops the notification. Budgets are per account: without the tag filter this budget
 # watches the whole account, which is right when the account holds one
 # environment. To give each environment its own budget, activate the
 # "Environment" cost allocation tag (Billing console) and set

@@ -18,11 +18,6 @@ variable "partition" {
   type        = string
 }
 
-variable "kms_key_arn" {
-  description = "KMS key for the alarm topic."
-  type        = string
-}
-
 variable "function_names" {
   description = "Function key => function name."
   type        = map(string)

@@ -49,7 +49,6 @@ resource "aws_apigatewayv2_route" "api" {
 resource "aws_cloudwatch_log_group" "api_access" {
   name              = "/aws/apigateway/${var.name_prefix}-vendor-api"
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
 }
 
 resource "aws_apigatewayv2_stage" "default" {

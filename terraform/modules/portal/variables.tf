@@ -13,11 +13,6 @@ variable "account_id" {
   type        = string
 }
 
-variable "kms_key_arn" {
-  description = "The environment's KMS key (the API's access log group)."
-  type        = string
-}
-
 variable "site_bucket_name" {
   description = "Name of the static site bucket (\"<prefix>-site-<account>\")."
   type        = string

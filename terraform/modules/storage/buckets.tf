@@ -1,9 +1,8 @@
 # The two buckets and the baseline both get: ACLs off (bucket owner enforced;
 # the bucket policy is the only grant), no public access, versioning, default
-# encryption, and a policy that refuses plain HTTP. What differs is in the map:
-# the access-log bucket uses SSE-S3 because S3 server access log delivery
-# supports nothing else (it holds request metadata, not upload contents), and
-# only the uploads bucket also refuses TLS older than 1.2.
+# encryption (SSE-S3 for both: no customer managed key, terraform/kms.tf; S3
+# server access log delivery supports nothing else anyway), and a policy that
+# refuses plain HTTP. Only the uploads bucket also refuses TLS older than 1.2.
 #
 # Bucket-specific settings live next to their purpose: main.tf (uploads:
 # lifecycle, access logging, the csv-parser trigger) and access_logs.tf (log
@@ -13,7 +12,7 @@ locals {
   buckets = {
     uploads = {
       name      = local.bucket_name
-      sse       = "aws:kms"
+      sse       = "AES256"
       deny_from = ["DenyInsecureTransport", "DenyTlsOlderThan12"]
     }
     access-logs = {
@@ -80,11 +79,8 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm     = each.value.sse
-      kms_master_key_id = each.value.sse == "aws:kms" ? var.kms_key_arn : null
+      sse_algorithm = each.value.sse
     }
-    # With KMS: one KMS call per bucket key, not per object.
-    bucket_key_enabled = each.value.sse == "aws:kms" ? true : null
   }
 }
 

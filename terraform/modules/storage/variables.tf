@@ -8,11 +8,6 @@ variable "account_id" {
   type        = string
 }
 
-variable "kms_key_arn" {
-  description = "KMS key for the uploads bucket."
-  type        = string
-}
-
 variable "csv_parser_function_name" {
   description = "Name of the csv-parser function."
   type        = string

@@ -50,8 +50,12 @@ pub(super) fn kms(month: &Month) -> Line {
         keys * PriceId::KmsKeyMonth.usd(),
         requests_usd,
         format!(
-            "{} customer managed key (first year); {} requests per upload{}",
-            qty(keys),
+            "{}; {} requests per upload (counted as before, an upper bound: SSE-S3, SSE-SQS and DynamoDB's owned key make none){}",
+            if keys > 0.0 {
+                format!("{} customer managed key (first year)", qty(keys))
+            } else {
+                "AWS managed keys only (no key charge)".to_string()
+            },
             qty(per_upload),
             month
                 .free

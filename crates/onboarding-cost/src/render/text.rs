@@ -163,6 +163,13 @@ fn comparison(uploads: u64, conditions: &Conditions, markdown: bool) -> String {
                 thousands(even),
                 thousands(rows_per_upload)
             );
+            let _ = writeln!(
+                out,
+                "- Profiles (Terraform variables): idle or light load, below {} uploads a month: the defaults (egress_mode = \"{}\", database_engine = \"aurora-serverless\", create_dashboard = false); busy, from {}: database_engine = \"rds\", the rest unchanged.",
+                thousands(even),
+                Egress::TERRAFORM_DEFAULT.terraform_name(),
+                thousands(even)
+            );
         }
         None => {
             let _ = writeln!(
