@@ -68,30 +68,24 @@ fn the_terraform_defaults_are_the_design_the_model_prices() {
     );
     let assumptions = Assumptions::DEFAULT;
     assert_eq!(default_of(&variables, "aurora_min_capacity"), "0");
-    assert_eq!(
-        default_of(&variables, "aurora_max_capacity")
-            .parse::<f64>()
-            .unwrap(),
-        assumptions.aurora_busy_acu
-    );
-    assert_eq!(
-        default_of(&variables, "aurora_seconds_until_auto_pause")
-            .parse::<f64>()
-            .unwrap(),
-        assumptions.aurora_pause_after_s
-    );
-    assert_eq!(
-        default_of(&variables, "db_backup_retention_days")
-            .parse::<f64>()
-            .unwrap(),
-        assumptions.backup_retention_days
-    );
-    assert_eq!(
-        default_of(&variables, "log_retention_days")
-            .parse::<f64>()
-            .unwrap(),
-        assumptions.log_retention_days
-    );
+    let numbers = [
+        ("aurora_max_capacity", assumptions.aurora_busy_acu),
+        (
+            "aurora_seconds_until_auto_pause",
+            assumptions.aurora_pause_after_s,
+        ),
+        (
+            "db_backup_retention_days",
+            assumptions.backup_retention_days,
+        ),
+        ("log_retention_days", assumptions.log_retention_days),
+    ];
+    for (name, modelled) in numbers {
+        let default: f64 = default_of(&variables, name)
+            .parse()
+            .unwrap_or_else(|error| panic!("{name}: {error}"));
+        assert_eq!(default, modelled, "{name}");
+    }
 }
 
 #[test]
