@@ -76,8 +76,12 @@ resource "aws_rds_cluster" "aurora" {
 
   depends_on = [aws_cloudwatch_log_group.database]
 
+  # kms_key_id: a cluster created before issue 18 keeps the customer managed
+  # key it was encrypted with (a storage key cannot change in place; without
+  # this, Terraform would replace the cluster). New clusters use aws/rds.
+  # docs/deployment.md#upgrading-from-the-customer-managed-key.
   lifecycle {
-    ignore_changes = [engine_version]
+    ignore_changes = [engine_version, kms_key_id]
   }
 }
 
@@ -101,7 +105,8 @@ resource "aws_rds_cluster_instance" "aurora" {
   monitoring_interval                   = var.monitoring_interval
   monitoring_role_arn                   = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null
 
+  # Likewise Performance Insights' key of an instance created before issue 18.
   lifecycle {
-    ignore_changes = [engine_version]
+    ignore_changes = [engine_version, performance_insights_kms_key_id]
   }
 }

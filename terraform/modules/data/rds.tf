@@ -137,6 +137,14 @@ resource "aws_db_instance" "postgres" {
   monitoring_role_arn                   = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null
 
   depends_on = [aws_cloudwatch_log_group.database]
+
+  # An instance created before issue 18 keeps the customer managed key its
+  # storage and Performance Insights were encrypted with (a storage key cannot
+  # change in place: Terraform would replace the instance). New ones use
+  # aws/rds. docs/deployment.md#upgrading-from-the-customer-managed-key.
+  lifecycle {
+    ignore_changes = [kms_key_id, performance_insights_kms_key_id]
+  }
 }
 
 # Enhanced Monitoring (OS metrics) publishes through this role.
