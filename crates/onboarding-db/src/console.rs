@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Column, Connection, Executor, PgPool, Row, TypeInfo};
 
 use crate::DbError;
-use crate::portal::{UploadKey, like_pattern};
+use crate::portal::{UploadPosition, like_pattern};
 use crate::uploads::{Upload, select_upload, uploads_of};
 use onboarding_core::{UploadId, UploadStatus, VendorId};
 
@@ -21,7 +21,7 @@ pub struct ConsoleFilter {
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub file_name: Option<String>,
-    pub after: Option<UploadKey>,
+    pub after: Option<UploadPosition>,
     pub limit: i64,
 }
 

@@ -16,7 +16,7 @@ use crate::{DbError, column};
 
 /// Registers a self-signed-up vendor, `pending_approval` until an operator
 /// approves it. `false`: the id is taken.
-pub async fn register_vendor(
+pub async fn register_pending_vendor(
     pool: &PgPool,
     vendor_id: &VendorId,
     vendor_name: &str,
@@ -37,7 +37,7 @@ pub async fn register_vendor(
     Ok(inserted.is_some())
 }
 
-/// Undoes [`register_vendor`] when the identity provider refused the sign-up.
+/// Undoes [`register_pending_vendor`] when the identity provider refused the sign-up.
 pub async fn forget_pending_vendor(pool: &PgPool, vendor_id: &VendorId) -> Result<(), DbError> {
     sqlx::query!(
         "DELETE FROM vendors WHERE vendor_id = $1 AND status = $2",
@@ -84,7 +84,7 @@ pub async fn vendor_profile(
 
 /// The position after which a page of uploads starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UploadKey {
+pub struct UploadPosition {
     pub uploaded_at: DateTime<Utc>,
     pub upload_id: UploadId,
 }
@@ -94,7 +94,7 @@ pub struct UploadFilter {
     pub status: Option<UploadStatus>,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
-    pub after: Option<UploadKey>,
+    pub after: Option<UploadPosition>,
     pub limit: i64,
 }
 

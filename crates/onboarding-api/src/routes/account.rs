@@ -129,7 +129,9 @@ pub async fn sign_up(
     let mut vendor_id = None;
     for _ in 0..5 {
         let candidate = new_vendor_id();
-        if onboarding_db::portal::register_vendor(pool, &candidate, &vendor_name, &email).await? {
+        if onboarding_db::portal::register_pending_vendor(pool, &candidate, &vendor_name, &email)
+            .await?
+        {
             vendor_id = Some(candidate);
             break;
         }

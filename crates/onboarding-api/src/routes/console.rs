@@ -19,7 +19,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use onboarding_aws::dead_letters::{self, DeadLetter};
 use onboarding_core::{UploadId, UploadStatus, VendorId};
 use onboarding_db::console::{self as db, AttentionLimits, ConsoleFilter, QueryError};
-use onboarding_db::portal::UploadKey;
+use onboarding_db::portal::UploadPosition;
 use onboarding_db::uploads::{self as uploads_db, Upload};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -150,7 +150,7 @@ pub async fn all_uploads(
         from,
         until,
         file_name,
-        after: after.map(|c| UploadKey {
+        after: after.map(|c| UploadPosition {
             uploaded_at: c.t,
             upload_id: c.id,
         }),

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use onboarding_core::{UploadId, UploadStatus, VendorStatus};
-use onboarding_db::portal::{self, ErrorFilter, UploadFilter, UploadKey};
+use onboarding_db::portal::{self, ErrorFilter, UploadFilter, UploadPosition};
 use onboarding_db::report_links;
 use onboarding_db::uploads::Upload;
 use serde::{Deserialize, Serialize};
@@ -189,7 +189,7 @@ pub async fn list_uploads(
             status,
             from,
             until,
-            after: after.map(|c| UploadKey {
+            after: after.map(|c| UploadPosition {
                 uploaded_at: c.t,
                 upload_id: c.id,
             }),
