@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use onboarding_devstack::AwsClients;
+use onboarding_devstack::StackClients;
 use onboarding_devstack::dlq::{self, DeadLetter, DeadLetterQueue};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub struct DlqArgs {
 
 pub async fn run(args: DlqArgs) -> anyhow::Result<ExitCode> {
     let (env, _) = crate::dev::running_stack_env()?;
-    let clients = AwsClients::from_env(&env)
+    let clients = StackClients::from_env(&env)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let err = |e: onboarding_devstack::DevstackError| anyhow::anyhow!("{e}");

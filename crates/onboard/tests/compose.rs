@@ -616,7 +616,7 @@ fn postgres_service(compose: &Yaml, dir: &Path) -> LocalCluster {
 /// The user pools at `endpoint`, or the error of an emulator that serves no
 /// Cognito (LocalStack's free edition) but did answer.
 async fn user_pools(endpoint: &str, region: &str) -> Result<usize, String> {
-    let clients = onboarding_devstack::AwsClients::connect(endpoint, region).await;
+    let clients = onboarding_devstack::StackClients::connect(endpoint, region).await;
     match clients
         .cognito
         .list_user_pools()

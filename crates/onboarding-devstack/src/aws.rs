@@ -24,7 +24,7 @@ pub const LOCAL_SECRET_ACCESS_KEY: &str = "test";
 
 /// One client per service the stack uses, all on the same endpoint.
 #[derive(Clone, Debug)]
-pub struct AwsClients {
+pub struct StackClients {
     pub endpoint: String,
     /// Cognito's endpoint: the same emulator, or a sidecar where the general
     /// one has no Cognito (LocalStack's free edition).
@@ -39,7 +39,7 @@ pub struct AwsClients {
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
 }
 
-impl AwsClients {
+impl StackClients {
     /// Clients for `endpoint` with the static test credentials. S3 uses
     /// path-style addressing, which an emulator on `localhost` needs.
     pub async fn connect(endpoint: &str, region: &str) -> Self {
@@ -84,7 +84,7 @@ impl AwsClients {
                 .endpoint_url(cognito_endpoint)
                 .build(),
         );
-        AwsClients {
+        StackClients {
             endpoint: endpoint.to_string(),
             cognito_endpoint: cognito_endpoint.to_string(),
             region: region.to_string(),

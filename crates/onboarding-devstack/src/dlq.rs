@@ -13,7 +13,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::DevstackError;
-use crate::aws::AwsClients;
+use crate::aws::StackClients;
 use crate::env::{StackEnv, keys};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -82,14 +82,14 @@ fn aws(error: onboarding_aws::AwsError) -> DevstackError {
 }
 
 /// Every message on the queue, without consuming any.
-pub async fn list(clients: &AwsClients, url: &str) -> Result<Vec<DeadLetter>, DevstackError> {
+pub async fn list(clients: &StackClients, url: &str) -> Result<Vec<DeadLetter>, DevstackError> {
     onboarding_aws::dead_letters::list(&clients.sqs, url)
         .await
         .map_err(aws)
 }
 
 /// Moves every message from `from` to `to`; returns how many moved.
-pub async fn redrive(clients: &AwsClients, from: &str, to: &str) -> Result<usize, DevstackError> {
+pub async fn redrive(clients: &StackClients, from: &str, to: &str) -> Result<usize, DevstackError> {
     onboarding_aws::dead_letters::redrive(&clients.sqs, from, to, None)
         .await
         .map_err(aws)

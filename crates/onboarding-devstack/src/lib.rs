@@ -47,7 +47,7 @@ pub mod stack;
 
 use std::path::Path;
 
-pub use aws::AwsClients;
+pub use aws::StackClients;
 pub use env::StackEnv;
 pub use faults::Faults;
 pub use mappings::EventSourceStats;

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::DevstackError;
-use crate::aws::AwsClients;
+use crate::aws::StackClients;
 use crate::env::{StackEnv, keys};
 
 /// The journal file name in the state directory.
@@ -109,7 +109,7 @@ pub fn parse_sns_delivery(
 /// The outbox and mailbox queues of a stack, and their journal.
 #[derive(Clone, Debug)]
 pub struct Outbox {
-    clients: AwsClients,
+    clients: StackClients,
     outbox_queue_url: String,
     prefix: String,
     journal: PathBuf,
@@ -118,7 +118,7 @@ pub struct Outbox {
 impl Outbox {
     /// `prefix` names the mailbox queues (`<prefix>-mailbox-<VENDOR_ID>`).
     pub fn new(
-        clients: AwsClients,
+        clients: StackClients,
         outbox_queue_url: impl Into<String>,
         prefix: impl Into<String>,
         state_dir: &Path,
@@ -133,7 +133,7 @@ impl Outbox {
 
     /// The outbox of the stack described by `env` (its `stack.env`).
     pub async fn from_env(env: &StackEnv, state_dir: &Path) -> Result<Self, DevstackError> {
-        let clients = AwsClients::from_env(env).await?;
+        let clients = StackClients::from_env(env).await?;
         let outbox_queue_url = env.require(keys::OUTBOX_QUEUE_URL)?.to_string();
         let prefix = match env.get(keys::STACK_PREFIX) {
             Some(prefix) => prefix.to_string(),

@@ -14,7 +14,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 use rand::RngExt;
 
 use crate::DevstackError;
-use crate::aws::AwsClients;
+use crate::aws::StackClients;
 
 /// How long the API may take to answer its health check after starting.
 const START_LIMIT: Duration = Duration::from_secs(30);
@@ -45,7 +45,7 @@ pub struct Identity {
 /// Terraform password policy) and its `web` client, which may read but not
 /// write `custom:vendor_id`. Reuses them when they exist.
 pub async fn provision_identity(
-    clients: &AwsClients,
+    clients: &StackClients,
     prefix: &str,
 ) -> Result<Identity, DevstackError> {
     let cognito = &clients.cognito;
@@ -162,7 +162,7 @@ pub fn demo_password() -> String {
 /// A confirmed login for `email` tied to `vendor_id`, with `password` as its
 /// permanent password. An existing login gets the password again.
 pub async fn create_login(
-    clients: &AwsClients,
+    clients: &StackClients,
     identity: &Identity,
     email: &str,
     vendor_id: &str,
@@ -174,7 +174,7 @@ pub async fn create_login(
 /// A confirmed login for `email` (tied to `vendor_id` when given) with
 /// `password` as its permanent password. Idempotent.
 async fn ensure_login(
-    clients: &AwsClients,
+    clients: &StackClients,
     identity: &Identity,
     email: &str,
     vendor_id: Option<&str>,
@@ -235,7 +235,7 @@ pub const OPERATOR_PASSWORD_KEY: &str = "PORTAL_OPERATOR_PASSWORD";
 /// A confirmed login for `email` with no vendor, in the `admins` group,
 /// with `password` as its permanent password. Idempotent.
 pub async fn create_operator_login(
-    clients: &AwsClients,
+    clients: &StackClients,
     identity: &Identity,
     email: &str,
     password: &str,

@@ -16,7 +16,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::json;
 
 use crate::DevstackError;
-use crate::aws::AwsClients;
+use crate::aws::StackClients;
 use crate::options::DatabaseUrl;
 
 /// The prefix under which S3 notifications are sent (and the csv-parser runs).
@@ -88,7 +88,7 @@ pub fn function_secret_name(prefix: &str, function: &str) -> String {
 
 /// Creates every resource and returns their addresses.
 pub async fn provision(
-    clients: &AwsClients,
+    clients: &StackClients,
     prefix: &str,
     database: &DatabaseUrl,
     settings: &QueueSettings,
@@ -267,7 +267,7 @@ async fn set_role_password(
 /// with the vendor's email filter policy `{"vendor_id": ["<VENDOR_ID>"]}`,
 /// and returns its URL. Idempotent.
 pub async fn subscribe_mailbox(
-    clients: &AwsClients,
+    clients: &StackClients,
     prefix: &str,
     topic_arn: &str,
     vendor_id: &str,
@@ -285,7 +285,7 @@ pub async fn subscribe_mailbox(
 /// stack calls this every second so that the subscription delivers.
 /// `known`: queues made already, skipped.
 pub async fn ensure_mailbox_queues(
-    clients: &AwsClients,
+    clients: &StackClients,
     prefix: &str,
     topic_arn: &str,
     known: &mut std::collections::HashSet<String>,
@@ -336,7 +336,7 @@ pub async fn subscribe_mailbox_from_env(
     vendor_id: &str,
 ) -> Result<String, DevstackError> {
     use crate::env::keys;
-    let clients = AwsClients::from_env(env).await?;
+    let clients = StackClients::from_env(env).await?;
     let prefix = env.get(keys::STACK_PREFIX).unwrap_or("onboarding-local");
     let topic_arn = env.require(keys::NOTIFICATION_TOPIC_ARN)?;
     subscribe_mailbox(&clients, prefix, topic_arn, vendor_id).await
@@ -348,7 +348,7 @@ fn redrive_policy(dlq_arn: &str, max_receives: &str) -> String {
 
 /// Creates a queue (or finds it and updates its attributes); returns URL and ARN.
 pub(crate) async fn create_queue(
-    clients: &AwsClients,
+    clients: &StackClients,
     name: &str,
     attributes: &[(QueueAttributeName, String)],
 ) -> Result<(String, String), DevstackError> {
@@ -379,7 +379,7 @@ pub(crate) async fn create_queue(
 }
 
 /// The URL of an existing queue.
-pub(crate) async fn queue_url(clients: &AwsClients, name: &str) -> Result<String, DevstackError> {
+pub(crate) async fn queue_url(clients: &StackClients, name: &str) -> Result<String, DevstackError> {
     clients
         .sqs
         .get_queue_url()
@@ -392,7 +392,7 @@ pub(crate) async fn queue_url(clients: &AwsClients, name: &str) -> Result<String
 }
 
 /// The ARN of a queue.
-pub async fn queue_arn(clients: &AwsClients, url: &str) -> Result<String, DevstackError> {
+pub async fn queue_arn(clients: &StackClients, url: &str) -> Result<String, DevstackError> {
     let out = clients
         .sqs
         .get_queue_attributes()
@@ -408,7 +408,7 @@ pub async fn queue_arn(clients: &AwsClients, url: &str) -> Result<String, Devsta
 
 /// Lets `service` send to the queue when the source is `source_arn`.
 async fn set_queue_policy(
-    clients: &AwsClients,
+    clients: &StackClients,
     url: &str,
     arn: &str,
     service: &str,
@@ -439,7 +439,7 @@ async fn set_queue_policy(
 /// Subscribes a queue to the topic (standard envelope, not raw), with an
 /// optional vendor filter policy on message attributes.
 async fn subscribe_queue(
-    clients: &AwsClients,
+    clients: &StackClients,
     topic_arn: &str,
     queue_url: &str,
     queue_arn: &str,
@@ -476,7 +476,7 @@ async fn subscribe_queue(
 }
 
 async fn create_bucket(
-    clients: &AwsClients,
+    clients: &StackClients,
     bucket: &str,
     events_queue_arn: &str,
 ) -> Result<(), DevstackError> {
@@ -558,7 +558,7 @@ async fn create_bucket(
 
 /// Creates the staging table; returns its name and stream ARN.
 async fn create_staging_table(
-    clients: &AwsClients,
+    clients: &StackClients,
     prefix: &str,
 ) -> Result<(String, String), DevstackError> {
     let table = format!("{prefix}-staging");
@@ -655,7 +655,7 @@ async fn create_staging_table(
     Ok((table, stream_arn))
 }
 
-async fn put_secret(clients: &AwsClients, name: &str, value: &str) -> Result<(), DevstackError> {
+async fn put_secret(clients: &StackClients, name: &str, value: &str) -> Result<(), DevstackError> {
     match clients
         .secrets
         .create_secret()

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::DevstackError;
-use crate::aws::AwsClients;
+use crate::aws::StackClients;
 use crate::env::{ENV_FILE, StackEnv, keys};
 use crate::faults::Deliverer;
 use crate::invoke::InvokeServer;
@@ -42,7 +42,7 @@ pub struct Stack {
     options: StackOptions,
     env: StackEnv,
     resources: Resources,
-    clients: AwsClients,
+    clients: StackClients,
     moto: Option<MotoServer>,
     pools: BTreeMap<FunctionKind, FunctionPool>,
     /// The operator commands' function (see [`Stack::invoke`]).
@@ -78,7 +78,7 @@ impl Stack {
             }
         };
         let cognito_endpoint = options.cognito_endpoint.as_deref().unwrap_or(&endpoint);
-        let clients = AwsClients::connect_with(
+        let clients = StackClients::connect_with(
             &endpoint,
             cognito_endpoint,
             &options.region,
@@ -313,7 +313,7 @@ impl Stack {
     }
 
     /// SDK clients on the stack's endpoint.
-    pub fn clients(&self) -> &AwsClients {
+    pub fn clients(&self) -> &StackClients {
         &self.clients
     }
 
@@ -430,7 +430,7 @@ impl Drop for Stack {
 
 /// The environment file's contents.
 fn stack_env(
-    clients: &AwsClients,
+    clients: &StackClients,
     options: &StackOptions,
     database: &DatabaseUrl,
     resources: &Resources,
@@ -651,7 +651,7 @@ async fn vendor_ids(database_url: &str) -> Result<Vec<String>, DevstackError> {
 /// once the event source mappings run, so with both answering an upload
 /// will be processed. docker-compose's healthcheck of the runner.
 pub async fn check_ready(env: &StackEnv) -> Result<(), DevstackError> {
-    let clients = AwsClients::from_env(env).await?;
+    let clients = StackClients::from_env(env).await?;
     let queue = env.require(keys::S3_EVENTS_QUEUE_URL)?;
     clients
         .sqs

@@ -18,13 +18,13 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::{StatsCell, or_shutdown};
-use crate::aws::AwsClients;
+use crate::aws::StackClients;
 use crate::faults::{Deliverer, DuplicateMode};
 use crate::runtime::FunctionPool;
 use crate::s3_event::{RecordContext, decode_key, normalize_record};
 
 pub struct S3Mapping {
-    pub clients: AwsClients,
+    pub clients: StackClients,
     pub queue_url: String,
     pub pool: FunctionPool,
     pub deliverer: Arc<Deliverer>,

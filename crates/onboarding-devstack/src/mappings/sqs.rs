@@ -19,12 +19,12 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use super::{StatsCell, or_shutdown};
-use crate::aws::AwsClients;
+use crate::aws::StackClients;
 use crate::faults::{Deliverer, DuplicateMode};
 use crate::runtime::FunctionPool;
 
 pub struct SqsMapping {
-    pub clients: AwsClients,
+    pub clients: StackClients,
     pub queue_url: String,
     pub queue_arn: String,
     pub pool: FunctionPool,

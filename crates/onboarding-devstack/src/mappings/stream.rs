@@ -28,7 +28,7 @@ use tokio::task::JoinSet;
 
 use super::{StatsCell, or_shutdown};
 use crate::DevstackError;
-use crate::aws::AwsClients;
+use crate::aws::StackClients;
 use crate::faults::{Deliverer, DuplicateMode};
 use crate::runtime::FunctionPool;
 
@@ -38,7 +38,7 @@ const POLL_INTERVAL: Duration = Duration::from_millis(250);
 const DESCRIBE_INTERVAL: Duration = Duration::from_secs(2);
 
 pub struct StreamMapping {
-    pub clients: AwsClients,
+    pub clients: StackClients,
     pub stream_arn: String,
     pub failures_queue_url: String,
     pub pool: FunctionPool,
