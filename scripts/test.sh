@@ -13,11 +13,16 @@ step "Installing what is missing"
 install_prerequisites
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
-if ! cargo sqlx --version 2>/dev/null | grep -q ' 0.9.0'; then
-  cargo install sqlx-cli --version 0.9.0 --locked --no-default-features --features postgres,rustls
+# sqlx-cli's newest release is 0.9.0 while the crates use sqlx 0.9.1 (there
+# is no sqlx-cli 0.9.1): the same 0.9 line, whose .sqlx/ format and
+# migrations it shares. Move it with sqlx when a matching release exists.
+sqlx_cli_version=0.9.0
+cargo_deny_version=0.20.2
+if ! cargo sqlx --version 2>/dev/null | grep -qF " $sqlx_cli_version"; then
+  cargo install sqlx-cli --version "$sqlx_cli_version" --locked --no-default-features --features postgres,rustls
 fi
-if ! cargo deny --version 2>/dev/null | grep -q ' 0.20.2'; then
-  cargo install cargo-deny --version 0.20.2 --locked
+if ! cargo deny --version 2>/dev/null | grep -qF " $cargo_deny_version"; then
+  cargo install cargo-deny --version "$cargo_deny_version" --locked
 fi
 
 step "Formatting"
