@@ -9,7 +9,7 @@
 //! decoding by [`decode_cursor`]. [`text`] keeps the rule too, for any
 //! caller that reaches it some other way.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -63,25 +63,50 @@ fn is_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// The field a serde message is about: the path `serde_path_to_error` puts
-/// before a colon (`limit: invalid digit`, ``email: invalid type: integer
-/// `1` ``), else the first name in backticks (``unknown field `x` ``,
-/// ``missing field `y` ``), else `fallback`.
-fn field_of(message: &str, fallback: &str) -> String {
-    message
-        .split_once(": ")
-        .map(|(name, _)| name)
-        .filter(|name| is_name(name))
-        .or_else(|| message.split('`').nth(1).filter(|name| is_name(name)))
-        .unwrap_or(fallback)
-        .to_string()
-}
-
-/// axum's rejection text (`Failed to deserialize …: <serde message>`) as a
-/// 400 naming the field serde complained about.
-fn serde_refusal(message: &str, fallback: &str) -> ApiError {
-    let detail = message.split_once(": ").map(|(_, d)| d).unwrap_or(message);
-    ApiError::bad_input(field_of(detail, fallback), detail)
+/// The 400 for input serde refused, naming the field by the path
+/// `serde_path_to_error` followed to it, as every refusal here names one
+/// (`limit`, `email`, `address.city`, `items[2].price`), or `whole` (`body`,
+/// `query`) when the input as a whole is wrong. A key that cannot be a name
+/// (an unknown field called `a b`) ends the path at its container.
+///
+/// serde reports a missing or repeated field at the struct that lacks or
+/// repeats it, the field's name only in the wording its `de::Error`
+/// defaults give (``missing field `email` ``): that name completes the path.
+fn serde_refusal<E: std::fmt::Display>(
+    error: serde_path_to_error::Error<E>,
+    whole: &str,
+) -> ApiError {
+    use serde_path_to_error::Segment;
+    let detail = error.inner().to_string();
+    let mut field = String::new();
+    let push_name = |field: &mut String, name: &str| {
+        if !field.is_empty() {
+            field.push('.');
+        }
+        field.push_str(name);
+    };
+    for segment in error.path().iter() {
+        match segment {
+            Segment::Seq { index } => field.push_str(&format!("[{index}]")),
+            Segment::Map { key } if is_name(key) => push_name(&mut field, key),
+            Segment::Enum { variant } if is_name(variant) => push_name(&mut field, variant),
+            _ => break,
+        }
+    }
+    let named_in_detail = ["missing field `", "duplicate field `"]
+        .iter()
+        .find_map(|wording| detail.strip_prefix(wording))
+        .and_then(|rest| rest.split('`').next())
+        .filter(|name| is_name(name));
+    if let Some(name) = named_in_detail {
+        push_name(&mut field, name);
+    }
+    if field.is_empty() {
+        ApiError::bad_input(whole, detail)
+    } else {
+        let detail = format!("{field}: {detail}");
+        ApiError::bad_input(field, detail)
+    }
 }
 
 /// `segment` with its `%XX` escapes decoded (bytes that are not UTF-8
@@ -197,7 +222,6 @@ pub struct Body<T>(pub T);
 
 fn body_refusal(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::JsonDataError(e) => serde_refusal(&e.body_text(), "body"),
         JsonRejection::MissingJsonContentType(_) => ApiError::bad_input(
             "body",
             "Send the body as JSON with Content-Type: application/json.",
@@ -221,9 +245,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             .await
             .map_err(body_refusal)?;
         refuse_control_in_json(&value)?;
-        let bytes = serde_json::to_vec(&value).map_err(ApiError::internal)?;
-        let axum::Json(body) = axum::Json::<T>::from_bytes(&bytes).map_err(body_refusal)?;
-        Ok(Body(body))
+        serde_path_to_error::deserialize(value)
+            .map(Body)
+            .map_err(|error| serde_refusal(error, "body"))
     }
 }
 
@@ -234,14 +258,15 @@ pub struct Query<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(value)) => Ok(Query(value)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
-                Err(serde_refusal(&e.body_text(), "query"))
-            }
-            Err(e) => Err(ApiError::bad_input("query", e.body_text())),
-        }
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        // What axum's Query does, keeping serde_path_to_error's path
+        // rather than its text.
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Query)
+            .map_err(|error| serde_refusal(error, "query"))
     }
 }
 
@@ -455,27 +480,121 @@ mod hostile;
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
-    #[test]
-    fn serde_messages_name_their_field() {
-        assert_eq!(
-            field_of("unknown field `colour`, expected one of `a`", "body"),
-            "colour"
-        );
-        assert_eq!(field_of("missing field `email` at line 1", "body"), "email");
-        assert_eq!(
-            field_of("limit: invalid digit found in string", "query"),
-            "limit"
-        );
-        assert_eq!(field_of("expected a string", "body"), "body");
-        assert_eq!(
-            field_of(
-                "email: invalid type: integer `1`, expected a string",
-                "body"
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)] // there to be read, not used
+    struct Line {
+        sku: String,
+        price: i64,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Address {
+        city: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Order {
+        email: String,
+        address: Option<Address>,
+        #[serde(default)]
+        items: Vec<Line>,
+    }
+
+    /// The field and detail of the 400 a JSON body gets through [`Body`].
+    async fn body_refusal_of(json: Value) -> (String, String) {
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(json.to_string()))
+            .unwrap();
+        match Body::<Order>::from_request(request, &()).await {
+            Err(ApiError::BadInput { field, detail }) => (field, detail),
+            Err(other) => panic!("{json}: not a 400 but {other:?}"),
+            Ok(order) => panic!("{json}: accepted as {:?}", order.0),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_body_names_the_exact_field_nested_or_in_an_array() {
+        let line = json!({"sku": "A-1", "price": 3});
+        let cases = [
+            // Top level, as before: the field's plain name.
+            (json!({"items": []}), "email"),
+            (json!({"email": 1}), "email"),
+            (json!({"email": "a@b.de", "colour": "red"}), "colour"),
+            // Inside an object.
+            (
+                json!({"email": "a@b.de", "address": {"city": 7}}),
+                "address.city",
             ),
-            "email"
-        );
+            (json!({"email": "a@b.de", "address": {}}), "address.city"),
+            (
+                json!({"email": "a@b.de", "address": {"city": "X", "zip": "1"}}),
+                "address.zip",
+            ),
+            // Inside an array element.
+            (
+                json!({"email": "a@b.de", "items": [line, line, {"sku": "C", "price": "9.99"}]}),
+                "items[2].price",
+            ),
+            (
+                json!({"email": "a@b.de", "items": [line, {"price": 1}]}),
+                "items[1].sku",
+            ),
+            (
+                json!({"email": "a@b.de", "items": [{"sku": "A", "price": 1, "note": "x"}]}),
+                "items[0].note",
+            ),
+            // The body as a whole; a key that is no name ends the path.
+            (json!("an order"), "body"),
+            (
+                json!({"email": "a@b.de", "items": [{"sku": "A", "price": 1, "a b": 1}]}),
+                "items[0]",
+            ),
+        ];
+        for (json, expected) in cases {
+            let (field, detail) = body_refusal_of(json.clone()).await;
+            assert_eq!(field, expected, "{json}: {detail}");
+            assert!(
+                detail.starts_with(&format!("{expected}: ")) || expected == "body",
+                "{detail}"
+            );
+        }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Page {
+        limit: Option<i64>,
+    }
+
+    #[tokio::test]
+    async fn a_refused_query_names_its_parameter() {
+        for (query, expected) in [
+            ("limit=ten", "limit"),
+            ("colour=red", "colour"),
+            ("limit=1&limit=2", "limit"),
+        ] {
+            let (mut parts, ()) = axum::http::Request::builder()
+                .uri(format!("/api/uploads?{query}"))
+                .body(())
+                .unwrap()
+                .into_parts();
+            match Query::<Page>::from_request_parts(&mut parts, &()).await {
+                Err(ApiError::BadInput { field, .. }) => assert_eq!(field, expected, "{query}"),
+                other => panic!("{query}: {:?}", other.map(|q| q.0)),
+            }
+        }
     }
 
     #[test]
