@@ -50,6 +50,33 @@ fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
     value
 }
 
+/// A validator for one of the document's schemas. OpenAPI 3.1 schemas are
+/// JSON Schema 2020-12; the document's `components` ride along at the root
+/// so a `$ref: '#/components/schemas/X'` resolves exactly as in the
+/// document. References resolve when the validator is built: a dangling one
+/// panics here. Formats are asserted (2020-12 only annotates them by
+/// default), and a format the crate does not know is an error, not a pass.
+fn schema_validator(doc: &Value, schema: &Value) -> jsonschema::Validator {
+    let root = json!({ "allOf": [schema], "components": doc["components"] });
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .should_ignore_unknown_formats(false)
+        .build(&root)
+        .unwrap_or_else(|error| panic!("{schema} does not compile: {error}"))
+}
+
+/// What `schema` refuses in `value`, one line per error, each starting with
+/// where in `value` it is (a JSON pointer; empty for the value itself).
+fn schema_errors(doc: &Value, schema: &Value, value: &Value) -> Vec<String> {
+    schema_validator(doc, schema)
+        .iter_errors(value)
+        .map(|error| format!("{}: {error}", error.instance_path()))
+        .collect()
+}
+
+/// The keywords the document's schemas may use. The validator ignores a
+/// keyword it does not know, so a misspelt one (`requird`) would silently
+/// accept anything; this list makes it a failure instead.
 const SCHEMA_KEYWORDS: [&str; 17] = [
     "$ref",
     "oneOf",
@@ -70,150 +97,71 @@ const SCHEMA_KEYWORDS: [&str; 17] = [
     "title",
 ];
 
-fn type_matches(name: &str, value: &Value) -> bool {
-    match name {
-        "null" => value.is_null(),
-        "boolean" => value.is_boolean(),
-        "integer" => value.is_i64() || value.is_u64(),
-        "number" => value.is_number(),
-        "string" => value.is_string(),
-        "array" => value.is_array(),
-        "object" => value.is_object(),
-        other => panic!("unknown type {other}"),
+/// Calls `visit` on `schema` and every schema inside it (not through
+/// `$ref`s: each component is visited on its own).
+fn visit_schemas(schema: &Value, at: &str, visit: &mut impl FnMut(&str, &Value)) {
+    visit(at, schema);
+    for (name, property) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        visit_schemas(property, &format!("{at}.{name}"), visit);
+    }
+    for (i, option) in schema
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        visit_schemas(option, &format!("{at}.oneOf[{i}]"), visit);
+    }
+    if let Some(items) = schema.get("items") {
+        visit_schemas(items, &format!("{at}[]"), visit);
+    }
+    if let Some(extra) = schema.get("additionalProperties").filter(|e| e.is_object()) {
+        visit_schemas(extra, &format!("{at}.*"), visit);
     }
 }
 
-/// Checks `value` against the subset of JSON Schema the document uses.
-/// An object's properties must all be documented unless
-/// `additionalProperties` is a schema; absent means `false`.
-fn validate(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
-    let schema = resolve(doc, schema);
-    let keywords = schema.as_object().expect("a schema is an object");
-    for key in keywords.keys() {
-        assert!(
-            SCHEMA_KEYWORDS.contains(&key.as_str()),
-            "the validator does not know `{key}` (at {at}); teach it"
+/// Every schema in the document: the components' and the inline ones of
+/// requests, responses, parameters and headers, each with where it is.
+fn every_schema(doc: &Value) -> Vec<(String, Value)> {
+    fn find(value: &Value, at: &str, found: &mut Vec<(String, Value)>) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    let here = format!("{at}/{key}");
+                    if key == "schema" {
+                        found.push((here, child.clone()));
+                    } else {
+                        find(child, &here, found);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    find(child, &format!("{at}/{i}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        found.push((format!("#/components/schemas/{name}"), schema.clone()));
+    }
+    find(&doc["paths"], "#/paths", &mut found);
+    for part in ["responses", "parameters", "headers"] {
+        find(
+            &doc["components"][part],
+            &format!("#/components/{part}"),
+            &mut found,
         );
     }
-    // Exactly one of the alternatives must accept the value.
-    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
-        let accepted = options
-            .iter()
-            .filter(|option| {
-                let mut inner = Vec::new();
-                validate(doc, option, value, at, &mut inner);
-                inner.is_empty()
-            })
-            .count();
-        if accepted != 1 {
-            errors.push(format!(
-                "{at}: {value} matches {accepted} of the {} oneOf schemas",
-                options.len()
-            ));
-        }
-        return;
-    }
-    if let Some(kind) = schema.get("type") {
-        let kinds: Vec<&str> = match kind {
-            Value::String(one) => vec![one.as_str()],
-            Value::Array(many) => many.iter().map(|k| k.as_str().unwrap()).collect(),
-            other => panic!("bad type {other}"),
-        };
-        if !kinds.iter().any(|k| type_matches(k, value)) {
-            errors.push(format!("{at}: {value} is not of type {kinds:?}"));
-            return;
-        }
-    }
-    if value.is_null() {
-        return;
-    }
-    if let Some(options) = schema.get("enum").and_then(Value::as_array)
-        && !options.contains(value)
-    {
-        errors.push(format!("{at}: {value} is not one of {options:?}"));
-    }
-    if let Some(n) = value.as_f64() {
-        if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
-            && n < min
-        {
-            errors.push(format!("{at}: {n} < minimum {min}"));
-        }
-        if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
-            && n > max
-        {
-            errors.push(format!("{at}: {n} > maximum {max}"));
-        }
-    }
-    if let Some(text) = value.as_str() {
-        let length = text.chars().count() as u64;
-        if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
-            && length < min
-        {
-            errors.push(format!("{at}: shorter than {min}"));
-        }
-        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
-            && length > max
-        {
-            errors.push(format!("{at}: longer than {max}"));
-        }
-        match schema.get("format").and_then(Value::as_str) {
-            Some("date-time") if chrono::DateTime::parse_from_rfc3339(text).is_err() => {
-                errors.push(format!("{at}: '{text}' is not an RFC 3339 date-time"));
-            }
-            Some("date") if chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() => {
-                errors.push(format!("{at}: '{text}' is not a date"));
-            }
-            Some("date-time" | "date") | None => {}
-            Some(other) => panic!("unknown format {other}"),
-        }
-    }
-    if let Some(items) = value.as_array() {
-        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
-            && items.len() as u64 > max
-        {
-            errors.push(format!("{at}: more than {max} items"));
-        }
-        if let Some(item_schema) = schema.get("items") {
-            for (i, item) in items.iter().enumerate() {
-                validate(doc, item_schema, item, &format!("{at}[{i}]"), errors);
-            }
-        }
-    }
-    if let Some(object) = value.as_object() {
-        let empty = serde_json::Map::new();
-        let properties = schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        for name in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let name = name.as_str().unwrap();
-            assert!(
-                properties.contains_key(name),
-                "{at}: `{name}` is required but not among the properties"
-            );
-            if !object.contains_key(name) {
-                errors.push(format!("{at}: the documented required `{name}` is missing"));
-            }
-        }
-        for (name, property) in object {
-            let here = format!("{at}.{name}");
-            match (properties.get(name), schema.get("additionalProperties")) {
-                (Some(property_schema), _) => {
-                    validate(doc, property_schema, property, &here, errors)
-                }
-                (None, Some(extra)) if extra.is_object() => {
-                    validate(doc, extra, property, &here, errors)
-                }
-                (None, Some(Value::Bool(true))) => {}
-                (None, _) => errors.push(format!("{here}: not in the document")),
-            }
-        }
-    }
+    found
 }
 
 /// The document's path template a concrete path matches.
@@ -323,11 +271,10 @@ impl Checker {
                         content.keys().collect::<Vec<_>>()
                     )),
                     Some(entry) => {
-                        let mut errors = Vec::new();
-                        match serde_json::from_slice::<Value>(&answer.body) {
-                            Ok(body) => validate(&doc, &entry["schema"], &body, "$", &mut errors),
-                            Err(e) => errors.push(format!("the body is not JSON: {e}")),
-                        }
+                        let errors = match serde_json::from_slice::<Value>(&answer.body) {
+                            Ok(body) => schema_errors(&doc, &entry["schema"], &body),
+                            Err(e) => vec![format!("the body is not JSON: {e}")],
+                        };
                         for error in errors {
                             self.failures.push(format!("{what}: {error}"));
                         }
@@ -343,14 +290,7 @@ impl Checker {
             self.failures
                 .push(format!("{what}: content type '{got}', not {media}"));
         }
-        let mut errors = Vec::new();
-        validate(
-            &self.doc,
-            &json!({ "$ref": schema }),
-            &answer.json(),
-            "$",
-            &mut errors,
-        );
+        let errors = schema_errors(&self.doc, &json!({ "$ref": schema }), &answer.json());
         self.failures
             .extend(errors.into_iter().map(|e| format!("{what}: {e}")));
     }
@@ -432,6 +372,8 @@ fn the_document_says_which_endpoints_need_no_session() {
 #[test]
 fn every_ref_resolves_and_every_schema_uses_only_known_keywords() {
     let doc = document();
+    // $refs outside schemas too (responses, parameters), which no
+    // validator follows.
     fn walk(doc: &Value, value: &Value) {
         match value {
             Value::Object(map) => {
@@ -447,21 +389,48 @@ fn every_ref_resolves_and_every_schema_uses_only_known_keywords() {
         }
     }
     walk(&doc, &doc);
-    // Validating a null against every schema visits its keywords.
-    for name in doc["components"]["schemas"].as_object().unwrap().keys() {
-        let mut errors = Vec::new();
-        validate(
-            &doc,
-            &json!({ "$ref": format!("#/components/schemas/{name}") }),
-            &Value::Null,
-            name,
-            &mut errors,
-        );
+    let schemas = every_schema(&doc);
+    assert!(schemas.len() > 100, "{}", schemas.len());
+    for (at, schema) in &schemas {
+        // Building resolves every $ref inside it.
+        schema_validator(&doc, schema);
+        visit_schemas(schema, at, &mut |at, schema| {
+            let keywords = schema.as_object().expect("a schema is an object");
+            for key in keywords.keys() {
+                assert!(
+                    SCHEMA_KEYWORDS.contains(&key.as_str()),
+                    "{at}: `{key}` is not a keyword the document uses; a typo?"
+                );
+            }
+            // JSON Schema allows any other property when
+            // `additionalProperties` is absent: the document always says.
+            if keywords.contains_key("properties") {
+                assert!(
+                    keywords.contains_key("additionalProperties"),
+                    "{at}: lists properties but not whether others are allowed (additionalProperties)"
+                );
+            }
+            let properties = schema.get("properties").and_then(Value::as_object);
+            for name in schema
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let name = name.as_str().unwrap();
+                assert!(
+                    properties.is_some_and(|p| p.contains_key(name)),
+                    "{at}: `{name}` is required but not among the properties"
+                );
+            }
+        });
     }
 }
 
+/// The check is not vacuous: the crate, given the document, refuses each
+/// way an answer can differ from it, and says where.
 #[test]
-fn the_validator_refuses_undocumented_and_missing_properties() {
+fn the_validator_refuses_answers_the_document_does_not_describe() {
     let doc = document();
     let product = json!({
         "vendor_product_id": "P1", "sku": "SKU-1", "product_name": "Mouse",
@@ -470,37 +439,67 @@ fn the_validator_refuses_undocumented_and_missing_properties() {
         "upload_id": "UPLOAD_X", "created_at": "2026-11-30T12:00:00Z"
     });
     let schema = json!({"$ref": "#/components/schemas/Product"});
-    let errors_of = |value: &Value| {
-        let mut errors = Vec::new();
-        validate(&doc, &schema, value, "$", &mut errors);
-        errors
-    };
+    let errors_of = |value: &Value| schema_errors(&doc, &schema, value);
     assert_eq!(errors_of(&product), Vec::<String>::new());
     let mut extra = product.clone();
     extra["colour"] = json!("red");
-    assert_eq!(errors_of(&extra), ["$.colour: not in the document"]);
+    assert_eq!(
+        errors_of(&extra),
+        [": Additional properties are not allowed ('colour' was unexpected)"]
+    );
     let mut missing = product.clone();
     missing.as_object_mut().unwrap().remove("brand");
-    assert_eq!(
-        errors_of(&missing),
-        ["$: the documented required `brand` is missing"]
-    );
+    assert_eq!(errors_of(&missing), [r#": "brand" is a required property"#]);
     let mut wrong = product.clone();
     wrong["sku"] = Value::Null;
     wrong["stock_quantity"] = json!(1.5);
     wrong["created_at"] = json!("yesterday");
     wrong["status"] = json!("gone");
-    assert_eq!(errors_of(&wrong).len(), 4, "{:?}", errors_of(&wrong));
-    let page = json!({"items": [extra], "next_cursor": null});
-    let mut errors = Vec::new();
-    validate(
-        &doc,
-        &json!({"$ref": "#/components/schemas/ProductPage"}),
-        &page,
-        "$",
-        &mut errors,
+    let errors = errors_of(&wrong);
+    let mut wrong_at: Vec<&str> = errors
+        .iter()
+        .map(|e| e.split_once(':').unwrap().0)
+        .collect();
+    wrong_at.sort();
+    assert_eq!(
+        wrong_at,
+        ["/created_at", "/sku", "/status", "/stock_quantity"],
+        "{errors:?}"
     );
-    assert_eq!(errors, ["$.items[0].colour: not in the document"]);
+    let page = json!({"items": [product, extra], "next_cursor": null});
+    assert_eq!(
+        schema_errors(
+            &doc,
+            &json!({"$ref": "#/components/schemas/ProductPage"}),
+            &page
+        ),
+        ["/items/1: Additional properties are not allowed ('colour' was unexpected)"]
+    );
+    // A whole answer as the live check sees it: the operation's documented
+    // 200 schema, a body that is not one.
+    let mut checker = Checker {
+        doc: doc.clone(),
+        failures: Vec::new(),
+        seen: BTreeSet::new(),
+    };
+    let answer = Answer {
+        status: StatusCode::OK,
+        content_type: Some("application/json".into()),
+        location: None,
+        retry_after: None,
+        set_cookies: Vec::new(),
+        body: serde_json::to_vec(&json!({"status": "ok", "extra": true})).unwrap(),
+    };
+    checker.check(&Method::GET, "/api/health", &answer, true);
+    assert!(
+        checker
+            .failures
+            .iter()
+            .any(|f| f.starts_with("GET /api/health → 200: ")
+                && f.contains("'extra' was unexpected")),
+        "{:?}",
+        checker.failures
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
