@@ -40,7 +40,7 @@ SEED = """
 INSERT INTO upload_history (upload_id, vendor_id, file_name, s3_bucket, s3_key, s3_version_id,
                             total_records, valid_records, error_records, status,
                             upload_timestamp, started_at, parsed_at, validated_at, completed_at, notified_at)
-SELECT format('UPLOAD_BENCH_%s', lpad(i::text, 8, '0')),
+SELECT format('UPLOAD_20000101_000000_%s', lpad(upper(to_hex(i)), 12, '0')),
        format('VEND00%s', 1 + i % 4),
        format('bench-%s.csv', i),
        'bench', format('uploads/VEND00%s/bench-%s.csv', 1 + i % 4, i), 'v1',
@@ -71,7 +71,7 @@ def main():
     base = env["PORTAL_URL"].rstrip("/")
     database = env["DATABASE_URL"]
 
-    psql(database, "DELETE FROM upload_history WHERE upload_id LIKE 'UPLOAD_BENCH_%'")
+    psql(database, "DELETE FROM upload_history WHERE upload_id LIKE 'UPLOAD_20000101_000000_%'")
     started = time.monotonic()
     psql(database, SEED.format(rows=args.rows))
     print(f"seeded {args.rows} uploads in {time.monotonic() - started:.1f} s")
@@ -118,7 +118,7 @@ def main():
         print(f"{name:<44} {statistics.median(times):>8.1f} {p95:>8.1f} {times[-1]:>8.1f}")
 
     if not args.keep:
-        psql(database, "DELETE FROM upload_history WHERE upload_id LIKE 'UPLOAD_BENCH_%'")
+        psql(database, "DELETE FROM upload_history WHERE upload_id LIKE 'UPLOAD_20000101_000000_%'")
     return 0
 
 
