@@ -528,6 +528,23 @@ async fn safe_queries_read_the_views_and_everything_else_is_refused() {
         .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "refused as CSV too");
     assert_eq!(answer.json()["field"], "sql");
+    // Control bytes in the SQL: the same clear 400 on `sql` as the table's.
+    let answer = operator
+        .send(
+            Method::POST,
+            "/api/admin/query/csv",
+            Some(json!({ "sql": "SELECT 1\u{1b}[2J" })),
+            false,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.json()["field"], "sql");
+    assert!(
+        answer.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("control characters")
+    );
 
     // The refused list: each a 400 on `sql` that says why.
     let refused = [
