@@ -183,7 +183,13 @@ export const api = {
     request('POST', '/auth/signup', { body: { vendor_name, email, password }, auth: false }),
   confirm: (email, code) => request('POST', '/auth/confirm', { body: { email, code }, auth: false }),
   login: (email, password) => request('POST', '/auth/login', { body: { email, password }, auth: false }),
-  logout: () => request('POST', '/auth/logout', { auth: false }),
+  // Cognito's side first (revoke the refresh token: the auth part), then
+  // the API's (refuse the session from now on: the data part), which
+  // clears the cookies. Either failing still ends in the login page.
+  logout: async () => {
+    try { await request('POST', '/auth/revoke', { auth: false }); } catch { /* best effort */ }
+    return request('POST', '/auth/logout', { auth: false });
+  },
   me: () => request('GET', '/me'),
   createUpload: (file_name) => request('POST', '/uploads', { body: { file_name } }),
   listUploads: (query) => request('GET', '/uploads', { query }),

@@ -17,7 +17,7 @@ function finish() {
   $('#heading').textContent = 'Account created';
   showNotice(message, 'ok', 'Your account awaits operator approval',
     el('p', {}, 'Vendor ', el('strong', { text: account.vendor_name }), ` (${account.vendor_id}) is registered as ${account.email}.`),
-    'You can log in now and look around. Uploads are enabled once a marketplace operator approves the account; you will be able to upload files from then on.');
+    'Log in now: your first log-in puts the account in the operators\' approval queue. Uploads are enabled once a marketplace operator approves it.');
   announce('Account created. It awaits operator approval.');
   done.querySelector('a').focus();
 }

@@ -132,6 +132,16 @@ async function main() {
         data: { vendor_name: hostileVendor, email: `hostile-${stamp}@example.com`, password: `Hostile-${stamp}-Pw!` },
       });
       assert(signup.ok(), `the hostile sign-up answered ${signup.status()}: ${await signup.text()}`);
+      // Its first log-in puts it in the approval queue (the auth part that
+      // signs up has no database); moto takes any confirmation code.
+      const hostileLogin = { email: `hostile-${stamp}@example.com`, password: `Hostile-${stamp}-Pw!` };
+      const confirmed = await api.post(`${base}/api/auth/confirm`, { data: { email: hostileLogin.email, code: '123456' } });
+      assert(confirmed.ok(), `confirming the hostile sign-up answered ${confirmed.status()}`);
+      const loggedIn = await api.post(`${base}/api/auth/login`, { data: hostileLogin });
+      assert(loggedIn.ok(), `the hostile vendor's log-in answered ${loggedIn.status()}`);
+      const me = await api.get(`${base}/api/me`);
+      assert(me.ok() && (await me.json()).status === 'pending_approval', `the hostile vendor's /api/me answered ${me.status()}`);
+      await api.post(`${base}/api/auth/logout`);
       await vendorLogin('VEND002');
     }, { critical: true });
 

@@ -766,23 +766,9 @@ async fn the_runner_works_with_exactly_the_compose_environment() {
     assert_eq!(status, StatusCode::OK, "{health}");
     let email = "compose@newvendor.example.com";
     let password = "Compose-Vendor-2026!";
-    let (status, signed_up) = browser
-        .post(
-            "/api/auth/signup",
-            json!({"vendor_name": "Compose Vendor", "email": email, "password": password}),
-        )
+    browser
+        .sign_up_and_log_in("Compose Vendor", email, password)
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{signed_up}");
-    let (status, _) = browser
-        .post(
-            "/api/auth/confirm",
-            json!({"email": email, "code": "123456"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, me) = browser.log_in(email, password).await;
-    assert_eq!(status, StatusCode::OK, "{me}");
-    assert_eq!(me["vendor_id"], signed_up["vendor_id"]);
 
     // Cognito went to the sidecar only: the general endpoint has no pool
     // (moto) or no Cognito at all (LocalStack).

@@ -361,7 +361,9 @@ fn the_document_says_which_endpoints_need_no_session() {
         "post /api/auth/signup",
         "post /api/auth/confirm",
         "post /api/auth/login",
+        "post /api/auth/revoke",
         "post /api/auth/logout",
+        "get /api/auth/jwks",
     ]
     .into_iter()
     .map(String::from)
@@ -897,10 +899,17 @@ async fn live_answers_match_the_document() {
     .await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
 
-    // Refresh, then log out.
+    // The pool's keys, for the data part.
+    let answer = call(c, &anonymous, Method::GET, "/api/auth/jwks", None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+
+    // Refresh, then log out as the web app does: revoke, then log out.
     let answer = call(c, b, Method::POST, "/api/auth/refresh", None).await;
     assert_eq!(answer.status, StatusCode::NO_CONTENT);
     assert!(answer.cookie("onboard_session").is_some());
+    let answer = call(c, b, Method::POST, "/api/auth/revoke", None).await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(answer.cookie("onboard_refresh").as_deref(), Some(""));
     let answer = call(c, b, Method::POST, "/api/auth/logout", None).await;
     assert_eq!(answer.status, StatusCode::NO_CONTENT);
     assert_eq!(answer.cookie("onboard_session").as_deref(), Some(""));

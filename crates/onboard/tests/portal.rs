@@ -591,13 +591,17 @@ async fn a_new_vendor_signs_up_and_uploads_once_approved() {
         (status, problem["field"].as_str()),
         (StatusCode::BAD_REQUEST, Some("password"))
     );
-    // Only the first sign-up left a vendor behind.
-    let vendors: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM vendors WHERE status = 'pending_approval'")
-            .fetch_one(&harness.db.pool)
-            .await
-            .unwrap();
-    assert_eq!(vendors, 1);
+    // The auth part that signs up has no database: no vendor row until the
+    // login's first request to the data part.
+    let pending = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM vendors WHERE status = 'pending_approval'",
+        )
+        .fetch_one(&harness.db.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(pending().await, 0);
 
     let (status, _) = browser.log_in(email, password).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "not confirmed yet");
@@ -608,12 +612,31 @@ async fn a_new_vendor_signs_up_and_uploads_once_approved() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, me) = browser.log_in(email, password).await;
+    let (status, logged_in) = browser.log_in(email, password).await;
+    assert_eq!(status, StatusCode::OK, "{logged_in}");
+    assert_eq!(
+        logged_in,
+        json!({"role": "vendor", "vendor_id": vendor_id, "email": email})
+    );
+    // The first request registers the vendor, pending approval, under the
+    // name it signed up with; only the first sign-up left a vendor behind.
+    let (status, me) = browser.get("/api/me").await;
     assert_eq!(status, StatusCode::OK, "{me}");
     assert_eq!(
-        (me["vendor_id"].as_str(), me["status"].as_str()),
-        (Some(vendor_id.as_str()), Some("pending_approval"))
+        (
+            me["vendor_id"].as_str(),
+            me["vendor_name"].as_str(),
+            me["status"].as_str()
+        ),
+        (
+            Some(vendor_id.as_str()),
+            Some("New Vendor Ltd"),
+            Some("pending_approval")
+        )
     );
+    assert_eq!(pending().await, 1);
+    let (status, _) = browser.get("/api/me").await;
+    assert_eq!((status, pending().await), (StatusCode::OK, 1));
 
     let (status, problem) = browser
         .post("/api/uploads", json!({"file_name": "first.csv"}))
@@ -764,7 +787,12 @@ async fn a_logged_out_session_is_refused_and_logging_in_again_works_at_once() {
     );
     let captured = copy_of(&harness, &laptop);
 
-    // Log out: the captured session is refused, as cookie and as bearer token.
+    // Log out as the web app does, Cognito's side first: the captured
+    // session is refused, as cookie and as bearer token.
+    let answer = laptop
+        .send(Method::POST, "/api/auth/revoke", None, false)
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
     let answer = laptop
         .send(Method::POST, "/api/auth/logout", None, false)
         .await;
@@ -798,7 +826,18 @@ async fn a_logged_out_session_is_refused_and_logging_in_again_works_at_once() {
     assert_eq!(status, StatusCode::OK);
 
     // Log out everywhere, from the laptop: the phone's session ends too.
+    // Cognito's side first (moto's AdminUserGlobalSignOut ends the refresh
+    // tokens; its refreshed tokens get a new auth_time, which Cognito's keep).
     let captured = copy_of(&harness, &laptop);
+    let answer = laptop
+        .send(
+            Method::POST,
+            "/api/auth/revoke?everywhere=true",
+            None,
+            false,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
     let answer = laptop
         .send(
             Method::POST,
@@ -873,4 +912,162 @@ async fn a_logged_out_session_is_refused_and_logging_in_again_works_at_once() {
     let (status, _) = browser.get("/api/me").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(everywhere_sign_out(&harness, &subject).await, Some(at));
+}
+
+/// The API as AWS runs it: the auth part (`API_PART=auth`, outside the
+/// VPC) with no database settings at all, and the data part (`API_PART=data`,
+/// in the VPC) whose Cognito address is a closed port and whose signing keys
+/// come from the auth part (`GET /api/auth/jwks`), as over the site in AWS.
+/// Each refuses the other's routes; together they serve the whole journey.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_in_two_parts_serves_the_journey_with_no_cognito_call_from_the_data_part() {
+    use onboarding_devstack::portal::{PortalServer, free_port};
+
+    let harness = portal_stack().await;
+    let whole = harness.stack.portal().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let start = |part: &'static str, env: Vec<(String, String)>| {
+        let mut options = whole.options.clone();
+        options.web_root = None;
+        let log = logs.path().join(format!("{part}.log"));
+        async move {
+            let port = free_port().unwrap();
+            let mut env = env;
+            env.push(("API_PART".into(), part.into()));
+            PortalServer::start(&options, port, env, &log)
+                .await
+                .unwrap()
+        }
+    };
+    let without = |names: &[&str]| -> Vec<(String, String)> {
+        whole
+            .env
+            .iter()
+            .filter(|(name, _)| !names.iter().any(|n| name.starts_with(n)))
+            .cloned()
+            .collect()
+    };
+    let auth = start(
+        "auth",
+        without(&["DATABASE_", "CONSOLE_DATABASE_", "UPLOAD_BUCKET"]),
+    )
+    .await;
+    let closed = format!("http://127.0.0.1:{}", free_port().unwrap());
+    let mut data_env = without(&[
+        keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
+        keys::COGNITO_JWKS_URL,
+    ]);
+    data_env.extend([
+        (
+            keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER.to_string(),
+            closed,
+        ),
+        (
+            keys::COGNITO_JWKS_URL.to_string(),
+            format!("{}/api/auth/jwks", auth.url),
+        ),
+    ]);
+    let data = start("data", data_env).await;
+
+    // Each part answers its health, and refuses the other's routes.
+    let (status, health) = Browser::at(&auth.url).get("/api/health").await;
+    assert_eq!(
+        (status, health),
+        (
+            StatusCode::OK,
+            json!({"status": "ok", "database": "not_used"})
+        )
+    );
+    let (status, health) = Browser::at(&data.url).get("/api/health").await;
+    assert_eq!(
+        (status, health["database"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    for (part, method, path) in [
+        (&data, Method::POST, "/api/auth/login"),
+        (&data, Method::POST, "/api/auth/signup"),
+        (&data, Method::GET, "/api/auth/jwks"),
+        (&auth, Method::GET, "/api/me"),
+        (&auth, Method::POST, "/api/auth/logout"),
+        (&auth, Method::GET, "/api/admin/uploads"),
+    ] {
+        let answer = Browser::at(&part.url).send(method, path, None, false).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{path} on {}",
+            part.url
+        );
+    }
+    let (status, keys) = Browser::at(&auth.url).get("/api/auth/jwks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!keys["keys"].as_array().unwrap().is_empty(), "{keys}");
+
+    // A seeded vendor logs in on the auth part and works on the data part.
+    let mut laptop = Browser::at(&auth.url);
+    let (status, logged_in) = laptop
+        .log_in(VEND001, &support::portal::demo_password(&harness))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{logged_in}");
+    assert_eq!(logged_in["vendor_id"], "VEND001");
+    let mut at_data = Browser::at(&data.url);
+    at_data.session.clone_from(&laptop.session);
+    let (status, me) = at_data.get("/api/me").await;
+    assert_eq!(
+        (status, me["vendor_id"].as_str()),
+        (StatusCode::OK, Some("VEND001"))
+    );
+    let (status, _) = at_data.get("/api/uploads").await;
+    assert_eq!(status, StatusCode::OK);
+    let answer = laptop
+        .send(Method::POST, "/api/auth/refresh", None, false)
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    at_data.session = answer.cookie("onboard_session");
+    let (status, _) = at_data.get("/api/me").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a refreshed session on the data part"
+    );
+
+    // Signing up on the auth part; the first request to the data part
+    // registers the vendor, pending approval.
+    let email = "split@newvendor.example.com";
+    let password = "Split-Parts-Vendor-2026!";
+    let mut newcomer = Browser::at(&auth.url);
+    let signed_up = newcomer
+        .sign_up_and_log_in("Split Parts Ltd", email, password)
+        .await;
+    let mut newcomer_at_data = Browser::at(&data.url);
+    newcomer_at_data.session.clone_from(&newcomer.session);
+    let (status, me) = newcomer_at_data.get("/api/me").await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(
+        (me["vendor_id"].clone(), me["status"].as_str()),
+        (signed_up["vendor_id"].clone(), Some("pending_approval"))
+    );
+
+    // Logging out: Cognito's side on the auth part, the API's on the data
+    // part; the captured session is refused from then on.
+    let answer = laptop
+        .send(Method::POST, "/api/auth/revoke", None, false)
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(answer.cookie("onboard_refresh").as_deref(), Some(""));
+    let captured_session = at_data.session.clone();
+    let answer = at_data
+        .send(Method::POST, "/api/auth/logout", None, false)
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    let mut captured = Browser::at(&data.url);
+    captured.session = captured_session;
+    let (status, _) = captured.get("/api/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // The data part never tried Cognito: its log has no Cognito call.
+    let data_log = std::fs::read_to_string(logs.path().join("data.log")).unwrap();
+    assert!(!data_log.to_lowercase().contains("cognito"), "{data_log}");
+    auth.stop().await;
+    data.stop().await;
 }

@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_cognitoidentityprovider::error::DisplayErrorContext;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -53,6 +52,9 @@ struct Claims {
     vendor_id: Option<String>,
     #[serde(default)]
     email: Option<String>,
+    /// The vendor's name as given at sign-up (the pool's `name`).
+    #[serde(default)]
+    name: Option<String>,
     #[serde(rename = "cognito:username", default)]
     username: Option<String>,
     /// When the user entered the password; kept across refreshes.
@@ -109,10 +111,16 @@ pub struct VendorSession {
     pub vendor_id: VendorId,
     pub subject: String,
     pub email: Option<String>,
+    /// The name given at sign-up: what a vendor's first request registers
+    /// it under (`routes::account::me`).
+    pub name: Option<String>,
 }
 
 struct KeyCache {
     keys: HashMap<String, DecodingKey>,
+    /// The set as fetched, which the auth part serves to the data part
+    /// (`GET /api/auth/jwks`).
+    set: Option<JwkSet>,
     fetched_at: Option<Instant>,
 }
 
@@ -120,24 +128,19 @@ pub struct TokenVerifier {
     settings: CognitoSettings,
     http: reqwest::Client,
     cache: RwLock<KeyCache>,
-    /// For `AdminUserGlobalSignOut` on log-out everywhere.
-    cognito: aws_sdk_cognitoidentityprovider::Client,
 }
 
 impl TokenVerifier {
-    pub fn new(
-        settings: CognitoSettings,
-        cognito: aws_sdk_cognitoidentityprovider::Client,
-    ) -> TokenVerifier {
+    pub fn new(settings: CognitoSettings) -> TokenVerifier {
         TokenVerifier {
             settings,
-            cognito,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
                 .unwrap_or_default(),
             cache: RwLock::new(KeyCache {
                 keys: HashMap::new(),
+                set: None,
                 fetched_at: None,
             }),
         }
@@ -162,8 +165,16 @@ impl TokenVerifier {
         database: &Database,
         token: &str,
     ) -> Result<(Login, TokenSession), ApiError> {
-        let (claims, session) = self.decode_claims(token).await?;
+        let (login, session) = self.identify(token).await?;
         refuse_if_signed_out(database, &session).await?;
+        Ok((login, session))
+    }
+
+    /// [`TokenVerifier::verify_login`] but whether the session was logged
+    /// out: what the auth part, which has no database, can tell of a token
+    /// Cognito has just issued. Every data route checks the rest.
+    pub async fn identify(&self, token: &str) -> Result<(Login, TokenSession), ApiError> {
+        let (claims, session) = self.decode_claims(token).await?;
         let login = match claims
             .vendor_id
             .as_deref()
@@ -173,6 +184,7 @@ impl TokenVerifier {
                 vendor_id,
                 subject: claims.sub,
                 email: claims.email,
+                name: claims.name,
             }),
             None if claims.groups.iter().any(|g| g == ADMINS_GROUP) => {
                 Login::Operator(OperatorSession {
@@ -203,10 +215,10 @@ impl TokenVerifier {
     /// Ends `session`: only it, or with `everywhere` (or when the token
     /// names no session) every session of its login authenticated until
     /// now. Recorded before this returns, so every instance refuses the
-    /// tokens from then on. Log-out everywhere also asks Cognito to revoke
-    /// the login's refresh tokens (best effort) and returns only once the
-    /// clock has passed the recorded second, so that a log-in right after it
-    /// is not refused.
+    /// tokens from then on. Log-out everywhere returns only once the clock
+    /// has passed the recorded second, so that a log-in right after it is
+    /// not refused. Cognito's side (revoking the refresh tokens) is the auth
+    /// part's `POST /api/auth/revoke`.
     pub async fn sign_out(
         &self,
         database: &Database,
@@ -225,29 +237,10 @@ impl TokenVerifier {
                     .duration_trunc(TimeDelta::seconds(1))
                     .map_err(ApiError::internal)?;
                 onboarding_db::sessions::end_every_session(pool, &session.subject, at).await?;
-                if everywhere {
-                    self.global_sign_out(&session.username).await;
-                }
                 wait_past(at).await;
             }
         }
         Ok(())
-    }
-
-    /// `AdminUserGlobalSignOut`, best effort: the refresh tokens of the
-    /// login stop working at Cognito too. The API refuses the sessions
-    /// whatever Cognito answers.
-    async fn global_sign_out(&self, username: &str) {
-        if let Err(e) = self
-            .cognito
-            .admin_user_global_sign_out()
-            .user_pool_id(&self.settings.user_pool_id)
-            .username(username)
-            .send()
-            .await
-        {
-            tracing::warn!(upload_id = "-", error = %DisplayErrorContext(&e), "signing a login out everywhere at Cognito");
-        }
     }
 
     /// The operator of a valid ID token whose session was not logged out
@@ -288,6 +281,7 @@ impl TokenVerifier {
                 vendor_id,
                 subject: claims.sub,
                 email: claims.email,
+                name: claims.name,
             },
             session,
         ))
@@ -336,6 +330,27 @@ impl TokenVerifier {
         Ok((claims, session))
     }
 
+    /// The pool's signing keys, as last fetched (fetched now if they never
+    /// were, or not for [`JWKS_REFETCH_INTERVAL`]).
+    pub async fn signing_keys(&self) -> Result<JwkSet, ApiError> {
+        {
+            let cache = self.cache.read().await;
+            if let Some(set) = &cache.set
+                && cache
+                    .fetched_at
+                    .is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL)
+            {
+                return Ok(set.clone());
+            }
+        }
+        let mut cache = self.cache.write().await;
+        self.fetch_keys(&mut cache).await?;
+        cache
+            .set
+            .clone()
+            .ok_or_else(|| ApiError::internal("no signing keys after fetching them"))
+    }
+
     async fn key(&self, kid: &str) -> Result<DecodingKey, ApiError> {
         {
             let cache = self.cache.read().await;
@@ -356,6 +371,13 @@ impl TokenVerifier {
         if let Some(key) = cache.keys.get(kid) {
             return Ok(key.clone());
         }
+        self.fetch_keys(&mut cache).await?;
+        cache.keys.get(kid).cloned().ok_or_else(|| {
+            ApiError::Unauthenticated("The session token was signed with an unknown key.".into())
+        })
+    }
+
+    async fn fetch_keys(&self, cache: &mut KeyCache) -> Result<(), ApiError> {
         let set: JwkSet = self
             .http
             .get(&self.settings.jwks_url)
@@ -378,15 +400,14 @@ impl TokenVerifier {
                 DecodingKey::from_jwk(jwk).ok().map(|key| (kid, key))
             })
             .collect();
+        cache.set = Some(set);
         cache.fetched_at = Some(Instant::now());
         tracing::info!(
             upload_id = "-",
             keys = cache.keys.len(),
             "fetched the pool's signing keys"
         );
-        cache.keys.get(kid).cloned().ok_or_else(|| {
-            ApiError::Unauthenticated("The session token was signed with an unknown key.".into())
-        })
+        Ok(())
     }
 }
 
@@ -441,7 +462,10 @@ impl FromRequestParts<Arc<AppState>> for VendorSession {
     ) -> Result<VendorSession, ApiError> {
         let token = request_token(&parts.headers)
             .ok_or_else(|| ApiError::Unauthenticated("Log in to continue.".into()))?;
-        let session = state.verifier.verify(&state.database, &token).await?;
+        let session = state
+            .verifier
+            .verify(&state.data()?.database, &token)
+            .await?;
         tracing::Span::current().record("vendor_id", session.vendor_id.as_str());
         Ok(session)
     }
@@ -458,7 +482,7 @@ impl FromRequestParts<Arc<AppState>> for OperatorSession {
             .ok_or_else(|| ApiError::Unauthenticated("Log in to continue.".into()))?;
         state
             .verifier
-            .verify_operator(&state.database, &token)
+            .verify_operator(&state.data()?.database, &token)
             .await
     }
 }

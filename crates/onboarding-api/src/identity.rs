@@ -1,5 +1,6 @@
 //! The vendor pool (Cognito): sign-up, confirmation, log-in, refresh and
-//! log-out. Cognito's refusals become messages a vendor can act on.
+//! revocation. Cognito's refusals become messages a vendor can act on.
+//! Only the auth part of the API calls it (`config::ApiPart`).
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
@@ -33,6 +34,21 @@ fn attribute(name: &str, value: &str) -> Result<AttributeType, ApiError> {
         .value(value)
         .build()
         .map_err(ApiError::internal)
+}
+
+/// A signed-up vendor's id: `V` and the login's `sub` as 32 hex digits.
+pub fn vendor_id_of_login(sub: &str) -> Result<VendorId, ApiError> {
+    let hex: String = sub
+        .chars()
+        .filter(|c| *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ApiError::internal(format!(
+            "Cognito sub '{sub}' is not a UUID"
+        )));
+    }
+    VendorId::parse(&format!("V{hex}")).map_err(ApiError::internal)
 }
 
 /// Maps Cognito's error codes to what the vendor is told.
@@ -142,14 +158,18 @@ impl Identity {
         })
     }
 
-    /// Creates the login and ties it to `vendor_id`. Returns whether the
-    /// email is already confirmed (it is not, unless the pool auto-confirms).
+    /// Creates the login and ties it to a new vendor id made from the
+    /// login's `sub` (unique in the pool, so no two sign-ups share a vendor
+    /// id, with no database to ask). Returns the vendor id and whether the
+    /// email is already confirmed (it is not, unless the pool
+    /// auto-confirms). The vendor's row is made by its first request to the
+    /// data part, from the token (`routes::account::me`).
     pub async fn sign_up(
         &self,
         email: &str,
         password: &str,
-        vendor_id: &VendorId,
-    ) -> Result<bool, ApiError> {
+        vendor_name: &str,
+    ) -> Result<(VendorId, bool), ApiError> {
         let output = self
             .client
             .sign_up()
@@ -160,15 +180,33 @@ impl Identity {
             .send()
             .await
             .map_err(|e| refusal("SignUp", e))?;
+        let vendor_id = vendor_id_of_login(output.user_sub())?;
         self.client
             .admin_update_user_attributes()
             .user_pool_id(&self.user_pool_id)
             .username(email)
             .user_attributes(attribute(VENDOR_ATTRIBUTE, vendor_id.as_str())?)
+            .user_attributes(attribute("name", vendor_name)?)
             .send()
             .await
             .map_err(|e| refusal("AdminUpdateUserAttributes", e))?;
-        Ok(output.user_confirmed())
+        Ok((vendor_id, output.user_confirmed()))
+    }
+
+    /// `AdminUserGlobalSignOut`, best effort: the login's refresh tokens
+    /// stop working at Cognito. The data part refuses the sessions whatever
+    /// Cognito answers (`auth::TokenVerifier::sign_out`).
+    pub async fn sign_out_everywhere(&self, username: &str) {
+        if let Err(e) = self
+            .client
+            .admin_user_global_sign_out()
+            .user_pool_id(&self.user_pool_id)
+            .username(username)
+            .send()
+            .await
+        {
+            tracing::warn!(upload_id = "-", error = %aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(&e), "signing a login out everywhere at Cognito");
+        }
     }
 
     pub async fn confirm(&self, email: &str, code: &str) -> Result<(), ApiError> {
@@ -183,10 +221,10 @@ impl Identity {
         Ok(())
     }
 
-    /// Revokes the refresh token, best effort: the cookies are cleared
-    /// whatever Cognito says, and the API itself refuses the session's ID
-    /// tokens from then on (`auth::sign_out`).
-    pub async fn log_out(&self, refresh_token: &str) {
+    /// Revokes the refresh token, best effort: the cookie is cleared
+    /// whatever Cognito says, and the data part refuses the session's ID
+    /// tokens from log-out on (`auth::TokenVerifier::sign_out`).
+    pub async fn revoke(&self, refresh_token: &str) {
         if let Err(e) = self
             .client
             .revoke_token()

@@ -26,18 +26,26 @@ use tower_http::cors::CorsLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tracing::Instrument;
 
-pub use config::ApiSettings;
+pub use config::{ApiPart, ApiSettings};
 
 /// The largest JSON body any endpoint takes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Everything a request needs, built once per cold start.
 pub struct AppState {
-    pub database: Database,
+    pub part: ApiPart,
     pub verifier: auth::TokenVerifier,
+    /// Cognito: only the auth part calls it.
     pub identity: identity::Identity,
-    pub store: storage::ObjectStore,
     pub site_origin: Option<String>,
+    /// What the data part has; the auth part has none of it.
+    data: Option<DataState>,
+}
+
+/// The database and what the data routes reach besides it.
+pub struct DataState {
+    pub database: Database,
+    pub store: storage::ObjectStore,
     /// Vendors' email subscriptions (`NOTIFICATION_TOPIC_ARN`), for the
     /// admin API; on an emulator they deliver to mailbox queues.
     pub notifier: Option<onboarding_aws::notify::Notifier>,
@@ -46,15 +54,58 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state over a function's cold-start clients and database
-    /// (`onboarding_aws::cold_start`). `endpoint` is `AWS_ENDPOINT_URL`, for
-    /// an emulator: the browser posts uploads there.
+    /// The state over a function's cold-start clients and, for a part that
+    /// serves the data routes, its database (`onboarding_aws::cold_start`).
+    /// `endpoint` is `AWS_ENDPOINT_URL`, for an emulator: the browser posts
+    /// uploads there.
     pub fn new(
         clients: &AwsClients,
-        database: Database,
+        database: Option<Database>,
         endpoint: Option<String>,
         settings: ApiSettings,
     ) -> Result<AppState, problem::ApiError> {
+        let data = match (database, settings.upload_bucket.clone()) {
+            (Some(database), Some(bucket)) if settings.part.serves_data() => {
+                Some(DataState::new(clients, database, bucket, endpoint)?)
+            }
+            _ if settings.part.serves_data() => {
+                return Err(problem::ApiError::internal(
+                    "the data routes need a database and UPLOAD_BUCKET",
+                ));
+            }
+            _ => None,
+        };
+        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&clients.sdk);
+        let identity = identity::Identity::new(
+            cognito,
+            settings.cognito.user_pool_id.clone(),
+            settings.cognito.client_id.clone(),
+        );
+        Ok(AppState {
+            part: settings.part,
+            verifier: auth::TokenVerifier::new(settings.cognito),
+            identity,
+            site_origin: settings.site_origin,
+            data,
+        })
+    }
+
+    /// The data part's state. Only the data routes call it, and only the
+    /// parts that have it serve them.
+    pub fn data(&self) -> Result<&DataState, problem::ApiError> {
+        self.data
+            .as_ref()
+            .ok_or_else(|| problem::ApiError::internal("a data route on the auth part"))
+    }
+}
+
+impl DataState {
+    fn new(
+        clients: &AwsClients,
+        database: Database,
+        upload_bucket: String,
+        endpoint: Option<String>,
+    ) -> Result<DataState, problem::ApiError> {
         let notifier =
             onboarding_aws::config::optional_env_var("NOTIFICATION_TOPIC_ARN").map(|topic| {
                 let notifier = onboarding_aws::notify::Notifier::new(clients.sns.clone(), topic);
@@ -64,24 +115,11 @@ impl AppState {
                     notifier
                 }
             });
-        let store = storage::ObjectStore::new(
-            &clients.sdk,
-            clients.s3.clone(),
-            settings.upload_bucket.clone(),
-            endpoint,
-        )?;
-        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&clients.sdk);
-        let identity = identity::Identity::new(
-            cognito.clone(),
-            settings.cognito.user_pool_id.clone(),
-            settings.cognito.client_id.clone(),
-        );
-        Ok(AppState {
+        let store =
+            storage::ObjectStore::new(&clients.sdk, clients.s3.clone(), upload_bucket, endpoint)?;
+        Ok(DataState {
             database,
-            verifier: auth::TokenVerifier::new(settings.cognito, cognito),
-            identity,
             store,
-            site_origin: settings.site_origin,
             notifier,
             console: console::Console::from_env(clients)
                 .map_err(|e| problem::ApiError::internal(e.to_string()))?,
@@ -101,7 +139,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             .allow_headers([header::CONTENT_TYPE])
             .max_age(std::time::Duration::from_secs(600))
     });
-    let api = routes::routes()
+    let api = routes::routes(state.part)
         .fallback(routes::not_found)
         // Before any extractor, on every route and the fallback alike.
         .layer(axum::middleware::from_fn(input::refuse_control_in_url))

@@ -66,8 +66,7 @@ where
 pub async fn cold_start(
     function: &'static str,
 ) -> Result<(AwsClients, database::Database), lambda_runtime::Error> {
-    telemetry::init(function);
-    let clients = AwsClients::from_env().await;
+    let clients = cold_start_without_database(function).await;
     let database =
         database::Database::connect(&clients.sdk, DatabaseSettings::from_env()?, 2).await?;
     // Connecting proved the secret, the network and the password; the
@@ -75,4 +74,11 @@ pub async fn cold_start(
     // for its first event, and an open connection keeps Aurora awake.
     database.release_connections().await;
     Ok((clients, database))
+}
+
+/// [`cold_start`] for a function that has no database: the portal API's
+/// auth part, outside the VPC.
+pub async fn cold_start_without_database(function: &'static str) -> AwsClients {
+    telemetry::init(function);
+    AwsClients::from_env().await
 }

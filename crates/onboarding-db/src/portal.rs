@@ -37,18 +37,6 @@ pub async fn register_pending_vendor(
     Ok(inserted.is_some())
 }
 
-/// Undoes [`register_pending_vendor`] when the identity provider refused the sign-up.
-pub async fn forget_pending_vendor(pool: &PgPool, vendor_id: &VendorId) -> Result<(), DbError> {
-    sqlx::query!(
-        "DELETE FROM vendors WHERE vendor_id = $1 AND status = $2",
-        vendor_id.as_str(),
-        VendorStatus::PendingApproval.as_str()
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
 /// A vendor's profile with its creation time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VendorProfile {

@@ -118,6 +118,9 @@ pub async fn provision_identity(
             .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
             .read_attributes("email")
             .read_attributes("custom:vendor_id")
+            // The vendor name given at sign-up, which the first request
+            // registers the vendor under.
+            .read_attributes("name")
             .write_attributes("email")
             .send()
             .await
@@ -351,6 +354,10 @@ pub fn free_port() -> Result<u16, DevstackError> {
 pub struct PortalServer {
     child: tokio::process::Child,
     pub url: String,
+    /// What it was started with: a test starts the API's parts from them
+    /// (`API_PART`, as AWS runs it).
+    pub options: PortalOptions,
+    pub env: Vec<(String, String)>,
 }
 
 impl PortalServer {
@@ -373,7 +380,7 @@ impl PortalServer {
         let mut command = tokio::process::Command::new(&options.binary);
         command
             .env_clear()
-            .envs(env)
+            .envs(env.iter().cloned())
             .env("VENDOR_API_LISTEN", format!("{}:{port}", options.bind))
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
@@ -400,7 +407,12 @@ impl PortalServer {
             if let Ok(response) = http.get(&health).send().await
                 && response.status().is_success()
             {
-                return Ok(PortalServer { child, url });
+                return Ok(PortalServer {
+                    child,
+                    url,
+                    options: options.clone(),
+                    env,
+                });
             }
             if started.elapsed() > START_LIMIT {
                 let _ = child.kill().await;

@@ -295,6 +295,11 @@ impl Stack {
         &self.env
     }
 
+    /// The portal's server, when the stack runs one.
+    pub fn portal(&self) -> Option<&PortalServer> {
+        self.portal.as_ref()
+    }
+
     /// `<state_dir>/stack.env`.
     pub fn env_path(&self) -> PathBuf {
         self.options.state_dir.join(ENV_FILE)

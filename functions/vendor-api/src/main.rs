@@ -13,7 +13,17 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let (clients, database) = onboarding_aws::cold_start(FUNCTION).await?;
+    // The auth part (outside the VPC in AWS) has no database to open.
+    let part = ApiSettings::part_from_env()?;
+    let (clients, database) = if part.serves_data() {
+        let (clients, database) = onboarding_aws::cold_start(FUNCTION).await?;
+        (clients, Some(database))
+    } else {
+        (
+            onboarding_aws::cold_start_without_database(FUNCTION).await,
+            None,
+        )
+    };
     let region = clients
         .sdk
         .region()

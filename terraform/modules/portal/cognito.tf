@@ -98,7 +98,9 @@ resource "aws_cognito_user_pool_client" "portal" {
     refresh_token = "days"
   }
 
-  read_attributes  = ["email", "email_verified", "custom:vendor_id"]
+  # name: the vendor name given at sign-up, which the vendor's first request
+  # to the data part registers it under (ID tokens carry what is readable).
+  read_attributes  = ["email", "email_verified", "custom:vendor_id", "name"]
   write_attributes = ["email"] # not custom:vendor_id (see the top of this file)
 
   supported_identity_providers = ["COGNITO"]

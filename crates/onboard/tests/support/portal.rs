@@ -176,6 +176,34 @@ impl Browser {
         (answer.status, answer.json())
     }
 
+    /// Signs a new vendor up, confirms its email (moto takes any code) and
+    /// logs it in, keeping the cookies; the sign-up's answer.
+    pub async fn sign_up_and_log_in(
+        &mut self,
+        vendor_name: &str,
+        email: &str,
+        password: &str,
+    ) -> Value {
+        let (status, signed_up) = self
+            .post(
+                "/api/auth/signup",
+                json!({"vendor_name": vendor_name, "email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{signed_up}");
+        let (status, _) = self
+            .post(
+                "/api/auth/confirm",
+                json!({"email": email, "code": "123456"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, logged_in) = self.log_in(email, password).await;
+        assert_eq!(status, StatusCode::OK, "{logged_in}");
+        assert_eq!(logged_in["vendor_id"], signed_up["vendor_id"]);
+        signed_up
+    }
+
     /// Posts the form of a presigned POST (`{url, fields}`) straight to S3,
     /// every field first and the file last, as the web app does.
     pub async fn post_form(

@@ -9,12 +9,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use cookie::{Cookie, SameSite};
 use onboarding_core::{VendorId, VendorStatus};
-use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::{
-    Login, REFRESH_COOKIE, SESSION_COOKIE, TokenSession, VendorSession, cookie_value, request_token,
+    Login, REFRESH_COOKIE, SESSION_COOKIE, VendorSession, cookie_value, request_token,
 };
 use crate::identity::Tokens;
 use crate::input::{self, Body, Query};
@@ -29,8 +28,17 @@ pub struct Health {
     database: &'static str,
 }
 
+/// `GET /api/health`: the database's reachability, on the part that has
+/// one; the auth part, which has none, answers that it is up.
 pub async fn health(State(state): State<Arc<AppState>>) -> Response {
-    let database_ok = match state.database.pool().await {
+    let Ok(data) = state.data() else {
+        return Json(Health {
+            status: "ok",
+            database: "not_used",
+        })
+        .into_response();
+    };
+    let database_ok = match data.database.pool().await {
         Ok(pool) => sqlx::query_scalar!("SELECT 1 AS \"one!\"")
             .fetch_one(pool)
             .await
@@ -70,17 +78,39 @@ pub struct Me {
     created_at: DateTime<Utc>,
 }
 
-/// What an operator's log-in answers (the console's pages need no more).
+/// What a log-in answers: who logged in, from the token Cognito issued
+/// (the auth part has no database; `GET /api/me` has the vendor's profile).
 #[derive(Serialize)]
-pub struct OperatorMe {
-    role: &'static str,
-    email: String,
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum LoggedIn {
+    Vendor {
+        vendor_id: VendorId,
+        email: Option<String>,
+    },
+    Operator {
+        email: String,
+    },
 }
 
-async fn profile(state: &AppState, vendor_id: &VendorId) -> ApiResult<Me> {
-    let pool = state.database.pool().await?;
-    let profile = onboarding_db::portal::vendor_profile(pool, vendor_id)
-        .await?
+/// The vendor's profile. A vendor who signed up in the portal has no row
+/// until its first call here (the auth part, which signs it up, has no
+/// database): the row is made then, pending approval, from the verified
+/// token's vendor id, name and email.
+async fn profile(state: &AppState, session: &VendorSession) -> ApiResult<Me> {
+    let pool = state.data()?.database.pool().await?;
+    let vendor_id = &session.vendor_id;
+    let mut profile = onboarding_db::portal::vendor_profile(pool, vendor_id).await?;
+    if profile.is_none()
+        && let (Some(name), Some(email)) = (&session.name, &session.email)
+    {
+        let name = input::text("vendor_name", name, 200)?;
+        let email = input::email(email)?;
+        if onboarding_db::portal::register_pending_vendor(pool, vendor_id, &name, &email).await? {
+            tracing::info!(upload_id = "-", vendor_id = %vendor_id, "signed-up vendor registered; awaiting approval");
+        }
+        profile = onboarding_db::portal::vendor_profile(pool, vendor_id).await?;
+    }
+    let profile = profile
         .ok_or_else(|| ApiError::NotFound("No vendor account is linked to this login.".into()))?;
     Ok(Me {
         vendor_id: profile.vendor.vendor_id,
@@ -92,7 +122,7 @@ async fn profile(state: &AppState, vendor_id: &VendorId) -> ApiResult<Me> {
 }
 
 pub async fn me(State(state): State<Arc<AppState>>, session: VendorSession) -> ApiResult<Json<Me>> {
-    Ok(Json(profile(&state, &session.vendor_id).await?))
+    Ok(Json(profile(&state, &session).await?))
 }
 
 #[derive(Deserialize)]
@@ -110,12 +140,6 @@ pub struct SignedUp {
     confirmation_required: bool,
 }
 
-/// A fresh vendor id: `V` and eight hex digits.
-fn new_vendor_id() -> VendorId {
-    VendorId::parse(&format!("V{:08X}", rand::rng().random::<u32>()))
-        .expect("V and eight hex digits is a vendor id")
-}
-
 pub async fn sign_up(
     State(state): State<Arc<AppState>>,
     Body(request): Body<SignUp>,
@@ -125,40 +149,19 @@ pub async fn sign_up(
     if request.password.chars().count() > 256 {
         return Err(ApiError::bad_input("password", "password is too long."));
     }
-    let pool = state.database.pool().await?;
-    let mut vendor_id = None;
-    for _ in 0..5 {
-        let candidate = new_vendor_id();
-        if onboarding_db::portal::register_pending_vendor(pool, &candidate, &vendor_name, &email)
-            .await?
-        {
-            vendor_id = Some(candidate);
-            break;
-        }
-    }
-    let vendor_id =
-        vendor_id.ok_or_else(|| ApiError::internal("no free vendor id after 5 tries"))?;
-    match state
+    let (vendor_id, confirmed) = state
         .identity
-        .sign_up(&email, &request.password, &vendor_id)
-        .await
-    {
-        Ok(confirmed) => {
-            tracing::info!(upload_id = "-", vendor_id = %vendor_id, "vendor signed up; awaiting approval");
-            Ok((
-                StatusCode::CREATED,
-                Json(SignedUp {
-                    vendor_id,
-                    status: VendorStatus::PendingApproval,
-                    confirmation_required: !confirmed,
-                }),
-            ))
-        }
-        Err(error) => {
-            onboarding_db::portal::forget_pending_vendor(pool, &vendor_id).await?;
-            Err(error)
-        }
-    }
+        .sign_up(&email, &request.password, &vendor_name)
+        .await?;
+    tracing::info!(upload_id = "-", vendor_id = %vendor_id, "vendor signed up; awaiting approval");
+    Ok((
+        StatusCode::CREATED,
+        Json(SignedUp {
+            vendor_id,
+            status: VendorStatus::PendingApproval,
+            confirmation_required: !confirmed,
+        }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -220,21 +223,20 @@ pub async fn log_in(
         return Err(ApiError::bad_input("password", "Enter your password."));
     }
     let tokens = state.identity.log_in(&email, &request.password).await?;
-    let (login, _) = state
-        .verifier
-        .verify_login(&state.database, &tokens.id_token)
-        .await?;
+    let (login, _) = state.verifier.identify(&tokens.id_token).await?;
     let mut response = match login {
         Login::Vendor(session) => {
-            let me = profile(&state, &session.vendor_id).await?;
             tracing::info!(upload_id = "-", vendor_id = %session.vendor_id, "logged in");
-            Json(me).into_response()
+            Json(LoggedIn::Vendor {
+                vendor_id: session.vendor_id,
+                email: session.email,
+            })
+            .into_response()
         }
         // The operator console: the same cookies, an operator's answer.
         Login::Operator(operator) => {
             tracing::info!(upload_id = "-", vendor_id = "-", operator = %operator.operator, "operator logged in");
-            Json(OperatorMe {
-                role: "operator",
+            Json(LoggedIn::Operator {
                 email: operator.operator,
             })
             .into_response()
@@ -256,6 +258,10 @@ pub async fn log_in(
     Ok(response)
 }
 
+/// A new session token from the refresh cookie. A token of a logged-out
+/// session is refused by every data route (the auth part has no database to
+/// tell, and Cognito has revoked the refresh token unless the revocation
+/// failed).
 pub async fn refresh(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -263,12 +269,7 @@ pub async fn refresh(
     let refresh = cookie_value(&headers, REFRESH_COOKIE)
         .ok_or_else(|| ApiError::Unauthenticated("Log in to continue.".into()))?;
     let tokens = state.identity.refresh(&refresh).await?;
-    // A refresh token of a logged-out session still gets tokens from an
-    // emulator that cannot revoke it: they are refused here.
-    state
-        .verifier
-        .verify_login(&state.database, &tokens.id_token)
-        .await?;
+    state.verifier.identify(&tokens.id_token).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_cookie(&mut response, session_cookie(&tokens));
     Ok(response)
@@ -282,70 +283,74 @@ pub struct LogOutQuery {
     everywhere: bool,
 }
 
-/// The live session of a log-out request: its session token's, or, when
-/// that is gone (expired), the one its refresh token still gets. `None`
-/// when neither is live: a session already logged out has nothing left to
-/// end. An error when that cannot be told (the database or Cognito down).
-async fn session_to_end(
-    state: &AppState,
-    headers: &HeaderMap,
-    refresh: Option<&str>,
-) -> ApiResult<Option<TokenSession>> {
-    let live = |result: ApiResult<(Login, TokenSession)>| match result {
-        Ok((_, session)) => Ok(Some(session)),
-        Err(ApiError::Unauthenticated(_)) => Ok(None),
-        Err(error) => Err(error),
-    };
-    if let Some(token) = request_token(headers)
-        && let Some(session) = live(state.verifier.verify_login(&state.database, &token).await)?
-    {
-        return Ok(Some(session));
-    }
-    let Some(refresh) = refresh else {
-        return Ok(None);
-    };
-    let tokens = match state.identity.refresh(refresh).await {
-        Ok(tokens) => tokens,
-        Err(ApiError::Unauthenticated(_)) => return Ok(None),
-        Err(error) => return Err(error),
-    };
-    live(
-        state
-            .verifier
-            .verify_login(&state.database, &tokens.id_token)
-            .await,
-    )
-}
-
 /// Ends the session (or, `?everywhere=true`, every session of the login):
 /// from the answer on, the API refuses every token issued to it before,
 /// refreshed ones included. Clears both cookies whatever happens; a 503
-/// when the end could not be recorded.
+/// when the end could not be recorded. The web app first calls `POST
+/// /api/auth/revoke`, Cognito's side, which needs the refresh cookie.
 pub async fn log_out(
     State(state): State<Arc<AppState>>,
     Query(query): Query<LogOutQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let refresh = cookie_value(&headers, REFRESH_COOKIE);
     let mut response = StatusCode::NO_CONTENT.into_response();
-    let ended = match session_to_end(&state, &headers, refresh.as_deref()).await {
-        Ok(Some(session)) => {
-            state
-                .verifier
-                .sign_out(&state.database, &session, query.everywhere)
-                .await
-        }
-        Ok(None) => Ok(()),
+    let ended = match state.data() {
+        Ok(data) => match request_token(&headers) {
+            Some(token) => match state.verifier.verify_login(&data.database, &token).await {
+                Ok((_, session)) => {
+                    state
+                        .verifier
+                        .sign_out(&data.database, &session, query.everywhere)
+                        .await
+                }
+                // Expired, forged or ended already: nothing left to end.
+                Err(ApiError::Unauthenticated(_)) => Ok(()),
+                Err(error) => Err(error),
+            },
+            None => Ok(()),
+        },
         Err(error) => Err(error),
     };
     match ended {
         Ok(()) => tracing::info!(upload_id = "-", everywhere = query.everywhere, "logged out"),
         Err(error) => response = error.into_response(),
     }
-    if let Some(refresh) = &refresh {
-        state.identity.log_out(refresh).await;
-    }
     set_cookie(&mut response, expired_cookie(SESSION_COOKIE, "/api"));
     set_cookie(&mut response, expired_cookie(REFRESH_COOKIE, "/api/auth"));
     response
+}
+
+/// Cognito's side of logging out, best effort: revokes the refresh cookie's
+/// token and, `?everywhere=true`, every refresh token of the login (whose
+/// name comes from a token Cognito issues for the refresh cookie). Clears
+/// the refresh cookie; always 204 but for a bad option.
+pub async fn revoke(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<LogOutQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refresh) = cookie_value(&headers, REFRESH_COOKIE) {
+        if query.everywhere
+            && let Ok(tokens) = state.identity.refresh(&refresh).await
+            && let Ok((_, session)) = state.verifier.identify(&tokens.id_token).await
+        {
+            state.identity.sign_out_everywhere(&session.username).await;
+        }
+        state.identity.revoke(&refresh).await;
+        tracing::info!(
+            upload_id = "-",
+            everywhere = query.everywhere,
+            "refresh token revoked"
+        );
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    set_cookie(&mut response, expired_cookie(REFRESH_COOKIE, "/api/auth"));
+    response
+}
+
+/// `GET /api/auth/jwks`: the pool's public signing keys, from the auth part,
+/// for the data part, which cannot reach Cognito (`COGNITO_JWKS_URL`).
+pub async fn signing_keys(State(state): State<Arc<AppState>>) -> ApiResult<Response> {
+    let keys = state.verifier.signing_keys().await?;
+    Ok(Json(keys).into_response())
 }

@@ -59,13 +59,14 @@ pub struct Reconciled {
 
 fn notifier(state: &AppState) -> Result<&Notifier, ApiError> {
     state
+        .data()?
         .notifier
         .as_ref()
         .ok_or_else(|| ApiError::Unavailable("NOTIFICATION_TOPIC_ARN is not configured.".into()))
 }
 
 async fn vendor(state: &AppState, vendor_id: &VendorId) -> Result<Vendor, ApiError> {
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     uploads::find_vendor(pool, vendor_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("There is no vendor {vendor_id}.")))
@@ -76,7 +77,7 @@ pub async fn list_vendors(
     operator: OperatorSession,
     State(state): State<Arc<AppState>>,
 ) -> ApiResult<Json<VendorList>> {
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let vendors = uploads::list_vendors(pool).await?;
     let subscribed: BTreeSet<VendorId> = notifier(&state)?
         .vendor_subscriptions()
@@ -174,7 +175,7 @@ pub async fn change_email(
     let email = input::email(&request.email)?;
     let found = vendor(&state, &vendor_id).await?;
     let notifier = notifier(&state)?;
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let changed = found.email != email;
     if changed && !uploads::set_vendor_email(pool, &vendor_id, &email).await? {
         return Err(ApiError::NotFound(format!(
@@ -222,7 +223,7 @@ async fn change(
     status: VendorStatus,
 ) -> ApiResult<Json<VendorChange>> {
     let notifier = notifier(state)?;
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     // Suspending unsubscribes first and activating subscribes last, so a
     // failure half way never leaves an inactive vendor receiving email.
     let subscription = if status.is_active() {
@@ -269,7 +270,7 @@ pub async fn reconcile(
     State(state): State<Arc<AppState>>,
 ) -> ApiResult<Json<Reconciled>> {
     let notifier = notifier(&state)?;
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let wanted: Vec<WantedSubscription> = uploads::list_vendors(pool)
         .await?
         .into_iter()

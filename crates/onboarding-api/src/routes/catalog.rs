@@ -65,7 +65,7 @@ pub async fn products(
         .transpose()?;
     let limit = input::limit(query.limit, 20, 100)?;
     let after: Option<i64> = decode_cursor(query.cursor.as_deref())?;
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let mut products = portal::vendor_products(
         pool,
         &session.vendor_id,
@@ -114,7 +114,7 @@ pub async fn categories(
     State(state): State<Arc<AppState>>,
     _session: VendorSession,
 ) -> ApiResult<Json<Categories>> {
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     Ok(Json(Categories {
         items: onboarding_db::catalog::active_category_names(pool).await?,
     }))
@@ -193,7 +193,7 @@ pub async fn metrics(
         Some(since) => input::moment("since", since, DayEnd::Start)?,
         None => Utc::now() - chrono::Duration::days(30),
     };
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let figures = portal::vendor_metrics(pool, &session.vendor_id, since).await?;
     let mut by_status = UploadsByStatus::default();
     for (status, count) in &figures.uploads_by_status {

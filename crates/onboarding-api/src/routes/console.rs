@@ -48,7 +48,7 @@ fn upload_id(text: &str) -> ApiResult<UploadId> {
 }
 
 async fn find_upload(state: &AppState, id: &UploadId) -> ApiResult<Upload> {
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     uploads_db::find_upload(pool, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("There is no upload {}.", id.as_str())))
@@ -156,7 +156,7 @@ pub async fn all_uploads(
         }),
         limit: limit + 1,
     };
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let mut uploads = db::all_uploads(pool, &filter).await?;
     let counts = db::status_counts(pool, &filter)
         .await?
@@ -297,10 +297,10 @@ pub async fn upload_detail(
 ) -> ApiResult<Json<AdminUploadDetail>> {
     let id = upload_id(&id)?;
     let upload = find_upload(&state, &id).await?;
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let detail = describe(pool, &upload).await?;
     let reruns = db::reruns_of(pool, &upload.upload_id).await?;
-    let dead_letters = all_dead_letters(&state.console)
+    let dead_letters = all_dead_letters(&state.data()?.console)
         .await?
         .into_iter()
         .filter(|l| {
@@ -397,6 +397,7 @@ pub async fn upload_logs(
         + TimeDelta::minutes(5))
     .min(Utc::now());
     let lines: Vec<LogLine> = state
+        .data()?
         .console
         .logs
         .upload_lines(id.as_str(), from, until)
@@ -477,10 +478,10 @@ pub async fn monitor(
         until,
         step_s,
     };
-    let functions = state.console.metrics.functions(window).await?;
+    let functions = state.data()?.console.metrics.functions(window).await?;
     let mut depths = Vec::new();
-    for queue in &state.console.queues {
-        let depth = dead_letters::depth(&state.console.sqs, &queue.url)
+    for queue in &state.data()?.console.queues {
+        let depth = dead_letters::depth(&state.data()?.console.sqs, &queue.url)
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
         depths.push(QueueDepth {
@@ -517,16 +518,16 @@ pub async fn list_dead_letters(
 ) -> ApiResult<Json<DeadLetterList>> {
     let queue = query.queue.filter(|q| !q.is_empty());
     if let Some(name) = &queue {
-        state.console.queue(name)?;
+        state.data()?.console.queue(name)?;
     }
-    let items = all_dead_letters(&state.console)
+    let items = all_dead_letters(&state.data()?.console)
         .await?
         .into_iter()
         .filter(|l| queue.as_deref().is_none_or(|q| l.queue == q))
         .collect();
     Ok(Json(DeadLetterList {
         items,
-        queues: state.console.queues.clone(),
+        queues: state.data()?.console.queues.clone(),
     }))
 }
 
@@ -555,7 +556,7 @@ pub async fn redrive(
         .filter(|m| !m.is_empty())
         .map(|m| input::text("message_id", &m, 100))
         .transpose()?;
-    let queue = state.console.queue(&name)?;
+    let queue = state.data()?.console.queue(&name)?;
     let Some(to) = &queue.redrive_to else {
         return Err(ApiError::Conflict(format!(
             "Dead letters of '{}' cannot be redriven: {}",
@@ -567,9 +568,14 @@ pub async fn redrive(
             }
         )));
     };
-    let moved = dead_letters::redrive(&state.console.sqs, &queue.url, to, message_id.as_deref())
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let moved = dead_letters::redrive(
+        &state.data()?.console.sqs,
+        &queue.url,
+        to,
+        message_id.as_deref(),
+    )
+    .await
+    .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     if message_id.is_some() && moved == 0 {
         return Err(ApiError::NotFound(
             "There is no such message on this queue (already redriven?).".into(),
@@ -620,6 +626,7 @@ pub async fn rerun(
         )));
     }
     let version_id = state
+        .data()?
         .store
         .copy_for_rerun(
             &upload.s3_key,
@@ -735,7 +742,7 @@ async fn run_query(
         ));
     }
     let started = Instant::now();
-    let pool = state.console.query_pool().await?;
+    let pool = state.data()?.console.query_pool().await?;
     let result = db::run_query(pool, sql, QUERY_ROW_LIMIT, QUERY_TIMEOUT).await;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     let outcome = match &result {

@@ -12,15 +12,52 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::config::ApiPart;
 use crate::problem::ApiError;
 
-pub fn routes() -> Router<Arc<AppState>> {
+/// The routes of the auth part, under `/api`: every `/auth/` route but
+/// log-out, which records the end of a session in the database. API
+/// Gateway routes `/api/auth/{proxy+}` to the auth function and
+/// `POST /api/auth/logout` to the data function (terraform/modules/portal),
+/// and a test holds the two to this list.
+pub const AUTH_ROUTES: [(&str, &str); 6] = [
+    ("POST", "/auth/signup"),
+    ("POST", "/auth/confirm"),
+    ("POST", "/auth/login"),
+    ("POST", "/auth/refresh"),
+    ("POST", "/auth/revoke"),
+    ("GET", "/auth/jwks"),
+];
+
+/// The routes `part` serves.
+pub fn routes(part: ApiPart) -> Router<Arc<AppState>> {
+    // Each part answers its own health check.
+    let router = Router::new().route("/health", get(account::health));
+    let router = if part.serves_auth() {
+        router.merge(auth_routes())
+    } else {
+        router
+    };
+    if part.serves_data() {
+        router.merge(data_routes())
+    } else {
+        router
+    }
+}
+
+/// Cognito's side of a session ([`AUTH_ROUTES`]).
+fn auth_routes() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/health", get(account::health))
         .route("/auth/signup", post(account::sign_up))
         .route("/auth/confirm", post(account::confirm))
         .route("/auth/login", post(account::log_in))
         .route("/auth/refresh", post(account::refresh))
+        .route("/auth/revoke", post(account::revoke))
+        .route("/auth/jwks", get(account::signing_keys))
+}
+
+fn data_routes() -> Router<Arc<AppState>> {
+    Router::new()
         .route("/auth/logout", post(account::log_out))
         .route("/me", get(account::me))
         .route(

@@ -37,7 +37,7 @@ pub async fn create_upload(
     Body(request): Body<NewUpload>,
 ) -> ApiResult<(StatusCode, Json<PresignedPost>)> {
     let file_name = input::file_name(&request.file_name)?;
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let vendor = onboarding_db::uploads::find_vendor(pool, &session.vendor_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("No vendor account is linked to this login.".into()))?;
@@ -56,6 +56,7 @@ pub async fn create_upload(
         }
     }
     let post = state
+        .data()?
         .store
         .presign_upload(&vendor.vendor_id, &file_name)
         .await?;
@@ -181,7 +182,7 @@ pub async fn list_uploads(
     )?;
     let limit = input::limit(query.limit, 20, 100)?;
     let after: Option<UploadCursor> = decode_cursor(query.cursor.as_deref())?;
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let mut uploads = portal::vendor_uploads(
         pool,
         &session.vendor_id,
@@ -272,7 +273,7 @@ pub async fn upload_detail(
     session: VendorSession,
     Path(upload_id): Path<UploadId>,
 ) -> ApiResult<Json<UploadDetail>> {
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let upload = portal::vendor_upload(pool, &session.vendor_id, &upload_id)
         .await?
         .ok_or_else(upload_not_found)?;
@@ -347,7 +348,7 @@ pub async fn upload_errors(
     }
     let limit = input::limit(query.limit, 50, 500)?;
     let after: Option<(i32, i16)> = decode_cursor(query.cursor.as_deref())?;
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let upload = portal::vendor_upload(pool, &session.vendor_id, &upload_id)
         .await?
         .ok_or_else(upload_not_found)?;
@@ -426,7 +427,7 @@ async fn download(
         }
         Err(other) => return Err(other),
     };
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let upload = portal::vendor_upload(pool, &session.vendor_id, upload_id)
         .await?
         .ok_or_else(upload_not_found)?;
@@ -440,7 +441,7 @@ async fn download(
                 .into(),
         )
     })?;
-    let link = state.store.download_link(&key).await?;
+    let link = state.data()?.store.download_link(&key).await?;
     Ok(Redirect::to(&link).into_response())
 }
 
@@ -469,7 +470,7 @@ pub async fn email_link(
         )
     };
     let token = report_links::LinkToken::parse(&token).ok_or_else(unknown)?;
-    let pool = state.database.pool().await?;
+    let pool = state.data()?.database.pool().await?;
     let link = report_links::resolve_link(pool, &token)
         .await?
         .ok_or_else(unknown)?;
@@ -482,7 +483,7 @@ pub async fn email_link(
         )));
     }
     let key = link.key.ok_or_else(unknown)?;
-    let presigned = state.store.download_link(&key).await?;
+    let presigned = state.data()?.store.download_link(&key).await?;
     Ok(Redirect::to(&presigned).into_response())
 }
 
