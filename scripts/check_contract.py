@@ -156,6 +156,9 @@ ENV_NOT_SET = {
     # Set by the Lambda service in every execution environment.
     "AWS_LAMBDA_FUNCTION_NAME": "set by Lambda itself",
     "AWS_REGION": "set by Lambda itself",
+    # Unset is `all` (one process serves every route). Terraform sets it when
+    # the portal runs as its two functions (docs/decisions.md 21).
+    "API_PART": "unset means all routes (docs/decisions.md 21)",
 }
 
 # Variables the local runner passes that are not part of the AWS contract.

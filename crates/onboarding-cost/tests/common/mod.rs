@@ -14,6 +14,14 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// `COST_BLESS=1 cargo test -p onboarding-cost`: a change to the model
+/// rewrites the fixtures and the docs' generated blocks with what the model
+/// now prints, instead of failing; `git diff` then shows what changed.
+#[allow(dead_code)] // each test binary uses what it needs of this module
+pub fn blessing() -> bool {
+    std::env::var_os("COST_BLESS").is_some_and(|v| v == "1")
+}
+
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
