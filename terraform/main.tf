@@ -249,4 +249,5 @@ module "observability" {
   upload_bucket_name       = module.storage.bucket_name
   api_id                   = var.enable_portal ? module.portal[0].api_id : null
   create_dashboard         = var.create_dashboard
+  per_function_alarms      = var.per_function_alarms
 }

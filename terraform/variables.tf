@@ -343,6 +343,12 @@ variable "log_retention_days" {
 # Observability / cost
 # ---------------------------------------------------------------------------
 
+variable "per_function_alarms" {
+  description = "false (default): two account-wide alarms, on any function's Errors and on any function's Throttles in this account and region; the console's monitor says which function. true: those two alarms per function (2 x 4 alarm metrics beyond the account-wide 2, USD 0.10 each a month past CloudWatch's free ten). Set true in an account shared with other workloads, whose functions would otherwise raise these alarms."
+  type        = bool
+  default     = false
+}
+
 variable "create_dashboard" {
   description = "Create the CloudWatch dashboard (functions, queues, table, database, portal; Logs Insights widgets for errors and cold starts). USD 3/month at list price, free as one of an account's first three. Off by default: the operator console's function monitor (docs/console.md) shows invocations, errors and durations without it."
   type        = bool

@@ -102,8 +102,10 @@ pub struct Assumptions {
     /// type is a property, not a dimension) and StageDuration per stage (3).
     /// UploadsFailed is rare. Cold starts come from Lambda's REPORT lines.
     pub emf_series: f64,
-    /// terraform: alarms apart from the database and NAT ones (3 functions ×
-    /// errors and throttles, 3 dead-letter queues, 2 backlogs).
+    /// terraform (modules/observability/alarms.tf): alarms apart from the
+    /// database and NAT ones: errors and throttles of every function
+    /// (account-wide, `per_function_alarms = false`), 3 dead-letter queues,
+    /// 2 backlogs, and the portal API's 5xx.
     pub base_alarms: f64,
     /// terraform: CloudWatch dashboards (`create_dashboard`, off by default).
     pub dashboards: f64,
@@ -205,7 +207,7 @@ impl Assumptions {
         enhanced_monitoring_gb_month: 0.25,
         log_retention_days: 14.0,
         emf_series: 8.0,
-        base_alarms: 11.0,
+        base_alarms: 8.0,
         dashboards: 0.0,
         customer_managed_keys: 0.0,
         ipv6_interface_endpoints: 1.0,

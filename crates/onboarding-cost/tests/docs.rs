@@ -70,6 +70,9 @@ fn generated_blocks() -> Vec<Block> {
 
 #[test]
 fn the_documented_default_scenario_total_matches_the_model() {
+    if common::blessing() {
+        return; // the pages are being rewritten; the run after checks them
+    }
     let blocks = generated_blocks();
     let defaults: Vec<&Block> = blocks
         .iter()

@@ -97,18 +97,26 @@ locals {
   db_name       = var.database_engine == "rds" ? var.database_instance_id : var.database_cluster_id
 
   # --- functions: any error or throttle in 5 minutes -----------------------
+  # Account-wide by default: AWS/Lambda's Errors and Throttles without a
+  # FunctionName dimension are one metric each for every function in the
+  # account and region, so two alarms watch all the functions (within
+  # CloudWatch's ten free alarm metrics) where one per function would be
+  # charged from the eleventh. The alarm then says "a function failed", and
+  # the console's monitor (or the dashboard) says which. In an account shared
+  # with other workloads, set per_function_alarms = true.
   function_alarm_metrics = {
     Errors    = "returned errors (check its log group and the DLQs)"
     Throttles = "was throttled: reserved concurrency reached (or account limit)"
   }
+  function_alarm_targets = var.per_function_alarms ? var.function_names : { lambda = "${var.name_prefix}-functions" }
   function_alarms = merge([
-    for key, name in var.function_names : {
+    for key, name in local.function_alarm_targets : {
       for metric, meaning in local.function_alarm_metrics : "${key}-${lower(metric)}" => {
         name        = "${name}-${lower(metric)}"
-        description = "${name} ${meaning}."
+        description = var.per_function_alarms ? "${name} ${meaning}." : "A function of this account and region ${meaning}; the console's monitor shows which."
         namespace   = "AWS/Lambda"
         metric      = metric
-        dimensions  = { FunctionName = name }
+        dimensions  = var.per_function_alarms ? { FunctionName = name } : {}
         statistic   = "Sum"
         threshold   = 1
         comparison  = "GreaterThanOrEqualToThreshold"

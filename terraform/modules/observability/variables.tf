@@ -103,6 +103,12 @@ variable "api_id" {
   default     = null
 }
 
+variable "per_function_alarms" {
+  description = "Alarm on each function's Errors and Throttles instead of the account-wide ones (see the root variable)."
+  type        = bool
+  default     = false
+}
+
 variable "create_dashboard" {
   description = "Create the CloudWatch dashboard (see the root variable)."
   type        = bool

@@ -14,7 +14,7 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// `COST_BLESS=1 cargo test -p onboarding-cost`: a change to the model
+/// `COST_BLESS=1 cargo test -p onboarding-cost --no-fail-fast`: a change to the model
 /// rewrites the fixtures and the docs' generated blocks with what the model
 /// now prints, instead of failing; `git diff` then shows what changed.
 #[allow(dead_code)] // each test binary uses what it needs of this module
