@@ -2,9 +2,12 @@
 # Static checks for the infrastructure code:
 #   1. `terraform fmt` (formatting and HCL syntax);
 #   2. checkov (security/compliance policies);
-#   3. the contract check (scripts/check_contract.py): the Terraform against
-#      the Rust code (environment variables, IAM, names), plus its self-test,
-#      which breaks the contract in a scratch copy and expects to be told;
+#   3. the contract check: `onboard contract --json` (the
+#      code's deployment contract as data, its invariants checked in Rust),
+#      then scripts/check_contract.py, which compares that data with the
+#      Terraform (environment variables, IAM, queue and trigger settings,
+#      names), plus its self-test, which breaks the Terraform or the data
+#      and expects to be told;
 #   4. the deploy scripts (scripts/test-deploy-scripts.sh): deploy, rollback,
 #      smoke and destroy against stub aws/docker/terraform executables.
 #
@@ -134,11 +137,19 @@ PY
 }
 
 run_contract() {
-  log "contract check: Terraform vs the Rust code (scripts/check_contract.py)"
-  .venv/contract/bin/python scripts/check_contract.py \
-    || die "the Terraform and the code disagree (above); fix one of them, or teach scripts/check_contract.py"
-  .venv/contract/bin/python scripts/check_contract.py --self-test \
-    || die "the contract check no longer catches what it should (self-test above)"
+  # The code's contract as data (crates/onboarding-aws/src/contract.rs),
+  # after its invariants between settings hold (written once, in Rust).
+  log "contract invariants and export (onboard contract --json)"
+  local contract
+  contract="$(mktemp)"
+  SQLX_OFFLINE=true cargo run --quiet -p onboard -- contract --json >"$contract" \
+    || { rm -f "$contract"; die "the contract's settings break its invariants (above)"; }
+  log "contract check: Terraform vs the code's contract (scripts/check_contract.py)"
+  .venv/contract/bin/python scripts/check_contract.py --contract "$contract" \
+    || { rm -f "$contract"; die "the Terraform and the code's contract disagree (above); fix one of them"; }
+  .venv/contract/bin/python scripts/check_contract.py --contract "$contract" --self-test \
+    || { rm -f "$contract"; die "the contract check no longer catches what it should (self-test above)"; }
+  rm -f "$contract"
 }
 
 run_deploy_script_tests() {

@@ -1,6 +1,7 @@
 //! `onboard`: the developer's and operator's front door.
 
 mod admin;
+mod contract_command;
 mod cost_command;
 mod dev;
 mod dlq;
@@ -91,6 +92,8 @@ pub enum Command {
     },
     /// Estimate the monthly AWS cost per service for a load (list prices; see docs/COST.md).
     Cost(cost_command::CostArgs),
+    /// Check the deployment contract's invariants; with --json print it (functions, variables, queues, table, settings).
+    Contract(contract_command::ContractArgs),
 }
 
 #[derive(Subcommand)]
@@ -244,6 +247,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dlq(args) => dlq::run(args).await,
         Command::Admin(args) => admin::run(args).await,
         Command::Cost(args) => cost_command::run(args),
+        Command::Contract(args) => contract_command::run(args),
         Command::Invoke(args) => invoke::run(args).await,
         Command::Rerun(args) => {
             let api = admin::Api::connect(args.api_url).await?;

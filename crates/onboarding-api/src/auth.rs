@@ -71,7 +71,7 @@ struct Claims {
 }
 
 /// The pool group whose members may use the admin API.
-pub const ADMINS_GROUP: &str = "admins";
+pub use onboarding_aws::contract::ADMINS_GROUP;
 
 /// A caller whose token was verified and who is in the `admins` group.
 #[derive(Clone, Debug, PartialEq, Eq)]

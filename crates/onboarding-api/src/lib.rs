@@ -158,7 +158,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         Some(cors) => api.layer(cors),
         None => api,
     };
-    Router::new().nest("/api", api)
+    Router::new().nest(onboarding_aws::contract::API_PATH_PREFIX, api)
 }
 
 /// One span per request carrying `upload_id` (the path's, or `-`) and,

@@ -2,6 +2,8 @@
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
+use crate::contract::vars;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is not set")]
@@ -33,14 +35,15 @@ pub struct DatabaseSettings {
 
 impl DatabaseSettings {
     pub fn from_env() -> Result<DatabaseSettings, ConfigError> {
-        let port = match optional_env_var("DATABASE_PORT") {
+        let port = match optional_env_var(vars::DATABASE_PORT) {
             None => 5432,
             Some(port) => port.parse().map_err(|_| ConfigError::Invalid {
-                name: "DATABASE_PORT",
+                name: vars::DATABASE_PORT,
                 reason: format!("'{port}' is not a port number"),
             })?,
         };
-        let ssl_mode = optional_env_var("DATABASE_SSL_MODE").unwrap_or_else(|| "require".into());
+        let ssl_mode =
+            optional_env_var(vars::DATABASE_SSL_MODE).unwrap_or_else(|| "require".into());
         if ![
             "disable",
             "allow",
@@ -52,15 +55,15 @@ impl DatabaseSettings {
         .contains(&ssl_mode.as_str())
         {
             return Err(ConfigError::Invalid {
-                name: "DATABASE_SSL_MODE",
+                name: vars::DATABASE_SSL_MODE,
                 reason: format!("'{ssl_mode}' is not a PostgreSQL sslmode"),
             });
         }
         Ok(DatabaseSettings {
-            secret_id: env_var("DATABASE_SECRET_ID")?,
-            host: env_var("DATABASE_HOST")?,
+            secret_id: env_var(vars::DATABASE_SECRET_ID)?,
+            host: env_var(vars::DATABASE_HOST)?,
             port,
-            name: env_var("DATABASE_NAME")?,
+            name: env_var(vars::DATABASE_NAME)?,
             ssl_mode,
         })
     }

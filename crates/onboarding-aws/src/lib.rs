@@ -6,6 +6,7 @@
 //! passed to its handler.
 
 pub mod config;
+pub mod contract;
 pub mod database;
 pub mod dead_letters;
 pub mod metrics;

@@ -23,6 +23,12 @@ pub enum StagingStatus {
     Error,
 }
 
+/// How long an error-processor's claim on an upload's email lasts before
+/// another attempt may take over. It must be shorter than the errors
+/// queue's visibility timeout (`onboarding_aws::contract` checks it), so a
+/// retried batch finds the claim of the failed one lapsed.
+pub const EMAIL_CLAIM_LEASE_SECONDS: u32 = 120;
+
 /// One product row, staged by the parser for the validator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StagedRow {

@@ -452,9 +452,6 @@ pub async fn finish_upload(
     Ok(())
 }
 
-/// How long a claim on the email lasts before another sender may take over.
-pub const NOTIFY_LEASE_SECONDS: f64 = 120.0;
-
 /// Claims the right to send this upload's email. `false`: it was sent, or
 /// another sender holds a live claim.
 pub async fn claim_notification(pool: &PgPool, upload_id: &UploadId) -> Result<bool, DbError> {
@@ -465,7 +462,7 @@ pub async fn claim_notification(pool: &PgPool, upload_id: &UploadId) -> Result<b
                    OR notify_claimed_at < now() - make_interval(secs => $2))
            RETURNING upload_id"#,
         upload_id.as_str(),
-        NOTIFY_LEASE_SECONDS,
+        f64::from(onboarding_core::pipeline::EMAIL_CLAIM_LEASE_SECONDS),
     )
     .fetch_optional(pool)
     .await?;

@@ -51,7 +51,9 @@ pub use aws::StackClients;
 pub use env::StackEnv;
 pub use faults::Faults;
 pub use mappings::EventSourceStats;
-pub use options::{DatabaseUrl, FunctionBinaries, FunctionKind, FunctionSettings, StackOptions};
+pub use options::{
+    DatabaseUrl, FunctionBinaries, FunctionKind, FunctionSettings, StackOptions, TestSpeed,
+};
 pub use outbox::{CapturedEmail, Outbox};
 pub use provision::Resources;
 pub use runtime::{InvocationStats, InvokeError};

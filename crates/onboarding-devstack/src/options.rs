@@ -4,6 +4,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use onboarding_aws::contract::{self, Contract, Trigger};
+
 use crate::DevstackError;
 use crate::faults::Faults;
 
@@ -105,6 +107,78 @@ pub struct FunctionSettings {
     pub max_instances: usize,
 }
 
+impl FunctionSettings {
+    /// The contract's memory and timeout for `function`, with the local
+    /// concurrency.
+    pub fn of(contract: &Contract, function: &str, max_instances: usize) -> FunctionSettings {
+        let function = contract.function(function);
+        FunctionSettings {
+            memory_mb: function.memory_mb,
+            timeout: Duration::from_secs(function.timeout_s.into()),
+            max_instances,
+        }
+    }
+}
+
+/// A test's explicit, named shortcuts through the contract's queue
+/// settings: Terraform's 390 s visibility timeout would make a test of a
+/// retried batch wait six minutes. Never set outside tests.
+#[derive(Clone, Debug, Default)]
+pub struct TestSpeed {
+    /// The errors queues' visibility timeout, instead of the contract's.
+    pub errors_visibility_timeout_s: Option<u32>,
+    /// Receives before an errors or S3-events message is dead-lettered, and
+    /// the stream mapping's retries, instead of the contract's.
+    pub max_receive_count: Option<u32>,
+}
+
+impl TestSpeed {
+    /// `contract` with these overrides, and a line naming each one.
+    pub fn apply(&self, contract: &mut Contract) -> Vec<String> {
+        let mut applied = Vec::new();
+        if let Some(visibility_s) = self.errors_visibility_timeout_s {
+            for name in [contract::ERRORS_QUEUE, contract::CANDIDATE_ERRORS_QUEUE] {
+                let queue = contract.queue_mut(name);
+                applied.push(format!(
+                    "queue {name} visibility timeout {visibility_s} s (contract: {} s)",
+                    queue.visibility_timeout_s.unwrap_or_default()
+                ));
+                queue.visibility_timeout_s = Some(visibility_s);
+            }
+        }
+        if let Some(receives) = self.max_receive_count {
+            for queue in &mut contract.queues {
+                if let Some(dead_letter) = &mut queue.dead_letter {
+                    applied.push(format!(
+                        "queue {} max receive count {receives} (contract: {})",
+                        queue.name, dead_letter.max_receive_count
+                    ));
+                    dead_letter.max_receive_count = receives;
+                }
+            }
+            for trigger in &mut contract.triggers {
+                match trigger {
+                    Trigger::Stream { max_retries, .. } => {
+                        applied.push(format!(
+                            "stream retries {receives} (contract: {max_retries})"
+                        ));
+                        *max_retries = receives;
+                    }
+                    Trigger::S3Notification { max_retries, .. } => {
+                        let retries = receives.saturating_sub(1);
+                        applied.push(format!(
+                            "S3 event retries {retries} (contract: {max_retries})"
+                        ));
+                        *max_retries = retries;
+                    }
+                    Trigger::Queue { .. } => {}
+                }
+            }
+        }
+        applied
+    }
+}
+
 /// A PostgreSQL URL split into the parts the functions are configured with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatabaseUrl {
@@ -174,21 +248,22 @@ pub struct StackOptions {
     pub csv_parser: FunctionSettings,
     pub product_validator: FunctionSettings,
     pub error_processor: FunctionSettings,
-    /// Stream batch size (Terraform: 100).
-    pub stream_batch_size: usize,
-    /// Stream batching window (Terraform: 5 s; locally shorter).
+    /// The deployment contract the stack mirrors: its queues (visibility
+    /// timeouts, retention, receives before the DLQ), its triggers' batch
+    /// sizes and retries, and the functions' timeouts.
+    pub contract: Contract,
+    /// Shorter settings than the contract's, so a test sees a retry or a
+    /// dead letter in seconds; `None` everywhere but in tests. The stack logs
+    /// each one at start-up, with the invariants it suspends.
+    pub test_speed: Option<TestSpeed>,
+    /// Stream batching window. Terraform's is 5 s; locally 0.5 s, so a
+    /// developer sees a file validated at once (a batch still fills up to
+    /// the contract's batch size).
     pub stream_batching_window: Duration,
-    /// Retries of a failing stream batch before it goes to the stream-failures
-    /// queue (Terraform: 3).
-    pub stream_max_retries: u32,
-    /// Errors queue batch size (Terraform: 10).
-    pub errors_batch_size: usize,
-    /// Errors queue batching window (Terraform: `errors_batching_window_s`).
+    /// Errors queue batching window. Terraform's is 30 s; locally 0.5 s for
+    /// the same reason (one upload's messages still arrive in one batch:
+    /// the validator sends them together).
     pub errors_batching_window: Duration,
-    /// Visibility timeout of the errors queue: a failed batch comes back after it.
-    pub errors_visibility_timeout_s: u32,
-    /// Receives of an errors or S3-events message before it moves to its DLQ.
-    pub max_receive_count: u32,
     /// Delay before a failed S3 event is retried (Lambda: 1 and 2 minutes).
     pub s3_retry_delay: Duration,
     /// Extra environment for every function process (wins over the stack's).
@@ -205,7 +280,7 @@ pub struct StackOptions {
 impl StackOptions {
     /// The local defaults: moto, prefix `onboarding-local`, the environment's
     /// region ([`crate::aws::configured_region`]), the
-    /// Terraform memory and timeouts, concurrency csv-parser 4 /
+    /// contract's queues, triggers, memory and timeouts, concurrency csv-parser 4 /
     /// product-validator 1 (one shard, one batch in flight) / error-processor
     /// 2, short batching windows and retry delays.
     pub fn local(
@@ -213,6 +288,7 @@ impl StackOptions {
         functions: FunctionBinaries,
         database_url: impl Into<String>,
     ) -> Self {
+        let contract = Contract::get();
         StackOptions {
             state_dir: state_dir.into(),
             functions,
@@ -224,34 +300,30 @@ impl StackOptions {
             region: crate::aws::configured_region(),
             faults: Faults::default(),
             mailbox_vendors: None,
-            csv_parser: FunctionSettings {
-                memory_mb: 1024,
-                timeout: Duration::from_secs(120),
-                max_instances: 4,
-            },
-            product_validator: FunctionSettings {
-                memory_mb: 512,
-                timeout: Duration::from_secs(60),
-                max_instances: 1,
-            },
-            error_processor: FunctionSettings {
-                memory_mb: 512,
-                timeout: Duration::from_secs(60),
-                max_instances: 2,
-            },
-            stream_batch_size: 500,
+            csv_parser: FunctionSettings::of(&contract, "csv-parser", 4),
+            product_validator: FunctionSettings::of(&contract, "product-validator", 1),
+            error_processor: FunctionSettings::of(&contract, "error-processor", 2),
+            contract,
+            test_speed: None,
             stream_batching_window: Duration::from_millis(500),
-            stream_max_retries: 3,
-            errors_batch_size: 10,
             errors_batching_window: Duration::from_millis(500),
-            errors_visibility_timeout_s: 5,
-            max_receive_count: 3,
             s3_retry_delay: Duration::from_secs(1),
             extra_function_env: Vec::new(),
             keep_invocation_log: false,
             report_link_base_url: None,
             portal: None,
         }
+    }
+
+    /// The contract the stack runs with: [`StackOptions::contract`] with the
+    /// test-speed overrides, and a line naming each override.
+    pub fn effective_contract(&self) -> (Contract, Vec<String>) {
+        let mut contract = self.contract.clone();
+        let overrides = match &self.test_speed {
+            Some(test_speed) => test_speed.apply(&mut contract),
+            None => Vec::new(),
+        };
+        (contract, overrides)
     }
 
     pub fn settings(&self, kind: FunctionKind) -> &FunctionSettings {

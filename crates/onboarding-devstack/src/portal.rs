@@ -228,7 +228,7 @@ async fn ensure_login(
 pub use reqwest::Method;
 
 /// The pool group of operators, who may use the admin API.
-pub const ADMINS_GROUP: &str = "admins";
+pub use onboarding_aws::contract::ADMINS_GROUP;
 /// The local operator login's email (`stack.env`: `PORTAL_OPERATOR_EMAIL`).
 pub const OPERATOR_EMAIL: &str = "operator@onboarding.example.com";
 /// `stack.env` names of the local operator login.

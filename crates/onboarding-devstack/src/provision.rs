@@ -13,7 +13,9 @@ use aws_sdk_s3::types::{
 };
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::QueueAttributeName;
+use onboarding_aws::contract::{self, Contract, Queue};
 use serde_json::json;
+use std::collections::BTreeMap;
 
 use crate::DevstackError;
 use crate::aws::StackClients;
@@ -55,14 +57,13 @@ pub struct Resources {
     pub function_secret_ids: std::collections::BTreeMap<String, String>,
 }
 
-/// Queue settings that depend on the runner's options.
+/// The local-only queue between S3 and the csv-parser, standing in for
+/// Lambda's asynchronous invocation: a receive is an attempt.
 #[derive(Clone, Debug)]
-pub struct QueueSettings {
-    /// Visibility timeout of the errors queue.
-    pub errors_visibility_timeout_s: u32,
-    /// Visibility timeout of the S3 events queue (longer than the csv-parser's timeout).
-    pub s3_events_visibility_timeout_s: u32,
-    /// Receives before a message moves to its DLQ.
+pub struct S3EventsQueue {
+    /// Longer than the csv-parser's timeout, so a running attempt keeps it.
+    pub visibility_timeout_s: u32,
+    /// The first attempt plus Lambda's retries.
     pub max_receive_count: u32,
 }
 
@@ -91,26 +92,62 @@ pub async fn provision(
     clients: &StackClients,
     prefix: &str,
     database: &DatabaseUrl,
-    settings: &QueueSettings,
+    contract: &Contract,
+    s3_events: &S3EventsQueue,
 ) -> Result<Resources, DevstackError> {
     let region = clients.region.clone();
-    let bucket = format!("{prefix}-uploads");
-    let max_receives = settings.max_receive_count.to_string();
+    let bucket = format!("{prefix}-{}", contract.bucket);
 
-    // S3 notifications -> queue, with the csv-parser's retries and DLQ.
-    let (parser_dlq_url, parser_dlq_arn) =
-        create_queue(clients, &format!("{prefix}-csv-parser-dlq"), &[]).await?;
+    // The contract's queues, with its visibility timeouts, retention and
+    // redrive policies; dead-letter queues first, since the others' redrive
+    // policies name them.
+    let mut queues: BTreeMap<&str, (String, String)> = BTreeMap::new();
+    let mut in_order: Vec<&Queue> = contract.queues.iter().collect();
+    in_order.sort_by_key(|queue| queue.dead_letter.is_some());
+    for queue in in_order {
+        let mut attributes = vec![(
+            QueueAttributeName::MessageRetentionPeriod,
+            queue.retention_s.to_string(),
+        )];
+        if let Some(visibility_s) = queue.visibility_timeout_s {
+            attributes.push((
+                QueueAttributeName::VisibilityTimeout,
+                visibility_s.to_string(),
+            ));
+        }
+        if let Some(dead_letter) = &queue.dead_letter {
+            let (_, dead_letter_arn) = &queues[dead_letter.queue];
+            attributes.push((
+                QueueAttributeName::RedrivePolicy,
+                redrive_policy(dead_letter_arn, dead_letter.max_receive_count),
+            ));
+        }
+        let created =
+            create_queue(clients, &format!("{prefix}-{}", queue.name), &attributes).await?;
+        queues.insert(queue.name, created);
+    }
+    let queue = |name: &str| queues[name].clone();
+    let (errors_queue_url, errors_queue_arn) = queue(contract::ERRORS_QUEUE);
+    let (candidate_errors_queue_url, candidate_errors_queue_arn) =
+        queue(contract::CANDIDATE_ERRORS_QUEUE);
+    let (errors_dlq_url, _) = queue(contract::ERRORS_DLQ);
+    let (stream_failures_queue_url, _) = queue(contract::STREAM_FAILURES_QUEUE);
+    let (parser_dlq_url, parser_dlq_arn) = queue(contract::CSV_PARSER_DLQ);
+
+    // S3 notifications -> queue (local only: moto cannot invoke a
+    // function), with Lambda's asynchronous retries as receives and the
+    // csv-parser's DLQ.
     let (s3_events_queue_url, s3_events_queue_arn) = create_queue(
         clients,
         &format!("{prefix}-s3-events"),
         &[
             (
                 QueueAttributeName::VisibilityTimeout,
-                settings.s3_events_visibility_timeout_s.to_string(),
+                s3_events.visibility_timeout_s.to_string(),
             ),
             (
                 QueueAttributeName::RedrivePolicy,
-                redrive_policy(&parser_dlq_arn, &max_receives),
+                redrive_policy(&parser_dlq_arn, s3_events.max_receive_count),
             ),
         ],
     )
@@ -127,38 +164,10 @@ pub async fn provision(
 
     let (staging_table, staging_stream_arn) = create_staging_table(clients, prefix).await?;
 
-    let (errors_dlq_url, errors_dlq_arn) =
-        create_queue(clients, &format!("{prefix}-errors-dlq"), &[]).await?;
-    let errors_queue_attributes = [
-        (
-            QueueAttributeName::VisibilityTimeout,
-            settings.errors_visibility_timeout_s.to_string(),
-        ),
-        (
-            QueueAttributeName::RedrivePolicy,
-            redrive_policy(&errors_dlq_arn, &max_receives),
-        ),
-    ];
-    let (errors_queue_url, errors_queue_arn) = create_queue(
-        clients,
-        &format!("{prefix}-errors"),
-        &errors_queue_attributes,
-    )
-    .await?;
-    // The candidate lane's twin, with the same dead-letter queue.
-    let (candidate_errors_queue_url, candidate_errors_queue_arn) = create_queue(
-        clients,
-        &format!("{prefix}-errors-candidate"),
-        &errors_queue_attributes,
-    )
-    .await?;
-    let (stream_failures_queue_url, _) =
-        create_queue(clients, &format!("{prefix}-stream-failures"), &[]).await?;
-
     let topic_arn = clients
         .sns
         .create_topic()
-        .name(format!("{prefix}-notifications"))
+        .name(format!("{prefix}-{}", contract.topic))
         .send()
         .await
         .map_err(|e| DevstackError::aws("sns CreateTopic", e))?
@@ -342,8 +351,8 @@ pub async fn subscribe_mailbox_from_env(
     subscribe_mailbox(&clients, prefix, topic_arn, vendor_id).await
 }
 
-fn redrive_policy(dlq_arn: &str, max_receives: &str) -> String {
-    json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives}).to_string()
+fn redrive_policy(dlq_arn: &str, max_receives: u32) -> String {
+    json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives.to_string()}).to_string()
 }
 
 /// Creates a queue (or finds it and updates its attributes); returns URL and ARN.

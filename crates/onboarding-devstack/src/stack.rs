@@ -27,9 +27,10 @@ use crate::portal::{
     create_operator_login, demo_password, free_port, provision_identity,
 };
 use crate::provision::{
-    QueueSettings, Resources, ensure_mailbox_queues, provision, subscribe_mailbox,
+    Resources, S3EventsQueue, ensure_mailbox_queues, provision, subscribe_mailbox,
 };
 use crate::runtime::{FunctionPool, FunctionSpec, InvocationRecord, InvocationStats, InvokeError};
+use onboarding_aws::contract::{Contract, Trigger};
 
 /// How long [`Stack::stop`] lets in-flight events finish.
 const STOP_GRACE: Duration = Duration::from_secs(20);
@@ -86,12 +87,27 @@ impl Stack {
             crate::aws::LOCAL_SECRET_ACCESS_KEY,
         )
         .await;
-        let settings = QueueSettings {
-            errors_visibility_timeout_s: options.errors_visibility_timeout_s,
-            s3_events_visibility_timeout_s: options.csv_parser.timeout.as_secs() as u32 + 30,
-            max_receive_count: options.max_receive_count,
+        let (contract, overrides) = options.effective_contract();
+        let broken = contract.violations();
+        if overrides.is_empty() && !broken.is_empty() {
+            return Err(DevstackError::Config(format!(
+                "the local stack's settings break the contract's invariants: {}",
+                broken.join("; ")
+            )));
+        }
+        for test_speed_override in &overrides {
+            tracing::warn!(setting = %test_speed_override, "test-speed override of the contract");
+        }
+        for suspended in &broken {
+            tracing::warn!(invariant = %suspended, "invariant suspended by a test-speed override");
+        }
+        let mapping_settings = MappingSettings::of(&contract);
+        let s3_events = S3EventsQueue {
+            visibility_timeout_s: options.csv_parser.timeout.as_secs() as u32 + 30,
+            max_receive_count: mapping_settings.parser_retries + 1,
         };
-        let resources = provision(&clients, &options.prefix, &database, &settings).await?;
+        let resources =
+            provision(&clients, &options.prefix, &database, &contract, &s3_events).await?;
         let vendors = match &options.mailbox_vendors {
             Some(vendors) => vendors.clone(),
             None => vendor_ids(&database.url).await?,
@@ -208,9 +224,9 @@ impl Stack {
             failures_queue_url: resources.stream_failures_queue_url.clone(),
             pool: pools[&FunctionKind::ProductValidator].clone(),
             deliverer: Arc::clone(&deliverer),
-            batch_size: options.stream_batch_size.max(1),
+            batch_size: mapping_settings.stream_batch_size,
             batching_window: options.stream_batching_window,
-            max_retries: options.stream_max_retries,
+            max_retries: mapping_settings.stream_retries,
             stats: Arc::clone(&stats),
             checkpoint_path: state_dir.join("stream-checkpoints.json"),
             checkpoint_lock: Default::default(),
@@ -224,7 +240,7 @@ impl Stack {
                 queue_arn: queue_arn.to_string(),
                 pool: pools[&FunctionKind::ErrorProcessor].clone(),
                 deliverer: Arc::clone(&deliverer),
-                batch_size: options.errors_batch_size,
+                batch_size: mapping_settings.errors_batch_size,
                 batching_window: options.errors_batching_window,
                 stats: Arc::clone(&stats),
             })
@@ -482,6 +498,44 @@ fn stack_env(
 
 /// Each function's environment, per the table in `docs/configuration.md`.
 /// `DATABASE_SECRET_ID` names the function's own secret, never the master's.
+/// What the local mappings take from the contract's triggers.
+struct MappingSettings {
+    parser_retries: u32,
+    stream_retries: u32,
+    stream_batch_size: usize,
+    errors_batch_size: usize,
+}
+
+impl MappingSettings {
+    fn of(contract: &Contract) -> MappingSettings {
+        let mut settings = MappingSettings {
+            parser_retries: 0,
+            stream_retries: 0,
+            stream_batch_size: 1,
+            errors_batch_size: 1,
+        };
+        for trigger in &contract.triggers {
+            match trigger {
+                Trigger::S3Notification { max_retries, .. } => {
+                    settings.parser_retries = *max_retries;
+                }
+                Trigger::Stream {
+                    max_retries,
+                    batch_size,
+                    ..
+                } => {
+                    settings.stream_retries = *max_retries;
+                    settings.stream_batch_size = *batch_size as usize;
+                }
+                Trigger::Queue { batch_size, .. } => {
+                    settings.errors_batch_size = *batch_size as usize;
+                }
+            }
+        }
+        settings
+    }
+}
+
 fn function_env(
     kind: FunctionKind,
     env: &StackEnv,

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use onboarding_devstack::dlq;
 use onboarding_devstack::env::keys;
-use onboarding_devstack::{FunctionBinaries, FunctionKind, Stack, StackOptions};
+use onboarding_devstack::{FunctionBinaries, FunctionKind, Stack, StackOptions, TestSpeed};
 use serde_json::{Value, json};
 
 fn options(dir: &std::path::Path) -> StackOptions {
@@ -25,7 +25,10 @@ fn options(dir: &std::path::Path) -> StackOptions {
     options.mailbox_vendors = Some(vec!["VEND001".into(), "VEND002".into()]);
     options.keep_invocation_log = true;
     options.s3_retry_delay = Duration::from_secs(1);
-    options.errors_visibility_timeout_s = 2;
+    options.test_speed = Some(TestSpeed {
+        errors_visibility_timeout_s: Some(2),
+        max_receive_count: None,
+    });
     options.stream_batching_window = Duration::from_millis(1500);
     options
 }

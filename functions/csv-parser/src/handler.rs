@@ -155,7 +155,8 @@ impl Parser {
         &self,
         pool: &sqlx::PgPool,
     ) -> Result<Option<Vec<String>>, ParseError> {
-        let Ok(text) = std::env::var("DATABASE_ROLE_SECRET_IDS") else {
+        let Ok(text) = std::env::var(onboarding_aws::contract::vars::DATABASE_ROLE_SECRET_IDS)
+        else {
             return Ok(None);
         };
         let secret_ids = role_secret_ids(&text)?;

@@ -1,6 +1,7 @@
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::SqsEvent;
+use onboarding_aws::contract::ErrorProcessorSettings;
 use onboarding_aws::database::Database;
 use onboarding_aws::metrics::{MetricRecord, Unit};
 use onboarding_aws::notify::{EmailAttributes, Notifier};
@@ -59,19 +60,19 @@ impl Processor {
     pub fn new(
         clients: AwsClients,
         database: Database,
-        bucket: String,
-        topic_arn: String,
-        link_base_url: Option<String>,
+        settings: ErrorProcessorSettings,
     ) -> Processor {
         Processor {
-            notifier: Notifier::new(clients.sns.clone(), topic_arn),
+            notifier: Notifier::new(clients.sns.clone(), settings.notification_topic_arn),
             clients,
             // A paused Aurora cluster takes ~15 s to resume: retry the
             // connection (backoff with jitter) for up to 30 s, well inside the
             // function's 60 s timeout, before failing the invocation.
             database: database.retrying(CONNECT_RETRY_BUDGET),
-            bucket,
-            link_base_url: link_base_url.map(|url| url.trim_end_matches('/').to_string()),
+            bucket: settings.upload_bucket,
+            link_base_url: settings
+                .report_link_base_url
+                .map(|url| url.trim_end_matches('/').to_string()),
         }
     }
 

@@ -4,21 +4,14 @@
 mod handler;
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use onboarding_aws::config::optional_env_var;
-use onboarding_aws::env_var;
+use onboarding_aws::contract::ErrorProcessorSettings;
 
 const FUNCTION: &str = "error-processor";
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let (clients, database) = onboarding_aws::cold_start(FUNCTION).await?;
-    let processor = handler::Processor::new(
-        clients,
-        database,
-        env_var("UPLOAD_BUCKET")?,
-        env_var("NOTIFICATION_TOPIC_ARN")?,
-        optional_env_var("REPORT_LINK_BASE_URL"),
-    );
+    let processor = handler::Processor::new(clients, database, ErrorProcessorSettings::from_env()?);
     let processor = &processor;
     run(service_fn(
         move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {

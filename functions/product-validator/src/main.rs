@@ -4,7 +4,7 @@
 mod handler;
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use onboarding_aws::env_var;
+use onboarding_aws::contract::StagingSettings;
 use onboarding_aws::queue::ErrorQueues;
 
 const FUNCTION: &str = "product-validator";
@@ -12,14 +12,15 @@ const FUNCTION: &str = "product-validator";
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let (clients, database) = onboarding_aws::cold_start(FUNCTION).await?;
+    let settings = StagingSettings::from_env()?;
     let validator = handler::Validator::new(
         &clients,
         database,
-        env_var("STAGING_TABLE")?,
+        settings.staging_table,
         ErrorQueues::new(
             clients.sqs.clone(),
-            env_var("ERROR_QUEUE_URL")?,
-            env_var("CANDIDATE_ERROR_QUEUE_URL")?,
+            settings.error_queue_url,
+            settings.candidate_error_queue_url,
         ),
     );
     let validator = &validator;

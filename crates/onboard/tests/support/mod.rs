@@ -16,7 +16,7 @@ use onboarding_db::testing::{TestDatabase, fresh_database};
 use onboarding_db::uploads::{self, Upload};
 use onboarding_devstack::env::keys;
 use onboarding_devstack::faults::Faults;
-use onboarding_devstack::options::{FunctionBinaries, FunctionKind, StackOptions};
+use onboarding_devstack::options::{FunctionBinaries, FunctionKind, StackOptions, TestSpeed};
 use onboarding_devstack::outbox::CapturedEmail;
 use onboarding_devstack::stack::Stack;
 
@@ -90,6 +90,9 @@ pub fn router_routes() -> BTreeSet<(String, String)> {
 /// How long one upload may take end to end before a test gives up
 /// (the benchmark's 100 concurrent uploads raise it with `upload_timeout`).
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+/// The errors queues' visibility timeout in tests (the contract's is 390 s):
+/// a failed error-processor batch comes back after it.
+const TEST_ERRORS_VISIBILITY_TIMEOUT_S: u32 = 5;
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -187,10 +190,12 @@ impl Harness {
         let mut stack_options = StackOptions::local(state.path(), binaries, db.url.clone());
         stack_options.faults = options.faults;
         stack_options.keep_invocation_log = options.invocation_log;
-        if let Some(retries) = options.retries {
-            stack_options.stream_max_retries = retries;
-            stack_options.max_receive_count = retries;
-        }
+        // The contract's 390 s visibility timeout would make every retried
+        // batch wait six minutes: tests run with a named override.
+        stack_options.test_speed = Some(TestSpeed {
+            errors_visibility_timeout_s: Some(TEST_ERRORS_VISIBILITY_TIMEOUT_S),
+            max_receive_count: options.retries,
+        });
         if options.portal {
             stack_options.portal = Some(onboarding_devstack::portal::PortalOptions {
                 binary: functions_dir().join("vendor-api"),

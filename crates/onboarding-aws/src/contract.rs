@@ -1,0 +1,811 @@
+//! The deployment contract as data: each function's environment, timeout
+//! and permissions, the queues, the staging table and the event source
+//! mappings with their settings. The functions read their variables through
+//! the settings structs named here, the local stack (`onboarding-devstack`)
+//! builds its queues, mappings and environments from it, and
+//! `onboard contract --json` exports it for `scripts/check_contract.py`,
+//! which compares it with the Terraform. [`Contract::violations`] holds the
+//! invariants between the settings, written once and checked on the
+//! contract (so on the Terraform that must equal it) and on the local
+//! stack's effective settings.
+
+use serde::Serialize;
+
+use crate::config::{ConfigError, env_var, optional_env_var};
+
+/// Environment variable names. One constant per name, so a typo is a
+/// compile error and the contract lists what the code reads.
+pub mod vars {
+    pub const DATABASE_SECRET_ID: &str = "DATABASE_SECRET_ID";
+    pub const DATABASE_HOST: &str = "DATABASE_HOST";
+    pub const DATABASE_PORT: &str = "DATABASE_PORT";
+    pub const DATABASE_NAME: &str = "DATABASE_NAME";
+    pub const DATABASE_SSL_MODE: &str = "DATABASE_SSL_MODE";
+    pub const STAGING_TABLE: &str = "STAGING_TABLE";
+    pub const ERROR_QUEUE_URL: &str = "ERROR_QUEUE_URL";
+    pub const CANDIDATE_ERROR_QUEUE_URL: &str = "CANDIDATE_ERROR_QUEUE_URL";
+    pub const UPLOAD_BUCKET: &str = "UPLOAD_BUCKET";
+    pub const NOTIFICATION_TOPIC_ARN: &str = "NOTIFICATION_TOPIC_ARN";
+    pub const REPORT_LINK_BASE_URL: &str = "REPORT_LINK_BASE_URL";
+    pub const DATABASE_ROLE_SECRET_IDS: &str = "DATABASE_ROLE_SECRET_IDS";
+    pub const RUST_LOG: &str = "RUST_LOG";
+}
+
+/// The database settings every function reads ([`crate::DatabaseSettings`]).
+pub const DATABASE_VARIABLES: [Variable; 5] = [
+    Variable::required(vars::DATABASE_SECRET_ID),
+    Variable::required(vars::DATABASE_HOST),
+    Variable::optional(vars::DATABASE_PORT),
+    Variable::required(vars::DATABASE_NAME),
+    Variable::optional(vars::DATABASE_SSL_MODE),
+];
+
+/// One environment variable a function reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Variable {
+    pub name: &'static str,
+    pub required: bool,
+    /// Why Terraform does not set it (`None`: Terraform sets it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_set_by_terraform: Option<&'static str>,
+}
+
+impl Variable {
+    pub const fn required(name: &'static str) -> Variable {
+        Variable {
+            name,
+            required: true,
+            not_set_by_terraform: None,
+        }
+    }
+
+    pub const fn optional(name: &'static str) -> Variable {
+        Variable {
+            name,
+            required: false,
+            not_set_by_terraform: None,
+        }
+    }
+
+    /// Read by the code, never set by Terraform, for the reason given.
+    pub const fn outside_terraform(name: &'static str, reason: &'static str) -> Variable {
+        Variable {
+            name,
+            required: false,
+            not_set_by_terraform: Some(reason),
+        }
+    }
+}
+
+/// What the csv-parser and the product-validator read besides the database:
+/// where rows are staged and where their errors go (both lanes).
+#[derive(Clone, Debug)]
+pub struct StagingSettings {
+    pub staging_table: String,
+    pub error_queue_url: String,
+    pub candidate_error_queue_url: String,
+}
+
+impl StagingSettings {
+    pub const VARIABLES: [Variable; 3] = [
+        Variable::required(vars::STAGING_TABLE),
+        Variable::required(vars::ERROR_QUEUE_URL),
+        Variable::required(vars::CANDIDATE_ERROR_QUEUE_URL),
+    ];
+
+    pub fn from_env() -> Result<StagingSettings, ConfigError> {
+        Ok(StagingSettings {
+            staging_table: env_var(vars::STAGING_TABLE)?,
+            error_queue_url: env_var(vars::ERROR_QUEUE_URL)?,
+            candidate_error_queue_url: env_var(vars::CANDIDATE_ERROR_QUEUE_URL)?,
+        })
+    }
+}
+
+/// What the error-processor reads besides the database.
+#[derive(Clone, Debug)]
+pub struct ErrorProcessorSettings {
+    pub upload_bucket: String,
+    pub notification_topic_arn: String,
+    pub report_link_base_url: Option<String>,
+}
+
+impl ErrorProcessorSettings {
+    pub const VARIABLES: [Variable; 3] = [
+        Variable::required(vars::UPLOAD_BUCKET),
+        Variable::required(vars::NOTIFICATION_TOPIC_ARN),
+        Variable::optional(vars::REPORT_LINK_BASE_URL),
+    ];
+
+    pub fn from_env() -> Result<ErrorProcessorSettings, ConfigError> {
+        Ok(ErrorProcessorSettings {
+            upload_bucket: env_var(vars::UPLOAD_BUCKET)?,
+            notification_topic_arn: env_var(vars::NOTIFICATION_TOPIC_ARN)?,
+            report_link_base_url: optional_env_var(vars::REPORT_LINK_BASE_URL),
+        })
+    }
+}
+
+/// Variables every function reads that are not the deployment's to set.
+const PLATFORM_VARIABLES: [Variable; 4] = [
+    Variable::outside_terraform("AWS_ENDPOINT_URL", "local only: the emulator's endpoint"),
+    Variable::outside_terraform("AWS_REGION", "set by Lambda itself"),
+    Variable::outside_terraform("AWS_LAMBDA_FUNCTION_NAME", "set by Lambda itself"),
+    Variable::optional(vars::RUST_LOG),
+];
+
+/// The vendor-api's variables. Its code lives in `onboarding-api`, which
+/// reads these names; they are listed here so the contract is whole.
+const VENDOR_API_VARIABLES: [Variable; 21] = [
+    Variable::required(vars::UPLOAD_BUCKET),
+    Variable::optional(vars::NOTIFICATION_TOPIC_ARN),
+    Variable::required("COGNITO_USER_POOL_ID"),
+    Variable::required("COGNITO_CLIENT_ID"),
+    Variable::optional("COGNITO_ISSUER"),
+    Variable::optional("COGNITO_JWKS_URL"),
+    Variable::optional("SITE_ORIGIN"),
+    Variable::optional("FUNCTION_NAME_PREFIX"),
+    Variable::optional("ERROR_DLQ_URL"),
+    Variable::optional(vars::ERROR_QUEUE_URL),
+    Variable::optional("PARSER_DLQ_URL"),
+    Variable::optional("STREAM_FAILURES_QUEUE_URL"),
+    Variable::optional("CONSOLE_DATABASE_SECRET_ID"),
+    Variable::optional("AWS_ENDPOINT_URL_CLOUDWATCH"),
+    Variable::optional("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"),
+    Variable::outside_terraform(
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+        "local only: Cognito's emulator when it is not AWS_ENDPOINT_URL's",
+    ),
+    Variable::outside_terraform(
+        "VENDOR_API_LISTEN",
+        "local only: serve with plain axum on host:port instead of lambda_http",
+    ),
+    Variable::outside_terraform(
+        "WEB_ROOT",
+        "local only: the web app, served by the same process (CloudFront and S3 in AWS)",
+    ),
+    Variable::outside_terraform(
+        "FUNCTION_LOGS_DIR",
+        "local only: the console reads the runner's function logs instead of CloudWatch",
+    ),
+    Variable::outside_terraform(
+        "PARSER_REDRIVE_QUEUE_URL",
+        "local only: the csv-parser's dead letters go back to the S3-events queue; nothing is in front of the function in AWS",
+    ),
+    Variable::outside_terraform(
+        "DATABASE_ROLE_SECRET_IDS",
+        "never: only the migrator's program reads it",
+    ),
+];
+
+/// IAM actions a function's role holds on one resource. Resources are named
+/// without Terraform's addresses: `table:staging`, `stream:staging`,
+/// `queue:<name>`, `topic:<name>`, `bucket:<name>/<key pattern>`,
+/// `secret:own`, `secret:console`, `log-group:<function>` (`:*` for its
+/// streams), `log-group:self`, `user-pool`, `*`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Permission {
+    pub actions: &'static [&'static str],
+    pub resources: &'static [&'static str],
+    /// Which code path (or Lambda itself) needs it.
+    pub why: &'static str,
+}
+
+const fn allow(
+    actions: &'static [&'static str],
+    resources: &'static [&'static str],
+    why: &'static str,
+) -> Permission {
+    Permission {
+        actions,
+        resources,
+        why,
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Function {
+    pub name: &'static str,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    pub variables: Vec<Variable>,
+    pub permissions: Vec<Permission>,
+}
+
+impl Function {
+    pub fn variable_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.variables.iter().map(|v| v.name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Queue {
+    /// The name after `<prefix>-`.
+    pub name: &'static str,
+    pub visibility_timeout_s: Option<u32>,
+    pub retention_s: u32,
+    /// `(dead-letter queue, receives before a message moves there)`.
+    pub dead_letter: Option<DeadLetter>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeadLetter {
+    pub queue: &'static str,
+    pub max_receive_count: u32,
+}
+
+/// How a function is fed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum Trigger {
+    /// S3 invokes the function asynchronously; Lambda retries, then the DLQ.
+    S3Notification {
+        function: &'static str,
+        max_retries: u32,
+        max_event_age_s: u32,
+        dead_letter_queue: &'static str,
+    },
+    /// The staging table's stream through an event source mapping.
+    Stream {
+        function: &'static str,
+        batch_size: u32,
+        batching_window_s: u32,
+        parallelization_factor: u32,
+        max_retries: u32,
+        max_record_age_s: u32,
+        bisect_on_error: bool,
+        on_failure_queue: &'static str,
+    },
+    /// A queue through an event source mapping (one per lane).
+    Queue {
+        function: &'static str,
+        queues: &'static [&'static str],
+        batch_size: u32,
+        batching_window_s: u32,
+        max_concurrency: u32,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub name: &'static str,
+    pub hash_key: &'static str,
+    pub range_key: &'static str,
+    pub index: &'static str,
+    pub index_hash_key: &'static str,
+    pub index_range_key: &'static str,
+    pub stream_view_type: &'static str,
+    pub ttl_attribute: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Contract {
+    pub functions: Vec<Function>,
+    pub queues: Vec<Queue>,
+    pub triggers: Vec<Trigger>,
+    pub table: Table,
+    pub topic: &'static str,
+    pub bucket: &'static str,
+    /// The key prefixes the bucket notification invokes each lane for.
+    pub upload_prefixes: UploadPrefixes,
+    /// How long an error-processor's claim on an upload's email lasts.
+    pub email_claim_lease_s: u32,
+    pub portal: Portal,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Portal {
+    pub admins_group: &'static str,
+    pub api_path_prefix: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UploadPrefixes {
+    pub live: String,
+    pub candidate: String,
+}
+
+/// The Cognito group whose members may use the admin API.
+pub const ADMINS_GROUP: &str = "admins";
+/// Where the vendor-api's router serves (API Gateway forwards all of it).
+pub const API_PATH_PREFIX: &str = "/api";
+
+pub const ERRORS_QUEUE: &str = "errors";
+pub const CANDIDATE_ERRORS_QUEUE: &str = "errors-candidate";
+pub const ERRORS_DLQ: &str = "errors-dlq";
+pub const STREAM_FAILURES_QUEUE: &str = "stream-failures";
+pub const CSV_PARSER_DLQ: &str = "csv-parser-dlq";
+
+/// The error-processor's timeout and batching window, from which AWS's
+/// guidance derives its queues' visibility timeout.
+const ERROR_PROCESSOR_TIMEOUT_S: u32 = 60;
+const ERRORS_BATCHING_WINDOW_S: u32 = 30;
+/// At least 6 x the function timeout plus the batching window (AWS's guidance
+/// for SQS-triggered functions), never below the 5 minutes the requirements
+/// ask for.
+const ERRORS_VISIBILITY_TIMEOUT_S: u32 = {
+    let guidance = 6 * ERROR_PROCESSOR_TIMEOUT_S + ERRORS_BATCHING_WINDOW_S;
+    if guidance > 300 { guidance } else { 300 }
+};
+const DLQ_RETENTION_S: u32 = 1_209_600; // 14 days, the SQS maximum
+
+fn function(
+    name: &'static str,
+    memory_mb: u32,
+    timeout_s: u32,
+    own: &[Variable],
+    permissions: Vec<Permission>,
+) -> Function {
+    let mut variables = DATABASE_VARIABLES.to_vec();
+    variables.extend_from_slice(own);
+    variables.extend_from_slice(&PLATFORM_VARIABLES);
+    Function {
+        name,
+        memory_mb,
+        timeout_s,
+        variables,
+        permissions,
+    }
+}
+
+impl Contract {
+    pub fn get() -> Contract {
+        let dead_letter = |queue| {
+            Some(DeadLetter {
+                queue,
+                max_receive_count: 3,
+            })
+        };
+        let errors_queue = |name| Queue {
+            name,
+            visibility_timeout_s: Some(ERRORS_VISIBILITY_TIMEOUT_S),
+            retention_s: 345_600, // 4 days
+            dead_letter: dead_letter(ERRORS_DLQ),
+        };
+        let dlq = |name| Queue {
+            name,
+            visibility_timeout_s: None,
+            retention_s: DLQ_RETENTION_S,
+            dead_letter: None,
+        };
+        let mut csv_parser_variables = StagingSettings::VARIABLES.to_vec();
+        csv_parser_variables.push(Variable::outside_terraform(
+            vars::DATABASE_ROLE_SECRET_IDS,
+            "set only on <prefix>-migrator: its migrate command sets each function role's password from these secrets",
+        ));
+        let mut vendor_api_variables = DATABASE_VARIABLES.to_vec();
+        vendor_api_variables.extend_from_slice(&VENDOR_API_VARIABLES);
+        vendor_api_variables.extend_from_slice(&PLATFORM_VARIABLES);
+        Contract {
+            functions: vec![
+                function(
+                    "csv-parser",
+                    1024,
+                    120,
+                    &csv_parser_variables,
+                    permissions::csv_parser(),
+                ),
+                function(
+                    "product-validator",
+                    512,
+                    60,
+                    &StagingSettings::VARIABLES,
+                    permissions::product_validator(),
+                ),
+                function(
+                    "error-processor",
+                    512,
+                    ERROR_PROCESSOR_TIMEOUT_S,
+                    &ErrorProcessorSettings::VARIABLES,
+                    permissions::error_processor(),
+                ),
+                Function {
+                    name: "vendor-api",
+                    memory_mb: 512,
+                    timeout_s: 10,
+                    variables: vendor_api_variables,
+                    permissions: permissions::vendor_api(),
+                },
+            ],
+            queues: vec![
+                errors_queue(ERRORS_QUEUE),
+                errors_queue(CANDIDATE_ERRORS_QUEUE),
+                dlq(ERRORS_DLQ),
+                dlq(STREAM_FAILURES_QUEUE),
+                dlq(CSV_PARSER_DLQ),
+            ],
+            triggers: vec![
+                Trigger::S3Notification {
+                    function: "csv-parser",
+                    max_retries: 2,
+                    max_event_age_s: 3600,
+                    dead_letter_queue: CSV_PARSER_DLQ,
+                },
+                Trigger::Stream {
+                    function: "product-validator",
+                    batch_size: 500,
+                    batching_window_s: 5,
+                    parallelization_factor: 2,
+                    max_retries: 3,
+                    max_record_age_s: 3600,
+                    bisect_on_error: true,
+                    on_failure_queue: STREAM_FAILURES_QUEUE,
+                },
+                Trigger::Queue {
+                    function: "error-processor",
+                    queues: &[ERRORS_QUEUE, CANDIDATE_ERRORS_QUEUE],
+                    batch_size: 10,
+                    batching_window_s: ERRORS_BATCHING_WINDOW_S,
+                    max_concurrency: 2,
+                },
+            ],
+            table: Table {
+                name: "staging",
+                hash_key: "upload_id",
+                range_key: "record_id",
+                index: "vendor-index",
+                index_hash_key: "vendor_id",
+                index_range_key: "upload_id",
+                stream_view_type: "NEW_IMAGE",
+                ttl_attribute: "expires_at",
+            },
+            topic: "notifications",
+            bucket: "uploads",
+            upload_prefixes: UploadPrefixes {
+                live: onboarding_core::upload_key::UPLOADS_PREFIX.to_string(),
+                candidate: format!(
+                    "{}{}",
+                    onboarding_core::upload_key::CANDIDATE_PREFIX,
+                    onboarding_core::upload_key::UPLOADS_PREFIX
+                ),
+            },
+            email_claim_lease_s: onboarding_core::pipeline::EMAIL_CLAIM_LEASE_SECONDS,
+            portal: Portal {
+                admins_group: ADMINS_GROUP,
+                api_path_prefix: API_PATH_PREFIX,
+            },
+        }
+    }
+
+    pub fn function(&self, name: &str) -> &Function {
+        self.functions
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("the contract has no function {name}"))
+    }
+
+    pub fn queue(&self, name: &str) -> &Queue {
+        self.queues
+            .iter()
+            .find(|q| q.name == name)
+            .unwrap_or_else(|| panic!("the contract has no queue {name}"))
+    }
+
+    pub fn queue_mut(&mut self, name: &str) -> &mut Queue {
+        self.queues
+            .iter_mut()
+            .find(|q| q.name == name)
+            .unwrap_or_else(|| panic!("the contract has no queue {name}"))
+    }
+
+    /// The invariants between the settings, each broken one in words. Empty
+    /// for the contract itself (a test holds it to that); the local stack
+    /// checks its effective settings with it at start-up.
+    pub fn violations(&self) -> Vec<String> {
+        let mut broken = Vec::new();
+        let queue_names: Vec<&str> = self.queues.iter().map(|q| q.name).collect();
+        for queue in &self.queues {
+            if let Some(dead_letter) = &queue.dead_letter {
+                if !queue_names.contains(&dead_letter.queue) {
+                    broken.push(format!(
+                        "queue {} dead-letters into {}, which the contract has no queue of",
+                        queue.name, dead_letter.queue
+                    ));
+                }
+                if dead_letter.max_receive_count < 2 {
+                    broken.push(format!(
+                        "queue {} moves a message to its DLQ after {} receive(s): a failure is never retried",
+                        queue.name, dead_letter.max_receive_count
+                    ));
+                }
+            }
+        }
+        for trigger in &self.triggers {
+            let Trigger::Queue {
+                function,
+                queues,
+                batching_window_s,
+                ..
+            } = trigger
+            else {
+                continue;
+            };
+            let timeout_s = self.function(function).timeout_s;
+            for queue in queues.iter().map(|name| self.queue(name)) {
+                let Some(visibility_s) = queue.visibility_timeout_s else {
+                    broken.push(format!(
+                        "queue {} feeds {function} but has no visibility timeout",
+                        queue.name
+                    ));
+                    continue;
+                };
+                if timeout_s + batching_window_s >= visibility_s {
+                    broken.push(format!(
+                        "{function}'s timeout ({timeout_s} s) plus its batching window ({batching_window_s} s) is not shorter than the {} queue's visibility timeout ({visibility_s} s): a message would come back while its batch still runs",
+                        queue.name
+                    ));
+                }
+                // The email claim must lapse before the batch is retried, or
+                // the retry finds the upload claimed and sends no email.
+                if self.email_claim_lease_s >= visibility_s {
+                    broken.push(format!(
+                        "the email claim lease ({} s) is not shorter than the {} queue's visibility timeout ({visibility_s} s): a retried batch would find its email still claimed",
+                        self.email_claim_lease_s, queue.name
+                    ));
+                }
+            }
+        }
+        broken
+    }
+}
+
+/// Each function's role, as the code needs it (and Lambda, acting with the
+/// role). The contract check compares these with the Terraform's policies
+/// both ways: nothing missing, nothing more.
+mod permissions {
+    use super::{Permission, allow};
+
+    /// What Lambda does with every function's role: logs, VPC network
+    /// interfaces (no resource-level permissions) and active tracing.
+    fn lambda_service() -> Vec<Permission> {
+        vec![
+            allow(
+                &["logs:CreateLogStream", "logs:PutLogEvents"],
+                &["log-group:self:*"],
+                "Lambda writes the function's output to its own log group",
+            ),
+            allow(
+                &[
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSubnets",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                &["*"],
+                "VPC function: Lambda manages its network interfaces",
+            ),
+            allow(
+                &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                &["*"],
+                "active tracing",
+            ),
+        ]
+    }
+
+    /// The database credentials: aws_secretsmanager_caching reads the
+    /// function's own secret and, once its TTL lapses, asks whether the
+    /// cached version is still current.
+    fn own_secret() -> Permission {
+        allow(
+            &[
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:DescribeSecret",
+            ],
+            &["secret:own"],
+            "the function's own database secret (the secrets cache)",
+        )
+    }
+
+    fn send_errors() -> Permission {
+        allow(
+            &["sqs:SendMessage"],
+            &["queue:errors", "queue:errors-candidate"],
+            "row errors and upload_complete notices (ErrorQueues, both lanes)",
+        )
+    }
+
+    pub fn csv_parser() -> Vec<Permission> {
+        let mut permissions = lambda_service();
+        permissions.extend([
+            own_secret(),
+            allow(
+                &["s3:GetObject", "s3:GetObjectVersion"],
+                &[
+                    "bucket:uploads/uploads/*",
+                    "bucket:uploads/candidate/uploads/*",
+                ],
+                "reads the uploaded version the event names",
+            ),
+            allow(
+                &["dynamodb:BatchWriteItem"],
+                &["table:staging"],
+                "stages the rows",
+            ),
+            send_errors(),
+            allow(
+                &["sqs:SendMessage"],
+                &["queue:csv-parser-dlq"],
+                "Lambda's async invocation dead-letter queue",
+            ),
+        ]);
+        permissions
+    }
+
+    pub fn product_validator() -> Vec<Permission> {
+        let mut permissions = lambda_service();
+        permissions.extend([
+            own_secret(),
+            allow(
+                &["dynamodb:BatchWriteItem"],
+                &["table:staging"],
+                "rewrites validated rows",
+            ),
+            send_errors(),
+            allow(
+                &[
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                ],
+                &["stream:staging"],
+                "the stream event source mapping",
+            ),
+            allow(
+                &["dynamodb:ListStreams"],
+                &["*"],
+                "the stream event source mapping",
+            ),
+            allow(
+                &["sqs:SendMessage"],
+                &["queue:stream-failures"],
+                "the stream mapping's on-failure destination",
+            ),
+        ]);
+        permissions
+    }
+
+    pub fn error_processor() -> Vec<Permission> {
+        let mut permissions = lambda_service();
+        permissions.extend([
+            own_secret(),
+            allow(
+                &["s3:PutObject", "s3:GetObject"],
+                &["bucket:uploads/errors/*"],
+                "writes the error report and fix file, and presigns their downloads",
+            ),
+            allow(
+                &["sns:Publish"],
+                &["topic:notifications"],
+                "the vendor's email",
+            ),
+            allow(
+                &[
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:ChangeMessageVisibility",
+                ],
+                &["queue:errors", "queue:errors-candidate"],
+                "the SQS event source mappings (both lanes)",
+            ),
+        ]);
+        permissions
+    }
+
+    pub fn vendor_api() -> Vec<Permission> {
+        let mut permissions = lambda_service();
+        let dead_letter_queues: &[&str] = &[
+            "queue:errors-dlq",
+            "queue:csv-parser-dlq",
+            "queue:stream-failures",
+        ];
+        permissions.extend([
+            own_secret(),
+            allow(
+                &["s3:PutObject"],
+                &["bucket:uploads/uploads/*"],
+                "the browser's presigned POST upload, and a re-run's copy to a new version",
+            ),
+            allow(
+                &["s3:GetObject"],
+                &["bucket:uploads/errors/*"],
+                "presigned report and fix-file downloads",
+            ),
+            allow(
+                &["cognito-idp:AdminUpdateUserAttributes"],
+                &["user-pool"],
+                "binds a vendor to its login at sign-up",
+            ),
+            allow(
+                &["cognito-idp:AdminUserGlobalSignOut"],
+                &["user-pool"],
+                "sign out everywhere",
+            ),
+            allow(
+                &[
+                    "sns:Subscribe",
+                    "sns:Unsubscribe",
+                    "sns:ListSubscriptionsByTopic",
+                    "sns:GetSubscriptionAttributes",
+                    "sns:SetSubscriptionAttributes",
+                ],
+                &["topic:notifications"],
+                "vendors' email subscriptions, kept in line by the admin API",
+            ),
+            allow(
+                &["logs:StartQuery", "logs:GetQueryResults"],
+                &[
+                    "log-group:csv-parser",
+                    "log-group:csv-parser:*",
+                    "log-group:product-validator",
+                    "log-group:product-validator:*",
+                    "log-group:error-processor",
+                    "log-group:error-processor:*",
+                ],
+                "the console's Logs Insights queries over the pipeline's log groups (both ARN forms)",
+            ),
+            allow(
+                &["cloudwatch:GetMetricData"],
+                &["*"],
+                "the console's function metrics (no resource-level permissions)",
+            ),
+            allow(
+                &[
+                    "sqs:ReceiveMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                ],
+                dead_letter_queues,
+                "the console lists and counts dead letters without consuming them",
+            ),
+            allow(
+                &["sqs:DeleteMessage"],
+                &["queue:errors-dlq"],
+                "the console redrives the errors DLQ",
+            ),
+            allow(
+                &["sqs:SendMessage"],
+                &["queue:errors"],
+                "the console redrives to the errors queue",
+            ),
+            allow(
+                &["s3:GetObject", "s3:GetObjectVersion"],
+                &["bucket:uploads/uploads/*"],
+                "a re-run reads the stored upload's version and metadata",
+            ),
+            allow(
+                &[
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:DescribeSecret",
+                ],
+                &["secret:console"],
+                "the safe-query console's login (onboarding_console)",
+            ),
+        ]);
+        permissions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_keeps_its_own_invariants() {
+        assert_eq!(Contract::get().violations(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_visibility_timeout_shorter_than_the_lease_is_refused() {
+        let mut contract = Contract::get();
+        contract.queue_mut(ERRORS_QUEUE).visibility_timeout_s = Some(80);
+        let broken = contract.violations().join("\n");
+        assert!(broken.contains("email claim lease (120 s)"), "{broken}");
+        assert!(
+            broken.contains("error-processor's timeout (60 s)"),
+            "{broken}"
+        );
+    }
+}
