@@ -48,17 +48,13 @@ class CheckerError(Exception):
 
 def unq(value):
     """python-hcl2 keeps quotes: '"x"' -> 'x'; '${expr}' stays as it is."""
-    if isinstance(value, str) and len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-        return value[1:-1]
-    return value
+    return value[1:-1] if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"' else value
 
 
 def expr(value) -> str:
     """The expression inside '${...}', or the template text."""
     value = unq(value)
-    if isinstance(value, str) and value.startswith("${") and value.endswith("}") and value.count("${") == 1:
-        return value[2:-1]
-    return value
+    return value[2:-1] if isinstance(value, str) and value.startswith("${") and value.endswith("}") and value.count("${") == 1 else value
 
 
 class Module:
@@ -513,7 +509,7 @@ def self_test(root: Path, contract: dict) -> int:
             if path:
                 path.write_text(original)
             ok = rc == want_rc and want_msg in out
-            failures += 0 if ok else 1
+            failures += not ok
             print(f"  {'ok  ' if ok else 'FAIL'} broken on purpose: {what} -> exit {rc}" + ("" if ok else f" (expected {want_rc} with '{want_msg}'):\n{out}"))
         rc, out = outcome(scratch, contract)
         if rc != 0:

@@ -30,7 +30,7 @@ use crate::provision::{
     Resources, S3EventsQueue, ensure_mailbox_queues, provision, subscribe_mailbox,
 };
 use crate::runtime::{FunctionPool, FunctionSpec, InvocationRecord, InvocationStats, InvokeError};
-use onboarding_aws::contract::{Contract, Trigger};
+use onboarding_aws::contract::{Contract, Trigger, vars};
 
 /// How long [`Stack::stop`] lets in-flight events finish.
 const STOP_GRACE: Duration = Duration::from_secs(20);
@@ -574,30 +574,30 @@ fn pipeline_env(
     env: &StackEnv,
     options: &StackOptions,
 ) -> Vec<(String, String)> {
-    let mut names = vec![
-        keys::AWS_ENDPOINT_URL,
-        keys::AWS_ACCESS_KEY_ID,
-        keys::AWS_SECRET_ACCESS_KEY,
-        keys::DATABASE_HOST,
-        keys::DATABASE_PORT,
-        keys::DATABASE_NAME,
-        keys::DATABASE_SSL_MODE,
-    ];
-    match kind {
-        FunctionKind::CsvParser | FunctionKind::ProductValidator => names.extend([
-            keys::STAGING_TABLE,
-            keys::ERROR_QUEUE_URL,
-            keys::CANDIDATE_ERROR_QUEUE_URL,
-        ]),
-        FunctionKind::ErrorProcessor => {
-            names.extend([keys::UPLOAD_BUCKET, keys::NOTIFICATION_TOPIC_ARN])
-        }
-    }
-    let mut vars = Vec::new();
+    let names = contract_names(options, kind.binary_name());
+    let mut extra = Vec::new();
     if let (FunctionKind::ErrorProcessor, Some(base)) = (kind, &options.report_link_base_url) {
-        vars.push(("REPORT_LINK_BASE_URL".to_string(), base.clone()));
+        extra.push((vars::REPORT_LINK_BASE_URL.to_string(), base.clone()));
     }
-    process_env(&names, vars, env, options)
+    process_env(&names, extra, env, options)
+}
+
+/// The names a local process is given from the stack's environment: every
+/// variable its contract lists (the stack has values for the ones Terraform
+/// sets, and the emulator's endpoint), and the emulator's credentials, which
+/// the SDK reads and the contract does not list. Never `DATABASE_SECRET_ID`:
+/// the stack's is the master secret, each function gets its own
+/// (`own_secret`).
+fn contract_names(options: &StackOptions, function: &str) -> Vec<&'static str> {
+    let mut names = vec![keys::AWS_ACCESS_KEY_ID, keys::AWS_SECRET_ACCESS_KEY];
+    names.extend(
+        options
+            .contract
+            .function(function)
+            .variable_names()
+            .filter(|name| *name != vars::DATABASE_SECRET_ID),
+    );
+    names
 }
 
 /// `names` from the stack's environment, then `extra`, then what every
@@ -631,27 +631,7 @@ fn portal_env(
     resources: &Resources,
     logs: &std::path::Path,
 ) -> Vec<(String, String)> {
-    let names = [
-        keys::AWS_ENDPOINT_URL,
-        keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
-        keys::AWS_REGION,
-        keys::AWS_ACCESS_KEY_ID,
-        keys::AWS_SECRET_ACCESS_KEY,
-        keys::DATABASE_HOST,
-        keys::DATABASE_PORT,
-        keys::DATABASE_NAME,
-        keys::DATABASE_SSL_MODE,
-        keys::UPLOAD_BUCKET,
-        keys::NOTIFICATION_TOPIC_ARN,
-        keys::COGNITO_USER_POOL_ID,
-        keys::COGNITO_CLIENT_ID,
-        keys::COGNITO_JWKS_URL,
-        // The operator console's dead-letter queues and where they redrive.
-        keys::ERROR_DLQ_URL,
-        keys::ERROR_QUEUE_URL,
-        keys::PARSER_DLQ_URL,
-        keys::STREAM_FAILURES_QUEUE_URL,
-    ];
+    let names = contract_names(options, "vendor-api");
     let mut extra = own_secret(resources, "vendor-api");
     extra.extend([
         // Locally the csv-parser's dead letters are S3 events that go back
