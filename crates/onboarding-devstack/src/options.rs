@@ -339,6 +339,41 @@ impl StackOptions {
 mod tests {
     use super::*;
 
+    fn local() -> StackOptions {
+        StackOptions::local(
+            "/nonexistent",
+            FunctionBinaries::same("/nonexistent"),
+            "postgres://h/db",
+        )
+    }
+
+    #[test]
+    fn the_local_stack_runs_with_the_contracts_settings_unless_a_test_says_otherwise() {
+        let (contract, overrides) = local().effective_contract();
+        assert!(overrides.is_empty());
+        assert_eq!(
+            contract.queue(contract::ERRORS_QUEUE).visibility_timeout_s,
+            Some(390)
+        );
+        assert!(contract.violations().is_empty());
+
+        let mut options = local();
+        options.test_speed = Some(TestSpeed {
+            errors_visibility_timeout_s: Some(5),
+            max_receive_count: Some(1),
+        });
+        let (contract, overrides) = options.effective_contract();
+        let said = overrides.join("\n");
+        assert!(
+            said.contains("queue errors visibility timeout 5 s (contract: 390 s)"),
+            "{said}"
+        );
+        assert!(said.contains("stream retries 1 (contract: 3)"), "{said}");
+        // What the override suspends is named, so the stack can log it.
+        let broken = contract.violations().join("\n");
+        assert!(broken.contains("email claim lease (120 s)"), "{broken}");
+    }
+
     #[test]
     fn database_url_parts() {
         let db =

@@ -716,3 +716,28 @@ pub async fn check_ready(env: &StackEnv) -> Result<(), DevstackError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::FunctionBinaries;
+
+    #[test]
+    fn no_local_process_is_given_the_stacks_master_secret() {
+        let options = StackOptions::local(
+            "/nonexistent",
+            FunctionBinaries::same("/nonexistent"),
+            "postgres://h/db",
+        );
+        for function in [
+            "csv-parser",
+            "product-validator",
+            "error-processor",
+            "vendor-api",
+        ] {
+            let names = contract_names(&options, function);
+            assert!(!names.contains(&vars::DATABASE_SECRET_ID), "{function}");
+            assert!(names.contains(&vars::DATABASE_HOST), "{function}");
+        }
+    }
+}

@@ -40,7 +40,8 @@ pub const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 pub fn router_routes() -> BTreeSet<(String, String)> {
     let lib = std::fs::read_to_string("../onboarding-api/src/lib.rs").unwrap();
     assert!(
-        lib.contains(r#"Router::new().nest("/api", api)"#),
+        lib.contains("Router::new().nest(onboarding_aws::contract::API_PATH_PREFIX, api)")
+            && onboarding_aws::contract::API_PATH_PREFIX == "/api",
         "the API is no longer nested at /api; update this test"
     );
     let source = std::fs::read_to_string("../onboarding-api/src/routes/mod.rs").unwrap();
