@@ -136,7 +136,7 @@ const PLATFORM_VARIABLES: [Variable; 4] = [
 
 /// The vendor-api's variables. Its code lives in `onboarding-api`, which
 /// reads these names; they are listed here so the contract is whole.
-const VENDOR_API_VARIABLES: [Variable; 21] = [
+const VENDOR_API_VARIABLES: [Variable; 22] = [
     Variable::required(vars::UPLOAD_BUCKET),
     Variable::optional(vars::NOTIFICATION_TOPIC_ARN),
     Variable::required("COGNITO_USER_POOL_ID"),
@@ -175,6 +175,10 @@ const VENDOR_API_VARIABLES: [Variable; 21] = [
     Variable::outside_terraform(
         "DATABASE_ROLE_SECRET_IDS",
         "never: only the migrator's program reads it",
+    ),
+    Variable::outside_terraform(
+        "API_PART",
+        "unset serves every route; set when Terraform runs the portal as its auth and data functions (docs/decisions.md 21)",
     ),
 ];
 
