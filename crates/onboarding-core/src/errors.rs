@@ -135,6 +135,18 @@ pub enum FileFailure {
         first: usize,
         second: usize,
     },
+    /// A `.json`, `.jsonl` or `.ndjson` file that serde_json cannot read;
+    /// line and column are 1-based, the column counted in bytes.
+    #[error("The file is not valid JSON at line {line}, column {column}: {detail}.")]
+    MalformedJson {
+        line: u64,
+        column: u64,
+        detail: String,
+    },
+    #[error(
+        "The file '{file_name}' is not a .csv, .json, .jsonl or .ndjson file, so it was not read. Upload products as CSV, a JSON array, or JSON Lines."
+    )]
+    UnsupportedFormat { file_name: String },
     #[error("The file could not be read: {detail}")]
     Unreadable { detail: String },
     #[error(

@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::columns::Column;
 use crate::errors::ErrorType;
+use crate::json_reader::JsonLayout;
 use crate::vendor_id::VendorId;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -286,6 +287,61 @@ fn plant(
             set(Column::ImageUrl, value);
         }
     }
+}
+
+/// Rewrites a product CSV as JSON (an array of objects) or JSON Lines: the
+/// same catalog in another format, for tests, benchmarks and vendors who want
+/// an example. Each row becomes an object keyed by the header's cells; a cell
+/// that is a JSON number as written (`19.99`, not `007` or ` 5`) becomes a
+/// number, an empty cell is left out, and everything else is a string. Blank
+/// rows are dropped, as the CSV reader skips them. A row of the wrong width
+/// has no JSON form: it is written with the cells it has.
+pub fn csv_to_json<W: io::Write>(csv: &[u8], layout: JsonLayout, mut out: W) -> io::Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv.strip_prefix(b"\xef\xbb\xbf").unwrap_or(csv));
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(record) => record.map_err(io::Error::other)?,
+        None => return Ok(()),
+    };
+    let mut first = true;
+    if layout == JsonLayout::Array {
+        out.write_all(b"[")?;
+    }
+    for record in records {
+        let record = record.map_err(io::Error::other)?;
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        let mut object = serde_json::Map::new();
+        for (key, cell) in header.iter().zip(record.iter()) {
+            if cell.is_empty() {
+                continue;
+            }
+            let value = match serde_json::from_str::<serde_json::Number>(cell) {
+                Ok(number) if number.to_string() == cell => serde_json::Value::Number(number),
+                _ => serde_json::Value::String(cell.to_string()),
+            };
+            object.insert(key.to_string(), value);
+        }
+        let separator: &[u8] = match (layout, first) {
+            (JsonLayout::Array, true) => b"\n",
+            (JsonLayout::Array, false) => b",\n",
+            (JsonLayout::Lines, _) => b"",
+        };
+        out.write_all(separator)?;
+        serde_json::to_writer(&mut out, &object)?;
+        if layout == JsonLayout::Lines {
+            out.write_all(b"\n")?;
+        }
+        first = false;
+    }
+    if layout == JsonLayout::Array {
+        out.write_all(b"\n]\n")?;
+    }
+    out.flush()
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The product onboarding domain: reading vendor CSV files, the validation
+//! The product onboarding domain: reading vendor CSV and JSON files, the validation
 //! rules, the error report and fix file, and the email text.
 //!
 //! This crate has no AWS and no database dependencies. The catalog rules
@@ -8,7 +8,9 @@
 pub mod columns;
 pub mod email;
 pub mod errors;
+pub mod format;
 pub mod generate;
+pub mod json_reader;
 pub mod pipeline;
 pub mod reader;
 pub mod report;
@@ -24,6 +26,8 @@ pub use email::{
     completion_email, email_line, failure_email, link_expiry_line, percentages,
 };
 pub use errors::{ErrorType, FileFailure, RowError};
+pub use format::{FileFormat, ProductReader};
+pub use json_reader::{JsonLayout, ProductJsonReader};
 pub use pipeline::{PipelineMessage, QueuedRowError, StagedRow, StagingStatus};
 pub use reader::{ProductCsvReader, ReadLimits, SourceRow};
 pub use report::{

@@ -43,6 +43,10 @@ pub struct StagedRow {
     pub earlier_sku_row: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earlier_vendor_product_id_row: Option<u32>,
+    /// Why the row could not be read (see [`SourceRow::problems`]); absent
+    /// when there is nothing to say, which is every CSV row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<RowError>,
     /// Epoch seconds; DynamoDB's TTL attribute.
     pub expires_at: i64,
     /// Absent on live rows; the stream mappings' filters route on it.
@@ -66,6 +70,7 @@ impl StagedRow {
             row_number: row.row_number,
             vendor_id: vendor_id.clone(),
             fields: row.fields,
+            problems: row.problems,
             earlier_sku_row: earlier.sku,
             earlier_vendor_product_id_row: earlier.vendor_product_id,
             expires_at: staged_at_epoch + STAGING_TTL_SECONDS,
@@ -89,6 +94,7 @@ impl StagedRow {
         SourceRow {
             row_number: self.row_number,
             fields: self.fields.clone(),
+            problems: self.problems.clone(),
         }
     }
 }
@@ -221,6 +227,7 @@ mod tests {
             SourceRow {
                 row_number: 42,
                 fields: vec![" a ".into(), String::new()],
+                problems: Vec::new(),
             },
             EarlierRows {
                 sku: Some(7),

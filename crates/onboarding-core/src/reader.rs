@@ -18,7 +18,7 @@ use csv_async::{AsyncReader, AsyncReaderBuilder, ByteRecord};
 use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::columns::{Header, HeaderProblem};
-use crate::errors::FileFailure;
+use crate::errors::{FileFailure, RowError};
 use crate::report::restore_cell;
 
 /// The limits a file must stay within. The defaults are the requirements':
@@ -49,6 +49,10 @@ impl Default for ReadLimits {
 pub struct SourceRow {
     pub row_number: u32,
     pub fields: Vec<String>,
+    /// What made the row unreadable before any rule could look at it (a
+    /// JSON row's boolean where text belongs, say); reported instead of the
+    /// rules' errors. A CSV row never has any.
+    pub problems: Vec<RowError>,
 }
 
 /// Reads a product file record by record.
@@ -140,6 +144,7 @@ impl<R: AsyncRead + Unpin + Send> ProductCsvReader<R> {
             return Ok(Some(SourceRow {
                 row_number: self.rows,
                 fields,
+                problems: Vec::new(),
             }));
         }
     }
@@ -202,7 +207,7 @@ async fn read_record<R: AsyncRead + Unpin + Send>(
     })
 }
 
-fn file_failure_of(error: io::Error) -> FileFailure {
+pub(crate) fn file_failure_of(error: io::Error) -> FileFailure {
     match error
         .get_ref()
         .and_then(|e| e.downcast_ref::<FileFailure>())
@@ -245,14 +250,14 @@ fn is_blank(fields: &[String]) -> bool {
 
 /// Counts bytes and refuses NUL bytes as they stream past, so a huge or binary
 /// file fails early instead of being read to the end.
-struct LimitedReader<R> {
+pub(crate) struct LimitedReader<R> {
     inner: R,
     bytes: u64,
     limit: u64,
 }
 
 impl<R> LimitedReader<R> {
-    fn new(inner: R, limit: u64) -> Self {
+    pub(crate) fn new(inner: R, limit: u64) -> Self {
         LimitedReader {
             inner,
             bytes: 0,
@@ -273,6 +278,9 @@ impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
             Poll::Ready(Ok(())) => {
                 let fresh = &buf.filled()[before..];
                 if let Some(position) = fresh.iter().position(|b| *b == 0) {
+                    // A read that fails hands back nothing (tokio's
+                    // read_to_end asserts as much).
+                    buf.set_filled(before);
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::InvalidData,
                         FileFailure::Binary {
@@ -282,6 +290,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
                 }
                 this.bytes += fresh.len() as u64;
                 if this.bytes > this.limit {
+                    buf.set_filled(before);
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::InvalidData,
                         FileFailure::TooLarge {

@@ -303,7 +303,9 @@ pub fn check_row(
         price: value(Column::Price).unwrap_or_default().to_string(),
         stock_quantity: value(Column::StockQuantity).unwrap_or_default().to_string(),
     };
-    let outcome = if is_malformed(header, row) {
+    let outcome = if !row.problems.is_empty() {
+        RowOutcome::Invalid(row.problems.clone())
+    } else if is_malformed(header, row) {
         RowOutcome::Invalid(vec![RowError::new(
             ErrorType::MalformedRow,
             None,

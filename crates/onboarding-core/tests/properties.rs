@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use onboarding_core::report::FORMULA_TRIGGERS;
 use onboarding_core::{
-    CategoryWhitelist, Column, ErrorType, FileChecker, FileFailure, FixRow, LINK_LIFETIME,
-    PortalLinks, ProductCsvReader, ReadLimits, ReportLine, ReportLinks, UploadStatus,
-    UploadSummary, completion_email, failure_email, parse_error_report, write_error_report,
-    write_fix_file,
+    CategoryWhitelist, Column, ErrorType, FileChecker, FileFailure, FileFormat, FixRow,
+    LINK_LIFETIME, PortalLinks, ProductCsvReader, ProductReader, ReadLimits, ReportLine,
+    ReportLinks, UploadStatus, UploadSummary, completion_email, failure_email, parse_error_report,
+    write_error_report, write_fix_file,
 };
 use proptest::prelude::*;
 
@@ -23,14 +23,19 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Reads and checks a whole file; returns the row numbers seen.
+/// Reads and checks a whole CSV file; returns the row numbers seen.
 async fn read_everything(bytes: &[u8]) -> Vec<u32> {
+    read_everything_as(FileFormat::Csv, bytes).await
+}
+
+/// Reads and checks a whole file of any format; returns the row numbers seen.
+async fn read_everything_as(format: FileFormat, bytes: &[u8]) -> Vec<u32> {
     let categories = CategoryWhitelist::new(["Electronics"]);
     let limits = ReadLimits {
         max_bytes: 1 << 20,
         max_rows: 1000,
     };
-    let Ok(mut reader) = ProductCsvReader::open(bytes, limits).await else {
+    let Ok(mut reader) = ProductReader::open(format, bytes, limits).await else {
         return Vec::new();
     };
     let header = reader.header().clone();
@@ -43,6 +48,35 @@ async fn read_everything(bytes: &[u8]) -> Vec<u32> {
     }
     let _ = reader.warnings();
     numbers
+}
+
+/// Bytes that JSON's punctuation, keys and escapes are likely to make out of.
+fn json_ish() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop_oneof![
+            Just(b"[".to_vec()),
+            Just(b"]".to_vec()),
+            Just(b"{".to_vec()),
+            Just(b"}".to_vec()),
+            Just(b",".to_vec()),
+            Just(b":".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\"sku\"".to_vec()),
+            Just(b"\"price\"".to_vec()),
+            Just(b"\"x\"".to_vec()),
+            Just(b"\"\\u0000\\ud800\"".to_vec()),
+            Just(b"1e400".to_vec()),
+            Just(b"-0.5".to_vec()),
+            Just(b"true".to_vec()),
+            Just(b"null".to_vec()),
+            Just(b"\xef\xbb\xbf".to_vec()),
+            Just(b"\xe9".to_vec()),
+            Just(b"{\"sku\":\"A\",\"price\":1}".to_vec()),
+            any::<u8>().prop_map(|b| vec![b]),
+        ],
+        0..200,
+    )
+    .prop_map(|pieces| pieces.concat())
 }
 
 fn csv_ish() -> impl Strategy<Value = Vec<u8>> {
@@ -79,6 +113,12 @@ proptest! {
     #[test]
     fn the_reader_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
         runtime().block_on(read_everything(&bytes));
+    }
+
+    #[test]
+    fn the_json_readers_never_panic_on_json_ish_bytes(bytes in json_ish(), lines in any::<bool>()) {
+        let format = if lines { FileFormat::JsonLines } else { FileFormat::Json };
+        runtime().block_on(read_everything_as(format, &bytes));
     }
 
     #[test]

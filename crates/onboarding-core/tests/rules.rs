@@ -66,6 +66,7 @@ fn row_with(changes: &[(&str, &str)]) -> SourceRow {
     SourceRow {
         row_number: 5,
         fields,
+        problems: Vec::new(),
     }
 }
 
@@ -543,6 +544,7 @@ fn malformed_rows_are_a_single_error() {
     let short = SourceRow {
         row_number: 2,
         fields: vec!["P1".into(), "Mouse".into()],
+        problems: Vec::new(),
     };
     let checked = check_row(&header, &short, &categories(), EarlierRows::default());
     assert_eq!(checked.errors().len(), 1);
