@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use onboarding_core::{
-    CategoryWhitelist, CheckedRow, FileChecker, FixRow, ProductCsvReader, ReadLimits, ReportLine,
-    check_against_catalog, percentages, write_error_report, write_fix_file,
+    CategoryWhitelist, CheckedRow, FileChecker, FileFormat, FixRow, ProductReader, ReadLimits,
+    ReportLine, check_against_catalog, percentages, write_error_report, write_fix_file,
 };
 use onboarding_db::PgCatalog;
 
@@ -15,7 +15,7 @@ use crate::exit::Exit;
 
 #[derive(clap::Args)]
 pub struct ValidateArgs {
-    /// The product CSV file.
+    /// The product file: .csv, .json (an array of objects), or .jsonl/.ndjson (one object a line).
     file: PathBuf,
     /// Your vendor id, for example VEND001.
     #[arg(long)]
@@ -64,10 +64,17 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         println!("Vendor: {}", args.vendor);
     }
 
-    let mut reader = match ProductCsvReader::open(tokio::io::BufReader::new(file), limits).await {
-        Ok(reader) => reader,
+    // As the pipeline does: the extension says how to read the file.
+    let file_name = args.file.file_name().unwrap_or_default().to_string_lossy();
+    let format = match FileFormat::require(&file_name) {
+        Ok(format) => format,
         Err(failure) => return unreadable(&args, &failure),
     };
+    let mut reader =
+        match ProductReader::open(format, tokio::io::BufReader::new(file), limits).await {
+            Ok(reader) => reader,
+            Err(failure) => return unreadable(&args, &failure),
+        };
     let header = reader.header().clone();
     let mut checker = FileChecker::new(&header, &categories);
     let mut rows: Vec<CheckedRow> = Vec::new();
@@ -97,7 +104,8 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             .collect();
         if !newly_failed.is_empty() {
             let file = tokio::fs::File::open(&args.file).await?;
-            let mut again = ProductCsvReader::open(tokio::io::BufReader::new(file), limits).await?;
+            let mut again =
+                ProductReader::open(format, tokio::io::BufReader::new(file), limits).await?;
             while let Some(row) = again.next_row().await? {
                 if newly_failed.binary_search(&row.row_number).is_ok() {
                     failed_fields.insert(row.row_number, row.fields);

@@ -49,6 +49,60 @@ fn sample_reports_match_the_golden_files_byte_for_byte() {
 }
 
 #[test]
+fn json_and_json_lines_give_the_csvs_golden_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let golden = std::fs::read(testdata("golden/VEND003_products_errors.csv")).unwrap();
+    for file in ["VEND003_products.json", "VEND003_products.jsonl"] {
+        let report = dir.path().join(format!("{file}.errors.csv"));
+        let (code, stdout) = validate(
+            &format!("samples/{file}"),
+            &["--report", report.to_str().unwrap()],
+        );
+        assert_eq!(code, 1, "{stdout}");
+        assert!(stdout.contains("Products: 100\n"), "{file}: {stdout}");
+        assert!(
+            std::fs::read(&report).unwrap() == golden,
+            "{file}: the report differs from the CSV's golden file"
+        );
+    }
+    // The same file named .ndjson is read as JSON Lines.
+    let ndjson = dir.path().join("products.NDJSON");
+    std::fs::copy(testdata("samples/VEND003_products.jsonl"), &ndjson).unwrap();
+    let (code, stdout) = validate(ndjson.to_str().unwrap(), &[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("Products: 100\n"), "{stdout}");
+}
+
+#[test]
+fn malformed_json_and_unknown_extensions_exit_two_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "broken.json",
+            "[\n {\"sku\": \"A\"},\n {\"sku\": \"B\" \"price\": 1}\n]\n",
+            "Reason: The file is not valid JSON at line 3, column 14: expected `,` or `}`.",
+        ),
+        (
+            "broken.jsonl",
+            "{\"sku\": \"A\"}\n{\"sku\": \"B\",}\n",
+            "Reason: The file is not valid JSON at line 2, column 13: trailing comma.",
+        ),
+        (
+            "products.txt",
+            "vendor_product_id,product_name,category,sku,price,stock_quantity\n",
+            "Reason: The file 'products.txt' is not a .csv, .json, .jsonl or .ndjson file",
+        ),
+    ];
+    for (name, content, reason) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let (code, stdout) = validate(path.to_str().unwrap(), &[]);
+        assert_eq!(code, 2, "{name}: {stdout}");
+        assert!(stdout.contains(reason), "{name}: {stdout}");
+    }
+}
+
+#[test]
 fn the_summary_counts_the_sample_file() {
     let (code, stdout) = validate("samples/VEND001_products.csv", &[]);
     assert_eq!(code, 1);

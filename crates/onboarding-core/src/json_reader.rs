@@ -27,6 +27,12 @@ use crate::reader::{LimitedReader, ReadLimits, SourceRow, file_failure_of};
 /// give every object new keys, and the warning must stay one short line.
 const UNKNOWN_KEYS_NAMED: usize = 20;
 
+/// A value longer than this (in bytes) is far over every column's limit
+/// (2,048 characters at most, 4 bytes each), and is cut to the column's limit
+/// before it goes on, so that the fourteen cells of a row always fit in one
+/// staged item, whatever the vendor sent.
+const MAX_CELL_BYTES: usize = 16 * 1024;
+
 /// The two JSON layouts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JsonLayout {
@@ -394,6 +400,18 @@ fn row_of(
         }
         given[position] = Some(key);
         match cell_of(value) {
+            Ok(text) if text.len() > MAX_CELL_BYTES => {
+                // The rules would say the same, but the row must not carry
+                // the whole value on: a staged item holds at most 400 KB.
+                let chars = text.chars().count();
+                let limit = column.max_chars();
+                problems.push(RowError::new(
+                    ErrorType::FieldTooLong,
+                    Some(column.name()),
+                    format!("Field '{column}' is {chars} characters long; the limit is {limit}."),
+                ));
+                fields[position] = text.chars().take(limit).collect();
+            }
             Ok(text) => fields[position] = text,
             Err(kind) => problems.push(RowError::new(
                 ErrorType::MalformedRow,
@@ -713,11 +731,17 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(failure, FileFailure::Binary { offset: 9 });
-        // A single line of the whole limit is one long cell, judged by the rules.
+        // A single line of the whole limit is one long cell: the row's error,
+        // and only the column's limit of it goes on.
         let long = format!("{{\"sku\":\"{}\"}}", "x".repeat(10 * 1024 * 1024 - 10));
         assert_eq!(long.len(), 10 * 1024 * 1024);
         let (rows, _) = lines(&long).await.unwrap();
-        assert_eq!(cell(&rows[0], Column::Sku).len(), 10 * 1024 * 1024 - 10);
+        assert_eq!(cell(&rows[0], Column::Sku).len(), Column::Sku.max_chars());
+        assert_eq!(rows[0].problems[0].error_type, ErrorType::FieldTooLong);
+        assert_eq!(
+            rows[0].problems[0].message,
+            "Field 'sku' is 10485750 characters long; the limit is 100."
+        );
         let over = format!("{long} ");
         assert_eq!(
             lines(&over).await.unwrap_err(),

@@ -12,8 +12,8 @@ use onboarding_aws::{AwsClients, AwsError};
 use onboarding_core::reader::ReadLimits;
 use onboarding_core::upload_key::UPLOADS_PREFIX;
 use onboarding_core::{
-    EarlierRows, FileDuplicates, FileFailure, Lane, PipelineMessage, ProductCsvReader, StagedRow,
-    UploadId, UploadKey, UploadStatus, VendorId,
+    EarlierRows, FileDuplicates, FileFailure, FileFormat, Lane, PipelineMessage, ProductReader,
+    StagedRow, UploadId, UploadKey, UploadStatus, VendorId,
 };
 use onboarding_db::uploads::{self, NewUpload, Opened};
 use tracing::Instrument;
@@ -504,7 +504,8 @@ impl Parser {
         Ok(())
     }
 
-    /// Opens the object for reading, refusing it first when the vendor its
+    /// Opens the object for reading in the format its extension names
+    /// (an unknown one is the upload's failure), refusing it first when the vendor its
     /// portal upload was bound to is not `vendor_id`, the key's vendor (see
     /// [`check_uploader`]); the binding comes from the same GetObject.
     async fn open_reader(
@@ -514,13 +515,20 @@ impl Parser {
     ) -> Result<
         Result<
             (
-                ProductCsvReader<impl tokio::io::AsyncRead + Unpin + Send + use<>>,
+                ProductReader<impl tokio::io::AsyncRead + Unpin + Send + use<>>,
                 Option<String>,
             ),
             FileFailure,
         >,
         ParseError,
     > {
+        // The extension says how to read the file; checked before the
+        // GetObject, since no other reading of the bytes would be right.
+        let file_name = object.key.rsplit('/').next().unwrap_or(&object.key);
+        let format = match FileFormat::require(file_name) {
+            Ok(format) => format,
+            Err(failure) => return Ok(Err(failure)),
+        };
         let version = (!object.version.is_empty()).then_some(object.version.as_str());
         let opened = match open_object(&self.clients.s3, &object.bucket, &object.key, version).await
         {
@@ -535,7 +543,7 @@ impl Parser {
             return Ok(Err(failure));
         }
         let rerun_of = opened.rerun_of().map(str::to_string);
-        Ok(ProductCsvReader::open(opened.body, self.limits)
+        Ok(ProductReader::open(format, opened.body, self.limits)
             .await
             .map(|reader| (reader, rerun_of)))
     }
