@@ -1,5 +1,6 @@
 // The checks the upload page makes before sending a file: the same rules
-// the pipeline applies to the whole file (README "The CSV format"), done
+// the pipeline applies to the whole file (README "The CSV format" and
+// "JSON and JSON Lines"), done
 // early so a vendor hears about an obvious mistake in a second. No DOM here,
 // so Node can import it too.
 
@@ -58,13 +59,39 @@ export function missingColumns(header) {
   return REQUIRED_COLUMNS.filter((column) => !have.has(normalizeHeader(column)));
 }
 
+/** The format a file name's extension names ('csv', 'json', 'jsonl'), or null, as the pipeline decides it. */
+export function fileFormat(name) {
+  const match = /\.(csv|json|jsonl|ndjson)$/i.exec(name || '');
+  if (!match) return null;
+  const extension = match[1].toLowerCase();
+  return extension === 'ndjson' ? 'jsonl' : extension;
+}
+
+/**
+ * JSON has no header row, and its keys may differ from object to object:
+ * only the opening is checked here (an array, or an object on the first
+ * line); the pipeline reports anything else with its line and column.
+ */
+function checkJsonHead(format, text) {
+  const first = text.trimStart()[0];
+  if (first === undefined) return { ok: false, reason: 'The file is empty.' };
+  if (format === 'json' && first !== '[') {
+    return { ok: false, reason: 'A .json file must be one array of product objects, [{...}, {...}]. For one object per line, name the file .jsonl.' };
+  }
+  if (format === 'jsonl' && first !== '{') {
+    return { ok: false, reason: 'A .jsonl or .ndjson file must have one product object per line, each starting with {.' };
+  }
+  return { ok: true, columns: REQUIRED_COLUMNS };
+}
+
 /**
  * Checks the name, size and header row of a file's first bytes (decoded).
  * Returns `{ ok: true, columns }` or `{ ok: false, reason, missing? }`.
  */
 export function checkCsvHead({ name, size }, headText) {
-  if (!/\.csv$/i.test(name || '')) {
-    return { ok: false, reason: `“${name}” is not a .csv file. Save the sheet as CSV (comma separated) and choose that file.` };
+  const format = fileFormat(name);
+  if (!format) {
+    return { ok: false, reason: `“${name}” is not a .csv, .json, .jsonl or .ndjson file. Save the sheet as CSV (comma separated) and choose that file.` };
   }
   if (size > MAX_BYTES) {
     return { ok: false, reason: `The file is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is 10 MB (10,485,760 bytes). Split it into smaller files.` };
@@ -74,6 +101,7 @@ export function checkCsvHead({ name, size }, headText) {
   if (text.includes('\u0000')) {
     return { ok: false, reason: 'The file contains binary data; it does not look like a CSV file.' };
   }
+  if (format !== 'csv') return checkJsonHead(format, text);
   const { records } = parseCsvRecords(text, 1);
   const header = (records[0] || []).map((cell) => cell.trim());
   if (!header.some((cell) => cell !== '')) {

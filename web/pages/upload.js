@@ -72,7 +72,7 @@ zone.addEventListener('drop', (event) => {
   const files = event.dataTransfer && event.dataTransfer.files;
   if (!files || !files.length) return;
   if (files.length > 1) {
-    showNotice(message, 'error', 'One file at a time', 'Drop a single CSV file.');
+    showNotice(message, 'error', 'One file at a time', 'Drop a single product file.');
     return;
   }
   choose(files[0]);

@@ -109,7 +109,7 @@ async function main() {
       const notCsv = join(work, 'products.txt');
       writeFileSync(notCsv, readFileSync(SAMPLE));
       await page.locator('#file').setInputFiles(notCsv);
-      await page.locator('#message').filter({ hasText: 'not a .csv file' }).waitFor();
+      await page.locator('#message').filter({ hasText: 'not a .csv, .json, .jsonl or .ndjson file' }).waitFor();
     });
 
     await test('upload page: accessible', async () => {

@@ -327,6 +327,64 @@ async fn a_file_with_errors_gives_the_golden_report_and_an_email_with_a_working_
 /// candidate stream mapping filters on, and its messages travel on the
 /// candidate errors queue only; a live upload next to it never touches that
 /// queue.
+/// The same catalog as CSV, a JSON array and JSON Lines (issue 15): the
+/// same products in the catalog and the same error report, byte for byte.
+/// Each upload's products are removed before the next, so that the next is
+/// not judged against them as duplicates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_json_and_json_lines_give_the_same_products_and_report() {
+    let stack = Harness::start(Options::default()).await;
+    let golden = sample("golden/VEND003_products_errors.csv");
+    let mut catalogs = Vec::new();
+    for name in [
+        "VEND003_products.csv",
+        "VEND003_products.json",
+        "VEND003_products.jsonl",
+    ] {
+        let upload = stack
+            .upload("VEND003", name, sample(&format!("samples/{name}")))
+            .await;
+        assert_eq!(
+            upload.status,
+            onboarding_core::UploadStatus::Partial,
+            "{name}: {:?}",
+            upload.failure_reason
+        );
+        assert_eq!(upload.total_records, Some(100), "{name}");
+        let report = stack
+            .s3_object(&upload.error_file_s3_key.clone().expect("report key"))
+            .await;
+        assert!(
+            report == golden,
+            "{name}: the report differs from the CSV's golden file:\n{}",
+            String::from_utf8_lossy(&report)
+        );
+        let products: Vec<String> = sqlx::query_scalar(
+            "SELECT concat_ws('|', source_row_number, vendor_product_id, product_name, category,
+                    subcategory, description, sku, brand, price, compare_at_price,
+                    stock_quantity, unit, weight_kg, dimensions_cm, image_url, status)
+               FROM products WHERE upload_id = $1 ORDER BY source_row_number",
+        )
+        .bind(upload.upload_id.as_str())
+        .fetch_all(&stack.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(products.len() as i32, upload.valid_records, "{name}");
+        sqlx::query("DELETE FROM products WHERE upload_id = $1")
+            .bind(upload.upload_id.as_str())
+            .execute(&stack.db.pool)
+            .await
+            .unwrap();
+        catalogs.push((name, products));
+    }
+    for (name, products) in &catalogs[1..] {
+        assert_eq!(
+            products, &catalogs[0].1,
+            "{name}: products differ from the CSV's"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_candidate_lane_upload_runs_through_the_candidate_queue_only() {
     let stack = Harness::start(Options {
@@ -452,6 +510,27 @@ async fn files_that_fail_as_a_whole_are_recorded_and_explained() {
             "suspended.csv",
             sample("samples/VEND001_clean.csv"),
             "suspended",
+            true,
+        ),
+        (
+            "VEND001",
+            "broken.json",
+            b"[\n{\"sku\": \"A\"}\n{\"sku\": \"B\"}\n]".to_vec(),
+            "not valid JSON at line 3, column 1: expected ',' or ']' after an array element",
+            true,
+        ),
+        (
+            "VEND001",
+            "deep.jsonl",
+            format!("{}\n", "[".repeat(200_000)).into_bytes(),
+            "not valid JSON at line 1, column",
+            true,
+        ),
+        (
+            "VEND001",
+            "products.xlsx",
+            sample("samples/VEND001_clean.csv"),
+            "is not a .csv, .json, .jsonl or .ndjson file",
             true,
         ),
         (

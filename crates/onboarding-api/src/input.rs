@@ -455,8 +455,8 @@ pub fn email(value: &str) -> Result<String, ApiError> {
     Ok(value)
 }
 
-/// A CSV file name the pipeline will take: a plain name (no folders),
-/// ending in `.csv`, at most 255 characters.
+/// A file name the pipeline will take: a plain name (no folders), ending
+/// in `.csv`, `.json`, `.jsonl` or `.ndjson`, at most 255 characters.
 pub fn file_name(value: &str) -> Result<String, ApiError> {
     let value = text("file_name", value, 255)?;
     if value.contains(['/', '\\']) || value.chars().any(char::is_control) || value.starts_with('.')
@@ -466,10 +466,10 @@ pub fn file_name(value: &str) -> Result<String, ApiError> {
             "file_name must be a plain file name, without folders.",
         ));
     }
-    if !value.to_ascii_lowercase().ends_with(".csv") {
+    if onboarding_core::FileFormat::of_file_name(&value).is_none() {
         return Err(ApiError::bad_input(
             "file_name",
-            "Only .csv files can be uploaded.",
+            "Only .csv, .json, .jsonl and .ndjson files can be uploaded.",
         ));
     }
     Ok(value)
@@ -650,7 +650,18 @@ mod tests {
             file_name("My Products (1).CSV").unwrap(),
             "My Products (1).CSV"
         );
-        for bad in ["", "../x.csv", "a/b.csv", "x.xlsx", ".csv"] {
+        for good in ["a.json", "b.JSONL", "c.ndjson"] {
+            assert_eq!(file_name(good).unwrap(), good);
+        }
+        for bad in [
+            "",
+            "../x.csv",
+            "a/b.csv",
+            "x.xlsx",
+            ".csv",
+            ".json",
+            "x.json.gz",
+        ] {
             assert!(file_name(bad).is_err(), "{bad}");
         }
     }

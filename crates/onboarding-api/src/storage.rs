@@ -31,8 +31,13 @@ pub const MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
 pub const UPLOAD_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// How long a report download link minted by the API lives.
 pub const DOWNLOAD_WINDOW: Duration = Duration::from_secs(5 * 60);
-/// The content type every upload is stored with.
-pub const UPLOAD_CONTENT_TYPE: &str = "text/csv";
+/// The content type an upload is stored with, by its file name's format
+/// (`text/csv` for a name the pipeline would refuse anyway).
+pub fn upload_content_type(file_name: &str) -> &'static str {
+    onboarding_core::FileFormat::of_file_name(file_name)
+        .unwrap_or(onboarding_core::FileFormat::Csv)
+        .content_type()
+}
 
 /// What the browser needs to POST a file: the form's action and its fields
 /// (the file goes last, as `file`).
@@ -88,7 +93,7 @@ impl ObjectStore {
     }
 
     /// A POST policy for exactly `uploads/<vendor>/<file_name>`, at most
-    /// [`MAX_UPLOAD_BYTES`], stored as `text/csv`, usable for
+    /// [`MAX_UPLOAD_BYTES`], stored as its format's content type, usable for
     /// [`UPLOAD_WINDOW`], bound to `vendor_id`, whose folder it is.
     ///
     /// The caller passes the authenticated vendor (the verified session's
@@ -216,14 +221,15 @@ pub struct PostPolicy<'a> {
 }
 
 impl<'a> PostPolicy<'a> {
-    /// The policy every vendor upload gets: [`UPLOAD_CONTENT_TYPE`], 1 byte
+    /// The policy every vendor upload gets: the content type of its format
+    /// ([`upload_content_type`]), 1 byte
     /// to [`MAX_UPLOAD_BYTES`], for [`UPLOAD_WINDOW`], bound to `uploader`
     /// (the authenticated vendor).
     pub fn upload(bucket: &'a str, key: &'a str, uploader: &'a str) -> PostPolicy<'a> {
         PostPolicy {
             bucket,
             key,
-            content_type: UPLOAD_CONTENT_TYPE,
+            content_type: upload_content_type(key),
             uploader,
             content_length: 1..=MAX_UPLOAD_BYTES,
             valid_for: UPLOAD_WINDOW,

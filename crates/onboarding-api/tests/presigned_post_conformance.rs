@@ -22,8 +22,8 @@ use std::time::{Duration, SystemTime};
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, SubsecRound, TimeZone, Utc};
 use onboarding_api::storage::{
-    MAX_UPLOAD_BYTES, PostPolicy, SignedPost, SigningCredentials, UPLOAD_CONTENT_TYPE,
-    UPLOAD_WINDOW, sign_policy_document, sign_post_policy,
+    MAX_UPLOAD_BYTES, PostPolicy, SignedPost, SigningCredentials, UPLOAD_WINDOW,
+    sign_policy_document, sign_post_policy, upload_content_type,
 };
 use onboarding_aws::s3::UPLOADER_FORM_FIELD;
 use serde_json::{Value, json};
@@ -170,12 +170,12 @@ impl Case {
             "now": self.now.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
             "expires_in": UPLOAD_WINDOW.as_secs(),
             "fields": {
-                "Content-Type": UPLOAD_CONTENT_TYPE,
+                "Content-Type": upload_content_type(self.key),
                 UPLOADER_FORM_FIELD: self.uploader,
             },
             "conditions": [
                 ["content-length-range", 1, MAX_UPLOAD_BYTES],
-                {"Content-Type": UPLOAD_CONTENT_TYPE},
+                {"Content-Type": upload_content_type(self.key)},
                 {UPLOADER_FORM_FIELD: self.uploader},
             ],
             "sign_policies": sign_policies,
@@ -207,6 +207,17 @@ fn cases() -> Vec<Case> {
             key: "uploads/VEND002/spring \"sale\" é.csv",
             uploader: "VEND002",
             now: utc(2024, 12, 31, 23, 59, 58, 750),
+        },
+        // A JSON Lines file: its own content type in the field and the policy.
+        Case {
+            access_key: AWS_ACCESS_KEY,
+            secret_key: AWS_SECRET_KEY,
+            session_token: None,
+            region: "us-east-1",
+            bucket: "product-onboarding-uploads",
+            key: "uploads/VEND003/products.jsonl",
+            uploader: "VEND003",
+            now: utc(2025, 1, 2, 3, 4, 5, 0),
         },
     ]
 }

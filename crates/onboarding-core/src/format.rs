@@ -34,6 +34,15 @@ impl FileFormat {
         }
     }
 
+    /// The content type a file of this format is stored with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "text/csv",
+            FileFormat::Json => "application/json",
+            FileFormat::JsonLines => "application/x-ndjson",
+        }
+    }
+
     /// Like [`FileFormat::of_file_name`], with the failure an upload records.
     pub fn require(name: &str) -> Result<FileFormat, FileFailure> {
         Self::of_file_name(name).ok_or_else(|| FileFailure::UnsupportedFormat {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkCsvHead, HEAD_BYTES, MAX_BYTES, missingColumns, parseCsvRecords } from '../../csv-check.js';
+import { checkCsvHead, fileFormat, HEAD_BYTES, MAX_BYTES, missingColumns, parseCsvRecords } from '../../csv-check.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const check = (rel) => {
@@ -51,7 +51,22 @@ test('a quoted header cell with a comma or newline is one cell', () => {
 
 test('extension and size limits', () => {
   const header = 'vendor_product_id,product_name,category,sku,price,stock_quantity\n';
-  assert.match(checkCsvHead({ name: 'products.xlsx', size: 10 }, header).reason, /not a \.csv file/);
+  assert.match(checkCsvHead({ name: 'products.xlsx', size: 10 }, header).reason, /not a \.csv, \.json, \.jsonl or \.ndjson file/);
   assert.equal(checkCsvHead({ name: 'P.CSV', size: MAX_BYTES }, header).ok, true);
   assert.match(checkCsvHead({ name: 'p.csv', size: MAX_BYTES + 1 }, header).reason, /10 MB/);
+});
+
+test('JSON and JSON Lines files are checked by their opening only', () => {
+  assert.equal(fileFormat('a.JSON'), 'json');
+  assert.equal(fileFormat('a.ndjson'), 'jsonl');
+  assert.equal(fileFormat('a.jsonl'), 'jsonl');
+  assert.equal(fileFormat('a.json.gz'), null);
+  for (const f of ['VEND003_products.json', 'VEND003_products.jsonl']) {
+    assert.equal(check(`testdata/samples/${f}`).ok, true, f);
+  }
+  assert.equal(checkCsvHead({ name: 'p.ndjson', size: 20 }, '\ufeff{"sku": "A"}\n').ok, true);
+  assert.match(checkCsvHead({ name: 'p.json', size: 20 }, '{"sku": "A"}').reason, /array of product objects/);
+  assert.match(checkCsvHead({ name: 'p.jsonl', size: 20 }, '[{"sku": "A"}]').reason, /one product object per line/);
+  assert.match(checkCsvHead({ name: 'p.json', size: 20 }, '  \n').reason, /empty/);
+  assert.match(checkCsvHead({ name: 'p.json', size: 20 }, '[\u0000').reason, /binary/);
 });
