@@ -7,6 +7,7 @@ use crate::columns::Header;
 use crate::errors::FileFailure;
 use crate::json_reader::{JsonLayout, ProductJsonReader};
 use crate::reader::{ProductCsvReader, ReadLimits, SourceRow};
+use crate::rules::{CategoryWhitelist, CheckedRow, FileChecker};
 
 /// A product file's format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +102,20 @@ impl<R: AsyncRead + Unpin + Send> ProductReader<R> {
             ProductReader::Csv(reader) => reader.warnings(),
             ProductReader::Json(reader) => reader.warnings(),
         }
+    }
+    /// Reads the rest of the file and checks every row with the file rules
+    /// (not the catalog's): what a whole-file check needs, kept in memory.
+    pub async fn check_all(
+        &mut self,
+        categories: &CategoryWhitelist,
+    ) -> Result<Vec<CheckedRow>, FileFailure> {
+        let header = self.header().clone();
+        let mut checker = FileChecker::new(&header, categories);
+        let mut rows = Vec::new();
+        while let Some(row) = self.next_row().await? {
+            rows.push(checker.check(&row));
+        }
+        Ok(rows)
     }
 }
 

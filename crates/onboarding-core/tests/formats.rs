@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use onboarding_core::generate::csv_to_json;
 use onboarding_core::{
-    CategoryWhitelist, CheckedRow, FileChecker, FileFormat, JsonLayout, ProductReader, ReadLimits,
-    ReportLine, write_error_report,
+    CategoryWhitelist, CheckedRow, FileFormat, JsonLayout, ProductReader, ReadLimits, ReportLine,
+    write_error_report,
 };
 
 fn testdata(name: &str) -> PathBuf {
@@ -35,12 +35,7 @@ async fn check(format: FileFormat, bytes: &[u8]) -> (Vec<CheckedRow>, Vec<u8>) {
     let mut reader = ProductReader::open(format, bytes, ReadLimits::default())
         .await
         .unwrap();
-    let header = reader.header().clone();
-    let mut checker = FileChecker::new(&header, &categories);
-    let mut rows = Vec::new();
-    while let Some(row) = reader.next_row().await.unwrap() {
-        rows.push(checker.check(&row));
-    }
+    let rows = reader.check_all(&categories).await.unwrap();
     let lines: Vec<ReportLine> = rows.iter().flat_map(ReportLine::for_row).collect();
     (rows, write_error_report(&lines))
 }

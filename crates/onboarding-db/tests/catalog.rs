@@ -2,8 +2,8 @@
 
 use onboarding_core::generate::{GeneratorSpec, generate};
 use onboarding_core::{
-    Catalog, CheckedRow, FileChecker, ProductCsvReader, ReadLimits, RowOutcome, VendorId,
-    VendorStatus, check_against_catalog,
+    Catalog, CheckedRow, FileFormat, ProductReader, ReadLimits, RowOutcome, VendorId, VendorStatus,
+    check_against_catalog,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::testing::fresh_database;
@@ -49,15 +49,10 @@ async fn seed_loads_the_vendors_and_the_whitelist_and_is_repeatable() {
 
 async fn check_file(bytes: &[u8], catalog: &PgCatalog, vendor: &str) -> Vec<CheckedRow> {
     let categories = catalog.categories().await.unwrap();
-    let mut reader = ProductCsvReader::open(bytes, ReadLimits::default())
+    let mut reader = ProductReader::open(FileFormat::Csv, bytes, ReadLimits::default())
         .await
         .unwrap();
-    let header = reader.header().clone();
-    let mut checker = FileChecker::new(&header, &categories);
-    let mut rows = Vec::new();
-    while let Some(row) = reader.next_row().await.unwrap() {
-        rows.push(checker.check(&row));
-    }
+    let mut rows = reader.check_all(&categories).await.unwrap();
     check_against_catalog(catalog, &VendorId::parse(vendor).unwrap(), &mut rows)
         .await
         .unwrap();
