@@ -215,8 +215,8 @@ fn cases() -> Vec<Case> {
             session_token: None,
             region: "us-east-1",
             bucket: "product-onboarding-uploads",
-            key: "uploads/VEND003/products.jsonl",
-            uploader: "VEND003",
+            key: "uploads/VEND001/products.jsonl",
+            uploader: "VEND001",
             now: utc(2025, 1, 2, 3, 4, 5, 0),
         },
     ]
