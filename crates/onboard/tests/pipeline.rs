@@ -383,6 +383,29 @@ async fn csv_json_and_json_lines_give_the_same_products_and_report() {
             "{name}: products differ from the CSV's"
         );
     }
+    // A wrong type travels through staging to the report, naming the field.
+    let typed = concat!(
+        r#"{"vendor_product_id": "J1", "product_name": "Lamp", "category": "Furniture", "sku": "J-SKU-1", "price": 10, "stock_quantity": "3"}"#,
+        "\n\n",
+        r#"{"vendor_product_id": "J2", "product_name": "Desk", "category": "Furniture", "sku": "J-SKU-2", "price": true, "stock_quantity": 1}"#,
+        "\n",
+    );
+    let upload = stack
+        .upload("VEND003", "typed.ndjson", typed.as_bytes().to_vec())
+        .await;
+    assert_eq!(upload.status, onboarding_core::UploadStatus::Partial);
+    assert_eq!((upload.valid_records, upload.error_records), (1, 1));
+    let report = stack
+        .s3_object(&upload.error_file_s3_key.clone().expect("report key"))
+        .await;
+    let lines = parse_error_report(&report).unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0].row_number, 3, "line numbers, blank lines counted");
+    assert_eq!(lines[0].error_type, ErrorType::MalformedRow);
+    assert_eq!(
+        lines[0].error_message,
+        "Field 'price' must be a string or a number, not a boolean (true or false)."
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
