@@ -319,7 +319,9 @@ async function main() {
       assert(!/(^|,)"?=/m.test(csv), `a CSV cell starts with = : ${csv}`);
       await page.getByLabel('SQL').fill(`SELECT product_name FROM console_products WHERE sku = '${hostileSku}-1'`);
       await page.getByRole('button', { name: 'Run query' }).click();
-      await page.locator('#result tbody tr').first().waitFor();
+      // The previous query's rows are still on the page until this one
+      // answers: wait for this one's row, not for any row.
+      await page.locator('#result tbody tr', { hasText: hostileValid }).first().waitFor();
       assert((await page.locator('#result').innerText()).includes(hostileValid), 'the catalog query does not show the product name as text');
       await clean('the query page (catalog)');
 
