@@ -65,7 +65,7 @@ async function main() {
   const hostileSku = `E-XSS-${stamp}`;
   const hostileCsv = [
     'vendor_product_id,product_name,category,sku,price,stock_quantity',
-    `XSS-1,"${hostileValid}",Electronics,${hostileSku}-1,19.99,4`,
+    `XSS-${stamp}-1,"${hostileValid}",Electronics,${hostileSku}-1,19.99,4`,
     `"${hostileFormula.replaceAll('"', '""')}","${hostileInvalid.replaceAll('"', '""')}",Electronics,${hostileSku}-2,-5,4`,
   ].join('\n') + '\n';
 
