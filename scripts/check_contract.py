@@ -16,7 +16,9 @@ DATABASE_SECRET_ID is its own, no role reads the master secret), settings
 (timeouts, memory, each queue's visibility timeout, retention and redrive,
 each trigger's batch size, window and retries, the table, the names), lanes
 (the candidate lane's queue, filters and prefixes) and portal (the admins
-group, the /api route). The invariants between settings are checked in Rust
+group; the auth routes to vendor-auth and the rest of /api to vendor-api;
+each part's API_PART). Settings include each function's image and whether
+it runs in the VPC. The invariants between settings are checked in Rust
 over the same data (`onboard contract` exits 1 when one breaks), so they hold for
 the Terraform once it equals the contract.
 
@@ -293,17 +295,34 @@ def check_secrets(fn, tf, report):
     always, _ = env_of(tf, fn["name"])
     secret = always.get("DATABASE_SECRET_ID")
     own = contract_resource(tf, fn["name"], secret, "") if secret else None
-    if own != "secret:own":
+    reads_database = any(v["name"] == "DATABASE_SECRET_ID" for v in fn["variables"])
+    if not reads_database:
+        pass  # vendor-auth: check_env already refuses a DATABASE_SECRET_ID it would not read
+    elif own != "secret:own":
         report.fail("secrets", f"{fn['name']}'s DATABASE_SECRET_ID is {own or 'unset'}" + (" (the master secret)" if own == "secret:master" else "") + ", not its own secret")
     for g in role_grants(tf, fn["name"]):
         if g.resource == "secret:master":
             report.fail("secrets", f"{fn['name']}'s role may {g.action} the master secret (statement {g.sid})")
 
 
+def function_spec(tf, name):
+    """local.functions[name] with the functions module's defaults for its optional attributes."""
+    spec = {**tf.root.locals["base_functions"], **tf.root.locals["portal_functions"]}
+    spec = spec.get(f'"{name}"', spec.get(name))
+    image = spec.get("image")
+    return {
+        "timeout_s": tf.value(None, f'local.functions["{name}"].timeout_s'),
+        "memory_mb": tf.value(None, f'local.functions["{name}"].memory_mb'),
+        "image": unq(image) if image is not None else name,
+        "in_vpc": tf.value(None, spec["in_vpc"]) if "in_vpc" in spec else True,
+    }
+
+
 def check_settings(contract, tf, functions, report):
     for fn in functions:
-        spec = tf.value(None, f'local.functions["{fn["name"]}"].timeout_s'), tf.value(None, f'local.functions["{fn["name"]}"].memory_mb')
-        report.same("settings", f"{fn['name']} timeout_s, memory_mb", spec, (fn["timeout_s"], fn["memory_mb"]))
+        spec = function_spec(tf, fn["name"])
+        for key in ("timeout_s", "memory_mb", "image", "in_vpc"):
+            report.same("settings", f"{fn['name']} {key}", spec[key], fn[key])
     messaging = tf.modules["messaging"]
     queues = {}
     for (rtype, rname), body in messaging.resources.items():
@@ -401,14 +420,42 @@ def matches(pattern, event) -> bool:
 
 
 def check_portal(contract, tf, report):
-    """The Cognito group the admin API requires, and a route that forwards all of the router's prefix."""
+    """The Cognito group the admin API requires; the auth routes to the auth part and the rest of the router's prefix to the data part; each part's API_PART."""
     resources, want = tf.modules["portal"].resources.items(), contract["portal"]
     groups = {unq(b.get("name")) for (t, _), b in resources if t == "aws_cognito_user_group"}
     if want["admins_group"] not in groups:
         report.fail("portal", f"the admin API requires the Cognito group {want['admins_group']!r}, Terraform creates {sorted(groups)}")
-    routes = {unq(b.get("route_key")) for (t, _), b in resources if t == "aws_apigatewayv2_route"}
-    if f"ANY {want['api_path_prefix']}/{{proxy+}}" not in routes:
-        report.fail("portal", f"the router serves all of {want['api_path_prefix']}/, no API Gateway route ({sorted(routes)}) forwards it")
+    portal = tf.modules["portal"]
+    # route key -> the function its integration targets (through var.<x>_function_alias_arn)
+    routed = {}
+    for (t, _), b in resources:
+        if t != "aws_apigatewayv2_route":
+            continue
+        target = re.fullmatch(r"integrations/\$\{aws_apigatewayv2_integration\.(\w+)\.id\}", unq(b.get("target")))
+        integration = portal.resources[("aws_apigatewayv2_integration", target.group(1))]
+        argument = re.fullmatch(r"var\.(\w+)", expr(integration["integration_uri"])).group(1)
+        function = re.search(r'functions\["([\w-]+)"\]', expr(tf.root.modules["portal"][argument])).group(1)
+        keys = [unq(b.get("route_key"))]
+        if expr(b.get("route_key")) == "each.key":  # for_each over a local toset([...]) of route keys
+            keys = re.findall(r'"([^"]+)"', expr(portal.locals[expr(b["for_each"]).removeprefix("local.")]))
+        for key in keys:
+            routed[key] = function
+    parts = {p["function"]: p["api_part"] for p in want["parts"]}
+    data_function = next(f for f, part in parts.items() if part == "data")
+    auth_function = next(f for f, part in parts.items() if part == "auth")
+    catch_all = f"ANY {want['api_path_prefix']}/{{proxy+}}"
+    if routed.get(catch_all) != data_function:
+        report.fail("portal", f"the data part serves all of {want['api_path_prefix']}/ but the auth routes; the route {catch_all!r} goes to {routed.get(catch_all)}, not {data_function}")
+    for key in want["auth_route_keys"]:
+        if routed.get(key) != auth_function:
+            report.fail("portal", f"{key} is the auth part's: API Gateway sends it to {routed.get(key) or 'the catch-all route'}, not {auth_function}")
+    for key, function in sorted(routed.items()):
+        if function == auth_function and key not in want["auth_route_keys"]:
+            report.fail("portal", f"API Gateway sends {key} to {auth_function}, which does not serve it")
+    for function, part in sorted(parts.items()):
+        always, _ = env_of(tf, function)
+        if unq(always.get("API_PART")) != part:
+            report.fail("portal", f"{function} must serve the {part} part: Terraform sets API_PART = {always.get('API_PART')}")
 
 
 def load_contract(root: Path, path: Path | None) -> dict:
@@ -450,7 +497,7 @@ def fn_of(contract, name):
 
 MUTATIONS = [
     ("the admins group renamed in Terraform", "terraform/modules/portal/cognito.tf", 'name         = "admins"', 'name         = "operators"', 1, "the admin API requires the Cognito group 'admins'"),
-    ("API Gateway routes only the uploads, not the admin API", "terraform/modules/portal/api.tf", 'route_key          = "ANY /api/{proxy+}"', 'route_key          = "ANY /api/uploads/{proxy+}"', 1, "the router serves all of /api/, no API Gateway route"),
+    ("API Gateway routes only the uploads, not the admin API", "terraform/modules/portal/api.tf", 'route_key          = "ANY /api/{proxy+}"', 'route_key          = "ANY /api/uploads/{proxy+}"', 1, "the route 'ANY /api/{proxy+}' goes to None, not vendor-api"),
     ("the product-validator is configured with the master secret", f"{FN}/main.tf", '{ DATABASE_SECRET_ID = var.function_secret_arns["product-validator"] }', '{ DATABASE_SECRET_ID = var.database_secret_arn }', 1, "product-validator's DATABASE_SECRET_ID is secret:master (the master secret)"),
     ("every role may read the master secret again", f"{FN}/iam.tf", "resources = [var.function_secret_arns[each.key]]", "resources = [var.function_secret_arns[each.key], var.database_secret_arn]", 1, "role may secretsmanager:GetSecretValue the master secret"),
     ("Terraform stops setting ERROR_QUEUE_URL", f"{FN}/main.tf", "    ERROR_QUEUE_URL           = var.errors_queue_url\n", "", 1, "csv-parser requires ERROR_QUEUE_URL"),
@@ -464,8 +511,17 @@ MUTATIONS = [
     ("Terraform renames the errors queue", "terraform/modules/messaging/main.tf", '"${var.name_prefix}-errors"', '"${var.name_prefix}-error-queue"', 1, "queue names: Terraform"),
     ("the contract renames the stream-failures queue", CONTRACT, lambda c: c["queues"][3].update(name="stream-dlq"), None, 1, "'stream-dlq'"),
     ("the staging table's TTL attribute differs", CONTRACT, lambda c: c["table"].update(ttl_attribute="ttl"), None, 1, "staging table: Terraform"),
-    ("Terraform stops setting COGNITO_CLIENT_ID for the vendor-api", f"{FN}/main.tf", "    COGNITO_CLIENT_ID    = var.cognito_client_id\n", "", 1, "vendor-api requires COGNITO_CLIENT_ID"),
-    ("the vendor-api role loses AdminUpdateUserAttributes", f"{FN}/iam.tf", 'actions   = ["cognito-idp:AdminUpdateUserAttributes"]', 'actions   = []', 1, "vendor-api needs cognito-idp:AdminUpdateUserAttributes"),
+    ("Terraform stops setting COGNITO_CLIENT_ID for the vendor-api", f"{FN}/main.tf", '    API_PART             = "data"\n    UPLOAD_BUCKET        = var.upload_bucket_name\n    COGNITO_USER_POOL_ID = var.cognito_user_pool_id\n    COGNITO_CLIENT_ID    = var.cognito_client_id\n',
+     '    API_PART             = "data"\n    UPLOAD_BUCKET        = var.upload_bucket_name\n    COGNITO_USER_POOL_ID = var.cognito_user_pool_id\n', 1, "vendor-api requires COGNITO_CLIENT_ID"),
+    ("the vendor-auth role loses AdminUpdateUserAttributes", f"{FN}/iam.tf", 'actions   = ["cognito-idp:AdminUpdateUserAttributes"]', 'actions   = []', 1, "vendor-auth needs cognito-idp:AdminUpdateUserAttributes"),
+    ("vendor-auth is put in the VPC", "terraform/main.tf", 'image = "vendor-api", in_vpc = false }', 'image = "vendor-api", in_vpc = true }', 1, "vendor-auth in_vpc: Terraform True, the contract False"),
+    ("vendor-auth runs an image of its own", "terraform/main.tf", 'image = "vendor-api", in_vpc = false }', 'in_vpc = false }', 1, "vendor-auth image: Terraform 'vendor-auth', the contract 'vendor-api'"),
+    ("vendor-auth is given a database secret", f"{FN}/main.tf", '"vendor-auth" = merge(local.log_env, local.vendor_auth_env)', '"vendor-auth" = merge(local.log_env, local.vendor_auth_env, { DATABASE_SECRET_ID = var.function_secret_arns["vendor-api"] })', 1, "Terraform sets DATABASE_SECRET_ID for vendor-auth, but vendor-auth never reads it"),
+    ("vendor-auth's role gets the VPC functions' statements", f"{FN}/iam.tf", 'source_policy_documents = [data.aws_iam_policy_document.common["vendor-auth"].json]',
+     'source_policy_documents = [data.aws_iam_policy_document.common["vendor-auth"].json, data.aws_iam_policy_document.in_vpc["vendor-auth"].json]', 1, "vendor-auth's role allows ec2:CreateNetworkInterface on *"),
+    ("API Gateway sends log-in to the data part", "terraform/modules/portal/api.tf", '    "POST /api/auth/login",\n', '', 1, "POST /api/auth/login is the auth part's: API Gateway sends it to the catch-all route, not vendor-auth"),
+    ("API Gateway sends log-out to the auth part", "terraform/modules/portal/api.tf", '    "POST /api/auth/revoke",\n', '    "POST /api/auth/revoke",\n    "POST /api/auth/logout",\n', 1, "API Gateway sends POST /api/auth/logout to vendor-auth, which does not serve it"),
+    ("vendor-auth is told to serve the data part", f"{FN}/main.tf", 'API_PART             = "auth"', 'API_PART             = "data"', 1, "vendor-auth must serve the auth part"),
     ("the console may no longer query the csv-parser's logs", f"{FN}/iam.tf", '      aws_cloudwatch_log_group.this["csv-parser"].arn,\n', '', 1, "vendor-api needs logs:StartQuery on log-group:csv-parser"),
     ("the console may delete messages of every dead-letter queue", f"{FN}/iam.tf", '    actions   = ["sqs:DeleteMessage"]\n    resources = [var.errors_dlq_arn]', '    actions   = ["sqs:DeleteMessage"]\n    resources = [var.errors_dlq_arn, var.stream_failures_queue_arn]', 1, "vendor-api's role allows sqs:DeleteMessage on queue:stream-failures"),
     ("the vendor-api may presign uploads anywhere in the bucket", f"{FN}/iam.tf", '    sid       = "PresignUploads"\n    actions   = ["s3:PutObject"]\n    resources = ["${var.upload_bucket_arn}/uploads/*"]',
@@ -475,7 +531,7 @@ MUTATIONS = [
     ("the candidate notification invokes the live alias", "terraform/main.tf", 'module.functions.functions["csv-parser"].candidate_alias_arn', 'module.functions.functions["csv-parser"].alias_arn', 1, "not the csv-parser's candidate alias"),
     ("the csv-parser may not read candidate-lane uploads", f"{FN}/iam.tf", '"${var.upload_bucket_arn}/candidate/uploads/*",', "", 1, "csv-parser needs s3:GetObject on bucket:uploads/candidate/uploads/*"),
     # Settings: Terraform's queues and mappings equal the contract's.
-    ("the error-processor's timeout grows in Terraform only", "terraform/main.tf", '"error-processor"   = { memory_mb = 512, timeout_s = 60 }', '"error-processor"   = { memory_mb = 512, timeout_s = 90 }', 1, "error-processor timeout_s, memory_mb"),
+    ("the error-processor's timeout grows in Terraform only", "terraform/main.tf", '"error-processor"   = { memory_mb = 512, timeout_s = 60 }', '"error-processor"   = { memory_mb = 512, timeout_s = 90 }', 1, "error-processor timeout_s: Terraform 90"),
     ("the errors queue keeps messages after 5 receives in Terraform", "terraform/modules/messaging/main.tf", "maxReceiveCount     = 3", "maxReceiveCount     = 5", 1, "queue errors dead letter"),
     ("the contract's errors queue visibility timeout drifts from Terraform's", CONTRACT, lambda c: c["queues"][0].update(visibility_timeout_s=200), None, 1, "queue errors visibility_timeout_s: Terraform 390"),
     ("the stream batch size differs", f"{FN}/triggers.tf", "batch_size                         = 500", "batch_size                         = 100", 1, "stream mapping batch_size"),

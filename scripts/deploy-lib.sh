@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2034 # FUNCTIONS, PAYLOAD_FLAGS, ... are for the scripts that source this
+# shellcheck disable=SC2034 # FUNCTIONS, IMAGES, PAYLOAD_FLAGS, ... are for the scripts that source this
 # Shared by scripts/deploy.sh, destroy.sh and smoke.sh: messages, the dry-run
 # switch, prerequisite checks, and reading the environment's settings.
 #
@@ -10,7 +10,10 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TF_DIR="$ROOT/terraform"
+# The Lambda functions (versions, aliases, start checks), and the images
+# (ECR repositories) they run: vendor-auth runs the vendor-api's image.
 FUNCTIONS=(csv-parser product-validator error-processor)
+IMAGES=(csv-parser product-validator error-processor)
 DRY_RUN=${DRY_RUN:-false}
 # Per-environment deployment records (.deploy/<env>/state.json, the pin file).
 DEPLOY_STATE_ROOT=${DEPLOY_STATE_ROOT:-$ROOT/.deploy}
@@ -146,10 +149,14 @@ tfvar_bool() {
 }
 
 # PORTAL (true/false) from enable_portal (default true, as in variables.tf);
-# with the portal, FUNCTIONS includes vendor-api (image, versions, checks).
+# with the portal, FUNCTIONS includes vendor-api and vendor-auth (versions,
+# checks), and IMAGES vendor-api (their one image).
 resolve_portal() {
   PORTAL=$(tfvar_bool enable_portal true)
-  if [ "$PORTAL" = true ]; then FUNCTIONS=(csv-parser product-validator error-processor vendor-api); fi
+  if [ "$PORTAL" = true ]; then
+    FUNCTIONS=(csv-parser product-validator error-processor vendor-api vendor-auth)
+    IMAGES=(csv-parser product-validator error-processor vendor-api)
+  fi
 }
 
 # VAR_FILE: --var-file, else terraform/<env>.tfvars when it exists.

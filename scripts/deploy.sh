@@ -19,7 +19,8 @@ Usage: scripts/deploy.sh ENV [options]
 Deploys the environment ENV (e.g. staging, prod) from this checkout:
 
   1. builds the function images (docker/Dockerfile, --target runtime; the
-     three pipeline functions, and vendor-api with the portal) for
+     three pipeline functions, and vendor-api with the portal, whose image
+     also runs vendor-auth) for
      the configured architecture (lambda_architecture, arm64 by default), tags
      them with the git SHA and pushes them to ECR (first deployment: creates
      the ECR repositories first with a targeted apply);
@@ -37,7 +38,8 @@ Deploys the environment ENV (e.g. staging, prod) from this checkout:
      a smoke vendor that is not active stops the deployment; skip with
      --no-register-vendors);
   4. checks that each new version starts: reads its secret, connects to
-     PostgreSQL and answers an empty event (vendor-api: GET /api/health);
+     PostgreSQL and answers an empty event (vendor-api: GET /api/health;
+     vendor-auth, which has no database: GET /api/health too);
      vendors' events do not reach them yet;
   5. smoke-tests the new versions end to end in the candidate lane
      (scripts/smoke.sh --lane candidate: candidate/uploads/ -> the `candidate`
@@ -319,7 +321,7 @@ EOF
 }
 
 # An API Gateway HTTP API (payload 2.0) request for GET /api/health, as
-# lambda_http receives it: the vendor-api's start check.
+# lambda_http receives it: the start check of both parts of the API.
 health_event() {
   printf '%s' '{"version":"2.0","routeKey":"ANY /api/{proxy+}","rawPath":"/api/health","rawQueryString":"","headers":{"accept":"application/json","host":"deploy-check.invalid"},"requestContext":{"accountId":"'"$ACCOUNT_ID"'","apiId":"deploy-check","domainName":"deploy-check.invalid","domainPrefix":"deploy-check","http":{"method":"GET","path":"/api/health","protocol":"HTTP/1.1","sourceIp":"127.0.0.1","userAgent":"scripts/deploy.sh"},"requestId":"deploy-check","routeKey":"ANY /api/{proxy+}","stage":"$default","time":"01/Jan/2026:00:00:00 +0000","timeEpoch":1767225600000},"isBase64Encoded":false}'
 }
@@ -396,7 +398,7 @@ esac
 
 step "Images ($PLATFORM, tag $TAG)"
 repos=()
-for f in "${FUNCTIONS[@]}"; do repos+=("$PREFIX/$f"); done
+for f in "${IMAGES[@]}"; do repos+=("$PREFIX/$f"); done
 if ! aws ecr describe-repositories --repository-names "${repos[@]}" >/dev/null 2>&1; then
   log "the ECR repositories do not exist yet: creating them first (the functions need an image to exist)"
   tf_run apply -input=false ${APPROVE[@]+"${APPROVE[@]}"} "${TF_VARS[@]}" -var "image_tag=$TAG" \
@@ -405,7 +407,7 @@ if ! aws ecr describe-repositories --repository-names "${repos[@]}" >/dev/null 2
     -target=module.functions.aws_ecr_repository_policy.this
 fi
 to_build=()
-for f in "${FUNCTIONS[@]}"; do
+for f in "${IMAGES[@]}"; do
   if aws ecr describe-images --repository-name "$PREFIX/$f" --image-ids "imageTag=$TAG" >/dev/null 2>&1; then
     log "$PREFIX/$f:$TAG is in ECR already: not rebuilt"
   else
@@ -440,7 +442,7 @@ fi
 if [ "$DRY_RUN" = true ]; then
   # Nothing was applied: stand-ins for what the apply would publish.
   published='{"csv-parser":"<new>","product-validator":"<new>","error-processor":"<new>"}'
-  if [ "$PORTAL" = true ]; then published='{"csv-parser":"<new>","product-validator":"<new>","error-processor":"<new>","vendor-api":"<new>"}'; fi
+  if [ "$PORTAL" = true ]; then published='{"csv-parser":"<new>","product-validator":"<new>","error-processor":"<new>","vendor-api":"<new>","vendor-auth":"<new>"}'; fi
 else
   published=$(tf_output_json published_versions)
 fi
@@ -524,14 +526,18 @@ for f in product-validator error-processor; do
   fi
 done
 if [ "$PORTAL" = true ]; then
-  version=$(json_get "$published" vendor-api)
-  answer=$(invoke_version vendor-api "$version" "$(health_event)")
-  if [ "$DRY_RUN" != true ]; then
-    case "$answer" in
-      *'"statusCode":200'*) log "vendor-api:$version ok: GET /api/health answered 200" ;;
-      *) die "vendor-api:$version answered '$answer' to GET /api/health (expected statusCode 200: database reachable)" ;;
-    esac
-  fi
+  # The data part answers 200 once PostgreSQL answers; the auth part (no
+  # database) once it has started with its settings.
+  for f in vendor-api vendor-auth; do
+    version=$(json_get "$published" "$f")
+    answer=$(invoke_version "$f" "$version" "$(health_event)")
+    if [ "$DRY_RUN" != true ]; then
+      case "$answer" in
+        *'"statusCode":200'*) log "$f:$version ok: GET /api/health answered 200" ;;
+        *) die "$f:$version answered '$answer' to GET /api/health (expected statusCode 200$([ "$f" = vendor-api ] && printf ': database reachable'))" ;;
+      esac
+    fi
+  done
 fi
 
 # --- the candidate lane: the new versions end to end, before live moves ---------------------

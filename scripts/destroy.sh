@@ -129,7 +129,7 @@ for bucket in "$uploads" "$access_logs" "$site"; do
 done
 
 step "3. Deleting the function images (ECR refuses to delete a repository that holds images)"
-for f in "${FUNCTIONS[@]}"; do
+for f in "${IMAGES[@]}"; do
   repo="$PREFIX/$f"
   ids=$(aws ecr list-images --repository-name "$repo" --query 'imageIds[].imageDigest' --output text 2>/dev/null || true)
   if [ -z "$ids" ] || [ "$ids" = None ]; then

@@ -32,10 +32,11 @@ tool=$(basename "$0")
 S=$STUB_STATE
 printf '%s %s\n' "$tool" "$*" >>"$STUB_LOG"
 get() { cat "$S/$1" 2>/dev/null || true; }
-# With the portal (the default) there are four functions; STUB_NO_PORTAL=1: three.
+# With the portal (the default) there are five functions (vendor-api and
+# vendor-auth share an image); STUB_NO_PORTAL=1: three.
 versions() {
   if [ -n "${STUB_NO_PORTAL:-}" ]; then printf '{"csv-parser":"%s","error-processor":"%s","product-validator":"%s"}' "$1" "$1" "$1"
-  else printf '{"csv-parser":"%s","error-processor":"%s","product-validator":"%s","vendor-api":"%s"}' "$1" "$1" "$1" "$1"; fi
+  else printf '{"csv-parser":"%s","error-processor":"%s","product-validator":"%s","vendor-api":"%s","vendor-auth":"%s"}' "$1" "$1" "$1" "$1" "$1"; fi
 }
 num() { get "$1" | sed -n 's/.*"csv-parser":"\([0-9]*\)".*/\1/p'; }
 arg_after() { local want=$1; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { echo "$2"; return; }; shift; done; }
@@ -77,7 +78,7 @@ terraform)
       echo "promote" >"$out" ;;
     show)
       if [ "$(get live)" != "$(get published)" ]; then
-        for f in csv-parser error-processor product-validator vendor-api; do
+        for f in csv-parser error-processor product-validator vendor-api vendor-auth; do
           echo "  # module.functions.aws_lambda_alias.live[\"$f\"] will be updated in-place"
         done
       fi
@@ -370,6 +371,7 @@ in_order "first deployment" "$STUB_LOG" \
   "aws lambda invoke --function-name onboarding-test-product-validator --qualifier 1" \
   "aws lambda invoke --function-name onboarding-test-error-processor --qualifier 1" \
   "aws lambda invoke --function-name onboarding-test-vendor-api --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"version\":\"2.0\",\"routeKey\":\"ANY /api/{proxy+}\",\"rawPath\":\"/api/health\"" \
+  "aws lambda invoke --function-name onboarding-test-vendor-auth --qualifier 1 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"version\":\"2.0\",\"routeKey\":\"ANY /api/{proxy+}\",\"rawPath\":\"/api/health\"" \
   "aws s3 sync $ROOT/web/ s3://onboarding-test-site-123456789012/ --delete --only-show-errors --exclude tests/* --exclude node_modules/* --exclude package.json --exclude package-lock.json" \
   "aws cloudfront create-invalidation --distribution-id E2EXAMPLE --paths /*" \
   "aws s3 cp" \
@@ -391,7 +393,9 @@ grep -qF -- "$(cat "$STUB_STATE/password")" "$WORK/out" && fail "the smoke user'
 expect 0 "aws s3 cp products.csv s3://onboarding-test-uploads-123456789012/uploads/<VENDOR_ID>/products.csv" "first deployment: how to upload"
 grep -q '"previous_live_versions": {}' "$DEPLOY_STATE_ROOT/test/state.json" || fail "state.json after the first deployment"
 [ "$(calls | grep -c '^register ')" -eq 3 ] || fail "first deployment: each vendor must be registered once (VEND002, VEND003 of the map, smoke vendor VEND001)"
-ok "first deployment: ECR bootstrap -> build x4 -> apply -> migrate -> seed -> register vendors (map + smoke vendor) -> start checks (vendor-api: /api/health) -> candidate-lane smoke -> web/ sync + invalidation -> smoke through live (pipeline, then login + presigned POST + poll through the portal) -> how to upload"
+[ "$(calls | grep -c '^docker buildx build')" -eq 4 ] || fail "first deployment: four images (vendor-auth runs the vendor-api's)"
+calls | grep -q "FUNCTION=vendor-auth\|repository-name onboarding-test/vendor-auth" && fail "vendor-auth has no image or repository of its own"
+ok "first deployment: ECR bootstrap -> build x4 (five functions) -> apply -> migrate -> seed -> register vendors (map + smoke vendor) -> start checks (vendor-api and vendor-auth: /api/health) -> candidate-lane smoke -> web/ sync + invalidation -> smoke through live (pipeline, then login + presigned POST + poll through the portal) -> how to upload"
 
 # --- second deployment: publish pinned, then promote ---------------------------------------------
 reset_log
@@ -402,7 +406,7 @@ in_order "blue/green deployment" "$STUB_LOG" \
   "docker buildx build" \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t2 -var-file=$DEPLOY_STATE_ROOT/test/pin.tfvars.json" \
   "migrate migrator:2" \
-  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}' \
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1","vendor-auth":"1"}}' \
   "aws lambda invoke --function-name onboarding-test-migrator --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"migrate\"}" \
   "aws lambda invoke --function-name onboarding-test-migrator --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"seed-categories\"}" \
   "aws lambda invoke --function-name onboarding-test-migrator --qualifier 2 --cli-binary-format raw-in-base64-out --cli-read-timeout 300 --payload {\"command\":\"register-vendor\",\"vendor_id\":\"VEND002\"" \
@@ -423,7 +427,7 @@ grep -q "lane:           candidate" "$WORK/out" && grep -q "lane:           live
 calls | grep -q "aws cognito-idp admin-create-user" && fail "the smoke user must be reused, not created again"
 calls | grep -q "aws cognito-idp admin-update-user-attributes --user-pool-id eu-west-1_Example --username smoke+VEND001.test@example.invalid --user-attributes Name=custom:vendor_id,Value=VEND001" \
   || fail "a reused smoke user must be rebound to the smoke vendor"
-grep -q '"previous_live_versions": {"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}' "$DEPLOY_STATE_ROOT/test/state.json" \
+grep -q '"previous_live_versions": {"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1","vendor-auth":"1"}' "$DEPLOY_STATE_ROOT/test/state.json" \
   || fail "state.json must record the previous live versions"
 [ ! -f "$DEPLOY_STATE_ROOT/test/pin.tfvars.json" ] || fail "the pin must be gone after promotion"
 ok "deployment: publish with live pinned to 1 -> migrate on 2 -> seed on 2 -> register vendors on 2 -> checks on 2 -> candidate-lane smoke on 2 -> promote -> smoke through live sees version 2"
@@ -433,7 +437,7 @@ reset_log
 sh_run "$ROOT/scripts/deploy.sh" test --tag t9 --dry-run
 [ "$RC" -eq 0 ] || fail "deploy --dry-run of a later deployment (exit $RC)"
 in_order "dry-run of a later deployment" "$WORK/out" \
-  "[dry-run] write $DEPLOY_STATE_ROOT/test/pin.tfvars.json: {\"live_versions\": {\"csv-parser\":\"2\",\"error-processor\":\"2\",\"product-validator\":\"2\",\"vendor-api\":\"2\"}}" \
+  "[dry-run] write $DEPLOY_STATE_ROOT/test/pin.tfvars.json: {\"live_versions\": {\"csv-parser\":\"2\",\"error-processor\":\"2\",\"product-validator\":\"2\",\"vendor-api\":\"2\",\"vendor-auth\":\"2\"}}" \
   "[dry-run] terraform -chdir=terraform apply -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t9 -var-file=$DEPLOY_STATE_ROOT/test/pin.tfvars.json" \
   "seed-categories" \
   "[dry-run] terraform -chdir=terraform plan -input=false -var environment=test -var lambda_architecture=arm64 -var image_tag=t9 -out=" \
@@ -451,7 +455,7 @@ sh_run "$ROOT/scripts/deploy.sh" test --rollback --yes
 [ "$RC" -eq 0 ] || fail "rollback (exit $RC)"
 in_order "rollback" "$STUB_LOG" \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t2 -var-file=$DEPLOY_STATE_ROOT/test/pin.tfvars.json" \
-  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}'
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1","vendor-auth":"1"}}'
 calls | grep -q "migrate" && fail "a rollback must not publish (or migrate) anything"
 calls | grep -q "docker buildx build" && fail "a rollback must not build"
 grep -q '"csv-parser":"1"' "$STUB_STATE/live" || fail "live must be back on version 1"
@@ -462,7 +466,7 @@ reset_log
 sh_run env STUB_SMOKE=fail "$ROOT/scripts/deploy.sh" test --tag t3 --yes
 [ "$RC" -ne 0 ] || fail "a failing candidate smoke test must fail the deployment"
 in_order "candidate smoke failure" "$STUB_LOG" \
-  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}' \
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1","vendor-auth":"1"}}' \
   "aws s3 cp" \
   '"upload failed"'
 calls | grep -q "applied promotion" && fail "live must not move when the candidate smoke test fails"
@@ -477,13 +481,13 @@ reset_log
 sh_run env STUB_SMOKE=fail-live "$ROOT/scripts/deploy.sh" test --tag t3b --yes
 [ "$RC" -ne 0 ] || fail "a failing live smoke test must fail the deployment"
 in_order "automatic rollback" "$STUB_LOG" \
-  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}' \
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1","vendor-auth":"1"}}' \
   "aws s3 cp" \
   "applied promotion" \
   "aws s3 cp" \
   '"upload failed"' \
   "terraform apply -input=false -auto-approve -var environment=test -var lambda_architecture=arm64 -var image_tag=t3b -var-file=" \
-  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1"}}'
+  'pin {"live_versions":{"csv-parser":"1","error-processor":"1","product-validator":"1","vendor-api":"1","vendor-auth":"1"}}'
 grep -q '"csv-parser":"1"' "$STUB_STATE/live" || fail "live must be back on version 1 after the failed smoke test"
 grep -q "live is back on" "$WORK/out" || fail "the failure must say that live was rolled back"
 ok "candidate passes, smoke through live fails on version 4: live pinned back to 1 automatically, exit $RC"

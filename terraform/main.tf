@@ -39,8 +39,17 @@ locals {
   # database or on Cognito, and stays under API Gateway's 30 s integration
   # limit. An Aurora cluster resuming from pause (~15 s) makes the first
   # request after a pause fail with a 5xx; the browser retries.
+  #
+  # The portal's API is two functions of the vendor-api image
+  # (docs/decisions.md 21): vendor-api serves the data routes in the VPC and
+  # never calls Cognito; vendor-auth serves sign-up, log-in, refresh,
+  # revocation and the pool's keys outside the VPC, because Cognito has no
+  # IPv6 endpoint, and never opens the database. So the VPC needs no Cognito
+  # interface endpoint (~USD 7.3/month). vendor-auth does one Cognito call
+  # per request: 256 MB.
   portal_functions = {
-    "vendor-api" = { memory_mb = 512, timeout_s = 10 }
+    "vendor-api"  = { memory_mb = 512, timeout_s = 10 }
+    "vendor-auth" = { memory_mb = 256, timeout_s = 10, image = "vendor-api", in_vpc = false }
   }
   functions = merge(local.base_functions, var.enable_portal ? local.portal_functions : {})
 
@@ -69,10 +78,11 @@ module "network" {
   flow_log_traffic_type = var.flow_log_traffic_type
   log_retention_days    = var.log_retention_days
 
-  # The vendor-api calls Cognito's user pool API (SignUp, InitiateAuth, the
-  # admin calls, the JWKS): with egress_mode = interface_endpoints or ipv6
-  # (Cognito has no dual-stack endpoint) it needs a cognito-idp endpoint.
-  extra_interface_endpoint_services = var.enable_portal ? ["cognito-idp"] : []
+  # Only vendor-auth, outside the VPC, calls Cognito's user pool API, except
+  # in egress_mode = interface_endpoints: there the VPC has no internet path,
+  # so the vendor-api cannot fetch the signing keys from vendor-auth through
+  # the site, and reads them from Cognito through a cognito-idp endpoint.
+  extra_interface_endpoint_services = var.enable_portal && var.egress_mode == "interface_endpoints" ? ["cognito-idp"] : []
 }
 
 module "data" {
@@ -194,6 +204,10 @@ module "functions" {
   cognito_user_pool_arn = var.enable_portal ? module.portal[0].user_pool_arn : ""
   cognito_client_id     = var.enable_portal ? module.portal[0].user_pool_client_id : ""
   site_origin           = local.site_origin
+  # The vendor-api verifies tokens with the keys vendor-auth serves at
+  # <site>/api/auth/jwks (CloudFront answers over IPv6), except where the VPC
+  # has no internet path (see module.network above).
+  api_keys_from_auth_function = var.egress_mode != "interface_endpoints"
 }
 
 # The vendor portal (docs/vendor-portal.md): Cognito, the HTTP API in front of
@@ -222,6 +236,11 @@ module "portal" {
   api_function_alias_name = try(module.functions.functions["vendor-api"].alias_name, "")
   api_function_alias_arn  = try(module.functions.functions["vendor-api"].alias_arn, "")
   api_function_timeout_s  = local.portal_functions["vendor-api"].timeout_s
+  # The routes of the auth part (the deployment contract's AUTH_ROUTES).
+  auth_function_name       = try(module.functions.functions["vendor-auth"].name, "")
+  auth_function_alias_name = try(module.functions.functions["vendor-auth"].alias_name, "")
+  auth_function_alias_arn  = try(module.functions.functions["vendor-auth"].alias_arn, "")
+  auth_function_timeout_s  = local.portal_functions["vendor-auth"].timeout_s
 }
 
 module "observability" {

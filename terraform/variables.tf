@@ -62,11 +62,11 @@ variable "availability_zones" {
 
 variable "egress_mode" {
   description = <<-EOT
-    How the functions reach SQS, SNS, Secrets Manager and (with the portal) Cognito and CloudWatch (S3 and DynamoDB always use free gateway endpoints):
-      ipv6                - dual-stack subnets + an egress-only internet gateway (no charge); SQS, SNS, Secrets Manager and CloudWatch over their dual-stack endpoints. With the portal, one cognito-idp interface endpoint (~USD 7.3/month in one AZ: Cognito has no dual-stack endpoint). Default: cheapest, nothing to patch, inbound impossible.
+    How the functions in the VPC reach SQS, SNS, Secrets Manager and (with the portal) CloudWatch and the site (S3 and DynamoDB always use free gateway endpoints; the portal's Cognito calls come from vendor-auth, outside the VPC):
+      ipv6                - dual-stack subnets + an egress-only internet gateway (no charge); SQS, SNS, Secrets Manager and CloudWatch over their dual-stack endpoints. No interface endpoint. Default: cheapest, nothing to patch, inbound impossible.
       nat_instance        - one t4g.nano NAT instance per egress AZ (~USD 7.4/month incl. public IPv4).
       nat_gateway         - managed NAT gateway (~USD 33/month each + USD 0.045/GB).
-      interface_endpoints - PrivateLink endpoints for sqs, sns, secretsmanager, and cognito-idp with the portal (~USD 7.3/month per endpoint per AZ), no internet path at all.
+      interface_endpoints - PrivateLink endpoints for sqs, sns, secretsmanager, and cognito-idp with the portal (the vendor-api then reads the signing keys from Cognito; ~USD 7.3/month per endpoint per AZ), no internet path at all.
   EOT
   type        = string
   default     = "ipv6"
@@ -78,7 +78,7 @@ variable "egress_mode" {
 }
 
 variable "single_az_egress" {
-  description = "Put the NAT (gateway or instance) or the interface endpoints (with ipv6: only its cognito-idp endpoint) in one AZ only. Cheaper; an outage of that AZ cuts egress for both subnets. Set false in production."
+  description = "Put the NAT (gateway or instance) or the interface endpoints (with ipv6: only secretsmanager's, with RDS Proxy) in one AZ only. Cheaper; an outage of that AZ cuts egress for both subnets. Set false in production."
   type        = bool
   default     = true
 }

@@ -983,10 +983,30 @@ async fn the_api_in_two_parts_serves_the_journey_with_no_cognito_call_from_the_d
         (status, health["database"].as_str()),
         (StatusCode::OK, Some("ok"))
     );
+    // API Gateway routes exactly the contract's auth routes to the auth
+    // part (terraform/modules/portal/api.tf): the auth part serves each of
+    // them, and the data part none.
+    for (method, path) in onboarding_aws::contract::AUTH_ROUTES {
+        let path = format!("/api{path}");
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let served = Browser::at(&auth.url)
+            .send(method.clone(), &path, None, false)
+            .await;
+        assert!(
+            ![StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED].contains(&served.status),
+            "{method} {path} on the auth part: {}",
+            served.status
+        );
+        let refused = Browser::at(&data.url)
+            .send(method, &path, None, false)
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::NOT_FOUND,
+            "{path} on the data part"
+        );
+    }
     for (part, method, path) in [
-        (&data, Method::POST, "/api/auth/login"),
-        (&data, Method::POST, "/api/auth/signup"),
-        (&data, Method::GET, "/api/auth/jwks"),
         (&auth, Method::GET, "/api/me"),
         (&auth, Method::POST, "/api/auth/logout"),
         (&auth, Method::GET, "/api/admin/uploads"),

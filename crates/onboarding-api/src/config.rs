@@ -1,6 +1,7 @@
 //! The API's settings, from the environment (docs/configuration.md).
 
 use onboarding_aws::config::optional_env_var;
+use onboarding_aws::contract::API_PART;
 use onboarding_aws::{ConfigError, env_var};
 
 /// Where the vendor pool is and how its tokens must look.
@@ -57,7 +58,7 @@ impl ApiPart {
             "auth" => Ok(ApiPart::Auth),
             "data" => Ok(ApiPart::Data),
             other => Err(ConfigError::Invalid {
-                name: "API_PART",
+                name: API_PART,
                 reason: format!("'{other}' is not one of all, auth, data"),
             }),
         }
@@ -88,7 +89,7 @@ pub struct ApiSettings {
 impl ApiSettings {
     /// `API_PART`: `all` when unset.
     pub fn part_from_env() -> Result<ApiPart, ConfigError> {
-        match optional_env_var("API_PART") {
+        match optional_env_var(API_PART) {
             Some(part) => ApiPart::parse(&part),
             None => Ok(ApiPart::All),
         }

@@ -176,10 +176,48 @@ const VENDOR_API_VARIABLES: [Variable; 22] = [
         "DATABASE_ROLE_SECRET_IDS",
         "never: only the migrator's program reads it",
     ),
+    Variable::optional(API_PART),
+];
+
+/// Which part of the API a deployment serves: unset (the local stack,
+/// compose) serves every route; Terraform runs the portal as two functions
+/// of one image, `vendor-auth` with `auth` and `vendor-api` with `data`
+/// (docs/decisions.md 21).
+pub const API_PART: &str = "API_PART";
+
+/// The vendor-auth's variables: the pool, the site's origin (CORS) and its
+/// part. No database, no bucket, nothing of the console's.
+const VENDOR_AUTH_VARIABLES: [Variable; 9] = [
+    Variable::required(API_PART),
+    Variable::required("COGNITO_USER_POOL_ID"),
+    Variable::required("COGNITO_CLIENT_ID"),
+    Variable::optional("COGNITO_ISSUER"),
+    Variable::optional("COGNITO_JWKS_URL"),
+    Variable::optional("SITE_ORIGIN"),
     Variable::outside_terraform(
-        "API_PART",
-        "unset serves every route; set when Terraform runs the portal as its auth and data functions (docs/decisions.md 21)",
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+        "local only: Cognito's emulator when it is not AWS_ENDPOINT_URL's",
     ),
+    Variable::outside_terraform(
+        "VENDOR_API_LISTEN",
+        "local only: serve with plain axum on host:port instead of lambda_http",
+    ),
+    Variable::outside_terraform(
+        "WEB_ROOT",
+        "local only: the web app, served by the same process (CloudFront and S3 in AWS)",
+    ),
+];
+
+/// The routes the `auth` part serves, under [`API_PATH_PREFIX`]: Cognito's
+/// side of a session. API Gateway sends exactly these to `vendor-auth` and
+/// everything else under the prefix to `vendor-api`.
+pub const AUTH_ROUTES: [(&str, &str); 6] = [
+    ("POST", "/auth/signup"),
+    ("POST", "/auth/confirm"),
+    ("POST", "/auth/login"),
+    ("POST", "/auth/refresh"),
+    ("POST", "/auth/revoke"),
+    ("GET", "/auth/jwks"),
 ];
 
 /// IAM actions a function's role holds on one resource. Resources are named
@@ -210,6 +248,13 @@ const fn allow(
 #[derive(Clone, Debug, Serialize)]
 pub struct Function {
     pub name: &'static str,
+    /// The image it runs (its ECR repository): its own name, except for a
+    /// function that runs another's program in another mode.
+    pub image: &'static str,
+    /// Whether it runs in the VPC (next to PostgreSQL). Only a function that
+    /// never opens the database and calls a service without an IPv6
+    /// endpoint runs outside.
+    pub in_vpc: bool,
     pub memory_mb: u32,
     pub timeout_s: u32,
     pub variables: Vec<Variable>,
@@ -301,6 +346,17 @@ pub struct Contract {
 pub struct Portal {
     pub admins_group: &'static str,
     pub api_path_prefix: &'static str,
+    /// API Gateway route keys (`POST /api/auth/login`) that go to the auth
+    /// part; every other request under the prefix goes to the data part.
+    pub auth_route_keys: Vec<String>,
+    /// Function => the `API_PART` Terraform sets on it.
+    pub parts: Vec<PortalPart>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PortalPart {
+    pub function: &'static str,
+    pub api_part: &'static str,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -313,6 +369,10 @@ pub struct UploadPrefixes {
 pub const ADMINS_GROUP: &str = "admins";
 /// Where the vendor-api's router serves (API Gateway forwards all of it).
 pub const API_PATH_PREFIX: &str = "/api";
+
+/// The portal's two functions (one image).
+pub const VENDOR_API: &str = "vendor-api";
+pub const VENDOR_AUTH: &str = "vendor-auth";
 
 pub const ERRORS_QUEUE: &str = "errors";
 pub const CANDIDATE_ERRORS_QUEUE: &str = "errors-candidate";
@@ -345,6 +405,8 @@ fn function(
     variables.extend_from_slice(&PLATFORM_VARIABLES);
     Function {
         name,
+        image: name,
+        in_vpc: true,
         memory_mb,
         timeout_s,
         variables,
@@ -380,6 +442,8 @@ impl Contract {
         let mut vendor_api_variables = DATABASE_VARIABLES.to_vec();
         vendor_api_variables.extend_from_slice(&VENDOR_API_VARIABLES);
         vendor_api_variables.extend_from_slice(&PLATFORM_VARIABLES);
+        let mut vendor_auth_variables = VENDOR_AUTH_VARIABLES.to_vec();
+        vendor_auth_variables.extend_from_slice(&PLATFORM_VARIABLES);
         Contract {
             functions: vec![
                 function(
@@ -404,11 +468,24 @@ impl Contract {
                     permissions::error_processor(),
                 ),
                 Function {
-                    name: "vendor-api",
+                    name: VENDOR_API,
+                    image: VENDOR_API,
+                    in_vpc: true,
                     memory_mb: 512,
                     timeout_s: 10,
                     variables: vendor_api_variables,
                     permissions: permissions::vendor_api(),
+                },
+                // The vendor-api's program as the auth part: outside the VPC,
+                // because Cognito has no IPv6 endpoint (docs/decisions.md 21).
+                Function {
+                    name: VENDOR_AUTH,
+                    image: VENDOR_API,
+                    in_vpc: false,
+                    memory_mb: 256,
+                    timeout_s: 10,
+                    variables: vendor_auth_variables,
+                    permissions: permissions::vendor_auth(),
                 },
             ],
             queues: vec![
@@ -467,6 +544,20 @@ impl Contract {
             portal: Portal {
                 admins_group: ADMINS_GROUP,
                 api_path_prefix: API_PATH_PREFIX,
+                auth_route_keys: AUTH_ROUTES
+                    .iter()
+                    .map(|(method, path)| format!("{method} {API_PATH_PREFIX}{path}"))
+                    .collect(),
+                parts: vec![
+                    PortalPart {
+                        function: VENDOR_AUTH,
+                        api_part: "auth",
+                    },
+                    PortalPart {
+                        function: VENDOR_API,
+                        api_part: "data",
+                    },
+                ],
             },
         }
     }
@@ -559,8 +650,8 @@ impl Contract {
 mod permissions {
     use super::{Permission, allow};
 
-    /// What Lambda does with every function's role: logs, VPC network
-    /// interfaces (no resource-level permissions) and active tracing.
+    /// What Lambda does with every function's role: logs and active
+    /// tracing.
     fn lambda_service() -> Vec<Permission> {
         vec![
             allow(
@@ -569,23 +660,31 @@ mod permissions {
                 "Lambda writes the function's output to its own log group",
             ),
             allow(
-                &[
-                    "ec2:CreateNetworkInterface",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSubnets",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:AssignPrivateIpAddresses",
-                    "ec2:UnassignPrivateIpAddresses",
-                ],
-                &["*"],
-                "VPC function: Lambda manages its network interfaces",
-            ),
-            allow(
                 &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
                 &["*"],
                 "active tracing",
             ),
         ]
+    }
+
+    /// What Lambda does with the role of a function in the VPC, besides
+    /// [`lambda_service`]: its network interfaces (no resource-level
+    /// permissions).
+    fn lambda_service_in_vpc() -> Vec<Permission> {
+        let mut permissions = lambda_service();
+        permissions.push(allow(
+            &[
+                "ec2:CreateNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            &["*"],
+            "VPC function: Lambda manages its network interfaces",
+        ));
+        permissions
     }
 
     /// The database credentials: aws_secretsmanager_caching reads the
@@ -611,7 +710,7 @@ mod permissions {
     }
 
     pub fn csv_parser() -> Vec<Permission> {
-        let mut permissions = lambda_service();
+        let mut permissions = lambda_service_in_vpc();
         permissions.extend([
             own_secret(),
             allow(
@@ -638,7 +737,7 @@ mod permissions {
     }
 
     pub fn product_validator() -> Vec<Permission> {
-        let mut permissions = lambda_service();
+        let mut permissions = lambda_service_in_vpc();
         permissions.extend([
             own_secret(),
             allow(
@@ -671,7 +770,7 @@ mod permissions {
     }
 
     pub fn error_processor() -> Vec<Permission> {
-        let mut permissions = lambda_service();
+        let mut permissions = lambda_service_in_vpc();
         permissions.extend([
             own_secret(),
             allow(
@@ -698,8 +797,27 @@ mod permissions {
         permissions
     }
 
-    pub fn vendor_api() -> Vec<Permission> {
+    /// The auth part: Cognito's admin calls (SignUp, ConfirmSignUp,
+    /// InitiateAuth and RevokeToken are public app-client calls, no IAM).
+    pub fn vendor_auth() -> Vec<Permission> {
         let mut permissions = lambda_service();
+        permissions.extend([
+            allow(
+                &["cognito-idp:AdminUpdateUserAttributes"],
+                &["user-pool"],
+                "binds a vendor id to the login at sign-up",
+            ),
+            allow(
+                &["cognito-idp:AdminUserGlobalSignOut"],
+                &["user-pool"],
+                "log out everywhere (POST /api/auth/revoke?everywhere=true)",
+            ),
+        ]);
+        permissions
+    }
+
+    pub fn vendor_api() -> Vec<Permission> {
+        let mut permissions = lambda_service_in_vpc();
         let dead_letter_queues: &[&str] = &[
             "queue:errors-dlq",
             "queue:csv-parser-dlq",
@@ -716,16 +834,6 @@ mod permissions {
                 &["s3:GetObject"],
                 &["bucket:uploads/errors/*"],
                 "presigned report and fix-file downloads",
-            ),
-            allow(
-                &["cognito-idp:AdminUpdateUserAttributes"],
-                &["user-pool"],
-                "binds a vendor to its login at sign-up",
-            ),
-            allow(
-                &["cognito-idp:AdminUserGlobalSignOut"],
-                &["user-pool"],
-                "sign out everywhere",
             ),
             allow(
                 &[
@@ -799,6 +907,21 @@ mod tests {
     #[test]
     fn the_contract_keeps_its_own_invariants() {
         assert_eq!(Contract::get().violations(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn only_functions_in_the_vpc_read_a_database_secret_or_manage_interfaces() {
+        for function in Contract::get().functions {
+            let reads_database = function
+                .variable_names()
+                .any(|n| n == vars::DATABASE_SECRET_ID);
+            let manages_interfaces = function
+                .permissions
+                .iter()
+                .any(|p| p.actions.contains(&"ec2:CreateNetworkInterface"));
+            assert_eq!(reads_database, function.in_vpc, "{}", function.name);
+            assert_eq!(manages_interfaces, function.in_vpc, "{}", function.name);
+        }
     }
 
     #[test]

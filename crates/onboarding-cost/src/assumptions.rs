@@ -112,8 +112,10 @@ pub struct Assumptions {
     /// terraform (kms.tf): customer managed KMS keys (none: AWS managed
     /// keys, kms.tf says why per use).
     pub customer_managed_keys: f64,
-    /// terraform: interface endpoints with `egress_mode = ipv6` (cognito-idp
-    /// for the portal's calls to Cognito, which has no dual-stack endpoint).
+    /// terraform (modules/network): interface endpoints with `egress_mode =
+    /// ipv6`. None: Cognito, which has no dual-stack endpoint, is called only
+    /// by vendor-auth, outside the VPC (docs/decisions.md 21); secretsmanager
+    /// only with `enable_rds_proxy` (off by default).
     pub ipv6_interface_endpoints: f64,
     /// assumed: ECR image storage of the 3 repositories (last 20 images each).
     pub ecr_gb: f64,
@@ -210,7 +212,7 @@ impl Assumptions {
         base_alarms: 8.0,
         dashboards: 0.0,
         customer_managed_keys: 0.0,
-        ipv6_interface_endpoints: 1.0,
+        ipv6_interface_endpoints: 0.0,
         ecr_gb: 0.85,
         kms_requests_per_upload: 6.0,
         sqs_idle_pollers: 5.0,

@@ -139,16 +139,10 @@ pub struct Lever {
 }
 
 /// The changes the levers table adds, one after the other.
-pub const LEVERS: [Lever; 2] = [
-    Lever {
-        name: "the portal's Cognito calls made outside the VPC: no cognito-idp interface endpoint (egress ipv6)",
-        apply: |assumptions| assumptions.ipv6_interface_endpoints = 0.0,
-    },
-    Lever {
-        name: "drop the GSI instead (not an option we take: the requirements ask for a GSI by vendor)",
-        apply: |assumptions| assumptions.gsi = GsiProjection::Dropped,
-    },
-];
+pub const LEVERS: [Lever; 1] = [Lever {
+    name: "drop the GSI instead (not an option we take: the requirements ask for a GSI by vendor)",
+    apply: |assumptions| assumptions.gsi = GsiProjection::Dropped,
+}];
 
 /// One row of the levers table: the change and the total with it and every
 /// change above it.

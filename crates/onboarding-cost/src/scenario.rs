@@ -69,10 +69,10 @@ macro_rules! choices {
 choices! {
     /// How the functions reach SQS, SNS and Secrets Manager (terraform `egress_mode`).
     pub enum Egress {
-        Ipv6 = "ipv6": "Dual-stack subnets and an egress-only internet gateway; a cognito-idp interface endpoint in one AZ for the portal (terraform default)",
+        Ipv6 = "ipv6": "Dual-stack subnets and an egress-only internet gateway; the portal's Cognito calls from outside the VPC (terraform default)",
         NatInstance = "nat-instance": "One t4g.nano NAT instance with a public IPv4 address",
         NatGateway = "nat-gateway": "One managed NAT gateway with an Elastic IP",
-        Endpoints = "endpoints": "Interface endpoints for sqs, sns and secretsmanager in one AZ",
+        Endpoints = "endpoints": "Interface endpoints for sqs, sns, secretsmanager and (the portal) cognito-idp in one AZ",
     }
 
     /// The catalog database (terraform `database_engine`).

@@ -113,6 +113,25 @@ fn the_terraform_resources_are_the_ones_the_model_prices() {
         read("terraform/modules/data/rds.tf").contains(&timeout_ms),
         "modules/data/rds.tf should set {timeout_ms}"
     );
+    // Interface endpoints in the default egress mode (ipv6): Cognito's is
+    // only for interface_endpoints, where the VPC has no path to the site;
+    // the portal's Cognito calls are made by vendor-auth, outside the VPC.
+    let main = read("terraform/main.tf");
+    let cognito_endpoint = main
+        .lines()
+        .find(|line| {
+            line.trim_start()
+                .starts_with("extra_interface_endpoint_services")
+        })
+        .expect("main.tf passes extra_interface_endpoint_services to the network");
+    let only_without_internet =
+        cognito_endpoint.contains("var.egress_mode == \"interface_endpoints\"");
+    assert_eq!(
+        assumptions.ipv6_interface_endpoints == 0.0,
+        only_without_internet,
+        "{cognito_endpoint}"
+    );
+    assert!(main.contains("\"vendor-auth\" = { memory_mb = 256, timeout_s = 10, image = \"vendor-api\", in_vpc = false }"));
     // One customer managed key (kms.tf), or none.
     let keys = read("terraform/kms.tf")
         .matches("resource \"aws_kms_key\"")

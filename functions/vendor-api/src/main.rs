@@ -4,23 +4,28 @@
 
 use std::sync::Arc;
 
-use onboarding_api::{ApiSettings, AppState};
+use onboarding_api::{ApiPart, ApiSettings, AppState};
 use onboarding_aws::config::optional_env_var;
-
-const FUNCTION: &str = "vendor-api";
+use onboarding_aws::contract::{VENDOR_API, VENDOR_AUTH};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     // The auth part (outside the VPC in AWS) has no database to open.
+    // In AWS the auth part runs as its own function (its log lines say so).
     let part = ApiSettings::part_from_env()?;
+    let function = if part == ApiPart::Auth {
+        VENDOR_AUTH
+    } else {
+        VENDOR_API
+    };
     let (clients, database) = if part.serves_data() {
-        let (clients, database) = onboarding_aws::cold_start(FUNCTION).await?;
+        let (clients, database) = onboarding_aws::cold_start(function).await?;
         (clients, Some(database))
     } else {
         (
-            onboarding_aws::cold_start_without_database(FUNCTION).await,
+            onboarding_aws::cold_start_without_database(function).await,
             None,
         )
     };

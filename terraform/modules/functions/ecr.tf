@@ -1,10 +1,10 @@
-# One repository per function. Tags are immutable (a tag names exactly one
+# One repository per image (vendor-auth runs the vendor-api's). Tags are immutable (a tag names exactly one
 # build, so a Lambda version can always be traced to its image), every push is
 # scanned, and only the last var.ecr_images_to_keep images are kept: rollback
 # reaches back that far.
 
 resource "aws_ecr_repository" "this" {
-  for_each = var.functions
+  for_each = local.images
 
   name                 = "${var.name_prefix}/${each.key}"
   image_tag_mutability = "IMMUTABLE"
@@ -21,7 +21,7 @@ resource "aws_ecr_repository" "this" {
 }
 
 resource "aws_ecr_lifecycle_policy" "this" {
-  for_each = var.functions
+  for_each = local.images
 
   repository = aws_ecr_repository.this[each.key].name
   policy = jsonencode({
@@ -59,7 +59,7 @@ data "aws_iam_policy_document" "ecr_lambda_pull" {
 }
 
 resource "aws_ecr_repository_policy" "this" {
-  for_each = var.functions
+  for_each = local.images
 
   repository = aws_ecr_repository.this[each.key].name
   policy     = data.aws_iam_policy_document.ecr_lambda_pull.json

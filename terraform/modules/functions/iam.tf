@@ -1,7 +1,7 @@
 # One execution role per function. Each role's policy = the statements common
-# to all of them (own log group, VPC network interfaces, X-Ray, the database
-# secret, the environment key) + the function's own statements, all on exact
-# ARNs or prefixes.
+# to all of them (own log group, X-Ray), those of the functions in the VPC
+# (network interfaces, the function's own database secret) + the function's
+# own statements, all on exact ARNs or prefixes.
 #
 # "*" appears only where IAM offers nothing narrower:
 #   - ec2 network-interface actions Lambda performs for VPC functions (bounded
@@ -40,7 +40,7 @@ resource "aws_iam_role" "this" {
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
 }
 
-# --- common to all three ---------------------------------------------------
+# --- common to all of them ------------------------------------------------
 
 data "aws_iam_policy_document" "common" {
   for_each = var.functions
@@ -50,6 +50,18 @@ data "aws_iam_policy_document" "common" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.this[each.key].arn}:*"]
   }
+
+  statement {
+    sid       = "XRayTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+# --- common to the functions in the VPC (all but vendor-auth) -------------
+
+data "aws_iam_policy_document" "in_vpc" {
+  for_each = { for k, f in var.functions : k => f if f.in_vpc }
 
   statement {
     sid = "VpcNetworkInterfaces"
@@ -70,12 +82,6 @@ data "aws_iam_policy_document" "common" {
     }
   }
 
-  statement {
-    sid       = "XRayTraces"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-
   # The secrets cache reads the secret once per cold start, then asks
   # DescribeSecret whether it is still current each time its hour runs out.
   # Each function reads only its own role's secret, never the master secret.
@@ -94,7 +100,10 @@ data "aws_iam_policy_document" "common" {
 # --- csv-parser: S3 uploads/ -> DynamoDB staging; failed files -> errors queue
 
 data "aws_iam_policy_document" "csv_parser" {
-  source_policy_documents = [data.aws_iam_policy_document.common["csv-parser"].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.common["csv-parser"].json,
+    data.aws_iam_policy_document.in_vpc["csv-parser"].json,
+  ]
 
   statement {
     sid     = "ReadUploadVersions" # both passes read the exact version named in the S3 event
@@ -127,7 +136,10 @@ data "aws_iam_policy_document" "csv_parser" {
 # --- product-validator: stream -> PostgreSQL; staged rows marked; errors queue
 
 data "aws_iam_policy_document" "product_validator" {
-  source_policy_documents = [data.aws_iam_policy_document.common["product-validator"].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.common["product-validator"].json,
+    data.aws_iam_policy_document.in_vpc["product-validator"].json,
+  ]
 
   statement {
     sid = "ReadStagingStream" # the event source mapping reads with this role
@@ -167,7 +179,10 @@ data "aws_iam_policy_document" "product_validator" {
 # --- error-processor: errors queue -> report and fix file in S3 errors/ -> SNS
 
 data "aws_iam_policy_document" "error_processor" {
-  source_policy_documents = [data.aws_iam_policy_document.common["error-processor"].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.common["error-processor"].json,
+    data.aws_iam_policy_document.in_vpc["error-processor"].json,
+  ]
 
   statement {
     sid = "ConsumeErrorsQueues" # both lanes' event source mappings receive with this role
@@ -193,15 +208,42 @@ data "aws_iam_policy_document" "error_processor" {
   }
 }
 
-# --- vendor-api (the portal): presigned uploads and report links; Cognito admin calls;
-# vendors' email subscriptions (the admin API)
-# SignUp, ConfirmSignUp and InitiateAuth are public app-client calls (no IAM).
-# Only created with the portal, like the function.
+# --- vendor-auth (the portal's auth part): Cognito's admin calls ----------
+# SignUp, ConfirmSignUp, InitiateAuth and RevokeToken are public app-client
+# calls (no IAM). Only created with the portal, like the function.
+
+data "aws_iam_policy_document" "vendor_auth" {
+  count = contains(keys(var.functions), "vendor-auth") ? 1 : 0
+
+  source_policy_documents = [data.aws_iam_policy_document.common["vendor-auth"].json]
+
+  # custom:vendor_id is set at sign-up (the app client cannot write it).
+  statement {
+    sid       = "BindVendorToUser"
+    actions   = ["cognito-idp:AdminUpdateUserAttributes"]
+    resources = [var.cognito_user_pool_arn]
+  }
+
+  # "Log out everywhere" (POST /api/auth/revoke?everywhere=true) ends the
+  # user's refresh tokens in Cognito; the data part refuses older ID tokens.
+  statement {
+    sid       = "SignOutEverywhere"
+    actions   = ["cognito-idp:AdminUserGlobalSignOut"]
+    resources = [var.cognito_user_pool_arn]
+  }
+}
+
+# --- vendor-api (the portal's data part): presigned uploads and report
+# links; vendors' email subscriptions (the admin API); the console. No
+# Cognito call. Only created with the portal, like the function.
 
 data "aws_iam_policy_document" "vendor_api" {
   count = contains(keys(var.functions), "vendor-api") ? 1 : 0
 
-  source_policy_documents = [data.aws_iam_policy_document.common["vendor-api"].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.common["vendor-api"].json,
+    data.aws_iam_policy_document.in_vpc["vendor-api"].json,
+  ]
 
   # The presigned POST is signed with this role's credentials, so the upload
   # the browser makes is authorised as this role (uploads/<vendor>/ is fixed
@@ -216,21 +258,6 @@ data "aws_iam_policy_document" "vendor_api" {
     sid       = "PresignReportDownloads" # GET /api/uploads/{id}/report and /fix-file answer 302 to a presigned GET
     actions   = ["s3:GetObject"]
     resources = ["${var.upload_bucket_arn}/errors/*"]
-  }
-
-  # custom:vendor_id is set by the API at sign-up (the app client cannot write it).
-  statement {
-    sid       = "BindVendorToUser"
-    actions   = ["cognito-idp:AdminUpdateUserAttributes"]
-    resources = [var.cognito_user_pool_arn]
-  }
-
-  # "Log out everywhere" (POST /api/auth/logout?everywhere=true) also ends
-  # the user's refresh tokens in Cognito; the API refuses older ID tokens itself.
-  statement {
-    sid       = "SignOutEverywhere"
-    actions   = ["cognito-idp:AdminUserGlobalSignOut"]
-    resources = [var.cognito_user_pool_arn]
   }
 
   # The admin API (/api/admin, the Cognito admins group) keeps each vendor's
@@ -322,6 +349,7 @@ locals {
       "error-processor"   = data.aws_iam_policy_document.error_processor.json
     },
     { for d in data.aws_iam_policy_document.vendor_api : "vendor-api" => d.json },
+    { for d in data.aws_iam_policy_document.vendor_auth : "vendor-auth" => d.json },
   )
 }
 

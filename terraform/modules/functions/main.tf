@@ -1,5 +1,6 @@
-# Three image-based functions (four with the vendor portal's vendor-api), each published as a new version on every change
-# and served through a `live` alias. Event sources (S3, the DynamoDB stream, the
+# Three image-based functions (five with the vendor portal: vendor-api and
+# vendor-auth, two functions of one image), each published as a new version
+# on every change and served through a `live` alias. Event sources (S3, the DynamoDB stream, the
 # errors queue) all target the alias, so moving the alias is the deployment.
 # A second alias, `candidate`, always points at the version the last apply
 # published, and has its own lane of event sources (candidate/uploads/, the
@@ -14,6 +15,11 @@
 
 locals {
   function_names = { for k in keys(var.functions) : k => "${var.name_prefix}-${k}" }
+  # The image (ECR repository) each function runs: its own, or the one it
+  # shares (vendor-auth runs the vendor-api's program as the auth part).
+  function_images = { for k, f in var.functions : k => coalesce(f.image, k) }
+  # The functions with an image of their own: one repository each.
+  images = toset([for k, f in var.functions : k if f.image == null])
 
   # Every function connects to PostgreSQL, each as its own role with its own
   # secret (DATABASE_SECRET_ID, set per function below; never the master
@@ -25,9 +31,10 @@ locals {
       DATABASE_NAME     = var.database_name
       DATABASE_SSL_MODE = "require"
     },
-    # Optional: unset, the functions use their own default filter.
-    var.rust_log == "" ? {} : { RUST_LOG = var.rust_log },
+    local.log_env,
   )
+  # Optional: unset, the functions use their own default filter.
+  log_env = var.rust_log == "" ? {} : { RUST_LOG = var.rust_log }
 
   # Both ends of the staging table send to the errors queue of the upload's
   # lane (docs/releases.md#the-candidate-lane-testing-new-versions-before-the-switch).
@@ -53,17 +60,29 @@ locals {
       # <base>/uploads/<id>/report and <base>/uploads/<id>/fix-file.
       var.report_link_base_url == "" ? {} : { REPORT_LINK_BASE_URL = var.report_link_base_url },
     )
-    # Only used when var.functions has vendor-api (the portal).
-    "vendor-api" = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["vendor-api"] }, local.vendor_api_env, local.dual_stack_env)
+    # Only used when var.functions has them (the portal).
+    "vendor-api"  = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["vendor-api"] }, local.vendor_api_env, local.dual_stack_env)
+    "vendor-auth" = merge(local.log_env, local.vendor_auth_env)
+  }
+
+  # The auth part: the pool, and the site's origin for CORS.
+  vendor_auth_env = {
+    API_PART             = "auth"
+    COGNITO_USER_POOL_ID = var.cognito_user_pool_id
+    COGNITO_CLIENT_ID    = var.cognito_client_id
+    COGNITO_ISSUER       = local.cognito_issuer
+    SITE_ORIGIN          = var.site_origin
   }
 
   vendor_api_env = {
+    API_PART             = "data"
     UPLOAD_BUCKET        = var.upload_bucket_name
     COGNITO_USER_POOL_ID = var.cognito_user_pool_id
     COGNITO_CLIENT_ID    = var.cognito_client_id
-    # What the ID tokens' `iss` must be, and where its signing keys are.
+    # What the ID tokens' `iss` must be, and where its signing keys are:
+    # vendor-auth serves them, since the data part makes no Cognito call.
     COGNITO_ISSUER   = local.cognito_issuer
-    COGNITO_JWKS_URL = local.cognito_jwks_url
+    COGNITO_JWKS_URL = var.api_keys_from_auth_function ? "${var.site_origin}/api/auth/jwks" : local.cognito_jwks_url
     SITE_ORIGIN      = var.site_origin # CORS and the login redirect
     # The admin API subscribes active vendors' emails to it.
     NOTIFICATION_TOPIC_ARN = var.notification_topic_arn
@@ -109,7 +128,7 @@ resource "aws_lambda_function" "this" {
   description   = "Product onboarding: ${each.key}"
   role          = aws_iam_role.this[each.key].arn
   package_type  = "Image"
-  image_uri     = "${aws_ecr_repository.this[each.key].repository_url}:${var.image_tag}"
+  image_uri     = "${aws_ecr_repository.this[local.function_images[each.key]].repository_url}:${var.image_tag}"
   architectures = [var.architecture]
   memory_size   = each.value.memory_mb
   timeout       = each.value.timeout_s
@@ -121,10 +140,15 @@ resource "aws_lambda_function" "this" {
     variables = local.environment[each.key]
   }
 
-  vpc_config {
-    subnet_ids                  = var.subnet_ids
-    security_group_ids          = [var.security_group_id]
-    ipv6_allowed_for_dual_stack = var.ipv6_egress
+  # Every function but vendor-auth, which never opens the database and calls
+  # Cognito (no IPv6 endpoint) from Lambda's own network.
+  dynamic "vpc_config" {
+    for_each = each.value.in_vpc ? [1] : []
+    content {
+      subnet_ids                  = var.subnet_ids
+      security_group_ids          = [var.security_group_id]
+      ipv6_allowed_for_dual_stack = var.ipv6_egress
+    }
   }
 
   tracing_config {

@@ -4,7 +4,7 @@ output "functions" {
     for key, function in aws_lambda_function.this : key => {
       name                = function.function_name
       role_arn            = aws_iam_role.this[key].arn
-      ecr_repository_url  = aws_ecr_repository.this[key].repository_url
+      ecr_repository_url  = aws_ecr_repository.this[local.function_images[key]].repository_url
       alias_name          = aws_lambda_alias.live[key].name
       alias_arn           = aws_lambda_alias.live[key].arn
       published_version   = function.version

@@ -9,15 +9,22 @@ variable "aws_region" {
 }
 
 variable "functions" {
-  description = "Function key => { memory_mb, timeout_s }. Keys: csv-parser, product-validator, error-processor, and vendor-api with the portal."
+  description = "Function key => { memory_mb, timeout_s, image (another function's image, whose repository it shares; default its own), in_vpc (default true) }. Keys: csv-parser, product-validator, error-processor, and vendor-api and vendor-auth with the portal."
   type = map(object({
     memory_mb = number
     timeout_s = number
+    image     = optional(string)
+    in_vpc    = optional(bool, true)
   }))
 
   validation {
-    condition     = contains([toset(["csv-parser", "product-validator", "error-processor"]), toset(["csv-parser", "product-validator", "error-processor", "vendor-api"])], toset(keys(var.functions)))
-    error_message = "functions must define exactly csv-parser, product-validator and error-processor, plus vendor-api with the portal."
+    condition     = contains([toset(["csv-parser", "product-validator", "error-processor"]), toset(["csv-parser", "product-validator", "error-processor", "vendor-api", "vendor-auth"])], toset(keys(var.functions)))
+    error_message = "functions must define exactly csv-parser, product-validator and error-processor, plus vendor-api and vendor-auth with the portal."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.image == null || contains(keys(var.functions), coalesce(f.image, "-"))])
+    error_message = "a function's image must be another function's key."
   }
 }
 
@@ -230,4 +237,9 @@ variable "site_origin" {
   description = "The portal's origin, https://<domain> (SITE_ORIGIN: CORS and the login redirect)."
   type        = string
   default     = ""
+}
+
+variable "api_keys_from_auth_function" {
+  description = "The vendor-api reads the pool's signing keys from vendor-auth at <site_origin>/api/auth/jwks (true), or from Cognito (false: egress_mode = interface_endpoints, through its cognito-idp endpoint)."
+  type        = bool
 }

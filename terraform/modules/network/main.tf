@@ -14,9 +14,8 @@
 #                       (no hourly charge): the functions reach SQS, SNS and
 #                       Secrets Manager over IPv6 at their standard regional
 #                       endpoints, which are dual-stack. Cognito's user pool API
-#                       has no dual-stack endpoint, so with the portal one
-#                       cognito-idp interface endpoint (~USD 7.3 in one AZ) is
-#                       the exception; so is secretsmanager for RDS Proxy,
+#                       has none; only vendor-auth calls it, from outside the
+#                       VPC. The one exception is secretsmanager for RDS Proxy,
 #                       which calls it over IPv4. Nothing can reach in.  <- default
 # The workload moves kilobytes per upload, so the hourly charge dominates. A NAT
 # instance's weakness is availability (one instance; EC2 auto-recovery restarts
@@ -37,8 +36,8 @@ locals {
   nat_index = [for i in range(2) : min(i, max(local.nat_count - 1, 0))]
 
   # Interface endpoints: every service in interface_endpoints mode; with ipv6
-  # only those without a dual-stack endpoint the functions can use (Cognito's
-  # user pool API with the portal; Secrets Manager for RDS Proxy, IPv4 only).
+  # only those without a dual-stack endpoint the VPC uses (Secrets Manager
+  # for RDS Proxy, which calls it over IPv4).
   interface_services = (
     var.egress_mode == "interface_endpoints" ? concat(["sqs", "sns", "secretsmanager"], var.extra_interface_endpoint_services) :
     local.use_ipv6 ? concat(var.extra_interface_endpoint_services, var.enable_rds_proxy ? ["secretsmanager"] : []) : []
@@ -225,9 +224,9 @@ resource "aws_route" "private_ipv6" {
 # ---------------------------------------------------------------------------
 # egress_mode = interface_endpoints (and the exceptions of ipv6)
 # ---------------------------------------------------------------------------
-# With the portal, cognito-idp joins the list (var.extra_interface_endpoint_services):
-# the vendor-api's SignUp, ConfirmSignUp, InitiateAuth and
-# AdminUpdateUserAttributes go through it. Cognito serves its API through
+# With the portal, cognito-idp joins the list (var.extra_interface_endpoint_services)
+# in interface_endpoints mode only: the vendor-api reads the pool's signing
+# keys through it, having no path to vendor-auth's copy. Cognito serves its API through
 # PrivateLink only for user pools without a domain (this pool has none: the
 # portal has its own login page, not the hosted UI). Whether the JWKS
 # document (https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json)

@@ -1,6 +1,10 @@
-# The vendor API: an HTTP API (payload format 2.0) whose one route,
-# ANY /api/{proxy+}, goes to the vendor-api function's `live` alias, like
-# every other event source; moving the alias is the deployment.
+# The vendor API: an HTTP API (payload format 2.0) in front of the two
+# functions of the API (docs/decisions.md 21). The auth routes (sign-up,
+# confirm, log-in, refresh, revoke, the signing keys: local.auth_routes, the
+# deployment contract's AUTH_ROUTES) go to vendor-auth; everything else under
+# /api, log-out included, goes to vendor-api (ANY /api/{proxy+}: API Gateway
+# prefers the exact routes). Each route targets its function's `live` alias,
+# like every other event source; moving the aliases is the deployment.
 #
 # CORS. Browsers use the API through CloudFront at <site>/api, the same origin
 # as the pages, so CORS does not apply there. For the API Gateway URL used
@@ -46,6 +50,39 @@ resource "aws_apigatewayv2_route" "api" {
   authorization_type = "NONE"
 }
 
+locals {
+  # crates/onboarding-aws/src/contract.rs AUTH_ROUTES, under /api
+  # (scripts/check_contract.py holds the two equal).
+  auth_routes = toset([
+    "POST /api/auth/signup",
+    "POST /api/auth/confirm",
+    "POST /api/auth/login",
+    "POST /api/auth/refresh",
+    "POST /api/auth/revoke",
+    "GET /api/auth/jwks",
+  ])
+}
+
+resource "aws_apigatewayv2_integration" "vendor_auth" {
+  api_id                 = aws_apigatewayv2_api.vendor.id
+  integration_type       = "AWS_PROXY"
+  integration_method     = "POST"
+  integration_uri        = var.auth_function_alias_arn
+  payload_format_version = "2.0"
+  timeout_milliseconds   = (var.auth_function_timeout_s + 1) * 1000
+}
+
+# Public by design: they are how a session starts (the function checks the
+# refresh cookie itself on refresh and revoke).
+resource "aws_apigatewayv2_route" "auth" {
+  for_each = local.auth_routes
+
+  api_id             = aws_apigatewayv2_api.vendor.id
+  route_key          = each.key
+  target             = "integrations/${aws_apigatewayv2_integration.vendor_auth.id}"
+  authorization_type = "NONE"
+}
+
 resource "aws_cloudwatch_log_group" "api_access" {
   name              = "/aws/apigateway/${var.name_prefix}-vendor-api"
   retention_in_days = var.log_retention_days
@@ -61,7 +98,7 @@ resource "aws_apigatewayv2_stage" "default" {
   default_route_settings {
     throttling_burst_limit   = var.api_throttling_burst
     throttling_rate_limit    = var.api_throttling_rate
-    detailed_metrics_enabled = false # per-route metrics cost; one route anyway
+    detailed_metrics_enabled = false # per-route metrics cost
   }
 
   access_log_settings {
@@ -90,4 +127,13 @@ resource "aws_lambda_permission" "api_invoke" {
   qualifier     = var.api_function_alias_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.vendor.execution_arn}/*/*/api/*"
+}
+
+resource "aws_lambda_permission" "auth_invoke" {
+  statement_id  = "AllowHttpApiInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = var.auth_function_name
+  qualifier     = var.auth_function_alias_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.vendor.execution_arn}/*/*/api/auth/*"
 }

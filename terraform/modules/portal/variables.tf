@@ -87,3 +87,23 @@ variable "api_function_timeout_s" {
   description = "The function's timeout; the integration waits one second longer."
   type        = number
 }
+
+variable "auth_function_name" {
+  description = "The vendor-auth function (the API's auth part)."
+  type        = string
+}
+
+variable "auth_function_alias_name" {
+  description = "Its `live` alias name."
+  type        = string
+}
+
+variable "auth_function_alias_arn" {
+  description = "Its `live` alias ARN (the auth routes' integration target)."
+  type        = string
+}
+
+variable "auth_function_timeout_s" {
+  description = "Its timeout; the integration waits one second longer."
+  type        = number
+}

@@ -16,18 +16,11 @@ use crate::config::ApiPart;
 use crate::problem::ApiError;
 
 /// The routes of the auth part, under `/api`: every `/auth/` route but
-/// log-out, which records the end of a session in the database. API
-/// Gateway routes `/api/auth/{proxy+}` to the auth function and
-/// `POST /api/auth/logout` to the data function (terraform/modules/portal),
-/// and a test holds the two to this list.
-pub const AUTH_ROUTES: [(&str, &str); 6] = [
-    ("POST", "/auth/signup"),
-    ("POST", "/auth/confirm"),
-    ("POST", "/auth/login"),
-    ("POST", "/auth/refresh"),
-    ("POST", "/auth/revoke"),
-    ("GET", "/auth/jwks"),
-];
+/// log-out, which records the end of a session in the database. They are
+/// the deployment contract's, since API Gateway routes exactly these to the
+/// auth function (terraform/modules/portal/api.tf); a test
+/// (`crates/onboard/tests/portal.rs`) holds [`auth_routes`] to the list.
+pub use onboarding_aws::contract::AUTH_ROUTES;
 
 /// The routes `part` serves.
 pub fn routes(part: ApiPart) -> Router<Arc<AppState>> {

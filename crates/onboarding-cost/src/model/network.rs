@@ -16,15 +16,15 @@ pub(super) fn egress(month: &Month, egress: Egress) -> Line {
         / GIB;
     match egress {
         Egress::Ipv6 => {
-            // Cognito's user pool API has no dual-stack endpoint: the portal's
-            // calls to it go through one interface endpoint. Its traffic is
-            // a few KB per sign-in; the rest leaves through the egress-only
-            // gateway, which has no charge of its own.
+            // Everything leaves through the egress-only gateway, which has
+            // no charge of its own; interface endpoints only for a service
+            // without a dual-stack endpoint (none by default: Cognito is
+            // called from outside the VPC).
             let endpoints = assumptions.ipv6_interface_endpoints;
             let fixed = endpoints * HOURS_PER_MONTH * PriceId::InterfaceEndpointHour.usd();
             let cognito = if endpoints > 0.0 {
                 format!(
-                    "; {} cognito-idp interface endpoint in 1 AZ for the portal (Cognito has no dual-stack endpoint)",
+                    "; {} interface endpoint(s) in 1 AZ for services without a dual-stack endpoint",
                     qty(endpoints)
                 )
             } else {
@@ -65,12 +65,18 @@ pub(super) fn egress(month: &Month, egress: Egress) -> Line {
             )
         }
         Egress::Endpoints => {
-            let fixed = 3.0 * HOURS_PER_MONTH * PriceId::InterfaceEndpointHour.usd();
+            // With the portal (always priced) a fourth: the vendor-api
+            // reads the signing keys from Cognito, as the VPC has no path to
+            // the site.
+            let fixed = 4.0 * HOURS_PER_MONTH * PriceId::InterfaceEndpointHour.usd();
             line(
                 "Egress: interface endpoints",
                 fixed,
                 gb * PriceId::InterfaceEndpointGb.usd(),
-                format!("sqs, sns, secretsmanager in 1 AZ; {} GB processed", qty(gb)),
+                format!(
+                    "sqs, sns, secretsmanager and the portal's cognito-idp in 1 AZ; {} GB processed",
+                    qty(gb)
+                ),
             )
         }
     }
