@@ -17,8 +17,9 @@ DATABASE_SECRET_ID is its own, no role reads the master secret), settings
 each trigger's batch size, window and retries, the table, the names), lanes
 (the candidate lane's queue, filters and prefixes) and portal (the admins
 group; the auth routes to vendor-auth and the rest of /api to vendor-api;
-each part's API_PART). Settings include each function's image and whether
-it runs in the VPC. The invariants between settings are checked in Rust
+each part's API_PART) and metrics (what the dashboard plots in the
+functions' namespace, they emit). Settings include each function's image
+and whether it runs in the VPC. The invariants between settings are checked in Rust
 over the same data (`onboard contract` exits 1 when one breaks), so they hold for
 the Terraform once it equals the contract.
 
@@ -458,6 +459,43 @@ def check_portal(contract, tf, report):
             report.fail("portal", f"{function} must serve the {part} part: Terraform sets API_PART = {always.get('API_PART')}")
 
 
+def check_metrics(contract, tf, report):
+    """Every metric of the functions' namespace that the dashboard names is one the functions emit, with its dimensions."""
+    want = contract["metrics"]
+    emitted = {(m["function"], m["name"], tuple(tuple(d) for d in m["dimensions"])) for m in want["emitted"]}
+    observability = tf.modules["observability"]
+    namespace = unq(observability.locals.get("emf_namespace", '""'))
+    report.same("metrics", "the dashboard's EMF namespace", namespace, want["namespace"])
+    for name in observability.locals.get("emf_metrics", {}):
+        if not any(m[1] == name for m in emitted):
+            report.fail("metrics", f"the dashboard searches for {name}, which no function emits")
+
+    def lines(value):  # every metric line ([namespace, name, dim, value, ...]) in the widgets
+        if isinstance(value, list):
+            if value and value[0] == "${local.emf_namespace}":
+                yield value
+            else:
+                for item in value:
+                    yield from lines(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from lines(item)
+
+    for line in lines(observability.locals.get("metric_widgets", [])):
+        parts = [p for p in line if not isinstance(p, dict)]
+        name, dims = unq(parts[1]), parts[2:]
+        pairs = []
+        for key, value in zip(dims[::2], dims[1::2]):
+            ref = re.fullmatch(r"local\.(\w+)", expr(value))
+            if ref:  # parser = var.function_names["csv-parser"]
+                value = re.search(r'function_names\["([\w-]+)"\]', expr(observability.locals[ref.group(1)])).group(1)
+            pairs.append((unq(key), unq(value)))
+        function = dict(pairs).get("Function")
+        rest = tuple(p for p in pairs if p[0] != "Function")
+        if (function, name, rest) not in emitted:
+            report.fail("metrics", f"the dashboard plots {name} of {function} with {dict(rest) or 'no other dimension'}, which the functions do not emit")
+
+
 def load_contract(root: Path, path: Path | None) -> dict:
     if path:
         return json.loads(path.read_text())
@@ -482,6 +520,7 @@ def run_checks(root: Path, contract: dict) -> list[str]:
     check_settings(contract, tf, functions, report)
     check_lanes(contract, tf, report)
     check_portal(contract, tf, report)
+    check_metrics(contract, tf, report)
     return report.failures
 
 
@@ -536,6 +575,9 @@ MUTATIONS = [
     ("the contract's errors queue visibility timeout drifts from Terraform's", CONTRACT, lambda c: c["queues"][0].update(visibility_timeout_s=200), None, 1, "queue errors visibility_timeout_s: Terraform 390"),
     ("the stream batch size differs", f"{FN}/triggers.tf", "batch_size                         = 500", "batch_size                         = 100", 1, "stream mapping batch_size"),
     ("the errors batching window differs", "terraform/main.tf", "errors_batching_window_s = 30", "errors_batching_window_s = 20", 1, "errors queue mapping maximum_batching_window_in_seconds"),
+    ("the dashboard searches for a metric nobody emits", "terraform/modules/observability/dashboard.tf", '    PeakRss           = { stat = "Maximum", label = "PeakRss" }', '    PeakRssBytes      = { stat = "Maximum", label = "PeakRss" }', 1, "the dashboard searches for PeakRssBytes, which no function emits"),
+    ("the dashboard plots the report stage of the wrong function", "terraform/modules/observability/dashboard.tf", '"StageDuration", "Function", local.reporter, "Stage", "report"', '"StageDuration", "Function", local.validator, "Stage", "report"', 1, "the dashboard plots StageDuration of product-validator with {'Stage': 'report'}"),
+    ("the code stops emitting UploadsFailed", CONTRACT, lambda c: c["metrics"].update(emitted=[m for m in c["metrics"]["emitted"] if m["name"] != "UploadsFailed"]), None, 1, "the dashboard searches for UploadsFailed, which no function emits"),
     ("the upload prefix differs from the code's", CONTRACT, lambda c: c["upload_prefixes"].update(live="incoming/"), None, 1, "the live S3 trigger does not filter on the contract's prefix 'incoming/'"),
 ]
 
@@ -584,7 +626,7 @@ def outcome(root: Path, contract: dict) -> tuple[int, str]:
         return 2, f"contract check: unexpected shape in the Terraform or the contract ({type(e).__name__}: {e}); teach scripts/check_contract.py"
     if failures:
         return 1, f"contract check FAILED ({len(failures)}):\n" + "\n".join(f"  - {f}" for f in failures)
-    return 0, f"contract check passed: {len(contract['functions'])} functions (environment, IAM, own secrets), queue and trigger settings, table, names, lanes, portal"
+    return 0, f"contract check passed: {len(contract['functions'])} functions (environment, IAM, own secrets), queue and trigger settings, table, names, lanes, portal, metrics"
 
 
 def main(argv=None) -> int:

@@ -255,6 +255,36 @@ async fn operators_see_every_upload_its_logs_the_monitor_and_rerun_one() {
             );
         }
     }
+    // Every series the functions wrote is in the catalogue the deployment
+    // contract exports, which the dashboard and alarms are checked against
+    // (scripts/check_contract.py), and each stage's duration is among them.
+    let mut series = std::collections::BTreeSet::new();
+    for function in ["csv-parser", "product-validator", "error-processor"] {
+        let log = harness
+            .stack
+            .state_dir()
+            .join(format!("logs/{function}.log"));
+        let text = std::fs::read_to_string(&log).unwrap();
+        for line in text.lines().filter(|l| l.contains("\"_aws\"")) {
+            let record: Value = serde_json::from_str(line).unwrap();
+            assert!(
+                onboarding_aws::metrics::is_emitted(&record),
+                "{function} emits a series the contract does not list: {line}"
+            );
+            for metric in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+                .as_array()
+                .unwrap()
+            {
+                series.insert((function, metric["Name"].as_str().unwrap().to_string()));
+            }
+        }
+    }
+    for function in ["csv-parser", "product-validator", "error-processor"] {
+        assert!(
+            series.contains(&(function, "StageDuration".to_string())),
+            "{series:?}"
+        );
+    }
     let counts = |name: &str| &functions.iter().find(|f| f["function"] == name).unwrap()["counts"];
     let good_rows = good.total_records.unwrap() as u64;
     assert_eq!(

@@ -340,6 +340,15 @@ pub struct Contract {
     /// How long an error-processor's claim on an upload's email lasts.
     pub email_claim_lease_s: u32,
     pub portal: Portal,
+    /// The functions' own metrics (EMF): what the dashboard and alarms may
+    /// name in this namespace.
+    pub metrics: Metrics,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Metrics {
+    pub namespace: &'static str,
+    pub emitted: &'static [crate::metrics::EmittedMetric],
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -541,6 +550,10 @@ impl Contract {
                 ),
             },
             email_claim_lease_s: onboarding_core::pipeline::EMAIL_CLAIM_LEASE_SECONDS,
+            metrics: Metrics {
+                namespace: crate::metrics::NAMESPACE,
+                emitted: &crate::metrics::EMITTED,
+            },
             portal: Portal {
                 admins_group: ADMINS_GROUP,
                 api_path_prefix: API_PATH_PREFIX,

@@ -20,6 +20,80 @@ pub const PIPELINE_COUNTS: [(&str, &str); 5] = [
     ("product-validator", "ValidationErrors"),
 ];
 
+/// One series the functions emit: under the `Function` dimension (the
+/// function's name) and the `dimensions` given here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct EmittedMetric {
+    pub function: &'static str,
+    pub name: &'static str,
+    /// Dimensions besides `Function`, with their one value.
+    pub dimensions: &'static [(&'static str, &'static str)],
+}
+
+const fn emitted(
+    function: &'static str,
+    name: &'static str,
+    dimensions: &'static [(&'static str, &'static str)],
+) -> EmittedMetric {
+    EmittedMetric {
+        function,
+        name,
+        dimensions,
+    }
+}
+
+/// Every series the functions emit. The deployment contract exports it
+/// (`onboard contract --json`), `scripts/check_contract.py` holds the
+/// dashboard and alarms to it (a metric they name must be emitted), and a
+/// pipeline test holds the functions' actual EMF lines to it.
+pub const EMITTED: [EmittedMetric; 9] = [
+    emitted("csv-parser", "RowsParsed", &[]),
+    emitted("csv-parser", "PeakRss", &[]),
+    emitted("csv-parser", "UploadsFailed", &[]),
+    emitted("csv-parser", "StageDuration", &[("Stage", "parse")]),
+    emitted("product-validator", "ProductsValidated", &[]),
+    emitted("product-validator", "RowsRejected", &[]),
+    emitted("product-validator", "ValidationErrors", &[]),
+    emitted(
+        "product-validator",
+        "StageDuration",
+        &[("Stage", "validate")],
+    ),
+    emitted("error-processor", "StageDuration", &[("Stage", "report")]),
+];
+
+/// Whether an EMF line's record (function, metric, its dimension values)
+/// is one of [`EMITTED`].
+pub fn is_emitted(record: &Value) -> bool {
+    let Some(directive) = record.pointer("/_aws/CloudWatchMetrics/0") else {
+        return false;
+    };
+    let function = record["Function"].as_str().unwrap_or_default();
+    let dimensions: Vec<&str> = directive["Dimensions"][0]
+        .as_array()
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let names = directive["Metrics"].as_array().cloned().unwrap_or_default();
+    !names.is_empty()
+        && names.iter().all(|metric| {
+            EMITTED.iter().any(|known| {
+                // The Function dimension holds the deployed name,
+                // `<prefix>-<function>`.
+                (function == known.function
+                    || function
+                        .strip_suffix(known.function)
+                        .is_some_and(|prefix| prefix.ends_with('-')))
+                    && Some(known.name) == metric["Name"].as_str()
+                    && dimensions.len() == known.dimensions.len() + 1
+                    && dimensions.first() == Some(&"Function")
+                    && known
+                        .dimensions
+                        .iter()
+                        .all(|(name, value)| dimensions.contains(name) && record[*name] == *value)
+            })
+        })
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
     Count,
@@ -151,5 +225,39 @@ mod tests {
         );
         assert_eq!(record["_aws"]["Timestamp"], 1_700_000_000_000i64);
         assert_eq!(record["vendor_id"], "-", "named even when not given");
+        assert!(is_emitted(&record));
+    }
+
+    #[test]
+    fn a_series_outside_the_catalogue_is_not_emitted() {
+        let record = |function, stage, name| {
+            MetricRecord::new(function)
+                .dimension("Stage", stage)
+                .metric(name, Unit::Milliseconds, 1.0)
+                .to_json(0)
+        };
+        assert!(is_emitted(&record(
+            "error-processor",
+            "report",
+            "StageDuration"
+        )));
+        assert!(!is_emitted(&record(
+            "error-processor",
+            "parse",
+            "StageDuration"
+        )));
+        assert!(!is_emitted(&record("csv-parser", "parse", "ParseDuration")));
+        let undimensioned = MetricRecord::new("csv-parser")
+            .metric("StageDuration", Unit::Milliseconds, 1.0)
+            .to_json(0);
+        assert!(!is_emitted(&undimensioned));
+        // The counts the console reads are catalogued.
+        for (function, name) in PIPELINE_COUNTS {
+            assert!(
+                EMITTED
+                    .iter()
+                    .any(|m| m.function == function && m.name == name && m.dimensions.is_empty())
+            );
+        }
     }
 }

@@ -27,7 +27,7 @@
 # error-processor's StageDuration[Stage=report] once per e-mailed upload), and
 # rows/s is a period's sum divided by its length in seconds. RATE() would be
 # the rate of change of the value, not rows per second.
-# scripts/check_contract.py (D) checks that every metric named here is emitted. The Function
+# scripts/check_contract.py (metrics) checks that every metric named here is emitted. The Function
 # dimension holds the deployed function name, so environments sharing an
 # account and region keep separate series.
 
