@@ -1,7 +1,7 @@
 //! The API's settings, from the environment (docs/configuration.md).
 
 use onboarding_aws::config::optional_env_var;
-use onboarding_aws::contract::API_PART;
+use onboarding_aws::contract::vars;
 use onboarding_aws::{ConfigError, env_var};
 
 /// Where the vendor pool is and how its tokens must look.
@@ -18,14 +18,14 @@ pub struct CognitoSettings {
 
 impl CognitoSettings {
     pub fn from_env(region: &str) -> Result<CognitoSettings, ConfigError> {
-        let user_pool_id = env_var("COGNITO_USER_POOL_ID")?;
-        let issuer = optional_env_var("COGNITO_ISSUER").unwrap_or_else(|| {
+        let user_pool_id = env_var(vars::COGNITO_USER_POOL_ID)?;
+        let issuer = optional_env_var(vars::COGNITO_ISSUER).unwrap_or_else(|| {
             format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}")
         });
-        let jwks_url = optional_env_var("COGNITO_JWKS_URL")
+        let jwks_url = optional_env_var(vars::COGNITO_JWKS_URL)
             .unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json"));
         Ok(CognitoSettings {
-            client_id: env_var("COGNITO_CLIENT_ID")?,
+            client_id: env_var(vars::COGNITO_CLIENT_ID)?,
             user_pool_id,
             issuer,
             jwks_url,
@@ -58,7 +58,7 @@ impl ApiPart {
             "auth" => Ok(ApiPart::Auth),
             "data" => Ok(ApiPart::Data),
             other => Err(ConfigError::Invalid {
-                name: API_PART,
+                name: vars::API_PART,
                 reason: format!("'{other}' is not one of all, auth, data"),
             }),
         }
@@ -89,7 +89,7 @@ pub struct ApiSettings {
 impl ApiSettings {
     /// `API_PART`: `all` when unset.
     pub fn part_from_env() -> Result<ApiPart, ConfigError> {
-        match optional_env_var(API_PART) {
+        match optional_env_var(vars::API_PART) {
             Some(part) => ApiPart::parse(&part),
             None => Ok(ApiPart::All),
         }
@@ -101,11 +101,11 @@ impl ApiSettings {
             part,
             cognito: CognitoSettings::from_env(region)?,
             upload_bucket: if part.serves_data() {
-                Some(env_var("UPLOAD_BUCKET")?)
+                Some(env_var(vars::UPLOAD_BUCKET)?)
             } else {
                 None
             },
-            site_origin: optional_env_var("SITE_ORIGIN")
+            site_origin: optional_env_var(vars::SITE_ORIGIN)
                 .map(|origin| origin.trim_end_matches('/').to_string()),
         })
     }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use onboarding_aws::AwsClients;
 use onboarding_aws::config::optional_env_var;
+use onboarding_aws::contract::vars;
 use onboarding_aws::database::Database;
 use onboarding_aws::{ConfigError, DatabaseSettings};
 use serde::Serialize;
@@ -52,9 +53,9 @@ impl Console {
     /// From the environment (docs/configuration.md, "vendor-api").
     pub fn from_env(clients: &AwsClients) -> Result<Console, ConfigError> {
         let function_prefix =
-            optional_env_var("FUNCTION_NAME_PREFIX").unwrap_or_else(|| "onboarding".into());
+            optional_env_var(vars::FUNCTION_NAME_PREFIX).unwrap_or_else(|| "onboarding".into());
         let (logs, metrics): (Box<dyn LogSource>, Box<dyn MetricsSource>) =
-            match optional_env_var("FUNCTION_LOGS_DIR") {
+            match optional_env_var(vars::FUNCTION_LOGS_DIR) {
                 Some(dir) => (
                     Box::new(LocalLogs {
                         dir: PathBuf::from(&dir),
@@ -77,21 +78,20 @@ impl Console {
                     )
                 }
             };
-        // Literal names, so that the contract check sees every one.
         let queues = [
             (
                 "errors",
-                optional_env_var("ERROR_DLQ_URL"),
-                optional_env_var("ERROR_QUEUE_URL"),
+                optional_env_var(vars::ERROR_DLQ_URL),
+                optional_env_var(vars::ERROR_QUEUE_URL),
             ),
             (
                 "parser",
-                optional_env_var("PARSER_DLQ_URL"),
-                optional_env_var("PARSER_REDRIVE_QUEUE_URL"),
+                optional_env_var(vars::PARSER_DLQ_URL),
+                optional_env_var(vars::PARSER_REDRIVE_QUEUE_URL),
             ),
             (
                 "stream",
-                optional_env_var("STREAM_FAILURES_QUEUE_URL"),
+                optional_env_var(vars::STREAM_FAILURES_QUEUE_URL),
                 None,
             ),
         ]
@@ -105,7 +105,7 @@ impl Console {
             })
         })
         .collect();
-        let query_login = match optional_env_var("CONSOLE_DATABASE_SECRET_ID") {
+        let query_login = match optional_env_var(vars::CONSOLE_DATABASE_SECRET_ID) {
             Some(secret_id) => Some((
                 clients.sdk.clone(),
                 DatabaseSettings {

@@ -106,15 +106,17 @@ impl DataState {
         upload_bucket: String,
         endpoint: Option<String>,
     ) -> Result<DataState, problem::ApiError> {
-        let notifier =
-            onboarding_aws::config::optional_env_var("NOTIFICATION_TOPIC_ARN").map(|topic| {
-                let notifier = onboarding_aws::notify::Notifier::new(clients.sns.clone(), topic);
-                if endpoint.is_some() {
-                    notifier.with_mailboxes()
-                } else {
-                    notifier
-                }
-            });
+        let notifier = onboarding_aws::config::optional_env_var(
+            onboarding_aws::contract::vars::NOTIFICATION_TOPIC_ARN,
+        )
+        .map(|topic| {
+            let notifier = onboarding_aws::notify::Notifier::new(clients.sns.clone(), topic);
+            if endpoint.is_some() {
+                notifier.with_mailboxes()
+            } else {
+                notifier
+            }
+        });
         let store =
             storage::ObjectStore::new(&clients.sdk, clients.s3.clone(), upload_bucket, endpoint)?;
         Ok(DataState {

@@ -88,7 +88,7 @@ impl AwsClients {
     /// Against an emulator, S3 needs path-style addressing, since
     /// `bucket.localhost` does not resolve.
     pub async fn from_env() -> AwsClients {
-        let endpoint = optional_env_var("AWS_ENDPOINT_URL");
+        let endpoint = optional_env_var(crate::contract::vars::AWS_ENDPOINT_URL);
         let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
         let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(endpoint.is_some())

@@ -29,6 +29,28 @@ pub mod vars {
     pub const REPORT_LINK_BASE_URL: &str = "REPORT_LINK_BASE_URL";
     pub const DATABASE_ROLE_SECRET_IDS: &str = "DATABASE_ROLE_SECRET_IDS";
     pub const RUST_LOG: &str = "RUST_LOG";
+    /// Local only: the emulator's endpoint (the SDK reads it too).
+    pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+    /// The portal API's (`onboarding-api`, both parts).
+    pub const API_PART: &str = "API_PART";
+    pub const COGNITO_USER_POOL_ID: &str = "COGNITO_USER_POOL_ID";
+    pub const COGNITO_CLIENT_ID: &str = "COGNITO_CLIENT_ID";
+    pub const COGNITO_ISSUER: &str = "COGNITO_ISSUER";
+    pub const COGNITO_JWKS_URL: &str = "COGNITO_JWKS_URL";
+    pub const SITE_ORIGIN: &str = "SITE_ORIGIN";
+    pub const FUNCTION_NAME_PREFIX: &str = "FUNCTION_NAME_PREFIX";
+    pub const FUNCTION_LOGS_DIR: &str = "FUNCTION_LOGS_DIR";
+    pub const ERROR_DLQ_URL: &str = "ERROR_DLQ_URL";
+    pub const PARSER_DLQ_URL: &str = "PARSER_DLQ_URL";
+    pub const PARSER_REDRIVE_QUEUE_URL: &str = "PARSER_REDRIVE_QUEUE_URL";
+    pub const STREAM_FAILURES_QUEUE_URL: &str = "STREAM_FAILURES_QUEUE_URL";
+    pub const CONSOLE_DATABASE_SECRET_ID: &str = "CONSOLE_DATABASE_SECRET_ID";
+    pub const VENDOR_API_LISTEN: &str = "VENDOR_API_LISTEN";
+    pub const WEB_ROOT: &str = "WEB_ROOT";
+    pub const AWS_ENDPOINT_URL_CLOUDWATCH: &str = "AWS_ENDPOINT_URL_CLOUDWATCH";
+    pub const AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: &str = "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS";
+    pub const AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: &str =
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER";
 }
 
 /// The database settings every function reads ([`crate::DatabaseSettings`]).
@@ -128,7 +150,10 @@ impl ErrorProcessorSettings {
 
 /// Variables every function reads that are not the deployment's to set.
 const PLATFORM_VARIABLES: [Variable; 4] = [
-    Variable::outside_terraform("AWS_ENDPOINT_URL", "local only: the emulator's endpoint"),
+    Variable::outside_terraform(
+        vars::AWS_ENDPOINT_URL,
+        "local only: the emulator's endpoint",
+    ),
     Variable::outside_terraform("AWS_REGION", "set by Lambda itself"),
     Variable::outside_terraform("AWS_LAMBDA_FUNCTION_NAME", "set by Lambda itself"),
     Variable::optional(vars::RUST_LOG),
@@ -139,71 +164,71 @@ const PLATFORM_VARIABLES: [Variable; 4] = [
 const VENDOR_API_VARIABLES: [Variable; 22] = [
     Variable::required(vars::UPLOAD_BUCKET),
     Variable::optional(vars::NOTIFICATION_TOPIC_ARN),
-    Variable::required("COGNITO_USER_POOL_ID"),
-    Variable::required("COGNITO_CLIENT_ID"),
-    Variable::optional("COGNITO_ISSUER"),
-    Variable::optional("COGNITO_JWKS_URL"),
-    Variable::optional("SITE_ORIGIN"),
-    Variable::optional("FUNCTION_NAME_PREFIX"),
-    Variable::optional("ERROR_DLQ_URL"),
+    Variable::required(vars::COGNITO_USER_POOL_ID),
+    Variable::required(vars::COGNITO_CLIENT_ID),
+    Variable::optional(vars::COGNITO_ISSUER),
+    Variable::optional(vars::COGNITO_JWKS_URL),
+    Variable::optional(vars::SITE_ORIGIN),
+    Variable::optional(vars::FUNCTION_NAME_PREFIX),
+    Variable::optional(vars::ERROR_DLQ_URL),
     Variable::optional(vars::ERROR_QUEUE_URL),
-    Variable::optional("PARSER_DLQ_URL"),
-    Variable::optional("STREAM_FAILURES_QUEUE_URL"),
-    Variable::optional("CONSOLE_DATABASE_SECRET_ID"),
-    Variable::optional("AWS_ENDPOINT_URL_CLOUDWATCH"),
-    Variable::optional("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"),
+    Variable::optional(vars::PARSER_DLQ_URL),
+    Variable::optional(vars::STREAM_FAILURES_QUEUE_URL),
+    Variable::optional(vars::CONSOLE_DATABASE_SECRET_ID),
+    Variable::optional(vars::AWS_ENDPOINT_URL_CLOUDWATCH),
+    Variable::optional(vars::AWS_ENDPOINT_URL_CLOUDWATCH_LOGS),
     Variable::outside_terraform(
-        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+        vars::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
         "local only: Cognito's emulator when it is not AWS_ENDPOINT_URL's",
     ),
     Variable::outside_terraform(
-        "VENDOR_API_LISTEN",
+        vars::VENDOR_API_LISTEN,
         "local only: serve with plain axum on host:port instead of lambda_http",
     ),
     Variable::outside_terraform(
-        "WEB_ROOT",
+        vars::WEB_ROOT,
         "local only: the web app, served by the same process (CloudFront and S3 in AWS)",
     ),
     Variable::outside_terraform(
-        "FUNCTION_LOGS_DIR",
+        vars::FUNCTION_LOGS_DIR,
         "local only: the console reads the runner's function logs instead of CloudWatch",
     ),
     Variable::outside_terraform(
-        "PARSER_REDRIVE_QUEUE_URL",
+        vars::PARSER_REDRIVE_QUEUE_URL,
         "local only: the csv-parser's dead letters go back to the S3-events queue; nothing is in front of the function in AWS",
     ),
     Variable::outside_terraform(
         "DATABASE_ROLE_SECRET_IDS",
         "never: only the migrator's program reads it",
     ),
-    Variable::optional(API_PART),
+    Variable::optional(vars::API_PART),
 ];
 
-/// Which part of the API a deployment serves: unset (the local stack,
-/// compose) serves every route; Terraform runs the portal as two functions
-/// of one image, `vendor-auth` with `auth` and `vendor-api` with `data`
-/// (docs/decisions.md 21).
-pub const API_PART: &str = "API_PART";
+/// Which part of the API a deployment serves (`API_PART`): unset (the local
+/// stack, compose) serves every route; Terraform runs the portal as two
+/// functions of one image, `vendor-auth` with `auth` and `vendor-api` with
+/// `data` (docs/decisions.md 21).
+pub use vars::API_PART;
 
 /// The vendor-auth's variables: the pool, the site's origin (CORS) and its
 /// part. No database, no bucket, nothing of the console's.
 const VENDOR_AUTH_VARIABLES: [Variable; 9] = [
-    Variable::required(API_PART),
-    Variable::required("COGNITO_USER_POOL_ID"),
-    Variable::required("COGNITO_CLIENT_ID"),
-    Variable::optional("COGNITO_ISSUER"),
-    Variable::optional("COGNITO_JWKS_URL"),
-    Variable::optional("SITE_ORIGIN"),
+    Variable::required(vars::API_PART),
+    Variable::required(vars::COGNITO_USER_POOL_ID),
+    Variable::required(vars::COGNITO_CLIENT_ID),
+    Variable::optional(vars::COGNITO_ISSUER),
+    Variable::optional(vars::COGNITO_JWKS_URL),
+    Variable::optional(vars::SITE_ORIGIN),
     Variable::outside_terraform(
-        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+        vars::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
         "local only: Cognito's emulator when it is not AWS_ENDPOINT_URL's",
     ),
     Variable::outside_terraform(
-        "VENDOR_API_LISTEN",
+        vars::VENDOR_API_LISTEN,
         "local only: serve with plain axum on host:port instead of lambda_http",
     ),
     Variable::outside_terraform(
-        "WEB_ROOT",
+        vars::WEB_ROOT,
         "local only: the web app, served by the same process (CloudFront and S3 in AWS)",
     ),
 ];

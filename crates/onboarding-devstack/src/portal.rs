@@ -381,13 +381,16 @@ impl PortalServer {
         command
             .env_clear()
             .envs(env.iter().cloned())
-            .env("VENDOR_API_LISTEN", format!("{}:{port}", options.bind))
+            .env(
+                onboarding_aws::contract::vars::VENDOR_API_LISTEN,
+                format!("{}:{port}", options.bind),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err))
             .kill_on_drop(true);
         if let Some(root) = &options.web_root {
-            command.env("WEB_ROOT", root);
+            command.env(onboarding_aws::contract::vars::WEB_ROOT, root);
         }
         let mut child = command
             .spawn()

@@ -637,16 +637,25 @@ fn portal_env(
         // Locally the csv-parser's dead letters are S3 events that go back
         // to the queue in front of it (in AWS nothing is: re-run instead).
         (
-            "PARSER_REDRIVE_QUEUE_URL".to_string(),
+            onboarding_aws::contract::vars::PARSER_REDRIVE_QUEUE_URL.to_string(),
             resources.s3_events_queue_url.clone(),
         ),
         // The console reads the runner's function logs and invocation
         // records instead of CloudWatch.
-        ("FUNCTION_LOGS_DIR".to_string(), logs.display().to_string()),
-        ("FUNCTION_NAME_PREFIX".to_string(), options.prefix.clone()),
+        (
+            onboarding_aws::contract::vars::FUNCTION_LOGS_DIR.to_string(),
+            logs.display().to_string(),
+        ),
+        (
+            onboarding_aws::contract::vars::FUNCTION_NAME_PREFIX.to_string(),
+            options.prefix.clone(),
+        ),
     ]);
     if let Some(id) = resources.function_secret_ids.get("console") {
-        extra.push(("CONSOLE_DATABASE_SECRET_ID".to_string(), id.clone()));
+        extra.push((
+            onboarding_aws::contract::vars::CONSOLE_DATABASE_SECRET_ID.to_string(),
+            id.clone(),
+        ));
     }
     process_env(&names, extra, env, options)
 }

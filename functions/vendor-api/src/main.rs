@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use onboarding_api::{ApiPart, ApiSettings, AppState};
 use onboarding_aws::config::optional_env_var;
-use onboarding_aws::contract::{VENDOR_API, VENDOR_AUTH};
+use onboarding_aws::contract::{VENDOR_API, VENDOR_AUTH, vars};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -35,14 +35,14 @@ async fn main() -> Result<(), Error> {
         .map(|r| r.as_ref().to_string())
         .ok_or("no AWS region: set AWS_REGION (Lambda always does)")?;
     let settings = ApiSettings::from_env(&region)?;
-    let endpoint = optional_env_var("AWS_ENDPOINT_URL");
+    let endpoint = optional_env_var(vars::AWS_ENDPOINT_URL);
     let state = Arc::new(AppState::new(&clients, database, endpoint, settings)?);
     let router = onboarding_api::router(state);
 
-    match optional_env_var("VENDOR_API_LISTEN") {
+    match optional_env_var(vars::VENDOR_API_LISTEN) {
         None => lambda_http::run(router).await,
         Some(address) => {
-            let app = match optional_env_var("WEB_ROOT") {
+            let app = match optional_env_var(vars::WEB_ROOT) {
                 Some(root) => router.fallback_service(
                     tower_http::services::ServeDir::new(&root)
                         .append_index_html_on_directories(true),
