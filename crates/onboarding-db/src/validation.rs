@@ -314,6 +314,41 @@ impl ProductColumns {
     }
 }
 
+/// The one INSERT of a batch's products from [`ProductColumns`], followed by
+/// `$on_conflict` (with its RETURNING): create and upsert differ only there.
+macro_rules! insert_products_query {
+    ($on_conflict:tt, $vendor_id:expr, $upload_id:expr, $c:expr) => {
+        sqlx::query!(
+            r#"INSERT INTO products AS p
+                   (vendor_id, upload_id, source_row_number, vendor_product_id, product_name,
+                    category, subcategory, description, sku, brand, price, compare_at_price,
+                    stock_quantity, unit, weight_kg, dimensions_cm, image_url)
+               SELECT $1, $2, t.* FROM UNNEST(
+                   $3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::text[], $11::numeric[], $12::numeric[], $13::int4[],
+                   $14::text[], $15::numeric[], $16::text[], $17::text[]) AS t "#
+                + $on_conflict,
+            $vendor_id.as_str(),
+            $upload_id.as_str(),
+            &$c.row_numbers,
+            &$c.vendor_product_ids,
+            &$c.names,
+            &$c.categories,
+            &$c.subcategories as &[Option<String>],
+            &$c.descriptions as &[Option<String>],
+            &$c.skus,
+            &$c.brands as &[Option<String>],
+            &$c.prices,
+            &$c.compare_at as &[Option<Decimal>],
+            &$c.stock,
+            &$c.units as &[Option<String>],
+            &$c.weights as &[Option<Decimal>],
+            &$c.dimensions as &[Option<String>],
+            &$c.image_urls as &[Option<String>],
+        )
+    };
+}
+
 async fn insert_products(
     tx: &mut Transaction<'_, Postgres>,
     upload_id: &UploadId,
@@ -324,38 +359,18 @@ async fn insert_products(
         return Ok(HashSet::new());
     }
     let c = ProductColumns::of(rows);
-    let inserted = sqlx::query_scalar!(
-        r#"INSERT INTO products
-               (vendor_id, upload_id, source_row_number, vendor_product_id, product_name, category,
-                subcategory, description, sku, brand, price, compare_at_price, stock_quantity,
-                unit, weight_kg, dimensions_cm, image_url)
-           SELECT $1, $2, t.* FROM UNNEST(
-               $3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-               $10::text[], $11::numeric[], $12::numeric[], $13::int4[], $14::text[],
-               $15::numeric[], $16::text[], $17::text[]) AS t
-           ON CONFLICT DO NOTHING
-           RETURNING source_row_number"#,
-        vendor_id.as_str(),
-        upload_id.as_str(),
-        &c.row_numbers,
-        &c.vendor_product_ids,
-        &c.names,
-        &c.categories,
-        &c.subcategories as &[Option<String>],
-        &c.descriptions as &[Option<String>],
-        &c.skus,
-        &c.brands as &[Option<String>],
-        &c.prices,
-        &c.compare_at as &[Option<Decimal>],
-        &c.stock,
-        &c.units as &[Option<String>],
-        &c.weights as &[Option<Decimal>],
-        &c.dimensions as &[Option<String>],
-        &c.image_urls as &[Option<String>],
+    let inserted = insert_products_query!(
+        "ON CONFLICT DO NOTHING RETURNING source_row_number",
+        vendor_id,
+        upload_id,
+        c
     )
     .fetch_all(&mut **tx)
     .await?;
-    Ok(inserted.into_iter().collect())
+    Ok(inserted
+        .into_iter()
+        .map(|row| row.source_row_number)
+        .collect())
 }
 
 /// An upsert's products in one statement: a new SKU is inserted; the
@@ -378,16 +393,8 @@ async fn upsert_products(
         return Ok(changes);
     }
     let c = ProductColumns::of(rows);
-    let written = sqlx::query!(
-        r#"INSERT INTO products AS p
-               (vendor_id, upload_id, source_row_number, vendor_product_id, product_name, category,
-                subcategory, description, sku, brand, price, compare_at_price, stock_quantity,
-                unit, weight_kg, dimensions_cm, image_url)
-           SELECT $1, $2, t.* FROM UNNEST(
-               $3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-               $10::text[], $11::numeric[], $12::numeric[], $13::int4[], $14::text[],
-               $15::numeric[], $16::text[], $17::text[]) AS t
-           ON CONFLICT (sku) DO UPDATE
+    let written = insert_products_query!(
+        r#"ON CONFLICT (sku) DO UPDATE
               SET product_name = EXCLUDED.product_name, category = EXCLUDED.category,
                   subcategory = EXCLUDED.subcategory, description = EXCLUDED.description,
                   brand = EXCLUDED.brand, price = EXCLUDED.price,
@@ -407,23 +414,9 @@ async fn upsert_products(
                    EXCLUDED.compare_at_price, EXCLUDED.stock_quantity, EXCLUDED.unit,
                    EXCLUDED.weight_kg, EXCLUDED.dimensions_cm, EXCLUDED.image_url)
            RETURNING source_row_number, xmax = 0 AS "created!""#,
-        vendor_id.as_str(),
-        upload_id.as_str(),
-        &c.row_numbers,
-        &c.vendor_product_ids,
-        &c.names,
-        &c.categories,
-        &c.subcategories as &[Option<String>],
-        &c.descriptions as &[Option<String>],
-        &c.skus,
-        &c.brands as &[Option<String>],
-        &c.prices,
-        &c.compare_at as &[Option<Decimal>],
-        &c.stock,
-        &c.units as &[Option<String>],
-        &c.weights as &[Option<Decimal>],
-        &c.dimensions as &[Option<String>],
-        &c.image_urls as &[Option<String>],
+        vendor_id,
+        upload_id,
+        c
     )
     .fetch_all(&mut **tx)
     .await?;
