@@ -191,7 +191,8 @@ export const api = {
     return request('POST', '/auth/logout', { auth: false });
   },
   me: () => request('GET', '/me'),
-  createUpload: (file_name) => request('POST', '/uploads', { body: { file_name } }),
+  createUpload: (file_name, mode = 'create') => request('POST', '/uploads', { body: { file_name, mode } }),
+  productHistory: (sku) => request('GET', `/products/${encodeURIComponent(sku)}/history`),
   listUploads: (query) => request('GET', '/uploads', { query }),
   getUpload: (id) => request('GET', `/uploads/${encodeURIComponent(id)}`),
   listErrors: (id, query) => request('GET', `/uploads/${encodeURIComponent(id)}/errors`, { query }),

@@ -30,7 +30,41 @@ async function loadCategories() {
   }
 }
 
+// The product's updates by upserts, in a row under it; the button toggles it.
+async function toggleHistory(button, p) {
+  const tr = button.closest('tr');
+  const open = tr.nextElementSibling?.classList.contains('history-row');
+  if (open) {
+    tr.nextElementSibling.remove();
+    button.setAttribute('aria-expanded', 'false');
+    return;
+  }
+  button.setAttribute('aria-expanded', 'true');
+  const cell = el('td', { colspan: '9', text: 'Loading the price history…' });
+  tr.after(el('tr', { class: 'history-row' }, cell));
+  try {
+    const { items } = await api.productHistory(p.sku);
+    setContent(cell, items.length
+      ? el('table', { class: 'history' },
+        el('caption', { text: `Price and stock changes of ${p.sku}, newest first` }),
+        el('thead', {}, el('tr', {}, ['Changed', 'Price before', 'Price after', 'Stock before', 'Stock after', 'Upload']
+          .map((h) => el('th', { scope: 'col', text: h })))),
+        el('tbody', {}, items.map((c) => el('tr', {},
+          el('td', {}, timeEl(c.changed_at)),
+          el('td', { class: 'num', text: c.previous_price }),
+          el('td', { class: 'num', text: c.price }),
+          el('td', { class: 'num', text: formatNumber(c.previous_stock_quantity) }),
+          el('td', { class: 'num', text: formatNumber(c.stock_quantity) }),
+          el('td', {}, el('a', { href: `upload-details.html?id=${encodeURIComponent(c.upload_id)}`, text: 'Upload' }))))))
+      : el('p', { class: 'muted', text: 'No changes yet: the product is as its first upload created it.' }));
+  } catch (error) {
+    setContent(cell, el('p', { text: `Could not load the price history: ${error.message}` }));
+  }
+}
+
 function row(p) {
+  const history = el('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false', text: 'History' });
+  history.addEventListener('click', () => toggleHistory(history, p));
   return el('tr', {},
     el('td', {}, el('div', { text: p.product_name }), p.brand ? el('div', { class: 'muted small', text: p.brand }) : null),
     el('td', { class: 'mono nowrap', text: p.sku }),
@@ -40,7 +74,8 @@ function row(p) {
     el('td', { class: 'num', text: formatNumber(p.stock_quantity) }),
     el('td', { text: statusLabel(p.status) }),
     el('td', { class: 'nowrap' }, timeEl(p.created_at),
-      p.upload_id ? el('div', { class: 'small' }, el('a', { href: `upload-details.html?id=${encodeURIComponent(p.upload_id)}`, text: 'From upload' })) : null));
+      p.upload_id ? el('div', { class: 'small' }, el('a', { href: `upload-details.html?id=${encodeURIComponent(p.upload_id)}`, text: 'From upload' })) : null),
+    el('td', {}, history));
 }
 
 function table() {
@@ -48,7 +83,7 @@ function table() {
   return tableWrap('Products table', el('table', {},
     el('caption', { class: 'visually-hidden', text: 'Products' }),
     el('thead', {}, el('tr', {},
-      ['Product', 'SKU', 'Vendor product ID', 'Category', 'Price', 'Stock', 'Status', 'Added']
+      ['Product', 'SKU', 'Vendor product ID', 'Category', 'Price', 'Stock', 'Status', 'Added', 'Price history']
         .map((h) => el('th', { scope: 'col', class: h === 'Price' || h === 'Stock' ? 'num' : null, text: h })))),
     tbody));
 }

@@ -92,6 +92,12 @@ function renderFacts(u) {
     ['Upload ID', el('span', { class: 'mono', text: u.upload_id })],
     ['File name', u.file_name],
     ['Status', badge(u.status)],
+    ['Mode', u.mode === 'upsert' ? 'Upsert (update existing products)' : 'Create (new products only)'],
+    ...(u.mode === 'upsert' ? [
+      ['Created', formatNumber(u.created_records ?? 0)],
+      ['Updated', formatNumber(u.updated_records ?? 0)],
+      ['Unchanged', formatNumber(u.unchanged_records ?? 0)],
+    ] : []),
     ['Uploaded', timeEl(u.uploaded_at)],
     ['Finished', timeEl(u.completed_at)],
     ['Total time', total !== null && total >= 0 ? formatDuration(total) : '—'],

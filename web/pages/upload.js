@@ -155,7 +155,12 @@ function renderSummary(upload) {
     el('ul', { class: 'metrics', style: 'margin-top:1rem' },
       el('li', { class: 'metric' }, el('div', { class: 'label', text: 'Products' }), el('div', { class: 'value', text: formatNumber(total) })),
       el('li', { class: 'metric' }, el('div', { class: 'label', text: 'Valid' }), el('div', { class: 'value', text: formatNumber(valid) }), el('div', { class: 'sub', text: total ? formatPercent(valid / total, 0) : '' })),
-      el('li', { class: 'metric' }, el('div', { class: 'label', text: 'With errors' }), el('div', { class: 'value', text: formatNumber(errors) }))),
+      el('li', { class: 'metric' }, el('div', { class: 'label', text: 'With errors' }), el('div', { class: 'value', text: formatNumber(errors) })),
+      upload.mode === 'upsert' ? [
+        el('li', { class: 'metric' }, el('div', { class: 'label', text: 'Created' }), el('div', { class: 'value', text: formatNumber(upload.created_records ?? 0) })),
+        el('li', { class: 'metric' }, el('div', { class: 'label', text: 'Updated' }), el('div', { class: 'value', text: formatNumber(upload.updated_records ?? 0) })),
+        el('li', { class: 'metric' }, el('div', { class: 'label', text: 'Unchanged' }), el('div', { class: 'value', text: formatNumber(upload.unchanged_records ?? 0) })),
+      ] : []),
     lines,
     el('p', { class: 'muted small' }, 'Upload ID ', el('span', { class: 'mono', text: upload.upload_id })),
     el('div', { class: 'button-row' }, link, el('a', { class: 'button secondary', href: 'upload.html', text: 'Upload another file' })));
@@ -185,7 +190,8 @@ async function start() {
     const before = await api.listUploads({ limit: 20 });
     const known = new Set((before.items || []).filter((u) => u.file_name === file.name).map((u) => u.upload_id));
     const startedAt = Date.now();
-    const target = await api.createUpload(file.name);
+    const mode = document.querySelector('input[name="mode"]:checked')?.value || 'create';
+    const target = await api.createUpload(file.name, mode);
     if (target.max_bytes && file.size > target.max_bytes) {
       throw new Error(`The file is larger than the ${formatBytes(target.max_bytes)} limit.`);
     }

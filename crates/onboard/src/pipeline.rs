@@ -9,7 +9,8 @@ use anyhow::{Context, bail};
 use aws_sdk_s3::primitives::ByteStream;
 use chrono::{DateTime, NaiveDate, Utc};
 use onboarding_aws::AwsClients;
-use onboarding_core::{UploadId, UploadKey, UploadStatus, VendorId};
+use onboarding_core::mode::MODE_METADATA;
+use onboarding_core::{UploadId, UploadKey, UploadMode, UploadStatus, VendorId};
 use onboarding_db::uploads::{self, HistoryFilter, Upload};
 use serde_json::json;
 
@@ -22,6 +23,12 @@ pub struct UploadArgs {
     /// The object name under the vendor folder (default: the file's name).
     #[arg(long)]
     pub name: Option<String>,
+    /// create (new products only; an existing SKU is DUPLICATE_SKU) or upsert
+    /// (update your existing products, create new ones). Sent as the object's
+    /// `mode` metadata; without it, a name under update/ is an upsert and any
+    /// other a create.
+    #[arg(long)]
+    pub mode: Option<UploadMode>,
     /// Wait for the pipeline to finish and print the summary as JSON.
     #[arg(long)]
     pub wait: bool,
@@ -94,6 +101,10 @@ pub fn summary(upload: &Upload) -> serde_json::Value {
         "total_records": upload.total_records,
         "valid_records": upload.valid_records,
         "error_records": upload.error_records,
+        "mode": upload.mode,
+        "created_records": upload.created_records,
+        "updated_records": upload.updated_records,
+        "unchanged_records": upload.unchanged_records,
         "error_report_key": upload.error_file_s3_key,
         "fix_file_key": upload.fix_file_s3_key,
         "failure_reason": upload.failure_reason,
@@ -150,6 +161,11 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
         .bucket(&args.bucket)
         .key(&key)
         .content_type("text/csv")
+        .set_metadata(args.mode.map(|mode| {
+            [(MODE_METADATA.to_string(), mode.as_str().to_string())]
+                .into_iter()
+                .collect()
+        }))
         .body(body)
         .send()
         .await

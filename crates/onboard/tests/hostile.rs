@@ -123,6 +123,7 @@ fn body_sample(field: &str) -> &'static str {
         "password" => "Hostile-Input-9!",
         "code" => "123456",
         "file_name" => "hostile.csv",
+        "mode" => "upsert",
         _ => "sample",
     }
 }

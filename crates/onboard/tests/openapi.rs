@@ -655,6 +655,26 @@ async fn live_answers_match_the_document() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    // The mode: upsert is signed into the form; another word is a 400.
+    let answer = call(
+        c,
+        b,
+        Method::POST,
+        "/api/uploads",
+        Some(json!({"file_name": "prices.csv", "mode": "upsert"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    assert_eq!(answer.json()["fields"]["x-amz-meta-mode"], "upsert");
+    let answer = call(
+        c,
+        b,
+        Method::POST,
+        "/api/uploads",
+        Some(json!({"file_name": "prices.csv", "mode": "replace"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
 
     // Waiting for it, checking every answer on the way (processing included).
     let started = Instant::now();
@@ -733,6 +753,18 @@ async fn live_answers_match_the_document() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK);
+    let sku = products["items"][0]["sku"].as_str().expect("a product");
+    let answer = call(
+        c,
+        b,
+        Method::GET,
+        &format!("/api/products/{sku}/history?limit=5"),
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = call(c, b, Method::GET, "/api/products/NO-SUCH-SKU/history", None).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
     for document in ["report", "fix-file"] {
         let path = format!("/api/uploads/{id}/{document}");
         let answer = call(c, b, Method::GET, &path, None).await;

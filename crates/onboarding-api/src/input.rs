@@ -457,6 +457,20 @@ pub fn email(value: &str) -> Result<String, ApiError> {
 
 /// A file name the pipeline will take: a plain name (no folders), ending
 /// in `.csv`, `.json`, `.jsonl` or `.ndjson`, at most 255 characters.
+/// An upload's `mode`: absent or empty is `create`, the requirements'
+/// behaviour.
+pub fn upload_mode(value: Option<&str>) -> Result<onboarding_core::UploadMode, ApiError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(onboarding_core::UploadMode::Create),
+        Some(mode) => onboarding_core::UploadMode::parse(mode).map_err(|_| {
+            ApiError::bad_input(
+                "mode",
+                "mode must be create (new products only) or upsert (update your existing products and add new ones).",
+            )
+        }),
+    }
+}
+
 pub fn file_name(value: &str) -> Result<String, ApiError> {
     let value = text("file_name", value, 255)?;
     if value.contains(['/', '\\']) || value.chars().any(char::is_control) || value.starts_with('.')

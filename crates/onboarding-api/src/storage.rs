@@ -19,7 +19,8 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use onboarding_aws::s3::UPLOADER_FORM_FIELD;
-use onboarding_core::{UploadKey, VendorId};
+use onboarding_core::mode::MODE_FORM_FIELD;
+use onboarding_core::{UploadKey, UploadMode, VendorId};
 use serde::Serialize;
 use serde_json::json;
 
@@ -103,6 +104,7 @@ impl ObjectStore {
         &self,
         vendor_id: &VendorId,
         file_name: &str,
+        mode: UploadMode,
     ) -> Result<PresignedPost, ApiError> {
         let key = UploadKey::live_key(vendor_id, file_name);
         let credentials = self
@@ -115,7 +117,7 @@ impl ObjectStore {
             secret_access_key: credentials.secret_access_key(),
             session_token: credentials.session_token(),
         };
-        let policy = PostPolicy::upload(&self.bucket, &key, vendor_id.as_str());
+        let policy = PostPolicy::upload(&self.bucket, &key, vendor_id.as_str(), mode);
         let signed = sign_post_policy(&signer, &self.region, SystemTime::now(), &policy)?;
         let max_bytes = *policy.content_length.end();
         Ok(PresignedPost {
@@ -215,6 +217,10 @@ pub struct PostPolicy<'a> {
     /// [`UPLOADER_FORM_FIELD`] (`x-amz-meta-vendor-id`), exact-match in the
     /// policy, stored by S3 as the object's `vendor-id` metadata.
     pub uploader: &'a str,
+    /// The upload's mode, when the vendor chose one: the form field
+    /// [`MODE_FORM_FIELD`] (`x-amz-meta-mode`), exact-match in the policy, so
+    /// the browser cannot change it after signing.
+    pub mode: Option<&'a str>,
     /// Inclusive, in bytes (S3's `content-length-range`).
     pub content_length: RangeInclusive<u64>,
     pub valid_for: Duration,
@@ -225,12 +231,18 @@ impl<'a> PostPolicy<'a> {
     /// ([`upload_content_type`]), 1 byte
     /// to [`MAX_UPLOAD_BYTES`], for [`UPLOAD_WINDOW`], bound to `uploader`
     /// (the authenticated vendor).
-    pub fn upload(bucket: &'a str, key: &'a str, uploader: &'a str) -> PostPolicy<'a> {
+    pub fn upload(
+        bucket: &'a str,
+        key: &'a str,
+        uploader: &'a str,
+        mode: UploadMode,
+    ) -> PostPolicy<'a> {
         PostPolicy {
             bucket,
             key,
             content_type: upload_content_type(key),
             uploader,
+            mode: Some(mode.as_str()),
             content_length: 1..=MAX_UPLOAD_BYTES,
             valid_for: UPLOAD_WINDOW,
         }
@@ -269,6 +281,9 @@ pub fn sign_post_policy(
     fields.insert("key".to_string(), policy.key.to_string());
     fields.insert("Content-Type".into(), policy.content_type.into());
     fields.insert(UPLOADER_FORM_FIELD.into(), policy.uploader.into());
+    if let Some(mode) = policy.mode {
+        fields.insert(MODE_FORM_FIELD.into(), mode.into());
+    }
     fields.insert("x-amz-algorithm".into(), "AWS4-HMAC-SHA256".into());
     fields.insert("x-amz-credential".into(), credential);
     fields.insert("x-amz-date".into(), amz_date);

@@ -26,6 +26,8 @@ use onboarding_api::storage::{
     sign_policy_document, sign_post_policy, upload_content_type,
 };
 use onboarding_aws::s3::UPLOADER_FORM_FIELD;
+use onboarding_core::UploadMode;
+use onboarding_core::mode::MODE_FORM_FIELD;
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------
@@ -147,7 +149,7 @@ impl Case {
     }
 
     fn policy(&self) -> PostPolicy<'static> {
-        PostPolicy::upload(self.bucket, self.key, self.uploader)
+        PostPolicy::upload(self.bucket, self.key, self.uploader, UploadMode::Create)
     }
 
     fn sign(&self, policy: &PostPolicy<'_>) -> SignedPost {
@@ -172,11 +174,13 @@ impl Case {
             "fields": {
                 "Content-Type": upload_content_type(self.key),
                 UPLOADER_FORM_FIELD: self.uploader,
+                MODE_FORM_FIELD: "create",
             },
             "conditions": [
                 ["content-length-range", 1, MAX_UPLOAD_BYTES],
                 {"Content-Type": upload_content_type(self.key)},
                 {UPLOADER_FORM_FIELD: self.uploader},
+                {MODE_FORM_FIELD: "create"},
             ],
             "sign_policies": sign_policies,
         })

@@ -54,6 +54,18 @@ impl<R> OpenedObject<R> {
     }
 }
 
+impl<R> OpenedObject<R> {
+    /// The object's upload mode as its metadata names it
+    /// ([`onboarding_core::mode::MODE_METADATA`]), not yet read: the parser
+    /// reads it with the key's folder into an [`onboarding_core::UploadMode`].
+    pub fn mode(&self) -> Option<&str> {
+        self.metadata
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(onboarding_core::mode::MODE_METADATA))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
 /// Streams one version of an object; nothing is buffered beyond what the
 /// reader asks for. The object's user metadata comes from the same response.
 pub async fn open_object(

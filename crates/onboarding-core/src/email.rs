@@ -40,6 +40,19 @@ pub struct UploadSummary {
     pub error_records: u32,
     pub status: UploadStatus,
     pub warnings: Vec<String>,
+    /// What an upsert did to the catalog; `None` for a create, whose valid
+    /// rows are all new products.
+    #[serde(default)]
+    pub changes: Option<CatalogChanges>,
+}
+
+/// An upsert's valid rows by what they did: `created + updated + unchanged`
+/// is the upload's valid count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogChanges {
+    pub created: u32,
+    pub updated: u32,
+    pub unchanged: u32,
 }
 
 /// What the requirements promise for the report link, "(Link expires in 7
@@ -191,6 +204,14 @@ pub fn completion_email(summary: &UploadSummary, links: Option<&ReportLinks>) ->
             }
         }
     }
+    // After the requirements' lines, never among them (the
+    // report link and its expiry line are the requirements' too).
+    if let Some(changes) = &summary.changes {
+        let _ = writeln!(body);
+        let _ = writeln!(body, "Created: {}", changes.created);
+        let _ = writeln!(body, "Updated: {}", changes.updated);
+        let _ = writeln!(body, "Unchanged: {}", changes.unchanged);
+    }
     append_warnings(&mut body, &summary.warnings);
     Email { subject, body }
 }
@@ -313,6 +334,7 @@ mod tests {
             error_records: invalid,
             status: UploadStatus::of_counts(valid, invalid),
             warnings: vec![],
+            changes: None,
         }
     }
 
@@ -343,6 +365,30 @@ mod tests {
              \n\
              Download Error Report: https://example.com/report\n\
              (Link expires in 7 days)\n"
+        );
+    }
+
+    /// An upsert's counts follow the requirements' lines, which stay as they are.
+    #[test]
+    fn an_upsert_adds_its_counts_after_the_requirements_lines() {
+        let links = ReportLinks {
+            error_report: "https://example.com/report".into(),
+            fix_file: None,
+            lifetime: LINK_LIFETIME,
+            portal: None,
+        };
+        let mut upsert = summary(100, 3);
+        upsert.changes = Some(CatalogChanges {
+            created: 2,
+            updated: 10,
+            unchanged: 88,
+        });
+        let plain = completion_email(&summary(100, 3), Some(&links)).body;
+        let email = completion_email(&upsert, Some(&links));
+        assert!(email.body.starts_with(&plain), "{}", email.body);
+        assert_eq!(
+            &email.body[plain.len()..],
+            "\nCreated: 2\nUpdated: 10\nUnchanged: 88\n"
         );
     }
 

@@ -175,6 +175,11 @@ pub enum FileFailure {
         /// The object's metadata as S3 keeps it: text, not an id.
         uploader_id: String,
     },
+    /// The object's `mode` metadata is neither `create` nor `upsert`.
+    #[error(
+        "The upload mode '{mode}' is not known, so the file was not processed. Upload again with mode create (new products only) or upsert (update your existing products and add new ones)."
+    )]
+    UnknownMode { mode: String },
 }
 
 /// A failure is kept as JSON in `upload_history.failure`, and the rows

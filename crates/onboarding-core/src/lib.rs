@@ -11,6 +11,7 @@ pub mod errors;
 pub mod format;
 pub mod generate;
 pub mod json_reader;
+pub mod mode;
 pub mod pipeline;
 pub mod reader;
 pub mod report;
@@ -22,12 +23,13 @@ pub mod vendor_id;
 
 pub use columns::{Column, Header};
 pub use email::{
-    Email, LINK_LIFETIME, PortalLinks, ReportDocument, ReportLinks, UploadSummary,
+    CatalogChanges, Email, LINK_LIFETIME, PortalLinks, ReportDocument, ReportLinks, UploadSummary,
     completion_email, email_line, failure_email, link_expiry_line, percentages,
 };
 pub use errors::{ErrorType, FileFailure, RowError};
 pub use format::{FileFormat, ProductReader};
 pub use json_reader::{JsonLayout, ProductJsonReader};
+pub use mode::{RowChange, UnknownUploadMode, UploadMode};
 pub use pipeline::{PipelineMessage, QueuedRowError, StagedRow, StagingStatus};
 pub use reader::{ProductCsvReader, ReadLimits, SourceRow};
 pub use report::{
@@ -36,8 +38,8 @@ pub use report::{
 };
 pub use rules::{
     Catalog, CatalogMatches, CategoryWhitelist, CheckedRow, EarlierRows, FileChecker,
-    FileDuplicates, Product, RowIdentity, RowOutcome, apply_catalog_matches, check_against_catalog,
-    check_row,
+    FileDuplicates, Product, RowIdentity, RowOutcome, apply_catalog_matches,
+    apply_catalog_matches_in, check_against_catalog, check_against_catalog_in, check_row,
 };
 pub use status::{UnknownUploadStatus, UnknownVendorStatus, UploadStatus, VendorStatus};
 pub use upload_id::{InvalidUploadId, UploadId};

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::columns::{Column, Header};
 use crate::errors::{ErrorType, RowError};
+use crate::mode::UploadMode;
 use crate::reader::SourceRow;
 use crate::vendor_id::VendorId;
 
@@ -684,6 +685,9 @@ fn is_dimensions(raw: &str) -> bool {
 pub struct CatalogMatches {
     pub skus: HashSet<String>,
     pub vendor_product_ids: HashSet<String>,
+    /// The matched SKUs that are the vendor's own products, each with its
+    /// vendor product id: what an upsert may update.
+    pub own_skus: HashMap<String, String>,
 }
 
 /// The catalog, as the duplicate rules see it.
@@ -704,6 +708,18 @@ pub trait Catalog {
 /// duplicate replaces an in-file duplicate message for the same rule: the
 /// catalog conflict stands even if the earlier row is fixed.
 pub fn apply_catalog_matches(rows: &mut [CheckedRow], matches: &CatalogMatches) {
+    apply_catalog_matches_in(UploadMode::Create, rows, matches)
+}
+
+/// [`apply_catalog_matches`] for an upload of either mode. In `upsert`, a row
+/// naming one of the vendor's own products by both its SKU and its vendor
+/// product id is an update, not a duplicate; another vendor's SKU, or the
+/// vendor's SKU under a different product id, still is.
+pub fn apply_catalog_matches_in(
+    mode: UploadMode,
+    rows: &mut [CheckedRow],
+    matches: &CatalogMatches,
+) {
     for row in rows {
         if row
             .errors()
@@ -712,12 +728,27 @@ pub fn apply_catalog_matches(rows: &mut [CheckedRow], matches: &CatalogMatches) 
         {
             continue;
         }
+        if mode.is_upsert()
+            && matches
+                .own_skus
+                .get(&row.identity.sku)
+                .is_some_and(|id| *id == row.identity.vendor_product_id)
+        {
+            continue;
+        }
         if !row.identity.sku.is_empty() && matches.skus.contains(&row.identity.sku) {
             remove_errors(row, ErrorType::DuplicateSku);
-            let message = format!(
-                "Duplicate SKU: {} already exists in the catalog.",
-                shorten(&row.identity.sku)
-            );
+            let message = if mode.is_upsert() && !matches.own_skus.contains_key(&row.identity.sku) {
+                format!(
+                    "Duplicate SKU: {} belongs to another vendor's product; an upsert updates only your own products.",
+                    shorten(&row.identity.sku)
+                )
+            } else {
+                format!(
+                    "Duplicate SKU: {} already exists in the catalog.",
+                    shorten(&row.identity.sku)
+                )
+            };
             row.add_error(RowError::new(ErrorType::DuplicateSku, Some("sku"), message));
         }
         let id = row.identity.vendor_product_id.clone();
@@ -748,6 +779,16 @@ pub async fn check_against_catalog<C: Catalog>(
     vendor_id: &VendorId,
     rows: &mut [CheckedRow],
 ) -> Result<(), C::Error> {
+    check_against_catalog_in(UploadMode::Create, catalog, vendor_id, rows).await
+}
+
+/// [`check_against_catalog`] for an upload of either mode.
+pub async fn check_against_catalog_in<C: Catalog>(
+    mode: UploadMode,
+    catalog: &C,
+    vendor_id: &VendorId,
+    rows: &mut [CheckedRow],
+) -> Result<(), C::Error> {
     let skus: Vec<&str> = rows
         .iter()
         .map(|r| r.identity.sku.as_str())
@@ -762,7 +803,7 @@ pub async fn check_against_catalog<C: Catalog>(
         return Ok(());
     }
     let matches = catalog.find_existing(vendor_id, &skus, &ids).await?;
-    apply_catalog_matches(rows, &matches);
+    apply_catalog_matches_in(mode, rows, &matches);
     Ok(())
 }
 

@@ -412,6 +412,7 @@ proptest! {
             error_records: invalid,
             status: UploadStatus::of_counts(valid, invalid),
             warnings: warnings.clone(),
+            changes: None,
         };
         let email = completion_email(&summary, links.as_ref());
         let mut expected = 7;

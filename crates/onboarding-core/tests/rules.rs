@@ -5,7 +5,8 @@ use std::convert::Infallible;
 
 use onboarding_core::{
     Catalog, CatalogMatches, CategoryWhitelist, CheckedRow, EarlierRows, ErrorType, FileChecker,
-    Header, RowOutcome, SourceRow, apply_catalog_matches, check_against_catalog, check_row,
+    Header, RowOutcome, SourceRow, UploadMode, apply_catalog_matches, check_against_catalog,
+    check_against_catalog_in, check_row,
 };
 use rust_decimal::Decimal;
 
@@ -590,6 +591,7 @@ impl Catalog for FakeCatalog {
                 .filter(|s| self.0.vendor_product_ids.contains(**s))
                 .map(|s| s.to_string())
                 .collect(),
+            own_skus: self.0.own_skus.clone(),
         })
     }
 }
@@ -599,6 +601,7 @@ async fn catalog_duplicates_say_the_sku_already_exists() {
     let catalog = FakeCatalog(CatalogMatches {
         skus: HashSet::from(["CA-VEND001-0001".to_string()]),
         vendor_product_ids: HashSet::from(["PROD0001".to_string()]),
+        ..Default::default()
     });
     let mut rows = vec![
         check(&[]),
@@ -620,6 +623,44 @@ async fn catalog_duplicates_say_the_sku_already_exists() {
         ]
     );
     assert!(rows[1].is_valid());
+}
+
+/// An upsert updates the vendor's own product (its SKU under its own vendor
+/// product id) and still refuses another vendor's SKU and a product id moved
+/// to another SKU.
+#[tokio::test]
+async fn an_upsert_refuses_only_what_is_not_the_vendors_own_product() {
+    let catalog = FakeCatalog(CatalogMatches {
+        skus: HashSet::from(["CA-VEND001-0001".to_string(), "THEIRS".to_string()]),
+        vendor_product_ids: HashSet::from(["PROD0001".to_string()]),
+        own_skus: [("CA-VEND001-0001".to_string(), "PROD0001".to_string())].into(),
+    });
+    let mut rows = vec![
+        check(&[]),
+        check(&[("sku", "THEIRS"), ("vendor_product_id", "NEW")]),
+        check(&[("sku", "MOVED")]),
+    ];
+    let vendor = "VEND001".parse().unwrap();
+    check_against_catalog_in(UploadMode::Upsert, &catalog, &vendor, &mut rows)
+        .await
+        .unwrap();
+    assert!(rows[0].is_valid(), "{:?}", rows[0].errors());
+    let types = |row: &CheckedRow| -> Vec<ErrorType> {
+        row.errors().iter().map(|e| e.error_type).collect()
+    };
+    assert_eq!(types(&rows[1]), vec![ErrorType::DuplicateSku]);
+    assert!(rows[1].errors()[0].message.contains("another vendor"));
+    assert_eq!(types(&rows[2]), vec![ErrorType::DuplicateVendorProductId]);
+
+    // The same rows in create mode: the vendor's own SKU is a duplicate too.
+    let mut rows = vec![check(&[])];
+    check_against_catalog_in(UploadMode::Create, &catalog, &vendor, &mut rows)
+        .await
+        .unwrap();
+    assert_eq!(
+        types(&rows[0]),
+        vec![ErrorType::DuplicateSku, ErrorType::DuplicateVendorProductId]
+    );
 }
 
 #[test]

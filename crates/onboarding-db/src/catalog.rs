@@ -1,8 +1,6 @@
 //! The catalog as the validation rules see it: the category whitelist and
 //! the existing SKUs and vendor product ids.
 
-use std::collections::HashSet;
-
 use onboarding_core::{Catalog, CatalogMatches, CategoryWhitelist, UploadId, VendorId};
 use sqlx::PgPool;
 
@@ -53,10 +51,12 @@ impl Catalog for PgCatalog {
         // One round trip for the whole batch.
         let rows = sqlx::query!(
             r#"
-            SELECT 'sku' AS "kind!", sku AS "value!" FROM products
+            SELECT 'sku' AS "kind!", sku AS "value!",
+                   CASE WHEN vendor_id = $2 THEN vendor_product_id END AS own_product_id
+              FROM products
              WHERE sku = ANY($1) AND upload_id IS DISTINCT FROM $4
             UNION ALL
-            SELECT 'vendor_product_id', vendor_product_id FROM products
+            SELECT 'vendor_product_id', vendor_product_id, NULL FROM products
              WHERE vendor_id = $2 AND vendor_product_id = ANY($3) AND upload_id IS DISTINCT FROM $4
             "#,
             &skus,
@@ -66,13 +66,15 @@ impl Catalog for PgCatalog {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut matches = CatalogMatches {
-            skus: HashSet::new(),
-            vendor_product_ids: HashSet::new(),
-        };
+        let mut matches = CatalogMatches::default();
         for row in rows {
             match row.kind.as_str() {
-                "sku" => matches.skus.insert(row.value),
+                "sku" => {
+                    if let Some(own) = row.own_product_id {
+                        matches.own_skus.insert(row.value.clone(), own);
+                    }
+                    matches.skus.insert(row.value)
+                }
                 _ => matches.vendor_product_ids.insert(row.value),
             };
         }

@@ -450,3 +450,61 @@ mod tests {
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 }
+
+/// One update of a product by an upsert: what its price and stock were, and
+/// what they became (`product_history`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductChange {
+    pub upload_id: UploadId,
+    pub previous_price: Decimal,
+    pub price: Decimal,
+    pub previous_stock_quantity: i32,
+    pub stock_quantity: i32,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// The updates of the vendor's product with this SKU, newest first, at most
+/// `limit`; `None` when the vendor has no such product (another vendor's SKU
+/// included, so a vendor cannot learn about another's products).
+pub async fn product_history(
+    pool: &PgPool,
+    vendor_id: &VendorId,
+    sku: &str,
+    limit: i64,
+) -> Result<Option<Vec<ProductChange>>, DbError> {
+    let product_id = sqlx::query_scalar!(
+        "SELECT product_id FROM products WHERE vendor_id = $1 AND sku = $2",
+        vendor_id.as_str(),
+        sku
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(product_id) = product_id else {
+        return Ok(None);
+    };
+    let rows = sqlx::query!(
+        r#"SELECT upload_id, previous_price, price, previous_stock_quantity, stock_quantity,
+                  changed_at
+             FROM product_history
+            WHERE product_id = $1
+            ORDER BY history_id DESC
+            LIMIT $2"#,
+        product_id,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(ProductChange {
+                upload_id: column("product_history.upload_id", &row.upload_id)?,
+                previous_price: row.previous_price,
+                price: row.price,
+                previous_stock_quantity: row.previous_stock_quantity,
+                stock_quantity: row.stock_quantity,
+                changed_at: row.changed_at,
+            })
+        })
+        .collect::<Result<Vec<_>, DbError>>()
+        .map(Some)
+}

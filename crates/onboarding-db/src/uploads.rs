@@ -5,7 +5,9 @@
 //! uses; a value its type refuses is a [`DbError::BadColumn`] naming it.
 
 use chrono::{DateTime, Utc};
-use onboarding_core::{FileFailure, UploadId, UploadStatus, VendorId, VendorStatus};
+use onboarding_core::{
+    CatalogChanges, FileFailure, UploadId, UploadMode, UploadStatus, VendorId, VendorStatus,
+};
 use sqlx::PgPool;
 
 use crate::{DbError, column};
@@ -164,6 +166,11 @@ pub struct Upload {
     pub notified_at: Option<DateTime<Utc>>,
     /// The upload an operator re-ran to make this one (the console's re-run).
     pub rerun_of: Option<UploadId>,
+    pub mode: UploadMode,
+    /// The valid rows by what they did to the catalog.
+    pub created_records: i32,
+    pub updated_records: i32,
+    pub unchanged_records: i32,
 }
 
 impl Upload {
@@ -186,6 +193,16 @@ impl Upload {
             Some(FileFailure::UnknownVendor { .. } | FileFailure::BadKey { .. })
         );
         self.status == UploadStatus::Failed && untellable
+    }
+
+    /// What an upsert did to the catalog, for the email; `None` for a create.
+    pub fn catalog_changes(&self) -> Option<CatalogChanges> {
+        let count = |n: i32| u32::try_from(n).unwrap_or(0);
+        self.mode.is_upsert().then(|| CatalogChanges {
+            created: count(self.created_records),
+            updated: count(self.updated_records),
+            unchanged: count(self.unchanged_records),
+        })
     }
 
     pub fn file_failure(&self) -> Option<FileFailure> {
@@ -221,6 +238,10 @@ pub(crate) struct UploadRow {
     pub notified_at: Option<DateTime<Utc>>,
     /// The upload an operator re-ran to make this one (the console's re-run).
     pub rerun_of: Option<String>,
+    pub mode: String,
+    pub created_records: i32,
+    pub updated_records: i32,
+    pub unchanged_records: i32,
 }
 
 impl TryFrom<UploadRow> for Upload {
@@ -259,6 +280,10 @@ impl TryFrom<UploadRow> for Upload {
                 .as_deref()
                 .map(|id| column("upload_history.rerun_of", id))
                 .transpose()?,
+            mode: column("upload_history.mode", &row.mode)?,
+            created_records: row.created_records,
+            updated_records: row.updated_records,
+            unchanged_records: row.unchanged_records,
         })
     }
 }
@@ -281,7 +306,8 @@ macro_rules! select_upload {
                       source_columns, total_records, valid_records, error_records, status,
                       failure_reason, failure, warnings, error_file_s3_key, fix_file_s3_key,
                       upload_timestamp, started_at, parsed_at, validated_at, completed_at,
-                      notified_at, rerun_of
+                      notified_at, rerun_of, mode, created_records, updated_records,
+                      unchanged_records
                  FROM upload_history "# + $where,
             $($arg),*
         )
@@ -395,24 +421,27 @@ pub async fn fail_upload(
     Ok(result.rows_affected() == 1)
 }
 
-/// Records what the parser counted, before the first row is staged: the
-/// validator can only tell that an upload is complete once the total is known.
+/// Records what the parser counted and the mode it read from the object,
+/// before the first row is staged: the validator can only tell that an upload
+/// is complete once the total is known, and judges rows by the mode.
 pub async fn record_total(
     pool: &PgPool,
     upload_id: &UploadId,
     total_records: u32,
     source_columns: &[String],
     warnings: &[String],
+    mode: UploadMode,
 ) -> Result<(), DbError> {
     sqlx::query!(
         r#"UPDATE upload_history
-              SET total_records = $2, source_columns = $3, warnings = $4
+              SET total_records = $2, source_columns = $3, warnings = $4, mode = $6
             WHERE upload_id = $1 AND status = $5"#,
         upload_id.as_str(),
         total_records as i32,
         source_columns,
         warnings,
         UploadStatus::Processing.as_str(),
+        mode.as_str(),
     )
     .execute(pool)
     .await?;

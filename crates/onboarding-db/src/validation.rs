@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use onboarding_core::{
-    CatalogMatches, CheckedRow, ErrorType, RowError, RowOutcome, UploadId, VendorId,
-    apply_catalog_matches,
+    CatalogChanges, CatalogMatches, CheckedRow, ErrorType, RowChange, RowError, RowOutcome,
+    UploadId, UploadMode, VendorId, apply_catalog_matches_in,
 };
 use rust_decimal::Decimal;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -47,6 +47,8 @@ pub struct BatchCommit {
     /// Valid rows that another upload beat to the same SKU or product id
     /// between the catalog check and the insert.
     pub lost_races: u32,
+    /// What the rows decided now did to the catalog.
+    pub changes: CatalogChanges,
     pub counts: UploadCounts,
 }
 
@@ -58,6 +60,7 @@ pub async fn commit_batch(
     pool: &PgPool,
     upload_id: &UploadId,
     vendor_id: &VendorId,
+    mode: UploadMode,
     rows: &[JudgedRow],
 ) -> Result<BatchCommit, DbError> {
     // A stream may deliver the same row twice in one batch; it is one row.
@@ -71,7 +74,7 @@ pub async fn commit_batch(
     let mut attempt = 1;
     loop {
         let mut tx = pool.begin().await?;
-        match commit_in(&mut tx, upload_id, vendor_id, rows).await {
+        match commit_in(&mut tx, upload_id, vendor_id, mode, rows).await {
             Ok(commit) => {
                 tx.commit().await?;
                 return Ok(commit);
@@ -98,6 +101,7 @@ async fn commit_in(
     tx: &mut Transaction<'_, Postgres>,
     upload_id: &UploadId,
     vendor_id: &VendorId,
+    mode: UploadMode,
     rows: &[JudgedRow],
 ) -> Result<BatchCommit, DbError> {
     // 1. Claim the rows. A row claimed by an earlier delivery is skipped; a
@@ -137,6 +141,7 @@ async fn commit_in(
             newly_valid: 0,
             newly_invalid: Vec::new(),
             lost_races: 0,
+            changes: CatalogChanges::default(),
             counts,
         });
     }
@@ -149,17 +154,34 @@ async fn commit_in(
         .filter(|r| r.checked.is_valid())
         .collect();
     valid.sort_by(|a, b| a.checked.identity.sku.cmp(&b.checked.identity.sku));
-    let inserted = insert_products(tx, upload_id, vendor_id, &valid).await?;
+    let changed: HashMap<i32, RowChange> = match mode {
+        UploadMode::Create => insert_products(tx, upload_id, vendor_id, &valid)
+            .await?
+            .into_iter()
+            .map(|row| (row, RowChange::Created))
+            .collect(),
+        UploadMode::Upsert => upsert_products(tx, upload_id, vendor_id, &valid).await?,
+    };
+    record_changes(tx, upload_id, &changed).await?;
+    let mut changes = CatalogChanges::default();
+    for change in changed.values() {
+        match change {
+            RowChange::Created => changes.created += 1,
+            RowChange::Updated => changes.updated += 1,
+            RowChange::Unchanged => changes.unchanged += 1,
+        }
+    }
 
-    // 3. A valid row that did not insert lost a race with another upload
-    //    after the catalog check: it becomes a catalog duplicate.
+    // 3. A valid row that did not insert (or, in an upsert, update or find
+    //    its own identical product) lost a race with another upload after the
+    //    catalog check: it becomes a catalog duplicate.
     let mut lost: Vec<CheckedRow> = valid
         .iter()
-        .filter(|r| !inserted.contains(&(r.checked.row_number as i32)))
+        .filter(|r| !changed.contains_key(&(r.checked.row_number as i32)))
         .map(|r| r.checked.clone())
         .collect();
     if !lost.is_empty() {
-        mark_lost_races(tx, vendor_id, &mut lost).await?;
+        mark_lost_races(tx, vendor_id, mode, &mut lost).await?;
     }
     let lost_races = lost.len() as u32;
     let lost_by_row: HashMap<u32, CheckedRow> =
@@ -183,6 +205,9 @@ async fn commit_in(
         r#"UPDATE upload_history
               SET valid_records = valid_records + $2,
                   error_records = error_records + $3,
+                  created_records = created_records + $4,
+                  updated_records = updated_records + $5,
+                  unchanged_records = unchanged_records + $6,
                   validated_at = CASE WHEN valid_records + $2 + error_records + $3 = total_records
                                       THEN now() ELSE validated_at END
             WHERE upload_id = $1
@@ -190,6 +215,9 @@ async fn commit_in(
         upload_id.as_str(),
         newly_valid,
         newly_invalid.len() as i32,
+        changes.created as i32,
+        changes.updated as i32,
+        changes.unchanged as i32,
     )
     .fetch_one(&mut **tx)
     .await?;
@@ -197,6 +225,7 @@ async fn commit_in(
         newly_valid: newly_valid as u32,
         newly_invalid: newly_invalid.into_iter().map(|(_, c)| c).collect(),
         lost_races,
+        changes,
         counts: UploadCounts {
             total_records: counts.total_records,
             valid_records: counts.valid_records,
@@ -230,6 +259,96 @@ async fn counts_of(
     })
 }
 
+/// The valid rows' products as one array per column, for UNNEST.
+struct ProductColumns {
+    row_numbers: Vec<i32>,
+    vendor_product_ids: Vec<String>,
+    names: Vec<String>,
+    categories: Vec<String>,
+    subcategories: Vec<Option<String>>,
+    descriptions: Vec<Option<String>>,
+    skus: Vec<String>,
+    brands: Vec<Option<String>>,
+    prices: Vec<Decimal>,
+    compare_at: Vec<Option<Decimal>>,
+    stock: Vec<i32>,
+    units: Vec<Option<String>>,
+    weights: Vec<Option<Decimal>>,
+    dimensions: Vec<Option<String>>,
+    image_urls: Vec<Option<String>>,
+}
+
+impl ProductColumns {
+    fn of(rows: &[&JudgedRow]) -> ProductColumns {
+        let products: Vec<&onboarding_core::Product> = rows
+            .iter()
+            .filter_map(|r| match &r.checked.outcome {
+                RowOutcome::Valid(product) => Some(product.as_ref()),
+                RowOutcome::Invalid(_) => None,
+            })
+            .collect();
+        let text = |f: fn(&onboarding_core::Product) -> &String| -> Vec<String> {
+            products.iter().map(|p| f(p).clone()).collect()
+        };
+        let optional =
+            |f: fn(&onboarding_core::Product) -> &Option<String>| -> Vec<Option<String>> {
+                products.iter().map(|p| f(p).clone()).collect()
+            };
+        ProductColumns {
+            row_numbers: products.iter().map(|p| p.row_number as i32).collect(),
+            vendor_product_ids: text(|p| &p.vendor_product_id),
+            names: text(|p| &p.product_name),
+            categories: text(|p| &p.category),
+            subcategories: optional(|p| &p.subcategory),
+            descriptions: optional(|p| &p.description),
+            skus: text(|p| &p.sku),
+            brands: optional(|p| &p.brand),
+            prices: products.iter().map(|p| p.price).collect(),
+            compare_at: products.iter().map(|p| p.compare_at_price).collect(),
+            stock: products.iter().map(|p| p.stock_quantity).collect(),
+            units: optional(|p| &p.unit),
+            weights: products.iter().map(|p| p.weight_kg).collect(),
+            dimensions: optional(|p| &p.dimensions_cm),
+            image_urls: optional(|p| &p.image_url),
+        }
+    }
+}
+
+/// The one INSERT of a batch's products from [`ProductColumns`], followed by
+/// `$on_conflict` (with its RETURNING): create and upsert differ only there.
+macro_rules! insert_products_query {
+    ($on_conflict:tt, $vendor_id:expr, $upload_id:expr, $c:expr) => {
+        sqlx::query!(
+            r#"INSERT INTO products AS p
+                   (vendor_id, upload_id, source_row_number, vendor_product_id, product_name,
+                    category, subcategory, description, sku, brand, price, compare_at_price,
+                    stock_quantity, unit, weight_kg, dimensions_cm, image_url)
+               SELECT $1, $2, t.* FROM UNNEST(
+                   $3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::text[], $11::numeric[], $12::numeric[], $13::int4[],
+                   $14::text[], $15::numeric[], $16::text[], $17::text[]) AS t "#
+                + $on_conflict,
+            $vendor_id.as_str(),
+            $upload_id.as_str(),
+            &$c.row_numbers,
+            &$c.vendor_product_ids,
+            &$c.names,
+            &$c.categories,
+            &$c.subcategories as &[Option<String>],
+            &$c.descriptions as &[Option<String>],
+            &$c.skus,
+            &$c.brands as &[Option<String>],
+            &$c.prices,
+            &$c.compare_at as &[Option<Decimal>],
+            &$c.stock,
+            &$c.units as &[Option<String>],
+            &$c.weights as &[Option<Decimal>],
+            &$c.dimensions as &[Option<String>],
+            &$c.image_urls as &[Option<String>],
+        )
+    };
+}
+
 async fn insert_products(
     tx: &mut Transaction<'_, Postgres>,
     upload_id: &UploadId,
@@ -239,61 +358,135 @@ async fn insert_products(
     if rows.is_empty() {
         return Ok(HashSet::new());
     }
-    let products: Vec<&onboarding_core::Product> = rows
-        .iter()
-        .filter_map(|r| match &r.checked.outcome {
-            RowOutcome::Valid(product) => Some(product.as_ref()),
-            RowOutcome::Invalid(_) => None,
-        })
-        .collect();
-    let text = |f: fn(&onboarding_core::Product) -> &String| -> Vec<String> {
-        products.iter().map(|p| f(p).clone()).collect()
-    };
-    let optional = |f: fn(&onboarding_core::Product) -> &Option<String>| -> Vec<Option<String>> {
-        products.iter().map(|p| f(p).clone()).collect()
-    };
-    let row_numbers: Vec<i32> = products.iter().map(|p| p.row_number as i32).collect();
-    let prices: Vec<Decimal> = products.iter().map(|p| p.price).collect();
-    let compare_at: Vec<Option<Decimal>> = products.iter().map(|p| p.compare_at_price).collect();
-    let stock: Vec<i32> = products.iter().map(|p| p.stock_quantity).collect();
-    let weights: Vec<Option<Decimal>> = products.iter().map(|p| p.weight_kg).collect();
-    let inserted = sqlx::query_scalar!(
-        r#"INSERT INTO products
-               (vendor_id, upload_id, source_row_number, vendor_product_id, product_name, category,
-                subcategory, description, sku, brand, price, compare_at_price, stock_quantity,
-                unit, weight_kg, dimensions_cm, image_url)
-           SELECT $1, $2, t.* FROM UNNEST(
-               $3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-               $10::text[], $11::numeric[], $12::numeric[], $13::int4[], $14::text[],
-               $15::numeric[], $16::text[], $17::text[]) AS t
-           ON CONFLICT DO NOTHING
-           RETURNING source_row_number"#,
-        vendor_id.as_str(),
-        upload_id.as_str(),
-        &row_numbers,
-        &text(|p| &p.vendor_product_id),
-        &text(|p| &p.product_name),
-        &text(|p| &p.category),
-        &optional(|p| &p.subcategory) as &[Option<String>],
-        &optional(|p| &p.description) as &[Option<String>],
-        &text(|p| &p.sku),
-        &optional(|p| &p.brand) as &[Option<String>],
-        &prices,
-        &compare_at as &[Option<Decimal>],
-        &stock,
-        &optional(|p| &p.unit) as &[Option<String>],
-        &weights as &[Option<Decimal>],
-        &optional(|p| &p.dimensions_cm) as &[Option<String>],
-        &optional(|p| &p.image_url) as &[Option<String>],
+    let c = ProductColumns::of(rows);
+    let inserted = insert_products_query!(
+        "ON CONFLICT DO NOTHING RETURNING source_row_number",
+        vendor_id,
+        upload_id,
+        c
     )
     .fetch_all(&mut **tx)
     .await?;
-    Ok(inserted.into_iter().collect())
+    Ok(inserted
+        .into_iter()
+        .map(|row| row.source_row_number)
+        .collect())
+}
+
+/// An upsert's products in one statement: a new SKU is inserted; the
+/// vendor's own product with the same SKU and vendor product id is updated
+/// when anything differs. The database decides who wins a race: the
+/// conflicting row is locked, and the update's WHERE refuses another
+/// vendor's product however recently it was created, so an update and
+/// another vendor's create of one SKU cannot both succeed. Rows that neither
+/// insert nor update are looked at again under that lock: the vendor's own
+/// identical product is `Unchanged`; anything else is not in the map (a lost
+/// race).
+async fn upsert_products(
+    tx: &mut Transaction<'_, Postgres>,
+    upload_id: &UploadId,
+    vendor_id: &VendorId,
+    rows: &[&JudgedRow],
+) -> Result<HashMap<i32, RowChange>, DbError> {
+    let mut changes = HashMap::new();
+    if rows.is_empty() {
+        return Ok(changes);
+    }
+    let c = ProductColumns::of(rows);
+    let written = insert_products_query!(
+        r#"ON CONFLICT (sku) DO UPDATE
+              SET product_name = EXCLUDED.product_name, category = EXCLUDED.category,
+                  subcategory = EXCLUDED.subcategory, description = EXCLUDED.description,
+                  brand = EXCLUDED.brand, price = EXCLUDED.price,
+                  compare_at_price = EXCLUDED.compare_at_price,
+                  stock_quantity = EXCLUDED.stock_quantity, unit = EXCLUDED.unit,
+                  weight_kg = EXCLUDED.weight_kg, dimensions_cm = EXCLUDED.dimensions_cm,
+                  image_url = EXCLUDED.image_url, upload_id = EXCLUDED.upload_id,
+                  source_row_number = EXCLUDED.source_row_number, updated_at = now()
+            WHERE p.vendor_id = EXCLUDED.vendor_id
+              AND p.vendor_product_id = EXCLUDED.vendor_product_id
+              AND (p.product_name, p.category, p.subcategory, p.description, p.brand, p.price,
+                   p.compare_at_price, p.stock_quantity, p.unit, p.weight_kg, p.dimensions_cm,
+                   p.image_url)
+                  IS DISTINCT FROM
+                  (EXCLUDED.product_name, EXCLUDED.category, EXCLUDED.subcategory,
+                   EXCLUDED.description, EXCLUDED.brand, EXCLUDED.price,
+                   EXCLUDED.compare_at_price, EXCLUDED.stock_quantity, EXCLUDED.unit,
+                   EXCLUDED.weight_kg, EXCLUDED.dimensions_cm, EXCLUDED.image_url)
+           RETURNING source_row_number, xmax = 0 AS "created!""#,
+        vendor_id,
+        upload_id,
+        c
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in written {
+        // xmax is 0 only on a freshly inserted row version.
+        let change = if row.created {
+            RowChange::Created
+        } else {
+            RowChange::Updated
+        };
+        changes.insert(row.source_row_number, change);
+    }
+
+    // The rest conflicted on a SKU whose row this statement has locked: the
+    // vendor's own product with the same id can only have been identical.
+    let rest: Vec<usize> = (0..c.row_numbers.len())
+        .filter(|&i| !changes.contains_key(&c.row_numbers[i]))
+        .collect();
+    if rest.is_empty() {
+        return Ok(changes);
+    }
+    let skus: Vec<String> = rest.iter().map(|&i| c.skus[i].clone()).collect();
+    let own: HashMap<String, String> = sqlx::query!(
+        "SELECT sku, vendor_product_id FROM products WHERE sku = ANY($1) AND vendor_id = $2",
+        &skus,
+        vendor_id.as_str(),
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|row| (row.sku, row.vendor_product_id))
+    .collect();
+    for i in rest {
+        if own.get(&c.skus[i]) == Some(&c.vendor_product_ids[i]) {
+            changes.insert(c.row_numbers[i], RowChange::Unchanged);
+        }
+    }
+    Ok(changes)
+}
+
+/// What each valid row did, beside its claim in `row_outcomes`.
+async fn record_changes(
+    tx: &mut Transaction<'_, Postgres>,
+    upload_id: &UploadId,
+    changes: &HashMap<i32, RowChange>,
+) -> Result<(), DbError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let (rows, words): (Vec<i32>, Vec<&str>) = changes
+        .iter()
+        .map(|(row, change)| (*row, change.as_str()))
+        .unzip();
+    sqlx::query!(
+        r#"UPDATE row_outcomes AS r SET change = u.change
+             FROM UNNEST($2::int4[], $3::text[]) AS u(n, change)
+            WHERE r.upload_id = $1 AND r.row_number = u.n"#,
+        upload_id.as_str(),
+        &rows,
+        &words as &[&str],
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn mark_lost_races(
     tx: &mut Transaction<'_, Postgres>,
     vendor_id: &VendorId,
+    mode: UploadMode,
     lost: &mut [CheckedRow],
 ) -> Result<(), DbError> {
     let skus: Vec<String> = lost.iter().map(|r| r.identity.sku.clone()).collect();
@@ -312,12 +505,15 @@ async fn mark_lost_races(
     .await?;
     let mut matches = CatalogMatches::default();
     for product in existing {
-        matches.skus.insert(product.sku);
         if product.vendor_id == vendor_id.as_str() {
+            matches
+                .own_skus
+                .insert(product.sku.clone(), product.vendor_product_id.clone());
             matches.vendor_product_ids.insert(product.vendor_product_id);
         }
+        matches.skus.insert(product.sku);
     }
-    apply_catalog_matches(lost, &matches);
+    apply_catalog_matches_in(mode, lost, &matches);
     for row in lost.iter_mut() {
         // The insert was refused, so something holds this row's keys even if
         // it has changed again since: never count the row as valid.

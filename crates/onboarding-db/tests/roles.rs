@@ -118,7 +118,7 @@ async fn csv_parser_opens_and_fails_uploads_only() {
              VALUES ('UPLOAD_NEW', 'VEND001', 'g.csv', 'b', 'uploads/VEND001/g.csv', 'v1', now())
              ON CONFLICT DO NOTHING RETURNING upload_id",
             "SELECT * FROM upload_history WHERE upload_id = 'UPLOAD_ROLES' OR (s3_bucket = 'b' AND s3_key = 'k')",
-            "UPDATE upload_history SET total_records = 3, source_columns = '{a}', warnings = '{}'
+            "UPDATE upload_history SET total_records = 3, source_columns = '{a}', warnings = '{}', mode = 'upsert'
               WHERE upload_id = 'UPLOAD_ROLES' AND status = 'processing'",
             "UPDATE upload_history SET parsed_at = COALESCE(parsed_at, now()) WHERE upload_id = 'UPLOAD_ROLES'",
             "UPDATE upload_history SET status = 'failed', failure_reason = 'x', failure = '{}', warnings = '{}',
@@ -165,10 +165,27 @@ async fn product_validator_writes_the_catalog_but_cannot_change_the_schema() {
                     validated_at = CASE WHEN valid_records + 1 + error_records + 1 = total_records THEN now() ELSE validated_at END
               WHERE upload_id = 'UPLOAD_ROLES'
              RETURNING total_records, valid_records, error_records, notified_at IS NOT NULL",
+            // An upsert: the vendor's own product's content, and through the
+            // trigger its history line.
+            "INSERT INTO products AS p (vendor_id, upload_id, source_row_number, vendor_product_id, product_name, category, sku, price, stock_quantity)
+             VALUES ('VEND001', 'UPLOAD_ROLES', 4, 'P-1', 'Mouse 2', 'Electronics', 'ROLES-SKU-1', 11, 6)
+             ON CONFLICT (sku) DO UPDATE SET product_name = EXCLUDED.product_name, price = EXCLUDED.price,
+                    stock_quantity = EXCLUDED.stock_quantity, upload_id = EXCLUDED.upload_id,
+                    source_row_number = EXCLUDED.source_row_number, updated_at = now()
+              WHERE p.vendor_id = EXCLUDED.vendor_id
+             RETURNING source_row_number, xmax = 0",
+            "SELECT sku, vendor_product_id FROM products WHERE sku = ANY('{ROLES-SKU-1}') AND vendor_id = 'VEND001'",
+            "UPDATE row_outcomes AS r SET change = 'updated' WHERE r.upload_id = 'UPLOAD_ROLES' AND r.row_number = 1",
+            "UPDATE upload_history SET created_records = created_records + 1, updated_records = updated_records + 1,
+                    unchanged_records = unchanged_records + 1 WHERE upload_id = 'UPLOAD_ROLES'",
         ],
         &with_nobody(&[
             "DELETE FROM products WHERE sku = 'ROLES-SKU-1'",
-            "UPDATE products SET price = 0.01",
+            // An upsert never moves a product to another vendor or SKU.
+            "UPDATE products SET vendor_id = 'VEND002'",
+            "UPDATE products SET sku = 'TAKEN'",
+            "UPDATE product_history SET price = 0.01",
+            "DELETE FROM product_history",
             "DELETE FROM validation_errors",
             "UPDATE upload_history SET status = 'completed' WHERE upload_id = 'UPLOAD_ROLES'",
             "SELECT * FROM vendors",
@@ -230,6 +247,7 @@ async fn vendor_api_reads_and_signs_up_but_cannot_change_the_catalog() {
             "SELECT vendor_id, vendor_name, email, status, subscription_arn, created_at FROM vendors WHERE vendor_id = 'VEND001'",
             "SELECT category_name FROM categories WHERE is_active ORDER BY category_name",
             "SELECT product_id, sku, price FROM products WHERE vendor_id = 'VEND001'",
+            "SELECT upload_id, previous_price, price FROM product_history ORDER BY history_id DESC LIMIT 5",
             "SELECT * FROM upload_history WHERE vendor_id = 'VEND001'",
             "SELECT error_type, count(*) FROM validation_errors WHERE upload_id = 'UPLOAD_ROLES' GROUP BY error_type",
             "INSERT INTO vendors (vendor_id, vendor_name, email, status) VALUES ('VEND_NEW', 'New', 'n@example.com', 'pending_approval')

@@ -4,8 +4,8 @@
 use chrono::Utc;
 use onboarding_core::generate::{GeneratorSpec, generate};
 use onboarding_core::{
-    CategoryWhitelist, ErrorType, FileChecker, ProductCsvReader, ReadLimits, UploadId, VendorId,
-    check_against_catalog,
+    CategoryWhitelist, ErrorType, FileChecker, ProductCsvReader, ReadLimits, UploadId, UploadMode,
+    VendorId, check_against_catalog,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::testing::fresh_database;
@@ -43,7 +43,7 @@ async fn open(
     .await
     .unwrap();
     assert!(matches!(opened, Opened::Created));
-    uploads::record_total(pool, upload_id, total, columns, &[])
+    uploads::record_total(pool, upload_id, total, columns, &[], UploadMode::Create)
         .await
         .unwrap();
 }
@@ -105,24 +105,48 @@ async fn a_batch_delivered_again_changes_nothing() {
 
     // The same row twice in one delivery is still one row.
     let doubled: Vec<JudgedRow> = [&rows[..3], &rows[..3]].concat();
-    let d = commit_batch(&db.pool, upload_id, &vendor("VEND001"), &doubled)
-        .await
-        .unwrap();
+    let d = commit_batch(
+        &db.pool,
+        upload_id,
+        &vendor("VEND001"),
+        UploadMode::Create,
+        &doubled,
+    )
+    .await
+    .unwrap();
     assert_eq!(d.newly_valid + d.newly_invalid.len() as u32, 3);
     let (first, second) = rows.split_at(120);
-    let a = commit_batch(&db.pool, upload_id, &vendor("VEND001"), first)
-        .await
-        .unwrap();
+    let a = commit_batch(
+        &db.pool,
+        upload_id,
+        &vendor("VEND001"),
+        UploadMode::Create,
+        first,
+    )
+    .await
+    .unwrap();
     assert!(!a.counts.is_complete());
     // The first half again, overlapping the second: only new rows count.
-    let again = commit_batch(&db.pool, upload_id, &vendor("VEND001"), first)
-        .await
-        .unwrap();
+    let again = commit_batch(
+        &db.pool,
+        upload_id,
+        &vendor("VEND001"),
+        UploadMode::Create,
+        first,
+    )
+    .await
+    .unwrap();
     assert_eq!(again.newly_valid, 0);
     assert!(again.newly_invalid.is_empty());
-    let b = commit_batch(&db.pool, upload_id, &vendor("VEND001"), &rows[100..])
-        .await
-        .unwrap();
+    let b = commit_batch(
+        &db.pool,
+        upload_id,
+        &vendor("VEND001"),
+        UploadMode::Create,
+        &rows[100..],
+    )
+    .await
+    .unwrap();
     assert_eq!(
         b.newly_valid + b.newly_invalid.len() as u32,
         second.len() as u32
@@ -205,7 +229,7 @@ async fn two_uploads_racing_for_the_same_skus_settle_with_exactly_one_winner() {
             let pool = db.pool.clone();
             let (upload_id, vendor) = (upload_id.clone(), vendor.clone());
             tasks.push(tokio::spawn(async move {
-                commit_batch(&pool, &upload_id, &vendor, &chunk)
+                commit_batch(&pool, &upload_id, &vendor, UploadMode::Create, &chunk)
                     .await
                     .unwrap()
             }));
@@ -274,9 +298,15 @@ async fn an_in_file_duplicate_stays_in_file_when_the_first_row_is_already_commit
         header.source_columns(),
     )
     .await;
-    commit_batch(&db.pool, upload_id, &vendor("VEND001"), &rows[..50])
-        .await
-        .unwrap();
+    commit_batch(
+        &db.pool,
+        upload_id,
+        &vendor("VEND001"),
+        UploadMode::Create,
+        &rows[..50],
+    )
+    .await
+    .unwrap();
 
     let mut later: Vec<_> = rows[50..].iter().map(|r| r.checked.clone()).collect();
     let own = catalog.clone().excluding_upload(upload_id);
@@ -301,5 +331,238 @@ async fn an_in_file_duplicate_stays_in_file_when_the_first_row_is_already_commit
         row_52.errors()[0]
             .message
             .contains("already exists in your catalog")
+    );
+}
+
+/// Opens an upload in upsert mode.
+async fn upsert_upload(
+    pool: &PgPool,
+    upload_id: &UploadId,
+    vendor: &VendorId,
+    total: u32,
+    columns: &[String],
+) {
+    open(pool, upload_id, vendor, total, columns).await;
+    uploads::record_total(pool, upload_id, total, columns, &[], UploadMode::Upsert)
+        .await
+        .unwrap();
+}
+
+async fn count_all(pool: &PgPool, sql: &'static str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Valid generated rows with every price set to `price` (and no compare-at
+/// price, which must not be below it).
+fn priced(rows: &[JudgedRow], price: &str) -> Vec<JudgedRow> {
+    rows.iter()
+        .cloned()
+        .map(|mut row| {
+            if let onboarding_core::RowOutcome::Valid(product) = &mut row.checked.outcome {
+                product.price = price.parse().unwrap();
+                product.compare_at_price = None;
+            }
+            row
+        })
+        .collect()
+}
+
+async fn prices_of(pool: &PgPool, vendor: &str) -> Vec<(String, String)> {
+    sqlx::query_as::<_, (String, String)>(
+        "SELECT sku, price::text FROM products WHERE vendor_id = $1 ORDER BY sku",
+    )
+    .bind(vendor)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// Two upserts of the same SKUs at once, really concurrent (both
+/// transactions start together, many SKUs contested): every product ends as
+/// one row holding one of the two values, both updates are in its history,
+/// and each upload counts every row as updated exactly once, even when its
+/// batch is delivered again.
+#[tokio::test]
+async fn two_concurrent_upserts_of_the_same_skus_leave_one_consistent_row_each() {
+    let db = fresh_database().await;
+    let spec = GeneratorSpec {
+        rows: 40,
+        error_rate: 0.0,
+        seed: 21,
+        vendor_id: vendor("VEND001"),
+    };
+    let (columns, rows) = judged_rows(&db.pool, &spec).await;
+    let original = upload("UPLOAD_20261208_000000_000000000001");
+    upsert_upload(&db.pool, &original, &vendor("VEND001"), 40, &columns).await;
+    let created = commit_batch(
+        &db.pool,
+        &original,
+        &vendor("VEND001"),
+        UploadMode::Upsert,
+        &priced(&rows, "10.00"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.changes.created, 40);
+
+    let (a, b) = (
+        upload("UPLOAD_20261208_000000_00000000000A"),
+        upload("UPLOAD_20261208_000000_00000000000B"),
+    );
+    upsert_upload(&db.pool, &a, &vendor("VEND001"), 40, &columns).await;
+    upsert_upload(&db.pool, &b, &vendor("VEND001"), 40, &columns).await;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let mut tasks = Vec::new();
+    for (upload_id, price) in [(a.clone(), "11.00"), (b.clone(), "12.00")] {
+        let (pool, barrier, rows) = (db.pool.clone(), barrier.clone(), priced(&rows, price));
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            commit_batch(
+                &pool,
+                &upload_id,
+                &vendor("VEND001"),
+                UploadMode::Upsert,
+                &rows,
+            )
+            .await
+            .unwrap()
+        }));
+    }
+    for task in tasks {
+        let commit = task.await.unwrap();
+        assert_eq!(commit.changes.updated, 40, "{:?}", commit.changes);
+        assert!(commit.counts.is_complete());
+    }
+
+    let prices = prices_of(&db.pool, "VEND001").await;
+    assert_eq!(prices.len(), 40, "one row per SKU");
+    assert!(
+        prices.iter().all(|(_, p)| p == "11.00" || p == "12.00"),
+        "{prices:?}"
+    );
+    // Both updates of every product, chained: 10 -> the first -> the last.
+    let history = sqlx::query_as::<_, (String, String, String, String)>(
+        r#"SELECT p.sku, h.upload_id, h.previous_price::text, h.price::text
+             FROM product_history h JOIN products p USING (product_id)
+            ORDER BY p.sku, h.history_id"#,
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(history.len(), 80, "two history lines per product");
+    for (pair, (sku, final_price)) in history.chunks(2).zip(&prices) {
+        assert_eq!((&pair[0].0, &pair[1].0), (sku, sku));
+        assert_eq!(pair[0].2, "10.00");
+        assert_eq!(pair[1].2, pair[0].3, "{sku}: the second saw the first");
+        assert_eq!(&pair[1].3, final_price);
+        assert_ne!(pair[0].1, pair[1].1, "one line per upload");
+    }
+
+    // At least once: a batch delivered again counts nothing and writes
+    // nothing.
+    let again = commit_batch(
+        &db.pool,
+        &a,
+        &vendor("VEND001"),
+        UploadMode::Upsert,
+        &priced(&rows, "11.00"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.changes, onboarding_core::CatalogChanges::default());
+    let recorded = uploads::find_upload(&db.pool, &a).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            recorded.updated_records,
+            recorded.created_records,
+            recorded.unchanged_records
+        ),
+        (40, 0, 0)
+    );
+    assert_eq!(prices_of(&db.pool, "VEND001").await, prices);
+
+    // The same values again in a new upsert: counted unchanged, not written.
+    let same = upload("UPLOAD_20261208_000000_00000000000C");
+    upsert_upload(&db.pool, &same, &vendor("VEND001"), 40, &columns).await;
+    let unchanged = commit_batch(
+        &db.pool,
+        &same,
+        &vendor("VEND001"),
+        UploadMode::Upsert,
+        &priced(&rows, &prices[0].1),
+    )
+    .await
+    .unwrap();
+    let expected_unchanged = prices.iter().filter(|(_, p)| *p == prices[0].1).count() as u32;
+    assert_eq!(unchanged.changes.unchanged, expected_unchanged);
+    assert_eq!(unchanged.changes.updated, 40 - expected_unchanged);
+    let lines = count(
+        &db.pool,
+        "SELECT count(*) FROM product_history WHERE upload_id = $1",
+        &same,
+    )
+    .await;
+    assert_eq!(lines, i64::from(40 - expected_unchanged));
+}
+
+/// Another vendor's create racing an upsert for new SKUs: each SKU has one
+/// owner, and every row of the loser is a DUPLICATE_SKU, never a second row
+/// or an update of the winner's product.
+#[tokio::test]
+async fn an_upsert_and_another_vendors_create_of_the_same_sku_cannot_both_win() {
+    let db = fresh_database().await;
+    let spec = GeneratorSpec {
+        rows: 60,
+        error_rate: 0.0,
+        seed: 22,
+        vendor_id: vendor("VEND001"),
+    };
+    let (columns, rows) = judged_rows(&db.pool, &spec).await;
+    let (mine, theirs) = (
+        upload("UPLOAD_20261208_000000_0000000000A1"),
+        upload("UPLOAD_20261208_000000_0000000000B2"),
+    );
+    upsert_upload(&db.pool, &mine, &vendor("VEND001"), 60, &columns).await;
+    open(&db.pool, &theirs, &vendor("VEND002"), 60, &columns).await;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let mut tasks = Vec::new();
+    for (upload_id, vendor, mode, price) in [
+        (mine.clone(), vendor("VEND001"), UploadMode::Upsert, "21.00"),
+        (
+            theirs.clone(),
+            vendor("VEND002"),
+            UploadMode::Create,
+            "22.00",
+        ),
+    ] {
+        let (pool, barrier, rows) = (db.pool.clone(), barrier.clone(), priced(&rows, price));
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            commit_batch(&pool, &upload_id, &vendor, mode, &rows)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut won = 0;
+    let mut lost = 0;
+    for task in tasks {
+        let commit = task.await.unwrap();
+        assert_eq!(commit.changes.updated, 0, "nobody updates the other's row");
+        won += commit.changes.created;
+        lost += commit.newly_invalid.len();
+    }
+    assert_eq!((won, lost), (60, 60));
+    assert_eq!(
+        count_all(&db.pool, "SELECT count(*) FROM products").await,
+        60,
+        "one row per SKU"
+    );
+    assert_eq!(
+        count_all(&db.pool, "SELECT count(*) FROM product_history").await,
+        0,
+        "no product was updated"
     );
 }

@@ -13,7 +13,7 @@ use onboarding_core::reader::ReadLimits;
 use onboarding_core::upload_key::UPLOADS_PREFIX;
 use onboarding_core::{
     EarlierRows, FileDuplicates, FileFailure, FileFormat, Lane, PipelineMessage, ProductReader,
-    StagedRow, UploadId, UploadKey, UploadStatus, VendorId,
+    StagedRow, UploadId, UploadKey, UploadMode, UploadStatus, VendorId,
 };
 use onboarding_db::uploads::{self, NewUpload, Opened};
 use tracing::Instrument;
@@ -317,7 +317,7 @@ impl Parser {
 
         // Pass 1: file-level checks, the row count and in-file duplicates,
         // keeping only the keys the duplicate rule needs.
-        let survey = match self.survey(&object, &key.vendor_id).await? {
+        let survey = match self.survey(&object, &key).await? {
             Ok(survey) => survey,
             Err((failure, warnings)) => {
                 // Tells the key's vendor, as every whole-file failure does:
@@ -332,6 +332,7 @@ impl Parser {
             survey.total,
             &survey.source_columns,
             &survey.warnings,
+            survey.mode,
         )
         .await?;
         self.link_rerun(pool, &upload_id, &survey).await?;
@@ -414,7 +415,7 @@ impl Parser {
             size: None,
             event_time: existing.upload_timestamp,
         };
-        let survey = match self.survey(&object, &upload.key.vendor_id).await? {
+        let survey = match self.survey(&object, upload.key).await? {
             Ok(survey) => survey,
             Err((failure, warnings)) => {
                 return self.fail(upload, &failure, &warnings, true).await;
@@ -427,6 +428,7 @@ impl Parser {
             survey.total,
             &survey.source_columns,
             &survey.warnings,
+            survey.mode,
         )
         .await?;
         self.link_rerun(pool, upload.upload_id, &survey).await?;
@@ -516,7 +518,7 @@ impl Parser {
         Result<
             (
                 ProductReader<impl tokio::io::AsyncRead + Unpin + Send + use<>>,
-                Option<String>,
+                ObjectTags,
             ),
             FileFailure,
         >,
@@ -542,19 +544,27 @@ impl Parser {
         if let Err(failure) = check_uploader(vendor_id, opened.uploader()) {
             return Ok(Err(failure));
         }
-        let rerun_of = opened.rerun_of().map(str::to_string);
+        let tags = ObjectTags {
+            rerun_of: opened.rerun_of().map(str::to_string),
+            mode: opened.mode().map(str::to_string),
+        };
         Ok(ProductReader::open(format, opened.body, self.limits)
             .await
-            .map(|reader| (reader, rerun_of)))
+            .map(|reader| (reader, tags)))
     }
 
     async fn survey(
         &self,
         object: &CreatedObject,
-        vendor_id: &VendorId,
+        key: &UploadKey,
     ) -> Result<Result<Survey, (FileFailure, Vec<String>)>, ParseError> {
-        let (mut reader, rerun_of) = match self.open_reader(object, vendor_id).await? {
+        let (mut reader, tags) = match self.open_reader(object, &key.vendor_id).await? {
             Ok(opened) => opened,
+            Err(failure) => return Ok(Err((failure, Vec::new()))),
+        };
+        // The edge for the mode: read once here, typed from here on.
+        let mode = match UploadMode::of_object(tags.mode.as_deref(), key) {
+            Ok(mode) => mode,
             Err(failure) => return Ok(Err((failure, Vec::new()))),
         };
         let mut duplicates = FileDuplicates::default();
@@ -576,7 +586,8 @@ impl Parser {
             source_columns: reader.header().source_columns().to_vec(),
             warnings: reader.warnings(),
             earlier,
-            rerun_of,
+            rerun_of: tags.rerun_of,
+            mode,
         }))
     }
 
@@ -654,6 +665,15 @@ struct Survey {
     earlier: HashMap<u32, EarlierRows>,
     /// The upload an operator re-ran (the object's `rerun-of` metadata).
     rerun_of: Option<String>,
+    mode: UploadMode,
+}
+
+/// What the object's metadata says about the upload, as S3 stores it.
+struct ObjectTags {
+    /// The upload an operator re-ran (`rerun-of`).
+    rerun_of: Option<String>,
+    /// The upload's mode (`mode`), read by [`UploadMode::of_object`].
+    mode: Option<String>,
 }
 
 /// The upload a failure or a completion notice is about, with its key: the

@@ -236,6 +236,7 @@ impl Processor {
             error_records: invalid,
             status,
             warnings: upload.warnings.clone(),
+            changes: upload.catalog_changes(),
         };
         Ok((status, completion_email(&summary, links.as_ref())))
     }

@@ -10,7 +10,7 @@ use onboarding_aws::{AwsClients, BatchResponse};
 use onboarding_core::pipeline::{MAX_MESSAGE_BYTES, pack_row_errors};
 use onboarding_core::{
     CategoryWhitelist, CheckedRow, Header, Lane, PipelineMessage, StagedRow, StagingStatus,
-    UploadId, UploadStatus, VendorId, check_against_catalog, check_row,
+    UploadId, UploadStatus, VendorId, check_against_catalog_in, check_row,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::uploads;
@@ -163,7 +163,7 @@ impl Validator {
             .collect();
         // One catalog query for the whole batch.
         let catalog = PgCatalog::new(pool.clone()).excluding_upload(&batch.upload_id);
-        check_against_catalog(&catalog, &batch.vendor_id, &mut checked).await?;
+        check_against_catalog_in(upload.mode, &catalog, &batch.vendor_id, &mut checked).await?;
         let judged: Vec<JudgedRow> = checked
             .into_iter()
             .zip(&batch.rows)
@@ -174,7 +174,14 @@ impl Validator {
             })
             .collect();
 
-        let commit = commit_batch(pool, &batch.upload_id, &batch.vendor_id, &judged).await?;
+        let commit = commit_batch(
+            pool,
+            &batch.upload_id,
+            &batch.vendor_id,
+            upload.mode,
+            &judged,
+        )
+        .await?;
 
         // After the commit: everything below may be repeated by a retry.
         let error_rows: Vec<(u32, &[onboarding_core::RowError])> = commit
@@ -225,6 +232,10 @@ impl Validator {
             valid = commit.newly_valid,
             invalid = commit.newly_invalid.len(),
             lost_races = commit.lost_races,
+            mode = upload.mode.as_str(),
+            created = commit.changes.created,
+            updated = commit.changes.updated,
+            unchanged = commit.changes.unchanged,
             complete,
             elapsed_ms = elapsed,
             "batch judged"

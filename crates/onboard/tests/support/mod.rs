@@ -235,6 +235,21 @@ impl Harness {
 
     /// Puts the object `key` and waits like [`Harness::upload`].
     pub async fn upload_to(&self, key: &str, bytes: Vec<u8>) -> Upload {
+        self.upload_with_metadata(key, bytes, &[]).await
+    }
+
+    /// Puts the object `key` with user metadata (`x-amz-meta-<name>`) and
+    /// waits like [`Harness::upload`].
+    pub async fn upload_with_metadata(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        metadata: &[(&str, &str)],
+    ) -> Upload {
+        let metadata = metadata
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
         let put = self
             .stack
             .clients()
@@ -242,6 +257,7 @@ impl Harness {
             .put_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_metadata(Some(metadata))
             .body(ByteStream::from(bytes))
             .send()
             .await

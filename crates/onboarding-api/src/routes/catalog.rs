@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::VendorSession;
-use crate::input::{self, DayEnd, Query, decode_cursor, encode_cursor};
-use crate::problem::ApiResult;
+use crate::input::{self, DayEnd, Path, Query, decode_cursor, encode_cursor};
+use crate::problem::{ApiError, ApiResult};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +101,59 @@ pub async fn products(
             })
             .collect(),
         next_cursor,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    limit: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct PriceChange {
+    upload_id: UploadId,
+    previous_price: String,
+    price: String,
+    previous_stock_quantity: i32,
+    stock_quantity: i32,
+    changed_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+pub struct ProductHistory {
+    sku: String,
+    items: Vec<PriceChange>,
+}
+
+/// What upserts changed on one of the vendor's products, newest first.
+pub async fn product_history(
+    State(state): State<Arc<AppState>>,
+    session: VendorSession,
+    Path(sku): Path<String>,
+    Query(query): Query<HistoryQuery>,
+) -> ApiResult<Json<ProductHistory>> {
+    let sku = input::text("sku", &sku, 100)?;
+    let limit = input::limit(query.limit, 50, 200)?;
+    let pool = state.data()?.database.pool().await?;
+    let changes = portal::product_history(pool, &session.vendor_id, &sku, limit)
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound("There is no product with this SKU in your catalog.".into())
+        })?;
+    Ok(Json(ProductHistory {
+        sku,
+        items: changes
+            .into_iter()
+            .map(|change| PriceChange {
+                upload_id: change.upload_id,
+                previous_price: change.previous_price.to_string(),
+                price: change.price.to_string(),
+                previous_stock_quantity: change.previous_stock_quantity,
+                stock_quantity: change.stock_quantity,
+                changed_at: change.changed_at,
+            })
+            .collect(),
     }))
 }
 

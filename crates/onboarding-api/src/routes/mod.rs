@@ -63,6 +63,7 @@ fn data_routes() -> Router<Arc<AppState>> {
         .route("/uploads/{upload_id}/fix-file", get(uploads::fix_file))
         .route("/links/{token}", get(uploads::email_link))
         .route("/products", get(catalog::products))
+        .route("/products/{sku}/history", get(catalog::product_history))
         .route("/categories", get(catalog::categories))
         .route("/metrics", get(catalog::metrics))
         .route("/admin/vendors", get(admin::list_vendors))

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use onboarding_core::{UploadId, UploadStatus, VendorStatus};
+use onboarding_core::{UploadId, UploadMode, UploadStatus, VendorStatus};
 use onboarding_db::portal::{self, ErrorFilter, UploadFilter, UploadPosition};
 use onboarding_db::report_links;
 use onboarding_db::uploads::Upload;
@@ -29,6 +29,8 @@ fn upload_not_found() -> ApiError {
 #[serde(deny_unknown_fields)]
 pub struct NewUpload {
     file_name: String,
+    /// `create` (the default) or `upsert`.
+    mode: Option<String>,
 }
 
 pub async fn create_upload(
@@ -37,6 +39,7 @@ pub async fn create_upload(
     Body(request): Body<NewUpload>,
 ) -> ApiResult<(StatusCode, Json<PresignedPost>)> {
     let file_name = input::file_name(&request.file_name)?;
+    let mode = input::upload_mode(request.mode.as_deref())?;
     let pool = state.data()?.database.pool().await?;
     let vendor = onboarding_db::uploads::find_vendor(pool, &session.vendor_id)
         .await?
@@ -58,9 +61,9 @@ pub async fn create_upload(
     let post = state
         .data()?
         .store
-        .presign_upload(&vendor.vendor_id, &file_name)
+        .presign_upload(&vendor.vendor_id, &file_name, mode)
         .await?;
-    tracing::info!(upload_id = "-", key = %post.key, "presigned an upload");
+    tracing::info!(upload_id = "-", key = %post.key, mode = mode.as_str(), "presigned an upload");
     Ok((StatusCode::CREATED, Json(post)))
 }
 
@@ -72,6 +75,12 @@ pub struct UploadSummary {
     total_records: Option<i32>,
     valid_records: i32,
     error_records: i32,
+    mode: UploadMode,
+    /// The valid rows by what they did: new products, changed products, and
+    /// (in an upsert) products that were already exactly so.
+    created_records: i32,
+    updated_records: i32,
+    unchanged_records: i32,
     uploaded_at: DateTime<Utc>,
     completed_at: Option<DateTime<Utc>>,
 }
@@ -85,6 +94,10 @@ impl From<&Upload> for UploadSummary {
             total_records: upload.total_records,
             valid_records: upload.valid_records,
             error_records: upload.error_records,
+            mode: upload.mode,
+            created_records: upload.created_records,
+            updated_records: upload.updated_records,
+            unchanged_records: upload.unchanged_records,
             uploaded_at: upload.upload_timestamp,
             completed_at: upload.completed_at,
         }
