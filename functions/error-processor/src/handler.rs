@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 use aws_lambda_events::event::sqs::SqsEvent;
 use onboarding_aws::contract::ErrorProcessorSettings;
 use onboarding_aws::database::Database;
-use onboarding_aws::metrics::{MetricRecord, Unit};
+use onboarding_aws::metrics::MetricRecord;
 use onboarding_aws::notify::{EmailAttributes, Notifier};
 use onboarding_aws::s3::{presign_get, put_csv};
 use onboarding_aws::{AwsClients, BatchResponse};
@@ -175,15 +175,8 @@ impl Processor {
             self.write_reports(&upload, vendor_id).await?
         };
         self.send_once(&upload, vendor_id, status, &email).await?;
-        MetricRecord::new(FUNCTION)
-            .dimension("Stage", "report")
-            .metric(
-                "StageDuration",
-                Unit::Milliseconds,
-                started.elapsed().as_millis() as f64,
-            )
-            .property("upload_id", upload.upload_id.as_str())
-            .property("vendor_id", vendor_id.as_str())
+        MetricRecord::for_upload(FUNCTION, &upload.upload_id, vendor_id)
+            .stage_duration("report", started.elapsed())
             .property("status", status.as_str())
             .emit();
         Ok(())
