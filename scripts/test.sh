@@ -43,6 +43,17 @@ export SQLX_OFFLINE=true
 step "Clippy (-D warnings)"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# The Lambda images build each function alone (`--package`), so no other
+# workspace member's features reach it: onboarding-db's `dev` feature (the
+# throwaway cluster and the test harness) must not be among its own.
+step "The functions leave out the dev-only database code"
+for function in csv-parser product-validator error-processor vendor-api; do
+  if cargo tree -q -p "$function" -e normal,build,features -i onboarding-db | grep -q 'onboarding-db feature "dev"'; then
+    echo "$function links onboarding-db's dev feature (cluster.rs, testing.rs)" >&2
+    exit 1
+  fi
+done
+
 # Everything this run starts lives in its own run folder on free ports, so a
 # demo stack (scripts/demo.sh, here or in another checkout) keeps running
 # untouched: the stack env file, the PostgreSQL cluster and the portal port

@@ -9,6 +9,8 @@
 //! contract (so on the Terraform that must equal it) and on the local
 //! stack's effective settings.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
 use crate::config::{ConfigError, env_var, optional_env_var};
@@ -51,6 +53,7 @@ pub mod vars {
     pub const AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: &str = "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS";
     pub const AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: &str =
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER";
+    pub const EMAIL_CLAIM_LEASE_SECONDS: &str = "EMAIL_CLAIM_LEASE_SECONDS";
 }
 
 /// The database settings every function reads ([`crate::DatabaseSettings`]).
@@ -130,20 +133,41 @@ pub struct ErrorProcessorSettings {
     pub upload_bucket: String,
     pub notification_topic_arn: String,
     pub report_link_base_url: Option<String>,
+    /// How long a claim on an upload's email holds off other senders
+    /// ([`Contract::email_claim_lease_s`] unless the local stack's test
+    /// speed shortens it).
+    pub email_claim_lease: Duration,
 }
 
 impl ErrorProcessorSettings {
-    pub const VARIABLES: [Variable; 3] = [
+    pub const VARIABLES: [Variable; 4] = [
         Variable::required(vars::UPLOAD_BUCKET),
         Variable::required(vars::NOTIFICATION_TOPIC_ARN),
         Variable::optional(vars::REPORT_LINK_BASE_URL),
+        Variable::outside_terraform(
+            vars::EMAIL_CLAIM_LEASE_SECONDS,
+            "unset in AWS, where the contract's lease applies; the local stack sets its effective lease, which a test may shorten",
+        ),
     ];
 
     pub fn from_env() -> Result<ErrorProcessorSettings, ConfigError> {
+        let lease_s = match optional_env_var(vars::EMAIL_CLAIM_LEASE_SECONDS) {
+            None => onboarding_core::pipeline::EMAIL_CLAIM_LEASE_SECONDS,
+            Some(value) => value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|s| *s > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: vars::EMAIL_CLAIM_LEASE_SECONDS,
+                    reason: format!("{value:?} is not a whole number of seconds above 0"),
+                })?,
+        };
         Ok(ErrorProcessorSettings {
             upload_bucket: env_var(vars::UPLOAD_BUCKET)?,
             notification_topic_arn: env_var(vars::NOTIFICATION_TOPIC_ARN)?,
             report_link_base_url: optional_env_var(vars::REPORT_LINK_BASE_URL),
+            email_claim_lease: Duration::from_secs(lease_s.into()),
         })
     }
 }
@@ -414,6 +438,9 @@ pub const ERRORS_DLQ: &str = "errors-dlq";
 pub const STREAM_FAILURES_QUEUE: &str = "stream-failures";
 pub const CSV_PARSER_DLQ: &str = "csv-parser-dlq";
 
+/// The function that sends the emails and holds their claims.
+pub const ERROR_PROCESSOR: &str = "error-processor";
+
 /// The error-processor's timeout and batching window, from which AWS's
 /// guidance derives its queues' visibility timeout.
 const ERROR_PROCESSOR_TIMEOUT_S: u32 = 60;
@@ -495,7 +522,7 @@ impl Contract {
                     permissions::product_validator(),
                 ),
                 function(
-                    "error-processor",
+                    ERROR_PROCESSOR,
                     512,
                     ERROR_PROCESSOR_TIMEOUT_S,
                     &ErrorProcessorSettings::VARIABLES,
@@ -677,6 +704,16 @@ impl Contract {
                     ));
                 }
             }
+        }
+        // A live sender is killed by Lambda at its timeout; a claim that
+        // outlasts the timeout is only ever taken over from a dead sender,
+        // never from one still publishing (which would send a second email).
+        let sender_timeout_s = self.function(ERROR_PROCESSOR).timeout_s;
+        if self.email_claim_lease_s <= sender_timeout_s {
+            broken.push(format!(
+                "the email claim lease ({} s) is not longer than the error-processor's timeout ({sender_timeout_s} s): a sender still publishing could have its claim taken over",
+                self.email_claim_lease_s
+            ));
         }
         broken
     }
@@ -970,6 +1007,17 @@ mod tests {
         assert!(broken.contains("email claim lease (120 s)"), "{broken}");
         assert!(
             broken.contains("error-processor's timeout (60 s)"),
+            "{broken}"
+        );
+    }
+
+    #[test]
+    fn a_lease_a_live_sender_could_outlast_is_refused() {
+        let mut contract = Contract::get();
+        contract.email_claim_lease_s = 60;
+        let broken = contract.violations().join("\n");
+        assert!(
+            broken.contains("lease (60 s) is not longer than the error-processor's timeout (60 s)"),
             "{broken}"
         );
     }

@@ -135,6 +135,28 @@ impl MetricRecord {
         }
     }
 
+    /// A record about one upload: its id and vendor as properties, so every
+    /// metric line can be found by `upload_id` in the logs.
+    pub fn for_upload(
+        function: &str,
+        upload_id: &onboarding_core::UploadId,
+        vendor_id: &onboarding_core::VendorId,
+    ) -> MetricRecord {
+        MetricRecord::new(function)
+            .property("upload_id", upload_id.as_str())
+            .property("vendor_id", vendor_id.as_str())
+    }
+
+    /// How long a pipeline stage (`parse`, `validate`, `report`) took, under
+    /// the `Stage` dimension: each function emits one per upload or batch.
+    pub fn stage_duration(self, stage: &str, elapsed: std::time::Duration) -> MetricRecord {
+        self.dimension("Stage", stage).metric(
+            "StageDuration",
+            Unit::Milliseconds,
+            elapsed.as_millis() as f64,
+        )
+    }
+
     /// A second dimension, for example `ErrorType`.
     pub fn dimension(mut self, name: &str, value: &str) -> MetricRecord {
         self.extra_dimension = Some((name.to_string(), value.to_string()));

@@ -4,6 +4,7 @@
 //! the workspace root holds the offline data so builds need no database.
 
 pub mod catalog;
+#[cfg(feature = "dev")]
 pub mod cluster;
 pub mod console;
 pub mod portal;
@@ -12,6 +13,7 @@ pub mod reports;
 pub mod roles;
 pub mod seed;
 pub mod sessions;
+#[cfg(feature = "dev")]
 pub mod testing;
 pub mod uploads;
 pub mod validation;

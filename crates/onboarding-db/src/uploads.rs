@@ -4,6 +4,8 @@
 //! them, and converted once into the typed structs the rest of the code
 //! uses; a value its type refuses is a [`DbError::BadColumn`] naming it.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use onboarding_core::{
     CatalogChanges, FileFailure, UploadId, UploadMode, UploadStatus, VendorId, VendorStatus,
@@ -481,21 +483,51 @@ pub async fn finish_upload(
     Ok(())
 }
 
-/// Claims the right to send this upload's email. `false`: it was sent, or
-/// another sender holds a live claim.
-pub async fn claim_notification(pool: &PgPool, upload_id: &UploadId) -> Result<bool, DbError> {
-    let claimed = sqlx::query_scalar!(
-        r#"UPDATE upload_history SET notify_claimed_at = now()
-            WHERE upload_id = $1 AND notified_at IS NULL
-              AND (notify_claimed_at IS NULL
-                   OR notify_claimed_at < now() - make_interval(secs => $2))
-           RETURNING upload_id"#,
+/// What [`claim_notification`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailClaim {
+    /// This sender holds the claim for the lease: publish, then mark.
+    Claimed,
+    /// The email was sent (`notified_at` is set).
+    Sent,
+    /// Another sender's claim is live: it is publishing now, or it died and
+    /// its claim lapses at the end of the lease. Only a later attempt can
+    /// tell which, so the caller must not treat the email as sent.
+    HeldElsewhere,
+}
+
+/// Claims the right to send this upload's email for `lease`: free, or
+/// held by a sender whose lease has lapsed (one killed between claim and
+/// publish), which this claim takes over.
+pub async fn claim_notification(
+    pool: &PgPool,
+    upload_id: &UploadId,
+    lease: Duration,
+) -> Result<EmailClaim, DbError> {
+    // One statement: the SELECT reads the row as it was before the UPDATE,
+    // whose `notified_at` the UPDATE never changes.
+    let found = sqlx::query!(
+        r#"WITH claimed AS (
+               UPDATE upload_history SET notify_claimed_at = now()
+                WHERE upload_id = $1 AND notified_at IS NULL
+                  AND (notify_claimed_at IS NULL
+                       OR notify_claimed_at < now() - make_interval(secs => $2))
+               RETURNING upload_id)
+           SELECT EXISTS (SELECT 1 FROM claimed) AS "claimed!",
+                  notified_at IS NOT NULL AS "sent!"
+             FROM upload_history WHERE upload_id = $1"#,
         upload_id.as_str(),
-        f64::from(onboarding_core::pipeline::EMAIL_CLAIM_LEASE_SECONDS),
+        lease.as_secs_f64(),
     )
-    .fetch_optional(pool)
+    .fetch_one(pool)
     .await?;
-    Ok(claimed.is_some())
+    Ok(if found.claimed {
+        EmailClaim::Claimed
+    } else if found.sent {
+        EmailClaim::Sent
+    } else {
+        EmailClaim::HeldElsewhere
+    })
 }
 
 pub async fn release_notification(pool: &PgPool, upload_id: &UploadId) -> Result<(), DbError> {

@@ -130,6 +130,9 @@ pub struct TestSpeed {
     /// Receives before an errors or S3-events message is dead-lettered, and
     /// the stream mapping's retries, instead of the contract's.
     pub max_receive_count: Option<u32>,
+    /// The email claim's lease, instead of the contract's 120 s: a test of
+    /// a sender killed after its claim sees the claim taken over in seconds.
+    pub email_claim_lease_s: Option<u32>,
 }
 
 impl TestSpeed {
@@ -145,6 +148,13 @@ impl TestSpeed {
                 ));
                 queue.visibility_timeout_s = Some(visibility_s);
             }
+        }
+        if let Some(lease_s) = self.email_claim_lease_s {
+            applied.push(format!(
+                "email claim lease {lease_s} s (contract: {} s)",
+                contract.email_claim_lease_s
+            ));
+            contract.email_claim_lease_s = lease_s;
         }
         if let Some(receives) = self.max_receive_count {
             for queue in &mut contract.queues {
@@ -361,6 +371,7 @@ mod tests {
         options.test_speed = Some(TestSpeed {
             errors_visibility_timeout_s: Some(5),
             max_receive_count: Some(1),
+            email_claim_lease_s: Some(2),
         });
         let (contract, overrides) = options.effective_contract();
         let said = overrides.join("\n");
@@ -369,9 +380,18 @@ mod tests {
             "{said}"
         );
         assert!(said.contains("stream retries 1 (contract: 3)"), "{said}");
+        assert!(
+            said.contains("email claim lease 2 s (contract: 120 s)"),
+            "{said}"
+        );
         // What the override suspends is named, so the stack can log it.
         let broken = contract.violations().join("\n");
-        assert!(broken.contains("email claim lease (120 s)"), "{broken}");
+        assert!(
+            broken.contains(
+                "email claim lease (2 s) is not longer than the error-processor's timeout"
+            ),
+            "{broken}"
+        );
     }
 
     #[test]

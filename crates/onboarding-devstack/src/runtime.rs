@@ -292,6 +292,25 @@ impl FunctionPool {
         }
     }
 
+    /// Kills (SIGKILL) every instance that is running an invocation now,
+    /// as a crash or a pulled plug would: each such invocation fails with
+    /// [`InvokeError::Crashed`] and the next one gets a fresh instance.
+    /// Returns how many were killed. Fault injection at a moment a test
+    /// chooses, such as between two steps of a handler.
+    pub fn kill_busy(&self) -> usize {
+        let mut state = self.inner.lock();
+        let mut killed = 0;
+        for instance in state.instances.values_mut() {
+            if matches!(instance.status, Status::Busy(_))
+                && let Some(kill) = instance.kill.take()
+            {
+                let _ = kill.send(());
+                killed += 1;
+            }
+        }
+        killed
+    }
+
     /// Like [`FunctionPool::stop`] without waiting for the processes to exit.
     pub fn kill_all(&self) {
         {

@@ -576,8 +576,17 @@ fn pipeline_env(
 ) -> Vec<(String, String)> {
     let names = contract_names(options, kind.binary_name());
     let mut extra = Vec::new();
-    if let (FunctionKind::ErrorProcessor, Some(base)) = (kind, &options.report_link_base_url) {
-        extra.push((vars::REPORT_LINK_BASE_URL.to_string(), base.clone()));
+    if kind == FunctionKind::ErrorProcessor {
+        if let Some(base) = &options.report_link_base_url {
+            extra.push((vars::REPORT_LINK_BASE_URL.to_string(), base.clone()));
+        }
+        // Only a test-speed override changes it; the stack still passes
+        // the lease it runs with, so the function holds claims for it.
+        let (contract, _) = options.effective_contract();
+        extra.push((
+            vars::EMAIL_CLAIM_LEASE_SECONDS.to_string(),
+            contract.email_claim_lease_s.to_string(),
+        ));
     }
     process_env(&names, extra, env, options)
 }

@@ -27,7 +27,7 @@ fn options(dir: &std::path::Path) -> StackOptions {
     options.s3_retry_delay = Duration::from_secs(1);
     options.test_speed = Some(TestSpeed {
         errors_visibility_timeout_s: Some(2),
-        max_receive_count: None,
+        ..TestSpeed::default()
     });
     options.stream_batching_window = Duration::from_millis(1500);
     options

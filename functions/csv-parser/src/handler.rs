@@ -19,6 +19,7 @@ use onboarding_db::uploads::{self, NewUpload, Opened};
 use tracing::Instrument;
 
 use crate::FUNCTION;
+use crate::commands::{self, Invocation};
 
 /// How long a cold or warm invocation keeps trying to reach PostgreSQL
 /// (`Database::retrying`): a resuming Aurora cluster (~15 s) delays the
@@ -74,133 +75,20 @@ impl Parser {
         }
     }
 
-    /// An S3 notification, or an operator's command: `{"command": "migrate"}`
-    /// applies the schema migrations, `{"command": "seed-categories"}` also
-    /// loads the category whitelist, and `{"command": "upsert-vendor",
-    /// "vendor_id", "vendor_name", "email", "status"}` registers a vendor. The function is what can reach the
-    /// database inside the VPC, so deployments run these through it.
-    /// `{"command": "register-vendor", ...}` (same fields) inserts the vendor
-    /// only if it does not exist, and answers with its status either way.
+    /// An S3 notification, or an operator's command ([`Invocation`]).
     pub async fn handle_event(
         &self,
         event: serde_json::Value,
     ) -> Result<serde_json::Value, ParseError> {
-        match event.get("command").and_then(|c| c.as_str()) {
-            Some("migrate") => {
-                let pool = self.database.pool().await?;
-                onboarding_db::migrate(pool).await?;
-                tracing::info!(upload_id = "-", vendor_id = "-", "migrations applied");
-                return Ok(match self.set_role_passwords(pool).await? {
-                    Some(roles) => {
-                        serde_json::json!({"migrated": true, "role_passwords_set": roles})
-                    }
-                    None => serde_json::json!({"migrated": true}),
-                });
+        match Invocation::parse(event)? {
+            Invocation::Command(command) => {
+                commands::run(command, &self.database, &self.clients).await
             }
-            Some("seed-categories") => {
-                let pool = self.database.pool().await?;
-                let counts = onboarding_db::seed::seed(pool, true).await?;
-                tracing::info!(
-                    upload_id = "-",
-                    vendor_id = "-",
-                    added = counts.categories_added,
-                    "categories seeded"
-                );
-                return Ok(
-                    serde_json::json!({"migrated": true, "categories_added": counts.categories_added}),
-                );
+            Invocation::S3Event(event) => {
+                self.handle(event).await?;
+                Ok(serde_json::Value::Null)
             }
-            Some(command @ ("upsert-vendor" | "register-vendor")) => {
-                // Registers a vendor from outside the VPC (deploy and login
-                // scripts); the payload names every field.
-                let vendor = vendor_of(command, &event)?;
-                let pool = self.database.pool().await?;
-                if command == "upsert-vendor" {
-                    onboarding_db::seed::upsert_vendor(pool, &vendor).await?;
-                    tracing::info!(upload_id = "-", vendor_id = %vendor.vendor_id, status = %vendor.status, "vendor upserted");
-                    return Ok(
-                        serde_json::json!({"vendor_id": vendor.vendor_id, "status": vendor.status}),
-                    );
-                }
-                // Insert-only: an existing vendor keeps its name, e-mail and
-                // status, and the answer says which status that is.
-                let registered = onboarding_db::seed::register_vendor(pool, &vendor).await?;
-                tracing::info!(upload_id = "-", vendor_id = %vendor.vendor_id, status = %registered.status, created = registered.created, "vendor registered");
-                return Ok(serde_json::json!({
-                    "vendor_id": vendor.vendor_id,
-                    "status": registered.status,
-                    "created": registered.created,
-                }));
-            }
-            Some(other) => {
-                return Err(ParseError::Event(format!(
-                    "unknown command '{other}' (migrate, seed-categories, upsert-vendor, register-vendor)"
-                )));
-            }
-            None => {}
         }
-        let event: S3Event =
-            serde_json::from_value(event).map_err(|e| ParseError::Event(e.to_string()))?;
-        self.handle(event).await?;
-        Ok(serde_json::Value::Null)
-    }
-
-    /// After the migrations, on the migrator: sets each function role's
-    /// password from its secret (`DATABASE_ROLE_SECRET_IDS`, a JSON object
-    /// function -> secret id, each secret `{"username", "password"}`). The
-    /// password goes to PostgreSQL as a SCRAM verifier, never in clear.
-    /// Answers the roles set, in function order; `None` without the variable
-    /// (the local stack sets the passwords itself).
-    async fn set_role_passwords(
-        &self,
-        pool: &sqlx::PgPool,
-    ) -> Result<Option<Vec<String>>, ParseError> {
-        let Ok(text) = std::env::var(onboarding_aws::contract::vars::DATABASE_ROLE_SECRET_IDS)
-        else {
-            return Ok(None);
-        };
-        let secret_ids = role_secret_ids(&text)?;
-        let client = aws_sdk_secretsmanager::Client::new(&self.clients.sdk);
-        let mut set = Vec::new();
-        for (function, secret_id) in &secret_ids {
-            let answer = client
-                .get_secret_value()
-                .secret_id(secret_id)
-                .send()
-                .await
-                .map_err(|e| {
-                    ParseError::Event(format!(
-                        "reading the role secret of {function} ({secret_id}): {}",
-                        aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
-                    ))
-                })?;
-            let credentials: RoleCredentials =
-                serde_json::from_str(answer.secret_string().unwrap_or_default()).map_err(|e| {
-                    ParseError::Event(format!(
-                        "the role secret of {function} ({secret_id}) is not JSON with username and password: {e}"
-                    ))
-                })?;
-            let expected = onboarding_db::roles::FUNCTION_ROLES
-                .iter()
-                .find(|(f, _)| f == function)
-                .map(|(_, role)| *role);
-            if expected != Some(credentials.username.as_str()) {
-                return Err(ParseError::Event(format!(
-                    "the role secret of {function} ({secret_id}) names role {:?}, expected {}",
-                    credentials.username,
-                    expected.unwrap_or("none")
-                )));
-            }
-            onboarding_db::roles::set_role_password(
-                pool,
-                &credentials.username,
-                &credentials.password,
-            )
-            .await?;
-            tracing::info!(upload_id = "-", vendor_id = "-", function = %function, role = %credentials.username, "role password set");
-            set.push(credentials.username);
-        }
-        Ok(Some(set))
     }
 
     /// Handles every record; a failed record fails the event so that Lambda
@@ -340,19 +228,18 @@ impl Parser {
         // Pass 2: stage every row.
         let staged = self.stage(&object, this, &survey).await?;
         uploads::mark_staged(pool, &upload_id).await?;
-        let elapsed = started.elapsed().as_millis() as f64;
-        tracing::info!(rows = staged, elapsed_ms = elapsed, "upload staged");
-        MetricRecord::new(FUNCTION)
+        let elapsed = started.elapsed();
+        tracing::info!(
+            rows = staged,
+            elapsed_ms = elapsed.as_millis() as f64,
+            "upload staged"
+        );
+        MetricRecord::for_upload(FUNCTION, &upload_id, &key.vendor_id)
             .metric("RowsParsed", Unit::Count, f64::from(staged))
             .metric("PeakRss", Unit::Bytes, peak_rss_bytes() as f64)
-            .property("upload_id", upload_id.as_str())
-            .property("vendor_id", key.vendor_id.as_str())
             .emit();
-        MetricRecord::new(FUNCTION)
-            .dimension("Stage", "parse")
-            .metric("StageDuration", Unit::Milliseconds, elapsed)
-            .property("upload_id", upload_id.as_str())
-            .property("vendor_id", key.vendor_id.as_str())
+        MetricRecord::for_upload(FUNCTION, &upload_id, &key.vendor_id)
+            .stage_duration("parse", elapsed)
             .emit();
         Ok(())
     }
@@ -684,55 +571,6 @@ struct UploadRef<'a> {
     key: &'a UploadKey,
 }
 
-/// The migrator's map of function -> secret id of its database role.
-const ROLE_SECRETS_VAR: &str = "DATABASE_ROLE_SECRET_IDS";
-
-#[derive(serde::Deserialize)]
-struct RoleCredentials {
-    username: String,
-    password: String,
-}
-
-/// Parses `DATABASE_ROLE_SECRET_IDS`: only the known functions, each once
-/// (a JSON object), in the order of `FUNCTION_ROLES`.
-fn role_secret_ids(text: &str) -> Result<Vec<(String, String)>, ParseError> {
-    let map: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(text).map_err(|e| {
-            ParseError::Event(format!(
-                "{ROLE_SECRETS_VAR} is not a JSON object of function -> secret id: {e}"
-            ))
-        })?;
-    if let Some(unknown) = map.keys().find(|function| {
-        !onboarding_db::roles::FUNCTION_ROLES
-            .iter()
-            .any(|(f, _)| f == function)
-    }) {
-        return Err(ParseError::Event(format!(
-            "{ROLE_SECRETS_VAR} names {unknown:?}, which has no database role"
-        )));
-    }
-    Ok(onboarding_db::roles::FUNCTION_ROLES
-        .iter()
-        .filter_map(|(function, _)| {
-            map.get(*function)
-                .map(|secret_id| (function.to_string(), secret_id.clone()))
-        })
-        .collect())
-}
-
-/// The vendor of an `upsert-vendor` or `register-vendor` command: the
-/// record's types check the id and the status as it is read.
-fn vendor_of(
-    command: &str,
-    event: &serde_json::Value,
-) -> Result<onboarding_db::seed::VendorRecord, ParseError> {
-    serde_json::from_value(event.clone()).map_err(|e| {
-        ParseError::Event(format!(
-            "{command} needs vendor_id, vendor_name, email, status: {e}"
-        ))
-    })
-}
-
 impl From<ParseError> for lambda_runtime::Diagnostic {
     fn from(error: ParseError) -> Self {
         let error_type = match &error {
@@ -771,44 +609,6 @@ fn peak_rss_bytes() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn role_secret_ids_name_known_functions_only() {
-        let ids = role_secret_ids(r#"{"vendor-api": "arn:api", "csv-parser": "arn:parser"}"#)
-            .expect("valid");
-        assert_eq!(
-            ids,
-            vec![
-                ("csv-parser".to_string(), "arn:parser".to_string()),
-                ("vendor-api".to_string(), "arn:api".to_string()),
-            ]
-        );
-        assert!(role_secret_ids(r#"{"migrator": "arn:x"}"#).is_err());
-        assert!(role_secret_ids("[]").is_err());
-    }
-
-    use onboarding_core::VendorStatus;
-
-    #[test]
-    fn vendor_commands_check_the_id_and_the_status() {
-        let command = |id: &str, status: &str| {
-            serde_json::json!({"command": "register-vendor", "vendor_id": id,
-                "vendor_name": "Smoke", "email": "smoke@example.com", "status": status})
-        };
-        let active = VendorStatus::Active.as_str();
-        let vendor = vendor_of("register-vendor", &command("SMOKE01", active)).unwrap();
-        assert_eq!(vendor.vendor_id.as_str(), "SMOKE01");
-        assert_eq!(vendor.status, VendorStatus::Active);
-        for (id, status, named) in [
-            ("SMOKE 01", active, "'SMOKE 01' is not a vendor id"),
-            ("SMOKE01", "enabled", "'enabled' is not a vendor status"),
-        ] {
-            let error = vendor_of("register-vendor", &command(id, status))
-                .unwrap_err()
-                .to_string();
-            assert!(error.contains(named), "{error}");
-        }
-    }
 
     #[test]
     fn an_object_bound_to_another_vendor_is_refused() {

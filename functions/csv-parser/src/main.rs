@@ -1,6 +1,8 @@
 //! csv-parser: S3 `ObjectCreated` under `uploads/` → upload record + one
-//! DynamoDB staging item per row.
+//! DynamoDB staging item per row; on the migrator, operators' commands
+//! (`commands`).
 
+mod commands;
 mod handler;
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};

@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 use aws_lambda_events::event::sqs::SqsEvent;
 use onboarding_aws::contract::ErrorProcessorSettings;
 use onboarding_aws::database::Database;
-use onboarding_aws::metrics::{MetricRecord, Unit};
+use onboarding_aws::metrics::MetricRecord;
 use onboarding_aws::notify::{EmailAttributes, Notifier};
 use onboarding_aws::s3::{presign_get, put_csv};
 use onboarding_aws::{AwsClients, BatchResponse};
@@ -32,6 +32,10 @@ enum ProcessError {
     Aws(#[from] onboarding_aws::AwsError),
     #[error("upload {0} is not in upload_history")]
     UnknownUpload(UploadId),
+    #[error(
+        "another sender holds the email's claim; retried after the visibility timeout, when it is sent or its claim has lapsed"
+    )]
+    ClaimedElsewhere,
 }
 
 pub struct Processor {
@@ -40,6 +44,7 @@ pub struct Processor {
     bucket: String,
     notifier: Notifier,
     link_base_url: Option<String>,
+    email_claim_lease: Duration,
 }
 
 struct UploadMessages {
@@ -70,6 +75,7 @@ impl Processor {
             // function's 60 s timeout, before failing the invocation.
             database: database.retrying(CONNECT_RETRY_BUDGET),
             bucket: settings.upload_bucket,
+            email_claim_lease: settings.email_claim_lease,
             link_base_url: settings
                 .report_link_base_url
                 .map(|url| url.trim_end_matches('/').to_string()),
@@ -169,15 +175,8 @@ impl Processor {
             self.write_reports(&upload, vendor_id).await?
         };
         self.send_once(&upload, vendor_id, status, &email).await?;
-        MetricRecord::new(FUNCTION)
-            .dimension("Stage", "report")
-            .metric(
-                "StageDuration",
-                Unit::Milliseconds,
-                started.elapsed().as_millis() as f64,
-            )
-            .property("upload_id", upload.upload_id.as_str())
-            .property("vendor_id", vendor_id.as_str())
+        MetricRecord::for_upload(FUNCTION, &upload.upload_id, vendor_id)
+            .stage_duration("report", started.elapsed())
             .property("status", status.as_str())
             .emit();
         Ok(())
@@ -314,7 +313,8 @@ impl Processor {
     }
 
     /// Publishes the email unless it has been sent. The claim is a lease in
-    /// the database: a sender that dies mid-way is replaced after it lapses.
+    /// the database: a sender that dies mid-way is replaced after it lapses
+    /// (docs/decisions.md 11).
     async fn send_once(
         &self,
         upload: &uploads::Upload,
@@ -323,9 +323,17 @@ impl Processor {
         email: &Email,
     ) -> Result<(), ProcessError> {
         let pool = self.database.pool().await?;
-        if !uploads::claim_notification(pool, &upload.upload_id).await? {
-            tracing::info!("email already sent or being sent");
-            return Ok(());
+        match uploads::claim_notification(pool, &upload.upload_id, self.email_claim_lease).await? {
+            uploads::EmailClaim::Claimed => {}
+            uploads::EmailClaim::Sent => {
+                tracing::info!("email already sent");
+                return Ok(());
+            }
+            // Not acknowledged: if the holder died between its claim and its
+            // publish, these messages may be the last ones about the upload,
+            // and only their retry (after the visibility timeout, longer than
+            // the lease) can take the claim over and send the email.
+            uploads::EmailClaim::HeldElsewhere => return Err(ProcessError::ClaimedElsewhere),
         }
         let about = EmailAttributes {
             vendor_id,

@@ -226,7 +226,7 @@ impl Validator {
             }
         }
 
-        let elapsed = started.elapsed().as_millis() as f64;
+        let elapsed = started.elapsed();
         tracing::info!(
             rows = batch.rows.len(),
             valid = commit.newly_valid,
@@ -237,10 +237,10 @@ impl Validator {
             updated = commit.changes.updated,
             unchanged = commit.changes.unchanged,
             complete,
-            elapsed_ms = elapsed,
+            elapsed_ms = elapsed.as_millis() as f64,
             "batch judged"
         );
-        MetricRecord::new(FUNCTION)
+        MetricRecord::for_upload(FUNCTION, &batch.upload_id, &batch.vendor_id)
             .metric(
                 "ProductsValidated",
                 Unit::Count,
@@ -251,14 +251,9 @@ impl Validator {
                 Unit::Count,
                 commit.newly_invalid.len() as f64,
             )
-            .property("upload_id", batch.upload_id.as_str())
-            .property("vendor_id", batch.vendor_id.as_str())
             .emit();
-        MetricRecord::new(FUNCTION)
-            .dimension("Stage", "validate")
-            .metric("StageDuration", Unit::Milliseconds, elapsed)
-            .property("upload_id", batch.upload_id.as_str())
-            .property("vendor_id", batch.vendor_id.as_str())
+        MetricRecord::for_upload(FUNCTION, &batch.upload_id, &batch.vendor_id)
+            .stage_duration("validate", elapsed)
             .emit();
         let mut by_type = std::collections::BTreeMap::new();
         for row in &commit.newly_invalid {
@@ -267,13 +262,11 @@ impl Validator {
             }
         }
         for (error_type, count) in by_type {
-            MetricRecord::new(FUNCTION)
+            MetricRecord::for_upload(FUNCTION, &batch.upload_id, &batch.vendor_id)
                 // A property, not a dimension: one series instead of twelve
                 // (docs/COST.md); the dashboard groups by it in Logs Insights.
                 .property("ErrorType", error_type)
                 .metric("ValidationErrors", Unit::Count, f64::from(count))
-                .property("upload_id", batch.upload_id.as_str())
-                .property("vendor_id", batch.vendor_id.as_str())
                 .emit();
         }
         Ok(())

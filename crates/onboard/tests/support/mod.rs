@@ -93,7 +93,7 @@ pub fn router_routes() -> BTreeSet<(String, String)> {
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 /// The errors queues' visibility timeout in tests (the contract's is 390 s):
 /// a failed error-processor batch comes back after it.
-const TEST_ERRORS_VISIBILITY_TIMEOUT_S: u32 = 5;
+pub const TEST_ERRORS_VISIBILITY_TIMEOUT_S: u32 = 5;
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -106,6 +106,11 @@ pub struct Options {
     pub portal: bool,
     /// Keep every invocation's event ([`Stack::invocation_log`]).
     pub invocation_log: bool,
+    /// The email claim's lease instead of the contract's 120 s (a named
+    /// test-speed override).
+    pub email_claim_lease_s: Option<u32>,
+    /// Extra environment for every function process (wins over the stack's).
+    pub function_env: Vec<(String, String)>,
 }
 
 impl Options {
@@ -196,7 +201,9 @@ impl Harness {
         stack_options.test_speed = Some(TestSpeed {
             errors_visibility_timeout_s: Some(TEST_ERRORS_VISIBILITY_TIMEOUT_S),
             max_receive_count: options.retries,
+            email_claim_lease_s: options.email_claim_lease_s,
         });
+        stack_options.extra_function_env = options.function_env;
         if options.portal {
             stack_options.portal = Some(onboarding_devstack::portal::PortalOptions {
                 binary: functions_dir().join("vendor-api"),
