@@ -40,17 +40,9 @@ resource "aws_iam_role" "this" {
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
 }
 
-# --- common to all of them ------------------------------------------------
+# --- what Lambda does with a role (also the migrator's, migrator.tf) -----
 
-data "aws_iam_policy_document" "common" {
-  for_each = var.functions
-
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this[each.key].arn}:*"]
-  }
-
+data "aws_iam_policy_document" "xray" {
   statement {
     sid       = "XRayTraces"
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
@@ -58,11 +50,7 @@ data "aws_iam_policy_document" "common" {
   }
 }
 
-# --- common to the functions in the VPC (all but vendor-auth) -------------
-
-data "aws_iam_policy_document" "in_vpc" {
-  for_each = { for k, f in var.functions : k => f if f.in_vpc }
-
+data "aws_iam_policy_document" "vpc_network_interfaces" {
   statement {
     sid = "VpcNetworkInterfaces"
     actions = [
@@ -81,6 +69,28 @@ data "aws_iam_policy_document" "in_vpc" {
       values   = [var.aws_region]
     }
   }
+}
+
+# --- common to all of them ------------------------------------------------
+
+data "aws_iam_policy_document" "common" {
+  for_each = var.functions
+
+  source_policy_documents = [data.aws_iam_policy_document.xray.json]
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this[each.key].arn}:*"]
+  }
+}
+
+# --- common to the functions in the VPC (all but vendor-auth) -------------
+
+data "aws_iam_policy_document" "in_vpc" {
+  for_each = { for k, f in var.functions : k => f if f.in_vpc }
+
+  source_policy_documents = [data.aws_iam_policy_document.vpc_network_interfaces.json]
 
   # The secrets cache reads the secret once per cold start, then asks
   # DescribeSecret whether it is still current each time its hour runs out.
