@@ -183,9 +183,26 @@ const PLATFORM_VARIABLES: [Variable; 4] = [
     Variable::optional(vars::RUST_LOG),
 ];
 
+/// What both parts of the portal API read when run locally (one process,
+/// `onboard dev up` or compose), never set by Terraform.
+const API_LOCAL_VARIABLES: [Variable; 3] = [
+    Variable::outside_terraform(
+        vars::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
+        "local only: Cognito's emulator when it is not AWS_ENDPOINT_URL's",
+    ),
+    Variable::outside_terraform(
+        vars::VENDOR_API_LISTEN,
+        "local only: serve with plain axum on host:port instead of lambda_http",
+    ),
+    Variable::outside_terraform(
+        vars::WEB_ROOT,
+        "local only: the web app, served by the same process (CloudFront and S3 in AWS)",
+    ),
+];
+
 /// The vendor-api's variables. Its code lives in `onboarding-api`, which
 /// reads these names; they are listed here so the contract is whole.
-const VENDOR_API_VARIABLES: [Variable; 22] = [
+const VENDOR_API_VARIABLES: [Variable; 19] = [
     Variable::required(vars::UPLOAD_BUCKET),
     Variable::optional(vars::NOTIFICATION_TOPIC_ARN),
     Variable::required(vars::COGNITO_USER_POOL_ID),
@@ -201,18 +218,6 @@ const VENDOR_API_VARIABLES: [Variable; 22] = [
     Variable::optional(vars::CONSOLE_DATABASE_SECRET_ID),
     Variable::optional(vars::AWS_ENDPOINT_URL_CLOUDWATCH),
     Variable::optional(vars::AWS_ENDPOINT_URL_CLOUDWATCH_LOGS),
-    Variable::outside_terraform(
-        vars::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
-        "local only: Cognito's emulator when it is not AWS_ENDPOINT_URL's",
-    ),
-    Variable::outside_terraform(
-        vars::VENDOR_API_LISTEN,
-        "local only: serve with plain axum on host:port instead of lambda_http",
-    ),
-    Variable::outside_terraform(
-        vars::WEB_ROOT,
-        "local only: the web app, served by the same process (CloudFront and S3 in AWS)",
-    ),
     Variable::outside_terraform(
         vars::FUNCTION_LOGS_DIR,
         "local only: the console reads the runner's function logs instead of CloudWatch",
@@ -236,25 +241,13 @@ pub use vars::API_PART;
 
 /// The vendor-auth's variables: the pool, the site's origin (CORS) and its
 /// part. No database, no bucket, nothing of the console's.
-const VENDOR_AUTH_VARIABLES: [Variable; 9] = [
+const VENDOR_AUTH_VARIABLES: [Variable; 6] = [
     Variable::required(vars::API_PART),
     Variable::required(vars::COGNITO_USER_POOL_ID),
     Variable::required(vars::COGNITO_CLIENT_ID),
     Variable::optional(vars::COGNITO_ISSUER),
     Variable::optional(vars::COGNITO_JWKS_URL),
     Variable::optional(vars::SITE_ORIGIN),
-    Variable::outside_terraform(
-        vars::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
-        "local only: Cognito's emulator when it is not AWS_ENDPOINT_URL's",
-    ),
-    Variable::outside_terraform(
-        vars::VENDOR_API_LISTEN,
-        "local only: serve with plain axum on host:port instead of lambda_http",
-    ),
-    Variable::outside_terraform(
-        vars::WEB_ROOT,
-        "local only: the web app, served by the same process (CloudFront and S3 in AWS)",
-    ),
 ];
 
 /// The routes the `auth` part serves, under [`API_PATH_PREFIX`]: Cognito's
@@ -502,8 +495,10 @@ impl Contract {
         ));
         let mut vendor_api_variables = DATABASE_VARIABLES.to_vec();
         vendor_api_variables.extend_from_slice(&VENDOR_API_VARIABLES);
+        vendor_api_variables.extend_from_slice(&API_LOCAL_VARIABLES);
         vendor_api_variables.extend_from_slice(&PLATFORM_VARIABLES);
         let mut vendor_auth_variables = VENDOR_AUTH_VARIABLES.to_vec();
+        vendor_auth_variables.extend_from_slice(&API_LOCAL_VARIABLES);
         vendor_auth_variables.extend_from_slice(&PLATFORM_VARIABLES);
         Contract {
             functions: vec![

@@ -457,6 +457,8 @@ proptest! {
             FileFailure::Unreadable { detail: reason.clone() },
             FileFailure::BadKey { key: reason.clone() },
             FileFailure::DuplicateColumn { column: reason.clone(), first: 1, second: 2 },
+            // The object's `mode` metadata, written by whoever uploaded it.
+            FileFailure::UnknownMode { mode: reason.clone() },
         ] {
             let email = failure_email(&upload_id, &file_name, &failure);
             prop_assert_eq!(email.body.lines().count(), 8, "{}", email.body);
