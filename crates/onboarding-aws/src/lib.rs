@@ -14,6 +14,7 @@ pub mod notify;
 pub mod queue;
 pub mod s3;
 pub mod s3_event;
+pub mod stage;
 pub mod staging;
 pub mod telemetry;
 

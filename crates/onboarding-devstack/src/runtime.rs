@@ -803,16 +803,25 @@ fn trace_id() -> String {
 }
 
 /// Takes the invocation `request_id` off instance `ctx.id`, if it holds it.
-fn take_busy(state: &mut PoolState, ctx: &InstanceCtx, request_id: &str) -> Option<Busy> {
-    let instance = state.instances.get_mut(&ctx.id)?;
+/// The invocation `request_id` this instance is running, now ended; a
+/// request id it is not running is the Runtime API's `InvalidRequestID`.
+fn take_busy(state: &mut PoolState, ctx: &InstanceCtx, request_id: &str) -> Result<Busy, Response> {
+    let unknown = || {
+        runtime_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestID",
+            "no such invocation in flight on this instance",
+        )
+    };
+    let instance = state.instances.get_mut(&ctx.id).ok_or_else(unknown)?;
     if !matches!(&instance.status, Status::Busy(b) if b.request_id == request_id) {
-        return None;
+        return Err(unknown());
     }
     let Status::Busy(busy) = std::mem::replace(&mut instance.status, Status::Starting) else {
-        return None;
+        return Err(unknown());
     };
     state.busy -= 1;
-    Some(busy)
+    Ok(busy)
 }
 
 async fn invocation_response(
@@ -821,12 +830,9 @@ async fn invocation_response(
     body: Bytes,
 ) -> Response {
     let mut state = ctx.pool.lock();
-    let Some(busy) = take_busy(&mut state, &ctx, &request_id) else {
-        return runtime_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestID",
-            "no such invocation in flight on this instance",
-        );
+    let busy = match take_busy(&mut state, &ctx, &request_id) {
+        Ok(busy) => busy,
+        Err(rejection) => return rejection,
     };
     let outcome = if body.len() > MAX_PAYLOAD_BYTES {
         state.stats.function_errors += 1;
@@ -868,12 +874,9 @@ async fn invocation_error(
 ) -> Response {
     let (error_type, message) = parse_error_body(&headers, &body);
     let mut state = ctx.pool.lock();
-    let Some(busy) = take_busy(&mut state, &ctx, &request_id) else {
-        return runtime_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestID",
-            "no such invocation in flight on this instance",
-        );
+    let busy = match take_busy(&mut state, &ctx, &request_id) {
+        Ok(busy) => busy,
+        Err(rejection) => return rejection,
     };
     state.stats.function_errors += 1;
     ctx.pool.complete(

@@ -14,7 +14,7 @@ use onboarding_db::seed::VendorRecord;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::handler::ParseError;
+use crate::handler::{ParseError, bad_event};
 
 /// What one invocation carries. Untagged: a command names itself in its
 /// `command` field, S3's notification has `Records`.
@@ -72,7 +72,7 @@ impl Invocation {
                 .map(|e| e.to_string())
                 .unwrap_or_default(),
         };
-        Err(ParseError::Event(refusal))
+        Err(bad_event(refusal))
     }
 }
 
@@ -144,14 +144,14 @@ async fn set_role_passwords(
             .send()
             .await
             .map_err(|e| {
-                ParseError::Event(format!(
+                bad_event(format!(
                     "reading the role secret of {function} ({secret_id}): {}",
                     aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
                 ))
             })?;
         let credentials: RoleCredentials =
             serde_json::from_str(answer.secret_string().unwrap_or_default()).map_err(|e| {
-                ParseError::Event(format!(
+                bad_event(format!(
                     "the role secret of {function} ({secret_id}) is not JSON with username and password: {e}"
                 ))
             })?;
@@ -160,7 +160,7 @@ async fn set_role_passwords(
             .find(|(f, _)| f == function)
             .map(|(_, role)| *role);
         if expected != Some(credentials.username.as_str()) {
-            return Err(ParseError::Event(format!(
+            return Err(bad_event(format!(
                 "the role secret of {function} ({secret_id}) names role {:?}, expected {}",
                 credentials.username,
                 expected.unwrap_or("none")
@@ -188,7 +188,7 @@ struct RoleCredentials {
 fn role_secret_ids(text: &str) -> Result<Vec<(String, String)>, ParseError> {
     let map: std::collections::BTreeMap<String, String> =
         serde_json::from_str(text).map_err(|e| {
-            ParseError::Event(format!(
+            bad_event(format!(
                 "{ROLE_SECRETS_VAR} is not a JSON object of function -> secret id: {e}"
             ))
         })?;
@@ -197,7 +197,7 @@ fn role_secret_ids(text: &str) -> Result<Vec<(String, String)>, ParseError> {
             .iter()
             .any(|(f, _)| f == function)
     }) {
-        return Err(ParseError::Event(format!(
+        return Err(bad_event(format!(
             "{ROLE_SECRETS_VAR} names {unknown:?}, which has no database role"
         )));
     }

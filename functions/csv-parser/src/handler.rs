@@ -1,12 +1,14 @@
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
+use onboarding_aws::contract::StagingSettings;
 use onboarding_aws::database::Database;
 use onboarding_aws::metrics::{MetricRecord, Unit};
 use onboarding_aws::queue::ErrorQueues;
 use onboarding_aws::s3::open_object;
 use onboarding_aws::s3_event::CreatedObject;
+use onboarding_aws::stage::{Stage, StageError, StageReason};
 use onboarding_aws::staging::StagingTable;
 use onboarding_aws::{AwsClients, AwsError};
 use onboarding_core::reader::ReadLimits;
@@ -21,26 +23,32 @@ use tracing::Instrument;
 use crate::FUNCTION;
 use crate::commands::{self, Invocation};
 
-/// How long a cold or warm invocation keeps trying to reach PostgreSQL
-/// (`Database::retrying`): a resuming Aurora cluster (~15 s) delays the
-/// batch; after it the invocation fails and Lambda retries the event.
-const CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(45);
-
 /// Rows buffered before a staging write: a multiple of the 25-item batch.
 const STAGING_CHUNK: usize = 500;
 
+/// Why the parser fails an invocation, which Lambda then retries.
 #[derive(Debug, thiserror::Error)]
-pub enum ParseError {
-    #[error(transparent)]
-    Aws(#[from] AwsError),
-    #[error(transparent)]
-    Db(#[from] onboarding_db::DbError),
-    #[error(transparent)]
-    Database(#[from] onboarding_aws::database::DatabaseError),
+pub enum ParserFault {
     #[error("not an S3 event or a command: {0}")]
     Event(String),
     #[error("{count} of {total} S3 records failed; the event will be retried")]
     Records { count: usize, total: usize },
+}
+
+impl StageReason for ParserFault {
+    fn error_type(&self) -> &'static str {
+        match self {
+            ParserFault::Event(_) => "BadEvent",
+            ParserFault::Records { .. } => "RecordsFailed",
+        }
+    }
+}
+
+pub type ParseError = StageError<ParserFault>;
+
+/// An invocation that is neither an S3 event nor a well-formed command.
+pub fn bad_event(reason: String) -> ParseError {
+    StageError::Stage(ParserFault::Event(reason))
 }
 
 pub struct Parser {
@@ -51,49 +59,43 @@ pub struct Parser {
     limits: ReadLimits,
 }
 
-impl Parser {
-    /// Ends an invocation: see [`Database::release_connections`].
-    pub async fn release_connections(&self) {
-        self.database.release_connections().await;
-    }
+impl Stage for Parser {
+    type Event = serde_json::Value;
+    type Response = serde_json::Value;
+    type Error = ParseError;
 
-    pub fn new(
-        clients: AwsClients,
-        database: Database,
-        table: String,
-        queues: ErrorQueues,
-    ) -> Parser {
-        Parser {
-            staging: StagingTable::new(clients.dynamodb.clone(), table),
-            queues,
-            clients,
-            // A paused Aurora cluster takes ~15 s to resume: retry the
-            // connection (backoff with jitter) for up to 45 s, well inside the
-            // function's 120 s timeout, before failing the invocation.
-            database: database.retrying(CONNECT_RETRY_BUDGET),
-            limits: ReadLimits::default(),
-        }
+    fn database(&self) -> &Database {
+        &self.database
     }
 
     /// An S3 notification, or an operator's command ([`Invocation`]).
-    pub async fn handle_event(
-        &self,
-        event: serde_json::Value,
-    ) -> Result<serde_json::Value, ParseError> {
+    async fn handle(&self, event: serde_json::Value) -> Result<serde_json::Value, ParseError> {
         match Invocation::parse(event)? {
             Invocation::Command(command) => {
                 commands::run(command, &self.database, &self.clients).await
             }
             Invocation::S3Event(event) => {
-                self.handle(event).await?;
+                self.handle_s3_event(event).await?;
                 Ok(serde_json::Value::Null)
             }
+        }
+    }
+}
+
+impl Parser {
+    pub fn new(clients: AwsClients, database: Database, settings: StagingSettings) -> Parser {
+        Parser {
+            queues: ErrorQueues::for_staging(&clients.sqs, &settings),
+            staging: StagingTable::new(clients.dynamodb.clone(), settings.staging_table),
+            clients,
+            database,
+            limits: ReadLimits::default(),
         }
     }
 
     /// Handles every record; a failed record fails the event so that Lambda
     /// retries it, and the records that succeeded are no-ops the second time.
-    pub async fn handle(&self, event: S3Event) -> Result<(), ParseError> {
+    pub async fn handle_s3_event(&self, event: S3Event) -> Result<(), ParseError> {
         let total = event.records.len();
         let mut failed = 0;
         for record in &event.records {
@@ -103,10 +105,10 @@ impl Parser {
             }
         }
         if failed > 0 {
-            return Err(ParseError::Records {
+            return Err(StageError::Stage(ParserFault::Records {
                 count: failed,
                 total,
-            });
+            }));
         }
         Ok(())
     }
@@ -487,7 +489,7 @@ impl Parser {
         let mut reader = match self.open_reader(object, &upload.key.vendor_id).await? {
             Ok((reader, _)) => reader,
             Err(failure) => {
-                return Err(ParseError::Aws(AwsError::new(
+                return Err(StageError::Aws(AwsError::new(
                     "GetObject",
                     &object.key,
                     format!("object changed between reads: {failure}"),
@@ -498,7 +500,7 @@ impl Parser {
         let mut chunk = Vec::with_capacity(STAGING_CHUNK);
         let mut staged = 0;
         while let Some(row) = reader.next_row().await.map_err(|failure| {
-            ParseError::Aws(AwsError::new(
+            StageError::Aws(AwsError::new(
                 "GetObject",
                 &object.key,
                 format!("object changed between reads: {failure}"),
@@ -569,21 +571,6 @@ struct ObjectTags {
 struct UploadRef<'a> {
     upload_id: &'a UploadId,
     key: &'a UploadKey,
-}
-
-impl From<ParseError> for lambda_runtime::Diagnostic {
-    fn from(error: ParseError) -> Self {
-        let error_type = match &error {
-            ParseError::Aws(_) => "AwsError",
-            ParseError::Db(_) | ParseError::Database(_) => "DatabaseError",
-            ParseError::Records { .. } => "RecordsFailed",
-            ParseError::Event(_) => "BadEvent",
-        };
-        lambda_runtime::Diagnostic {
-            error_type: error_type.into(),
-            error_message: error.to_string(),
-        }
-    }
 }
 
 /// The process's peak resident set size (Linux `VmHWM`), or 0 where unknown.

@@ -6,6 +6,7 @@ use onboarding_aws::database::Database;
 use onboarding_aws::metrics::MetricRecord;
 use onboarding_aws::notify::{EmailAttributes, Notifier};
 use onboarding_aws::s3::{presign_get, put_csv};
+use onboarding_aws::stage::{Stage, StageError, UploadGroup, group_by_upload, settle_each};
 use onboarding_aws::{AwsClients, BatchResponse};
 use onboarding_core::{
     Email, FileFailure, LINK_LIFETIME, PipelineMessage, PortalLinks, ReportDocument, ReportLinks,
@@ -13,30 +14,19 @@ use onboarding_core::{
     failure_email, fix_file_key, write_error_report, write_fix_file,
 };
 use onboarding_db::{report_links, reports, uploads};
-use tracing::Instrument;
 
 use crate::FUNCTION;
 
-/// How long a cold or warm invocation keeps trying to reach PostgreSQL
-/// (`Database::retrying`): a resuming Aurora cluster (~15 s) delays the
-/// batch; after it the invocation fails and Lambda retries the event.
-const CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(30);
-
+/// Why the error-processor leaves an upload's messages for later.
 #[derive(Debug, thiserror::Error)]
-enum ProcessError {
-    #[error(transparent)]
-    Db(#[from] onboarding_db::DbError),
-    #[error(transparent)]
-    Database(#[from] onboarding_aws::database::DatabaseError),
-    #[error(transparent)]
-    Aws(#[from] onboarding_aws::AwsError),
-    #[error("upload {0} is not in upload_history")]
-    UnknownUpload(UploadId),
+enum Deferral {
     #[error(
         "another sender holds the email's claim; retried after the visibility timeout, when it is sent or its claim has lapsed"
     )]
     ClaimedElsewhere,
 }
+
+type ProcessError = StageError<Deferral>;
 
 pub struct Processor {
     clients: AwsClients,
@@ -47,21 +37,21 @@ pub struct Processor {
     email_claim_lease: Duration,
 }
 
-struct UploadMessages {
-    upload_id: UploadId,
-    /// As the messages say, for the logs until the upload is read; the
-    /// upload's own record is what is acted on.
-    vendor_id: VendorId,
-    message_ids: Vec<String>,
-    complete_notice: bool,
+impl Stage for Processor {
+    type Event = SqsEvent;
+    type Response = BatchResponse;
+    type Error = lambda_runtime::Error;
+
+    fn database(&self) -> &Database {
+        &self.database
+    }
+
+    async fn handle(&self, event: SqsEvent) -> Result<BatchResponse, lambda_runtime::Error> {
+        Ok(self.finish_batch(event).await)
+    }
 }
 
 impl Processor {
-    /// Ends an invocation: see [`Database::release_connections`].
-    pub async fn release_connections(&self) {
-        self.database.release_connections().await;
-    }
-
     pub fn new(
         clients: AwsClients,
         database: Database,
@@ -70,10 +60,7 @@ impl Processor {
         Processor {
             notifier: Notifier::new(clients.sns.clone(), settings.notification_topic_arn),
             clients,
-            // A paused Aurora cluster takes ~15 s to resume: retry the
-            // connection (backoff with jitter) for up to 30 s, well inside the
-            // function's 60 s timeout, before failing the invocation.
-            database: database.retrying(CONNECT_RETRY_BUDGET),
+            database,
             bucket: settings.upload_bucket,
             email_claim_lease: settings.email_claim_lease,
             link_base_url: settings
@@ -83,17 +70,17 @@ impl Processor {
     }
 
     /// Groups the messages by upload and finishes each complete upload once.
-    pub async fn handle(&self, event: SqsEvent) -> BatchResponse {
+    async fn finish_batch(&self, event: SqsEvent) -> BatchResponse {
         let mut response = BatchResponse::default();
-        let mut groups: Vec<UploadMessages> = Vec::new();
+        let mut messages = Vec::new();
         for message in event.records {
             let id = message.message_id.clone().unwrap_or_default();
-            let parsed = message
+            match message
                 .body
                 .as_deref()
-                .map(serde_json::from_str::<PipelineMessage>);
-            let parsed = match parsed {
-                Some(Ok(parsed)) => parsed,
+                .map(serde_json::from_str::<PipelineMessage>)
+            {
+                Some(Ok(parsed)) => messages.push((id, parsed)),
                 other => {
                     // A message nobody can read goes back until SQS moves it
                     // to the dead-letter queue, where an operator sees it.
@@ -103,46 +90,22 @@ impl Processor {
                     };
                     tracing::error!(upload_id = "-", vendor_id = "-", message_id = %id, %reason, "unreadable message");
                     response.fail(id);
-                    continue;
-                }
-            };
-            let is_complete = matches!(parsed, PipelineMessage::UploadComplete { .. });
-            match groups
-                .iter_mut()
-                .find(|g| &g.upload_id == parsed.upload_id())
-            {
-                Some(group) => {
-                    group.message_ids.push(id);
-                    group.complete_notice |= is_complete;
-                }
-                None => groups.push(UploadMessages {
-                    upload_id: parsed.upload_id().clone(),
-                    vendor_id: parsed.vendor_id().clone(),
-                    message_ids: vec![id],
-                    complete_notice: is_complete,
-                }),
-            }
-        }
-        for group in groups {
-            let span = tracing::info_span!("upload", upload_id = %group.upload_id, vendor_id = %group.vendor_id);
-            if let Err(error) = self.finish(&group).instrument(span.clone()).await {
-                span.in_scope(
-                    || tracing::error!(%error, "upload not finished; its messages will be retried"),
-                );
-                for id in group.message_ids {
-                    response.fail(id);
                 }
             }
         }
+        settle_each(group_by_upload(messages), &mut response, |group| {
+            self.finish(group)
+        })
+        .await;
         response
     }
 
-    async fn finish(&self, group: &UploadMessages) -> Result<(), ProcessError> {
+    async fn finish(&self, group: UploadGroup<PipelineMessage>) -> Result<(), ProcessError> {
         let started = Instant::now();
         let pool = self.database.pool().await?;
         let upload = uploads::find_upload(pool, &group.upload_id)
             .await?
-            .ok_or_else(|| ProcessError::UnknownUpload(group.upload_id.clone()))?;
+            .ok_or_else(|| StageError::UnknownUpload(group.upload_id.clone()))?;
         let Some(vendor_id) = &upload.vendor_id else {
             // A key outside the layout: the failure is in the audit trail,
             // and there is no vendor to tell.
@@ -158,7 +121,10 @@ impl Processor {
             // Row errors of an upload still being validated: the completion
             // notice that follows the last batch does the work.
             tracing::debug!(
-                complete_notice = group.complete_notice,
+                complete_notice = group
+                    .items
+                    .iter()
+                    .any(|m| matches!(m, PipelineMessage::UploadComplete { .. })),
                 "upload not complete yet"
             );
             return Ok(());
@@ -333,7 +299,9 @@ impl Processor {
             // publish, these messages may be the last ones about the upload,
             // and only their retry (after the visibility timeout, longer than
             // the lease) can take the claim over and send the email.
-            uploads::EmailClaim::HeldElsewhere => return Err(ProcessError::ClaimedElsewhere),
+            uploads::EmailClaim::HeldElsewhere => {
+                return Err(StageError::Stage(Deferral::ClaimedElsewhere));
+            }
         }
         let about = EmailAttributes {
             vendor_id,

@@ -3,22 +3,19 @@
 
 mod handler;
 
-use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use onboarding_aws::contract::ErrorProcessorSettings;
+use onboarding_aws::stage::{connect_retry_budget, serve};
 
 const FUNCTION: &str = "error-processor";
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), lambda_runtime::Error> {
     let (clients, database) = onboarding_aws::cold_start(FUNCTION).await?;
-    let processor = handler::Processor::new(clients, database, ErrorProcessorSettings::from_env()?);
-    let processor = &processor;
-    run(service_fn(
-        move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
-            let response = processor.handle(event.payload).await;
-            processor.release_connections().await;
-            Ok::<_, Error>(response)
-        },
+    let database = database.retrying(connect_retry_budget(FUNCTION));
+    serve(&handler::Processor::new(
+        clients,
+        database,
+        ErrorProcessorSettings::from_env()?,
     ))
     .await
 }

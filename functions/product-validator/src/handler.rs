@@ -2,42 +2,31 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use onboarding_aws::contract::StagingSettings;
 use onboarding_aws::database::Database;
 use onboarding_aws::metrics::{MetricRecord, Unit};
 use onboarding_aws::queue::ErrorQueues;
+use onboarding_aws::stage::{Stage, StageError, UploadGroup, group_by_upload, settle_each};
 use onboarding_aws::staging::{StagingTable, staged_row_from_image};
 use onboarding_aws::{AwsClients, BatchResponse};
 use onboarding_core::pipeline::{MAX_MESSAGE_BYTES, pack_row_errors};
 use onboarding_core::{
-    CategoryWhitelist, CheckedRow, Header, Lane, PipelineMessage, StagedRow, StagingStatus,
-    UploadId, UploadStatus, VendorId, check_against_catalog_in, check_row,
+    CategoryWhitelist, CheckedRow, Header, PipelineMessage, StagedRow, StagingStatus, UploadId,
+    UploadStatus, VendorId, check_against_catalog_in, check_row,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::uploads;
 use onboarding_db::validation::{JudgedRow, commit_batch};
 use tokio::sync::RwLock;
-use tracing::Instrument;
 
 use crate::FUNCTION;
-
-/// How long a cold or warm invocation keeps trying to reach PostgreSQL
-/// (`Database::retrying`): a resuming Aurora cluster (~15 s) delays the
-/// batch; after it the invocation fails and Lambda retries the event.
-const CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(30);
 
 /// How long the category whitelist is trusted before it is read again.
 const CATEGORY_REFRESH: Duration = Duration::from_secs(300);
 
+/// Why the validator gives up on an upload's share of a batch.
 #[derive(Debug, thiserror::Error)]
-enum BatchError {
-    #[error(transparent)]
-    Db(#[from] onboarding_db::DbError),
-    #[error(transparent)]
-    Database(#[from] onboarding_aws::database::DatabaseError),
-    #[error(transparent)]
-    Aws(#[from] onboarding_aws::AwsError),
-    #[error("upload {0} is not in upload_history")]
-    UnknownUpload(UploadId),
+enum Rejection {
     #[error("upload {upload_id} has an unusable header: {reason}")]
     BadHeader { upload_id: UploadId, reason: String },
     #[error("upload {upload_id}'s staged rows name vendor {staged}, the upload {recorded:?}")]
@@ -48,6 +37,8 @@ enum BatchError {
     },
 }
 
+type BatchError = StageError<Rejection>;
+
 pub struct Validator {
     database: Database,
     staging: StagingTable,
@@ -55,43 +46,35 @@ pub struct Validator {
     categories: RwLock<Option<(Instant, Arc<CategoryWhitelist>)>>,
 }
 
-/// The rows of one upload within a stream batch.
-struct UploadBatch {
-    lane: Lane,
-    upload_id: UploadId,
-    vendor_id: VendorId,
-    rows: Vec<StagedRow>,
-    sequence_numbers: Vec<String>,
+impl Stage for Validator {
+    type Event = Event;
+    type Response = BatchResponse;
+    type Error = lambda_runtime::Error;
+
+    fn database(&self) -> &Database {
+        &self.database
+    }
+
+    async fn handle(&self, event: Event) -> Result<BatchResponse, lambda_runtime::Error> {
+        Ok(self.judge_batch(event).await)
+    }
 }
 
 impl Validator {
-    /// Ends an invocation: see [`Database::release_connections`].
-    pub async fn release_connections(&self) {
-        self.database.release_connections().await;
-    }
-
-    pub fn new(
-        clients: &AwsClients,
-        database: Database,
-        table: String,
-        queues: ErrorQueues,
-    ) -> Validator {
+    pub fn new(clients: &AwsClients, database: Database, settings: StagingSettings) -> Validator {
         Validator {
-            // A paused Aurora cluster takes ~15 s to resume: retry the
-            // connection (backoff with jitter) for up to 30 s, well inside the
-            // function's 60 s timeout, before failing the invocation.
-            database: database.retrying(CONNECT_RETRY_BUDGET),
-            staging: StagingTable::new(clients.dynamodb.clone(), table),
-            queues,
+            database,
+            queues: ErrorQueues::for_staging(&clients.sqs, &settings),
+            staging: StagingTable::new(clients.dynamodb.clone(), settings.staging_table),
             categories: RwLock::new(None),
         }
     }
 
     /// Judges the batch upload by upload. A record that cannot be read, or an
     /// upload whose work fails, is reported back so that only it is retried.
-    pub async fn handle(&self, event: Event) -> BatchResponse {
+    async fn judge_batch(&self, event: Event) -> BatchResponse {
         let mut response = BatchResponse::default();
-        let mut batches: Vec<UploadBatch> = Vec::new();
+        let mut rows = Vec::new();
         for record in event.records {
             if record.event_name != "INSERT" {
                 // Our own status updates arrive as MODIFY; they are not work.
@@ -99,65 +82,54 @@ impl Validator {
             }
             let sequence_number = record.change.sequence_number.clone().unwrap_or_default();
             match read_row(record) {
-                Ok(row) => match batches.iter_mut().find(|b| b.upload_id == row.upload_id) {
-                    // The same row twice in one batch is judged once.
-                    Some(batch) if batch.rows.iter().any(|r| r.row_number == row.row_number) => {}
-                    Some(batch) => {
-                        batch.sequence_numbers.push(sequence_number);
-                        batch.rows.push(row);
-                    }
-                    None => batches.push(UploadBatch {
-                        lane: row.lane,
-                        upload_id: row.upload_id.clone(),
-                        vendor_id: row.vendor_id.clone(),
-                        sequence_numbers: vec![sequence_number],
-                        rows: vec![row],
-                    }),
-                },
+                Ok(row) => rows.push((sequence_number, row)),
                 Err(reason) => {
                     tracing::error!(upload_id = "-", vendor_id = "-", sequence_number, %reason, "unreadable stream record");
                     response.fail(sequence_number);
                 }
             }
         }
-        for batch in batches {
-            let span = tracing::info_span!("upload", upload_id = %batch.upload_id, vendor_id = %batch.vendor_id, lane = batch.lane.as_str());
-            if let Err(error) = self.judge(&batch).instrument(span.clone()).await {
-                span.in_scope(|| tracing::error!(%error, rows = batch.rows.len(), "batch failed; its records will be retried"));
-                for sequence_number in &batch.sequence_numbers {
-                    response.fail(sequence_number.clone());
-                }
-            }
+        let mut groups = group_by_upload(rows);
+        for group in &mut groups {
+            // The same row twice in one batch is judged once.
+            let mut seen = std::collections::HashSet::new();
+            group.items.retain(|row| seen.insert(row.row_number));
         }
+        settle_each(groups, &mut response, |group| self.judge(group)).await;
         response
     }
 
-    async fn judge(&self, batch: &UploadBatch) -> Result<(), BatchError> {
+    async fn judge(&self, batch: UploadGroup<StagedRow>) -> Result<(), BatchError> {
         let started = Instant::now();
+        // Every row of an upload is staged in the same lane.
+        let lane = batch.items[0].lane;
+        tracing::Span::current().record("lane", lane.as_str());
         let pool = self.database.pool().await?;
         let upload = uploads::find_upload(pool, &batch.upload_id)
             .await?
-            .ok_or_else(|| BatchError::UnknownUpload(batch.upload_id.clone()))?;
+            .ok_or_else(|| StageError::UnknownUpload(batch.upload_id.clone()))?;
         // The rows carry the vendor as the parser staged it: acted on only
         // once it is the upload's own.
         if upload.vendor_id.as_ref() != Some(&batch.vendor_id) {
-            return Err(BatchError::VendorMismatch {
+            return Err(StageError::Stage(Rejection::VendorMismatch {
                 upload_id: batch.upload_id.clone(),
                 staged: batch.vendor_id.clone(),
                 recorded: upload.vendor_id,
-            });
+            }));
         }
         if upload.status == UploadStatus::Failed {
             tracing::warn!("rows of a failed upload ignored");
             return Ok(());
         }
-        let header = Header::parse(&upload.source_columns).map_err(|e| BatchError::BadHeader {
-            upload_id: batch.upload_id.clone(),
-            reason: format!("{e:?}"),
+        let header = Header::parse(&upload.source_columns).map_err(|e| {
+            StageError::Stage(Rejection::BadHeader {
+                upload_id: batch.upload_id.clone(),
+                reason: format!("{e:?}"),
+            })
         })?;
         let categories = self.categories(pool).await?;
         let mut checked: Vec<CheckedRow> = batch
-            .rows
+            .items
             .iter()
             .map(|row| check_row(&header, &row.source_row(), &categories, row.earlier()))
             .collect();
@@ -166,7 +138,7 @@ impl Validator {
         check_against_catalog_in(upload.mode, &catalog, &batch.vendor_id, &mut checked).await?;
         let judged: Vec<JudgedRow> = checked
             .into_iter()
-            .zip(&batch.rows)
+            .zip(&batch.items)
             .map(|(checked, row)| JudgedRow {
                 original_data: original_data(header.source_columns(), &row.fields),
                 source_fields: row.fields.clone(),
@@ -202,13 +174,13 @@ impl Validator {
                 vendor_id: batch.vendor_id.clone(),
             });
         }
-        self.queues.lane(batch.lane).send(&messages).await?;
+        self.queues.lane(lane).send(&messages).await?;
 
         let invalid: std::collections::HashSet<u32> =
             commit.newly_invalid.iter().map(|r| r.row_number).collect();
         let mut good = Vec::new();
         let mut bad = Vec::new();
-        for (row, judged) in batch.rows.iter().zip(&judged) {
+        for (row, judged) in batch.items.iter().zip(&judged) {
             if invalid.contains(&row.row_number) || !judged.checked.is_valid() {
                 bad.push(row.clone());
             } else {
@@ -228,7 +200,7 @@ impl Validator {
 
         let elapsed = started.elapsed();
         tracing::info!(
-            rows = batch.rows.len(),
+            rows = batch.items.len(),
             valid = commit.newly_valid,
             invalid = commit.newly_invalid.len(),
             lost_races = commit.lost_races,

@@ -3,33 +3,19 @@
 
 mod handler;
 
-use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use onboarding_aws::contract::StagingSettings;
-use onboarding_aws::queue::ErrorQueues;
+use onboarding_aws::stage::{connect_retry_budget, serve};
 
 const FUNCTION: &str = "product-validator";
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), lambda_runtime::Error> {
     let (clients, database) = onboarding_aws::cold_start(FUNCTION).await?;
-    let settings = StagingSettings::from_env()?;
-    let validator = handler::Validator::new(
+    let database = database.retrying(connect_retry_budget(FUNCTION));
+    serve(&handler::Validator::new(
         &clients,
         database,
-        settings.staging_table,
-        ErrorQueues::new(
-            clients.sqs.clone(),
-            settings.error_queue_url,
-            settings.candidate_error_queue_url,
-        ),
-    );
-    let validator = &validator;
-    run(service_fn(
-        move |event: LambdaEvent<aws_lambda_events::event::dynamodb::Event>| async move {
-            let response = validator.handle(event.payload).await;
-            validator.release_connections().await;
-            Ok::<_, Error>(response)
-        },
+        StagingSettings::from_env()?,
     ))
     .await
 }
