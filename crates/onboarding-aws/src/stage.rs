@@ -20,7 +20,7 @@ use crate::database::{Database, DatabaseError};
 use crate::{AwsError, BatchResponse};
 
 /// A pipeline function's handler, as [`serve`] runs it.
-pub trait Stage: Sync {
+pub trait PipelineFunction: Sync {
     type Event: DeserializeOwned + Send;
     type Response: Serialize;
     type Error: Into<Diagnostic> + Debug;
@@ -37,11 +37,11 @@ pub trait Stage: Sync {
 /// Serves invocations until the runtime stops, releasing the stage's
 /// database connections after each one (see
 /// [`Database::release_connections`]).
-pub async fn serve<S: Stage>(stage: &S) -> Result<(), lambda_runtime::Error> {
+pub async fn serve<F: PipelineFunction>(function: &F) -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: LambdaEvent<S::Event>| async move {
-            let outcome = stage.handle(event.payload).await;
-            stage.database().release_connections().await;
+        move |event: LambdaEvent<F::Event>| async move {
+            let outcome = function.handle(event.payload).await;
+            function.database().release_connections().await;
             outcome
         },
     ))

@@ -8,7 +8,7 @@ use onboarding_aws::metrics::{MetricRecord, Unit};
 use onboarding_aws::queue::ErrorQueues;
 use onboarding_aws::s3::open_object;
 use onboarding_aws::s3_event::CreatedObject;
-use onboarding_aws::stage::{Stage, StageError, StageReason};
+use onboarding_aws::stage::{PipelineFunction, StageError, StageReason};
 use onboarding_aws::staging::StagingTable;
 use onboarding_aws::{AwsClients, AwsError};
 use onboarding_core::reader::ReadLimits;
@@ -59,7 +59,7 @@ pub struct Parser {
     limits: ReadLimits,
 }
 
-impl Stage for Parser {
+impl PipelineFunction for Parser {
     type Event = serde_json::Value;
     type Response = serde_json::Value;
     type Error = ParseError;

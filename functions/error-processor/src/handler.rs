@@ -6,7 +6,9 @@ use onboarding_aws::database::Database;
 use onboarding_aws::metrics::MetricRecord;
 use onboarding_aws::notify::{EmailAttributes, Notifier};
 use onboarding_aws::s3::{presign_get, put_csv};
-use onboarding_aws::stage::{Stage, StageError, UploadGroup, group_by_upload, settle_each};
+use onboarding_aws::stage::{
+    PipelineFunction, StageError, UploadGroup, group_by_upload, settle_each,
+};
 use onboarding_aws::{AwsClients, BatchResponse};
 use onboarding_core::{
     Email, FileFailure, LINK_LIFETIME, PipelineMessage, PortalLinks, ReportDocument, ReportLinks,
@@ -37,7 +39,7 @@ pub struct Processor {
     email_claim_lease: Duration,
 }
 
-impl Stage for Processor {
+impl PipelineFunction for Processor {
     type Event = SqsEvent;
     type Response = BatchResponse;
     type Error = lambda_runtime::Error;

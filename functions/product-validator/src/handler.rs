@@ -6,7 +6,9 @@ use onboarding_aws::contract::StagingSettings;
 use onboarding_aws::database::Database;
 use onboarding_aws::metrics::{MetricRecord, Unit};
 use onboarding_aws::queue::ErrorQueues;
-use onboarding_aws::stage::{Stage, StageError, UploadGroup, group_by_upload, settle_each};
+use onboarding_aws::stage::{
+    PipelineFunction, StageError, UploadGroup, group_by_upload, settle_each,
+};
 use onboarding_aws::staging::{StagingTable, staged_row_from_image};
 use onboarding_aws::{AwsClients, BatchResponse};
 use onboarding_core::pipeline::{MAX_MESSAGE_BYTES, pack_row_errors};
@@ -46,7 +48,7 @@ pub struct Validator {
     categories: RwLock<Option<(Instant, Arc<CategoryWhitelist>)>>,
 }
 
-impl Stage for Validator {
+impl PipelineFunction for Validator {
     type Event = Event;
     type Response = BatchResponse;
     type Error = lambda_runtime::Error;

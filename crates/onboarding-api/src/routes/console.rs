@@ -70,7 +70,7 @@ pub fn attention(upload: &Upload, now: DateTime<Utc>) -> Option<String> {
     {
         return Some("stuck: finished, but the vendor was not emailed within 2 min".into());
     }
-    (upload.status == UploadStatus::Failed).then(|| "failed".to_string())
+    (upload.status == UploadStatus::Failed).then(|| UploadStatus::Failed.as_str().to_string())
 }
 
 #[derive(Serialize)]
