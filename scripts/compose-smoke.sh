@@ -38,7 +38,9 @@ fail() {
   exit 1
 }
 
-# JSON helpers: jq when installed, python3 otherwise.
+# shellcheck source=scripts/json.sh
+source "$(dirname "${BASH_SOURCE[0]}")/json.sh"
+# count_emails below: jq when installed, python3 otherwise, as json.sh.
 if command -v jq >/dev/null 2>&1; then
   json_tool=jq
 elif command -v python3 >/dev/null 2>&1; then
@@ -46,16 +48,6 @@ elif command -v python3 >/dev/null 2>&1; then
 else
   fail "neither jq nor python3 is installed"
 fi
-
-# json_field JSON KEY: the top-level field KEY of the object JSON, as compact
-# JSON (strings keep their quotes; a missing key is null).
-json_field() {
-  if [ "$json_tool" = jq ]; then
-    jq -c --arg key "$2" '.[$key]' <<<"$1"
-  else
-    python3 -c 'import json, sys; print(json.dumps(json.loads(sys.stdin.read()).get(sys.argv[1]), separators=(",", ":")))' "$2" <<<"$1"
-  fi
-}
 
 # count_emails JSON UPLOAD_ID VENDOR: how many emails of the array JSON are
 # about UPLOAD_ID; fails when it is not an array or an email names another vendor.
@@ -101,14 +93,14 @@ if ! summary=$(runner upload --vendor "$VENDOR" "$SAMPLE" --wait --timeout "$UPL
 fi
 printf '%s\n' "$summary"
 
-upload_id=$(json_field "$summary" upload_id) || fail "the upload summary is not JSON" "$summary"
+upload_id=$(json_get --json "$summary" upload_id) || fail "the upload summary is not JSON" "$summary"
 upload_id=${upload_id//\"/}
 [[ "$upload_id" =~ ^UPLOAD_[A-Za-z0-9_]+$ ]] \
   || fail "the summary has no valid upload_id (got '$upload_id')" "$summary"
 
 check() {
   local key=$1 expected=$2 actual
-  actual=$(json_field "$summary" "$key")
+  actual=$(json_get --json "$summary" "$key")
   [ "$actual" = "$expected" ] \
     || fail "upload $upload_id: $key is $actual, expected $expected" "$summary"
   echo "ok: $key = $actual"

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
 source scripts/prerequisites.sh
+source scripts/json.sh
 
 step "Installing what is missing"
 install_prerequisites
@@ -33,7 +34,7 @@ done
 wait
 
 for vendor in VEND001 VEND002 VEND003; do
-  upload_id=$(sed -n 's/.*"upload_id": "\(.*\)".*/\1/p' ".dev/${vendor}_summary.json")
+  upload_id=$(json_get "$(cat ".dev/${vendor}_summary.json")" upload_id)
   step "$vendor: summary"
   cat ".dev/${vendor}_summary.json"
   step "$vendor: the email"

@@ -10,6 +10,8 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TF_DIR="$ROOT/terraform"
+# shellcheck source=scripts/json.sh
+source "$ROOT/scripts/json.sh"
 # The Lambda functions (versions, aliases, start checks), and the images
 # (ECR repositories) they run: vendor-auth runs the vendor-api's image.
 FUNCTIONS=(csv-parser product-validator error-processor)
@@ -66,6 +68,9 @@ tf_run() {
 require_aws_cli() {
   command -v aws >/dev/null 2>&1 || die "the AWS CLI is required but 'aws' is not on PATH.
   Install AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)." 2
+  # json.sh reads the CLI's and Terraform's JSON with one of them.
+  command -v jq >/dev/null 2>&1 || command -v python3 >/dev/null 2>&1 || die "jq (or python3) is required to read JSON but neither is on PATH.
+  Install jq: apt-get install jq, brew install jq (macOS 15 has it)." 2
 }
 
 # Sets ACCOUNT_ID. Needs credentials for the target account.
@@ -206,10 +211,6 @@ tf_output_json() {
   tf output -json "$1" 2>/dev/null | tr -d ' \n\t' || true
 }
 
-# Value of KEY in a flat JSON object of strings ({"a":"1","b":"2"}).
-json_get() {
-  printf '%s' "$1" | tr -d ' \n\t' | sed -n "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p"
-}
 
 # PAYLOAD_FLAGS: AWS CLI v2 needs --cli-binary-format to take a JSON payload
 # as text; v1 takes it as text already and does not know the option.

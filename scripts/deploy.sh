@@ -247,7 +247,8 @@ sample_vendor_field() {
 vendors_to_register() {
   local map
   map=$(tf_output_json vendor_notification_emails)
-  printf '%s\n' "$map" | tr -d '{}' | tr ',' '\n' | sed -n 's/^"\([^"]*\)":"\([^"]*\)"$/\1 \2/p'
+  # The output is the map itself: its members are the top-level object's.
+  json_entries "{\"map\":$map}" map | sed 's/=/ /'
   if [ "$SKIP_SMOKE" != true ] && [ -z "$(json_get "$map" "$SMOKE_VENDOR")" ]; then
     printf '%s %s\n' "$SMOKE_VENDOR" "$(sample_vendor_field "$SMOKE_VENDOR" 3)"
   fi
@@ -357,8 +358,8 @@ tf_init_workspace "$ENVIRONMENT"
 if [ "$ROLLBACK" = true ]; then
   [ -f "$STATE_FILE" ] || die "no $STATE_FILE: nothing recorded to roll back to.
   Pin by hand: terraform apply -var image_tag=<deployed tag> -var 'live_versions={\"csv-parser\"=\"N\",...}'"
-  previous=$(sed -n 's/^  "previous_live_versions": \(.*\),$/\1/p' "$STATE_FILE")
-  deployed_tag=$(sed -n 's/^  "image_tag": "\(.*\)",$/\1/p' "$STATE_FILE")
+  previous=$(json_get --json "$(cat "$STATE_FILE")" previous_live_versions)
+  deployed_tag=$(json_get "$(cat "$STATE_FILE")" image_tag)
   if [ -z "$previous" ] || [ "$previous" = "{}" ]; then
     die "$STATE_FILE records no previous versions (first deployment): nothing to roll back to"
   fi

@@ -71,7 +71,7 @@ site=""
 if [ "$PORTAL" = true ]; then site=$(tf output -raw site_bucket 2>/dev/null || true); fi
 # image_tag is a required variable; its value does not matter to a destroy.
 STATE_FILE="$DEPLOY_STATE_ROOT/$ENVIRONMENT/state.json"
-tag=$(sed -n 's/^  "image_tag": "\(.*\)",$/\1/p' "$STATE_FILE" 2>/dev/null || true)
+tag=$(json_get "$(cat "$STATE_FILE" 2>/dev/null)" image_tag)
 TF_VARS+=("-var" "image_tag=${tag:-destroy}")
 
 cat >&2 <<EOF

@@ -234,7 +234,6 @@ api() {
 }
 
 # The value of KEY in a flat JSON object (string or number).
-json_value() { printf '%s' "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n 1; }
 
 portal_smoke() {
   local email="smoke+$VENDOR.$ENVIRONMENT@example.invalid" password
@@ -272,21 +271,18 @@ portal_smoke() {
     403) die "portal: POST /api/uploads answered 403: $(cat "$WORK/body") (is vendor $VENDOR active?)" 4 ;;
     *) die "portal: POST /api/uploads answered $HTTP_STATUS: $(cat "$WORK/body")" ;;
   esac
-  local answer url fields form=() pair name value status
-  answer=$(tr -d '\n' <"$WORK/body")
-  url=$(json_value "$answer" url)
-  fields=$(printf '%s' "$answer" | sed -n 's/.*"fields":{\([^}]*\)}.*/\1/p')
+  local answer url fields form=() entry status
+  answer=$(cat "$WORK/body")
+  url=$(json_get "$answer" url)
+  fields=$(json_entries "$answer" fields)
   [ -n "$url" ] && [ -n "$fields" ] || die "portal: POST /api/uploads answered no url/fields: $answer"
-  # "name":"value","name":"value" (values hold no quotes: base64, hex, keys, dates)
-  while IFS= read -r pair; do
-    [ -n "$pair" ] || continue
-    name=${pair%%\":\"*}; name=${name#\"}
-    value=${pair#*\":\"}; value=${value%\"}
-    form+=(--form-string "$name=$value")
+  # One name=value line a form field (the values are base64, hex, keys and dates).
+  while IFS= read -r entry; do
+    [ -n "$entry" ] && form+=(--form-string "$entry")
   done <<EOF
-$(printf '%s' "$fields" | sed 's/","/"\n"/g')
+$fields
 EOF
-  log "presigned POST to $url with ${#form[@]} form arguments (key $(json_value "$answer" key))"
+  log "presigned POST to $url with ${#form[@]} form arguments (key $(json_get "$answer" key))"
   status=$(curl -sS -o "$WORK/s3.xml" -w '%{http_code}' "${form[@]}" -F "file=@$WORK/$PORTAL_NAME;type=text/csv" "$url") || status=000
   case "$status" in
     2??) log "S3 accepted the upload ($status)" ;;
@@ -297,8 +293,8 @@ EOF
   while :; do
     api GET "/api/uploads?limit=5"
     [ "$HTTP_STATUS" = 200 ] || die "portal: GET /api/uploads answered $HTTP_STATUS: $(cat "$WORK/body")"
-    item=$(tr -d '\n' <"$WORK/body" | tr '{' '\n' | grep -F "\"$PORTAL_NAME\"" | head -n 1 || true)
-    status=$(json_value "$item" status)
+    item=$(json_item "$(cat "$WORK/body")" items file_name "$PORTAL_NAME")
+    status=$(json_get "$item" status)
     case "$status" in
       completed|partial|failed) break ;;
     esac
@@ -309,10 +305,10 @@ EOF
   done
   step "Portal summary"
   cat <<EOF
-upload id:      $(json_value "$item" upload_id)
+upload id:      $(json_get "$item" upload_id)
 file:           $PORTAL_NAME (uploaded through $SITE_URL)
 status:         $status
-rows:           $(json_value "$item" total_records) total, $(json_value "$item" valid_records) valid, $(json_value "$item" error_records) with errors
+rows:           $(json_get "$item" total_records) total, $(json_get "$item" valid_records) valid, $(json_get "$item" error_records) with errors
 EOF
   if [ "$DEFAULT_FILE" = true ] && [ "$status" != completed ]; then
     die "portal: the clean sample file should be completed, got $status"
@@ -329,8 +325,6 @@ log_events() {
     --start-time "$START_MS" --filter-pattern "$pattern" \
     --query 'events[].[logStreamName,message]' --output text 2>/dev/null | grep -v '^None$' || true
 }
-# A JSON field of a log line: string or number.
-field() { printf '%s' "$1" | sed -n "s/.*\"$2\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p" | head -n 1; }
 # The version from a Lambda log stream name: 2026/11/22/[7]0123abcd...
 stream_version() { printf '%s' "$1" | sed -n 's/^[^[]*\[\([^]]*\)\].*/\1/p'; }
 
@@ -356,7 +350,7 @@ while :; do
   if [ -z "$upload_id" ]; then
     line=$(log_events csv-parser "\"upload received\" \"$NAME\"" | head -n 1)
     if [ -n "$line" ]; then
-      upload_id=$(field "${line#*"$TAB"}" upload_id)
+      upload_id=$(json_get "${line#*"$TAB"}" upload_id)
       parser_version=$(stream_version "${line%%"$TAB"*}")
       log "csv-parser${parser_version:+ (version $parser_version)} received it: $upload_id"
     fi
@@ -364,7 +358,7 @@ while :; do
   if [ -n "$upload_id" ]; then
     failed=$(log_events csv-parser "\"upload failed\" \"$upload_id\"" | head -n 1)
     if [ -n "$failed" ]; then
-      reason=$(printf '%s' "${failed#*"$TAB"}" | sed -n 's/.*"reason":"\([^"]*\)".*/\1/p')
+      reason=$(json_get "${failed#*"$TAB"}" reason)
       case "$reason" in
         *"is not registered"*|*"cannot upload products"*)
           die "the parser refused the file: ${reason}
@@ -377,7 +371,7 @@ while :; do
     fi
     if [ -z "$rows" ]; then
       staged=$(log_events csv-parser "\"upload staged\" \"$upload_id\"" | head -n 1)
-      if [ -n "$staged" ]; then rows=$(field "${staged#*"$TAB"}" rows); log "staged $rows rows"; fi
+      if [ -n "$staged" ]; then rows=$(json_get "${staged#*"$TAB"}" rows); log "staged $rows rows"; fi
     fi
     notified=$(log_events error-processor "\"vendor notified\" \"$upload_id\"" | head -n 1)
     if [ -n "$notified" ]; then break; fi
@@ -399,15 +393,15 @@ elapsed=$(($(date +%s) - started))
 valid=0 invalid=0 validator_versions=""
 while IFS= read -r line; do
   [ -n "$line" ] || continue
-  n=$(field "${line#*"$TAB"}" valid); valid=$((valid + ${n:-0}))
-  n=$(field "${line#*"$TAB"}" invalid); invalid=$((invalid + ${n:-0}))
+  n=$(json_get "${line#*"$TAB"}" valid); valid=$((valid + ${n:-0}))
+  n=$(json_get "${line#*"$TAB"}" invalid); invalid=$((invalid + ${n:-0}))
   v=$(stream_version "${line%%"$TAB"*}")
   case " $validator_versions " in *" $v "*) ;; *) validator_versions="${validator_versions:+$validator_versions }$v" ;; esac
 done <<EOF
 $(log_events product-validator "\"batch judged\" \"$upload_id\"")
 EOF
 message=${notified#*"$TAB"}
-subject=$(printf '%s' "$message" | sed -n 's/.*"subject":"\([^"]*\)".*/\1/p')
+subject=$(json_get "$message" subject)
 processor_version=$(stream_version "${notified%%"$TAB"*}")
 
 step "Summary"
@@ -418,7 +412,7 @@ key:            s3://$BUCKET/$KEY
 rows staged:    ${rows:-?}
 valid/invalid:  $valid / $invalid (product-validator batches)
 e-mail:         $subject
-SNS message id: $(field "$message" message_id)
+SNS message id: $(json_get "$message" message_id)
 took:           ${elapsed}s from upload to e-mail
 versions:       csv-parser ${parser_version:-?}, product-validator ${validator_versions:-?}, error-processor ${processor_version:-?}
 EOF

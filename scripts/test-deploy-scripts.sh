@@ -21,6 +21,8 @@ trap '[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 STUBS="$WORK/bin"
 export STUB_STATE="$WORK/state" STUB_LOG="$WORK/calls.log"
 export DEPLOY_STATE_ROOT="$WORK/deploy" SMOKE_POLL_SECONDS=0
+# The stubs read JSON as the scripts do.
+export STUB_JSON_SH="$ROOT/scripts/json.sh"
 mkdir -p "$STUBS" "$STUB_STATE" "$DEPLOY_STATE_ROOT"
 
 # --- the stubs (one script, three names) --------------------------------------
@@ -32,13 +34,15 @@ tool=$(basename "$0")
 S=$STUB_STATE
 printf '%s %s\n' "$tool" "$*" >>"$STUB_LOG"
 get() { cat "$S/$1" 2>/dev/null || true; }
+# shellcheck source=scripts/json.sh
+source "$STUB_JSON_SH"
 # With the portal (the default) there are five functions (vendor-api and
 # vendor-auth share an image); STUB_NO_PORTAL=1: three.
 versions() {
   if [ -n "${STUB_NO_PORTAL:-}" ]; then printf '{"csv-parser":"%s","error-processor":"%s","product-validator":"%s"}' "$1" "$1" "$1"
   else printf '{"csv-parser":"%s","error-processor":"%s","product-validator":"%s","vendor-api":"%s","vendor-auth":"%s"}' "$1" "$1" "$1" "$1" "$1"; fi
 }
-num() { get "$1" | sed -n 's/.*"csv-parser":"\([0-9]*\)".*/\1/p'; }
+num() { json_get "$(get "$1")" csv-parser; }
 arg_after() { local want=$1; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { echo "$2"; return; }; shift; done; }
 
 case "$tool" in
@@ -108,7 +112,7 @@ terraform)
       fi
       if [ -n "$pin" ]; then
         echo "pin $(tr -d ' \n' <"$pin")" >>"$STUB_LOG"
-        sed -n 's/.*"live_versions": *\({[^}]*}\).*/\1/p' "$pin" | tr -d ' ' >"$S/live"
+        json_get --json "$(cat "$pin")" live_versions >"$S/live"
       else
         get published >"$S/live"
       fi ;;
@@ -143,11 +147,11 @@ aws)
         *seed-categories*) echo '{"migrated":true,"categories_added":0}' >"$out" ;;
         *upsert-vendor*)
           echo "upsert $payload" >>"$STUB_LOG"
-          printf '{"vendor_id":"%s","status":"active"}\n' "$(printf '%s' "$payload" | sed -n 's/.*"vendor_id":"\([^"]*\)".*/\1/p')" >"$out" ;;
+          printf '{"vendor_id":"%s","status":"active"}\n' "$(json_get "$payload" vendor_id)" >"$out" ;;
         *register-vendor*)
           # Insert-only: vendors listed in STUB_SUSPENDED exist and stay suspended.
           echo "register $payload" >>"$STUB_LOG"
-          vid=$(printf '%s' "$payload" | sed -n 's/.*"vendor_id":"\([^"]*\)".*/\1/p')
+          vid=$(json_get "$payload" vendor_id)
           if [ -n "${STUB_REGISTER_ANSWER:-}" ]; then echo "$STUB_REGISTER_ANSWER" >"$out"
           else
             case " ${STUB_SUSPENDED:-} " in
@@ -180,7 +184,7 @@ aws)
       fn=${group#/aws/lambda/onboarding-test-}
       # The candidate lane runs on the candidate aliases: the last published versions.
       lane_versions="$S/live"; case "$key" in candidate/*) lane_versions="$S/published" ;; esac
-      v=$(sed -n "s/.*\"$fn\":\"\([0-9]*\)\".*/\1/p" "$lane_versions")
+      v=$(json_get "$(cat "$lane_versions")" "$fn")
       smoke_mode=${STUB_SMOKE:-}
       # fail-live: the candidate lane passes, the smoke through live fails.
       case "$smoke_mode:$key" in fail-live:candidate/*) smoke_mode="" ;; fail-live:*) smoke_mode=fail ;; esac
@@ -222,7 +226,7 @@ curl)
       echo '{"vendor_id":"VEND001","vendor_name":"TechGear","email":"smoke+VEND001.test@example.invalid","status":"active","created_at":"2026-11-01T00:00:00Z"}' >"$out"; printf 200 ;;
     "POST https://d111111abcdef8.cloudfront.net/api/uploads")
       grep -q onboard_session "$jar" 2>/dev/null || { echo '{"status":401}' >"$out"; printf 401; exit 0; }
-      name=$(printf '%s' "$data" | sed -n 's/.*"file_name":"\([^"]*\)".*/\1/p'); echo "$name" >"$S/portal-name"
+      name=$(json_get "$data" file_name); echo "$name" >"$S/portal-name"
       printf '{"url":"https://onboarding-test-uploads-123456789012.s3.eu-west-1.amazonaws.com","fields":{"Content-Type":"text/csv","key":"uploads/VEND001/%s","policy":"eyJleHBpcmF0aW9uIjoi","x-amz-algorithm":"AWS4-HMAC-SHA256","x-amz-credential":"ASIA/20261122/eu-west-1/s3/aws4_request","x-amz-date":"20261122T101500Z","x-amz-security-token":"IQoJb3JpZ2lu","x-amz-signature":"0123abcd"},"key":"uploads/VEND001/%s","expires_at":"2026-11-22T10:30:00Z","max_bytes":10485760}\n' "$name" "$name" >"$out"; printf 201 ;;
     "POST https://onboarding-test-uploads-123456789012.s3.eu-west-1.amazonaws.com") : >"$out"; printf 204 ;;
     "GET https://d111111abcdef8.cloudfront.net/api/uploads?limit=5")
@@ -283,6 +287,25 @@ if command -v shellcheck >/dev/null 2>&1; then
 else
   echo "  skip shellcheck (not installed)"
 fi
+
+# --- json.sh reads the same with jq and with python3 ------------------------------
+# shellcheck source=scripts/json.sh
+source "$ROOT/scripts/json.sh"
+mkdir -p "$WORK/python-only"
+# The interpreter itself: a version manager's shim needs more of PATH.
+ln -sf "$(python3 -c 'import sys; print(sys.executable)')" "$WORK/python-only/python3"
+ln -sf "$(command -v tr)" "$WORK/python-only/tr"
+doc='{"items":[{"file_name":"a b.csv","status":"partial","n":2,"ok":false}],"fields":{"key":"uploads/V/a b.csv","x-amz-date":"20261122T101500Z"},"span":{"upload_id":"U1"},"gone":null}'
+for tool in jq python3; do
+  path=$PATH; [ "$tool" = python3 ] && path="$WORK/python-only"
+  if [ "$tool" = jq ] && ! command -v jq >/dev/null 2>&1; then continue; fi
+  got=$(PATH=$path; printf '%s|' "$(json_get "$doc" upload_id)" "$(json_get "$doc" n)" "$(json_get "$doc" ok)" \
+    "$(json_get --json "$doc" file_name)" "$(json_get "$doc" gone)" "$(json_get "not json" a)" \
+    "$(json_entries "$doc" fields | tr '\n' ';')" "$(json_item "$doc" items file_name "a b.csv")")
+  want='U1|2|false|"a b.csv"|||key=uploads/V/a b.csv;x-amz-date=20261122T101500Z;|{"file_name":"a b.csv","status":"partial","n":2,"ok":false}|'
+  [ "$got" = "$want" ] || fail "json.sh with $tool: got $got, expected $want"
+done
+ok "json.sh, the scripts' one JSON reader, gives the same answers with jq and with python3"
 
 # --- the images the scripts and compose build --------------------------------------
 dockerfile="$ROOT/docker/Dockerfile"
