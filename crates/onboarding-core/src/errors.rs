@@ -1,8 +1,5 @@
 //! What can be wrong with a row, and with a whole file.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::status::VendorStatus;
@@ -64,11 +61,12 @@ impl ErrorType {
     pub fn rank(self) -> i16 {
         self as i16
     }
-}
 
-impl fmt::Display for ErrorType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+    pub fn parse(text: &str) -> Result<ErrorType, UnknownErrorType> {
+        ErrorType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == text)
+            .ok_or_else(|| UnknownErrorType(text.to_string()))
     }
 }
 
@@ -76,16 +74,7 @@ impl fmt::Display for ErrorType {
 #[error("unknown error type '{0}'")]
 pub struct UnknownErrorType(pub String);
 
-impl FromStr for ErrorType {
-    type Err = UnknownErrorType;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ErrorType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| UnknownErrorType(s.to_string()))
-    }
-}
+crate::text_forms::text_forms!(ErrorType, UnknownErrorType);
 
 /// One problem with one row. A row may have several.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

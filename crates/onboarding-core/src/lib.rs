@@ -17,6 +17,7 @@ pub mod reader;
 pub mod report;
 pub mod rules;
 pub mod status;
+mod text_forms;
 pub mod upload_id;
 pub mod upload_key;
 pub mod vendor_id;

@@ -4,9 +4,6 @@
 //! vendor's. The mode is read once, where the file comes in (the object's
 //! metadata or its folder), and travels typed from there.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::errors::FileFailure;
@@ -71,27 +68,7 @@ impl UploadMode {
     }
 }
 
-impl fmt::Display for UploadMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for UploadMode {
-    type Err = UnknownUploadMode;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        UploadMode::parse(text)
-    }
-}
-
-impl TryFrom<String> for UploadMode {
-    type Error = UnknownUploadMode;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        UploadMode::parse(&text)
-    }
-}
+crate::text_forms::text_forms!(UploadMode, UnknownUploadMode);
 
 /// What a valid row did to the catalog (`row_outcomes.change`): counted per
 /// upload as `created_records`, `updated_records` and `unchanged_records`.

@@ -2,9 +2,6 @@
 //! and a vendor's (`vendors.status`). Each word is written here once; the
 //! tables' CHECK constraints list the same words.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 /// Where an upload stands. `Processing` until every row has an outcome.
@@ -102,34 +99,8 @@ impl VendorStatus {
     }
 }
 
-macro_rules! text_forms {
-    ($type:ty, $error:ty) => {
-        impl fmt::Display for $type {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $type {
-            type Err = $error;
-
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                <$type>::parse(text)
-            }
-        }
-
-        impl TryFrom<String> for $type {
-            type Error = $error;
-
-            fn try_from(text: String) -> Result<Self, Self::Error> {
-                <$type>::parse(&text)
-            }
-        }
-    };
-}
-
-text_forms!(UploadStatus, UnknownUploadStatus);
-text_forms!(VendorStatus, UnknownVendorStatus);
+crate::text_forms::text_forms!(UploadStatus, UnknownUploadStatus);
+crate::text_forms::text_forms!(VendorStatus, UnknownVendorStatus);
 
 #[cfg(test)]
 mod tests {

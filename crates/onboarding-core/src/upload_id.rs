@@ -5,8 +5,6 @@
 //! key or version and so in suffix, while a duplicate S3 event for the same
 //! object version maps to the same id.
 
-use std::fmt;
-
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -68,38 +66,9 @@ impl UploadId {
         }
         Ok(UploadId(text.to_string()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for UploadId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::str::FromStr for UploadId {
-    type Err = InvalidUploadId;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        UploadId::parse(text)
-    }
-}
-
-impl TryFrom<String> for UploadId {
-    type Error = InvalidUploadId;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        UploadId::parse(&value)
-    }
-}
-
-impl From<UploadId> for String {
-    fn from(id: UploadId) -> String {
-        id.0
-    }
-}
+crate::text_forms::text_forms!(newtype UploadId, InvalidUploadId);
 
 #[cfg(test)]
 mod tests {

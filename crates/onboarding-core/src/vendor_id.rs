@@ -5,9 +5,6 @@
 //! keeps: 1–50 ASCII letters, digits, `_` or `-`, so an id is always one
 //! path segment, one filter-policy value and one line of text.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 /// The most characters an id has (the column is `VARCHAR(50)`).
@@ -34,39 +31,9 @@ impl VendorId {
             Err(InvalidVendorId(text.to_string()))
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl FromStr for VendorId {
-    type Err = InvalidVendorId;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        VendorId::parse(text)
-    }
-}
-
-impl fmt::Display for VendorId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for VendorId {
-    type Error = InvalidVendorId;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        VendorId::parse(&value)
-    }
-}
-
-impl From<VendorId> for String {
-    fn from(id: VendorId) -> String {
-        id.0
-    }
-}
+crate::text_forms::text_forms!(newtype VendorId, InvalidVendorId);
 
 #[cfg(test)]
 mod tests {
