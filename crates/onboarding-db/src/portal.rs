@@ -220,9 +220,11 @@ pub async fn count_upload_errors(
     .await?)
 }
 
-/// A catalog row, as the portal lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A catalog row, as the portal lists it (and the API serves it).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ProductSummary {
+    /// The pagination cursor's position: not shown.
+    #[serde(skip)]
     pub product_id: i64,
     pub vendor_product_id: String,
     pub sku: String,

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
 use onboarding_core::{UploadId, UploadStatus};
-use onboarding_db::portal::{self, ProductFilter};
+use onboarding_db::portal::{self, ProductFilter, ProductSummary};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -24,23 +24,8 @@ pub struct ProductQuery {
 }
 
 #[derive(Serialize)]
-pub struct Product {
-    vendor_product_id: String,
-    sku: String,
-    product_name: String,
-    category: String,
-    subcategory: Option<String>,
-    brand: Option<String>,
-    price: String,
-    stock_quantity: i32,
-    status: String,
-    upload_id: UploadId,
-    created_at: DateTime<Utc>,
-}
-
-#[derive(Serialize)]
 pub struct ProductPage {
-    items: Vec<Product>,
+    items: Vec<ProductSummary>,
     next_cursor: Option<String>,
 }
 
@@ -84,22 +69,7 @@ pub async fn products(
         None
     };
     Ok(Json(ProductPage {
-        items: products
-            .into_iter()
-            .map(|p| Product {
-                vendor_product_id: p.vendor_product_id,
-                sku: p.sku,
-                product_name: p.product_name,
-                category: p.category,
-                subcategory: p.subcategory,
-                brand: p.brand,
-                price: p.price.to_string(),
-                stock_quantity: p.stock_quantity,
-                status: p.status,
-                upload_id: p.upload_id,
-                created_at: p.created_at,
-            })
-            .collect(),
+        items: products,
         next_cursor,
     }))
 }
