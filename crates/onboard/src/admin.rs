@@ -60,7 +60,7 @@ pub enum AdminCommand {
     /// List dead letters, or redrive them.
     Dlq {
         #[command(subcommand)]
-        command: DlqCommand,
+        command: AdminDlqCommand,
     },
     /// Run an upload again as a new upload linked to it (one new email).
     Rerun { upload_id: String },
@@ -69,7 +69,7 @@ pub enum AdminCommand {
 }
 
 #[derive(clap::Subcommand)]
-pub enum DlqCommand {
+pub enum AdminDlqCommand {
     /// The dead letters of every queue (or one).
     List {
         #[arg(long)]
@@ -359,7 +359,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             }
         }
         AdminCommand::Dlq {
-            command: DlqCommand::List { queue },
+            command: AdminDlqCommand::List { queue },
         } => {
             let path = with_query("/api/admin/dead-letters", &[("queue", queue.as_deref())]);
             let list = api.call("GET", &path, None).await?;
@@ -377,7 +377,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             }
         }
         AdminCommand::Dlq {
-            command: DlqCommand::Redrive { queue, message_id },
+            command: AdminDlqCommand::Redrive { queue, message_id },
         } => {
             let path = with_query(
                 &format!("/api/admin/dead-letters/{queue}/redrive"),

@@ -23,9 +23,10 @@ use crate::problem::ApiError;
 pub const QUERY_ROW_LIMIT: usize = 1_000;
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One dead-letter queue and where its messages are redriven.
+/// One dead-letter queue as the console shows it, and where its messages are
+/// redriven.
 #[derive(Clone, Debug, Serialize)]
-pub struct DeadLetterQueue {
+pub struct RedrivableQueue {
     /// `errors`, `parser` or `stream`.
     pub name: &'static str,
     #[serde(skip)]
@@ -41,7 +42,7 @@ pub struct DeadLetterQueue {
 pub struct Console {
     pub logs: Box<dyn LogSource>,
     pub metrics: Box<dyn MetricsSource>,
-    pub queues: Vec<DeadLetterQueue>,
+    pub queues: Vec<RedrivableQueue>,
     pub sqs: aws_sdk_sqs::Client,
     /// `<project>-<environment>`: the functions are `<prefix>-csv-parser`…
     pub function_prefix: String,
@@ -97,7 +98,7 @@ impl Console {
         ]
         .into_iter()
         .filter_map(|(name, url, redrive_to)| {
-            Some(DeadLetterQueue {
+            Some(RedrivableQueue {
                 name,
                 url: url?,
                 redrivable: redrive_to.is_some(),
@@ -126,7 +127,7 @@ impl Console {
         })
     }
 
-    pub fn queue(&self, name: &str) -> Result<&DeadLetterQueue, ApiError> {
+    pub fn queue(&self, name: &str) -> Result<&RedrivableQueue, ApiError> {
         self.queues.iter().find(|q| q.name == name).ok_or_else(|| {
             ApiError::NotFound(format!(
                 "There is no dead-letter queue '{name}' here (errors, parser, stream)."

@@ -316,11 +316,11 @@ pub struct Queue {
     pub visibility_timeout_s: Option<u32>,
     pub retention_s: u32,
     /// `(dead-letter queue, receives before a message moves there)`.
-    pub dead_letter: Option<DeadLetter>,
+    pub dead_letter: Option<Redrive>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct DeadLetter {
+pub struct Redrive {
     pub queue: &'static str,
     pub max_receive_count: u32,
 }
@@ -384,11 +384,11 @@ pub struct Contract {
     pub portal: Portal,
     /// The functions' own metrics (EMF): what the dashboard and alarms may
     /// name in this namespace.
-    pub metrics: Metrics,
+    pub metrics: CustomMetrics,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct Metrics {
+pub struct CustomMetrics {
     pub namespace: &'static str,
     pub emitted: &'static [crate::metrics::EmittedMetric],
 }
@@ -471,7 +471,7 @@ fn function(
 impl Contract {
     pub fn get() -> Contract {
         let dead_letter = |queue| {
-            Some(DeadLetter {
+            Some(Redrive {
                 queue,
                 max_receive_count: 3,
             })
@@ -597,7 +597,7 @@ impl Contract {
                 ),
             },
             email_claim_lease_s: onboarding_core::pipeline::EMAIL_CLAIM_LEASE_SECONDS,
-            metrics: Metrics {
+            metrics: CustomMetrics {
                 namespace: crate::metrics::NAMESPACE,
                 emitted: &crate::metrics::EMITTED,
             },

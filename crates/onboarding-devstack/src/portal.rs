@@ -34,7 +34,7 @@ pub struct PortalOptions {
 
 /// The pool and client the portal authenticates against.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Identity {
+pub struct UserPool {
     pub user_pool_id: String,
     pub client_id: String,
     /// Where the emulator serves the pool's keys.
@@ -47,7 +47,7 @@ pub struct Identity {
 pub async fn provision_identity(
     clients: &StackClients,
     prefix: &str,
-) -> Result<Identity, DevstackError> {
+) -> Result<UserPool, DevstackError> {
     let cognito = &clients.cognito;
     let pool_name = format!("{prefix}-vendors");
     let pools = cognito
@@ -145,7 +145,7 @@ pub async fn provision_identity(
         "{}/{user_pool_id}/.well-known/jwks.json",
         clients.cognito_endpoint.trim_end_matches('/')
     );
-    Ok(Identity {
+    Ok(UserPool {
         user_pool_id,
         client_id,
         jwks_url,
@@ -166,7 +166,7 @@ pub fn demo_password() -> String {
 /// permanent password. An existing login gets the password again.
 pub async fn create_login(
     clients: &StackClients,
-    identity: &Identity,
+    identity: &UserPool,
     email: &str,
     vendor_id: &str,
     password: &str,
@@ -178,7 +178,7 @@ pub async fn create_login(
 /// `password` as its permanent password. Idempotent.
 async fn ensure_login(
     clients: &StackClients,
-    identity: &Identity,
+    identity: &UserPool,
     email: &str,
     vendor_id: Option<&str>,
     password: &str,
@@ -239,7 +239,7 @@ pub const OPERATOR_PASSWORD_KEY: &str = "PORTAL_OPERATOR_PASSWORD";
 /// with `password` as its permanent password. Idempotent.
 pub async fn create_operator_login(
     clients: &StackClients,
-    identity: &Identity,
+    identity: &UserPool,
     email: &str,
     password: &str,
 ) -> Result<(), DevstackError> {

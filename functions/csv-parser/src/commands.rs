@@ -21,14 +21,14 @@ use crate::handler::{ParseError, bad_event};
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Invocation {
-    Command(Command),
+    Command(OperatorCommand),
     S3Event(S3Event),
 }
 
 /// An operator's command, `{"command": "<name>", ...fields}`.
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(tag = "command", rename_all = "kebab-case")]
-pub enum Command {
+pub enum OperatorCommand {
     /// Applies the schema migrations, then sets the function roles'
     /// passwords (on the migrator, from `DATABASE_ROLE_SECRET_IDS`).
     Migrate,
@@ -41,7 +41,7 @@ pub enum Command {
     RegisterVendor(VendorRecord),
 }
 
-impl Command {
+impl OperatorCommand {
     const NAMES: [&str; 4] = [
         "migrate",
         "seed-categories",
@@ -59,14 +59,17 @@ impl Invocation {
             return Ok(invocation);
         }
         let refusal = match event.get("command") {
-            Some(Value::String(name)) if Command::NAMES.contains(&name.as_str()) => {
-                let error = Command::deserialize(&event)
+            Some(Value::String(name)) if OperatorCommand::NAMES.contains(&name.as_str()) => {
+                let error = OperatorCommand::deserialize(&event)
                     .err()
                     .map(|e| e.to_string())
                     .unwrap_or_default();
                 format!("{name} needs vendor_id, vendor_name, email, status: {error}")
             }
-            Some(other) => format!("unknown command {other} ({})", Command::NAMES.join(", ")),
+            Some(other) => format!(
+                "unknown command {other} ({})",
+                OperatorCommand::NAMES.join(", ")
+            ),
             None => S3Event::deserialize(&event)
                 .err()
                 .map(|e| e.to_string())
@@ -78,13 +81,13 @@ impl Invocation {
 
 /// Runs `command` against the database; the clients read the role secrets.
 pub async fn run(
-    command: Command,
+    command: OperatorCommand,
     database: &Database,
     clients: &AwsClients,
 ) -> Result<Value, ParseError> {
     let pool = database.pool().await?;
     match command {
-        Command::Migrate => {
+        OperatorCommand::Migrate => {
             onboarding_db::migrate(pool).await?;
             tracing::info!(upload_id = "-", vendor_id = "-", "migrations applied");
             Ok(match set_role_passwords(pool, clients).await? {
@@ -92,7 +95,7 @@ pub async fn run(
                 None => json!({"migrated": true}),
             })
         }
-        Command::SeedCategories => {
+        OperatorCommand::SeedCategories => {
             let counts = onboarding_db::seed::seed(pool, true).await?;
             tracing::info!(
                 upload_id = "-",
@@ -102,12 +105,12 @@ pub async fn run(
             );
             Ok(json!({"migrated": true, "categories_added": counts.categories_added}))
         }
-        Command::UpsertVendor(vendor) => {
+        OperatorCommand::UpsertVendor(vendor) => {
             onboarding_db::seed::upsert_vendor(pool, &vendor).await?;
             tracing::info!(upload_id = "-", vendor_id = %vendor.vendor_id, status = %vendor.status, "vendor upserted");
             Ok(json!({"vendor_id": vendor.vendor_id, "status": vendor.status}))
         }
-        Command::RegisterVendor(vendor) => {
+        OperatorCommand::RegisterVendor(vendor) => {
             // Insert-only: an existing vendor keeps its name, e-mail and
             // status, and the answer says which status that is.
             let registered = onboarding_db::seed::register_vendor(pool, &vendor).await?;
@@ -238,11 +241,11 @@ mod tests {
     fn commands_and_s3_events_are_told_apart() {
         assert!(matches!(
             parsed(json!({"command": "migrate"})),
-            Ok(Invocation::Command(Command::Migrate))
+            Ok(Invocation::Command(OperatorCommand::Migrate))
         ));
         assert!(matches!(
             parsed(json!({"command": "seed-categories"})),
-            Ok(Invocation::Command(Command::SeedCategories))
+            Ok(Invocation::Command(OperatorCommand::SeedCategories))
         ));
         assert!(matches!(
             parsed(json!({"Records": []})),
@@ -265,7 +268,7 @@ mod tests {
                 "vendor_name": "Smoke", "email": "smoke@example.com", "status": status})
         };
         let active = VendorStatus::Active.as_str();
-        let Ok(Invocation::Command(Command::RegisterVendor(vendor))) =
+        let Ok(Invocation::Command(OperatorCommand::RegisterVendor(vendor))) =
             parsed(command("register-vendor", "SMOKE01", active))
         else {
             panic!("a register-vendor command");
@@ -274,7 +277,7 @@ mod tests {
         assert_eq!(vendor.status, VendorStatus::Active);
         assert!(matches!(
             parsed(command("upsert-vendor", "SMOKE01", active)),
-            Ok(Invocation::Command(Command::UpsertVendor(_)))
+            Ok(Invocation::Command(OperatorCommand::UpsertVendor(_)))
         ));
         for (id, status, named) in [
             ("SMOKE 01", active, "'SMOKE 01' is not a vendor id"),

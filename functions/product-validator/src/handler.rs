@@ -28,7 +28,7 @@ const CATEGORY_REFRESH: Duration = Duration::from_secs(300);
 
 /// Why the validator gives up on an upload's share of a batch.
 #[derive(Debug, thiserror::Error)]
-enum Rejection {
+enum UnusableBatch {
     #[error("upload {upload_id} has an unusable header: {reason}")]
     BadHeader { upload_id: UploadId, reason: String },
     #[error("upload {upload_id}'s staged rows name vendor {staged}, the upload {recorded:?}")]
@@ -39,7 +39,7 @@ enum Rejection {
     },
 }
 
-type BatchError = StageError<Rejection>;
+type BatchError = StageError<UnusableBatch>;
 
 pub struct Validator {
     database: Database,
@@ -113,7 +113,7 @@ impl Validator {
         // The rows carry the vendor as the parser staged it: acted on only
         // once it is the upload's own.
         if upload.vendor_id.as_ref() != Some(&batch.vendor_id) {
-            return Err(StageError::Stage(Rejection::VendorMismatch {
+            return Err(StageError::Stage(UnusableBatch::VendorMismatch {
                 upload_id: batch.upload_id.clone(),
                 staged: batch.vendor_id.clone(),
                 recorded: upload.vendor_id,
@@ -124,7 +124,7 @@ impl Validator {
             return Ok(());
         }
         let header = Header::parse(&upload.source_columns).map_err(|e| {
-            StageError::Stage(Rejection::BadHeader {
+            StageError::Stage(UnusableBatch::BadHeader {
                 upload_id: batch.upload_id.clone(),
                 reason: format!("{e:?}"),
             })

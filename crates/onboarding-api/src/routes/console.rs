@@ -224,7 +224,7 @@ fn find_string(value: &Value, name: &str) -> Option<String> {
     }
 }
 
-fn summarise(queue: &crate::console::DeadLetterQueue, letter: DeadLetter) -> AdminDeadLetter {
+fn summarise(queue: &crate::console::RedrivableQueue, letter: DeadLetter) -> AdminDeadLetter {
     let body: Value = serde_json::from_str(&letter.body).unwrap_or(Value::Null);
     let upload_id = find_string(&body, "upload_id");
     let vendor_id = find_string(&body, "vendor_id");
@@ -507,7 +507,7 @@ pub struct DeadLetterQuery {
 #[derive(Serialize)]
 pub struct DeadLetterList {
     items: Vec<AdminDeadLetter>,
-    queues: Vec<crate::console::DeadLetterQueue>,
+    queues: Vec<crate::console::RedrivableQueue>,
 }
 
 /// `GET /api/admin/dead-letters`

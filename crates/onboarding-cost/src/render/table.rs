@@ -2,17 +2,17 @@
 
 use std::fmt::Write as _;
 
-pub(super) struct Table {
+pub(super) struct TextTable {
     pub headers: Vec<String>,
     /// Right-aligned columns (the numbers).
     pub right: Vec<bool>,
     pub rows: Vec<Vec<String>>,
 }
 
-impl Table {
+impl TextTable {
     /// A table with fixed headers; `right` marks the right-aligned columns.
-    pub fn new(headers: &[&str], right: &[bool], rows: Vec<Vec<String>>) -> Table {
-        Table {
+    pub fn new(headers: &[&str], right: &[bool], rows: Vec<Vec<String>>) -> TextTable {
+        TextTable {
             headers: headers.iter().map(|header| header.to_string()).collect(),
             right: right.to_vec(),
             rows,

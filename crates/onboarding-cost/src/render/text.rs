@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::table::Table;
+use super::table::TextTable;
 use super::{REGION_NOTE, Report};
 use crate::allowances::ALWAYS_FREE;
 use crate::compare::{
@@ -73,7 +73,7 @@ fn breakdown(estimate: &Estimate, markdown: bool) -> String {
         format!("**{}**", money(estimate.total())),
         String::new(),
     ]);
-    let table = Table::new(
+    let table = TextTable::new(
         &["Service", "Fixed (idle)", "Variable", "Total", "Basis"],
         &[false, true, true, true, false],
         rows,
@@ -118,7 +118,7 @@ fn comparison(uploads: u64, conditions: &Conditions, markdown: bool) -> String {
                 .collect()
         })
         .collect();
-    let table = Table {
+    let table = TextTable {
         headers,
         right: vec![false, true, true, true, true],
         rows,
@@ -217,7 +217,7 @@ fn hold_sensitivity(scenario: &Scenario, egress: Egress, markdown: bool) -> Stri
                 .collect()
         })
         .collect();
-    let table = Table {
+    let table = TextTable {
         right: std::iter::once(false)
             .chain(std::iter::repeat_n(true, headers.len() - 1))
             .collect(),
@@ -253,7 +253,7 @@ fn levers_table(scenario: &Scenario, markdown: bool) -> String {
             }
         })
         .collect();
-    let table = Table::new(
+    let table = TextTable::new(
         &["Change (cumulative)", "Total", "Saves"],
         &[false, true, true],
         rows,
@@ -271,7 +271,7 @@ fn levers_table(scenario: &Scenario, markdown: bool) -> String {
 
 /// The price table and the always-free allowances, each with its page.
 fn prices(markdown: bool) -> String {
-    let table = Table::new(
+    let table = TextTable::new(
         &["Price", "USD", "Per", "Page (aws.amazon.com)", "As of"],
         &[false, true, false, false, false],
         PRICES
@@ -295,7 +295,7 @@ fn prices(markdown: bool) -> String {
         "{PRICE_REGION} on-demand list prices as recorded in {PRICES_AS_OF}, before any free allowance; they drift, so check the pages:\n\n"
     );
     out.push_str(&table.render(markdown));
-    let allowances = Table::new(
+    let allowances = TextTable::new(
         &[
             "Always free a month",
             "Quantity",
