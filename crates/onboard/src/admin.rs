@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::bail;
+use onboarding_core::{UploadId, UploadStatus, VendorId};
 use serde_json::{Value, json};
 
 use crate::vendor::{operator_token, reqwest_method};
@@ -19,9 +20,9 @@ pub enum AdminCommand {
     /// Every vendor's uploads, newest first; failed and stuck ones first.
     Uploads {
         #[arg(long)]
-        vendor: Option<String>,
+        vendor: Option<VendorId>,
         #[arg(long)]
-        status: Option<String>,
+        status: Option<UploadStatus>,
         /// RFC 3339 time or YYYY-MM-DD.
         #[arg(long)]
         from: Option<String>,
@@ -34,10 +35,10 @@ pub enum AdminCommand {
         limit: u32,
     },
     /// One upload: what the vendor sees, the timeline, re-runs, dead letters.
-    Upload { upload_id: String },
+    Upload { upload_id: UploadId },
     /// One upload's log lines from the three functions, oldest first.
     Logs {
-        upload_id: String,
+        upload_id: UploadId,
         /// Comma-separated: ERROR, WARN, INFO, DEBUG, TRACE, METRIC.
         #[arg(long)]
         level: Option<String>,
@@ -63,7 +64,7 @@ pub enum AdminCommand {
         command: AdminDlqCommand,
     },
     /// Run an upload again as a new upload linked to it (one new email).
-    Rerun { upload_id: String },
+    Rerun { upload_id: UploadId },
     /// A read-only SQL query over the console's views.
     Query { sql: String },
 }
@@ -110,7 +111,7 @@ fn with_query(path: &str, pairs: &[(&str, Option<&str>)]) -> String {
 /// `onboard rerun UPLOAD_ID`: `onboard admin rerun` at the top level.
 #[derive(clap::Args)]
 pub struct RerunArgs {
-    pub upload_id: String,
+    pub upload_id: UploadId,
     /// The portal's origin (default: the local stack's PORTAL_URL).
     #[arg(long = "api", env = "ONBOARD_API_URL")]
     pub api_url: Option<String>,
@@ -226,8 +227,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             let path = with_query(
                 "/api/admin/uploads",
                 &[
-                    ("vendor_id", vendor.as_deref()),
-                    ("status", status.as_deref()),
+                    ("vendor_id", vendor.as_ref().map(VendorId::as_str)),
+                    ("status", status.map(UploadStatus::as_str)),
                     ("from", from.as_deref()),
                     ("to", to.as_deref()),
                     ("file_name", file_name.as_deref()),
@@ -423,7 +424,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs an upload again as a new upload linked to it: `onboard rerun` and
 /// `onboard admin rerun`.
-pub async fn rerun(api: &Api, upload_id: &str, json: bool) -> anyhow::Result<ExitCode> {
+pub async fn rerun(api: &Api, upload_id: &UploadId, json: bool) -> anyhow::Result<ExitCode> {
     let rerun = api
         .call(
             "POST",

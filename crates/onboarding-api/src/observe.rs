@@ -14,6 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use futures::future::BoxFuture;
 use onboarding_aws::metrics::PIPELINE_COUNTS;
+use onboarding_core::UploadId;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -47,7 +48,7 @@ pub trait LogSource: Send + Sync {
     /// first, looked for between `from` and `until`.
     fn upload_lines<'a>(
         &'a self,
-        upload_id: &'a str,
+        upload_id: &'a UploadId,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Vec<LogLine>, ApiError>>;
@@ -99,14 +100,14 @@ pub fn parse_line(function: &str, text: &str, timestamp: Option<DateTime<Utc>>) 
 }
 
 /// Whether the line is about `upload_id` (at the top level or in its span).
-fn names_upload(line: &LogLine, upload_id: &str) -> bool {
+fn names_upload(line: &LogLine, upload_id: &UploadId) -> bool {
     [
         line.fields.get("upload_id"),
         line.fields.pointer("/span/upload_id"),
     ]
     .into_iter()
     .flatten()
-    .any(|v| v.as_str() == Some(upload_id))
+    .any(|v| v.as_str() == Some(upload_id.as_str()))
 }
 
 /// The local runner's function logs (`FUNCTION_LOGS_DIR`).
@@ -117,7 +118,7 @@ pub struct LocalLogs {
 impl LogSource for LocalLogs {
     fn upload_lines<'a>(
         &'a self,
-        upload_id: &'a str,
+        upload_id: &'a UploadId,
         _from: DateTime<Utc>,
         _until: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Vec<LogLine>, ApiError>> {
@@ -134,7 +135,7 @@ impl LogSource for LocalLogs {
                 };
                 lines.extend(
                     text.lines()
-                        .filter(|l| l.contains(upload_id))
+                        .filter(|l| l.contains(upload_id.as_str()))
                         .map(|l| parse_line(function, l, None))
                         .filter(|l| names_upload(l, upload_id))
                         .take(MAX_LINES),
@@ -235,13 +236,13 @@ fn insights_time(text: &str) -> Option<DateTime<Utc>> {
 impl LogSource for CloudWatchLogs {
     fn upload_lines<'a>(
         &'a self,
-        upload_id: &'a str,
+        upload_id: &'a UploadId,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<Vec<LogLine>, ApiError>> {
         Box::pin(async move {
-            // upload_id was parsed at the edge (letters, digits, '_'), so it
-            // can sit in the query's string literal as is.
+            // An UploadId is letters, digits and '_', so it can sit in the
+            // query's string literal as is.
             let query = format!(
                 "fields @timestamp, @message, @log | filter @message like \"{upload_id}\" \
                  | sort @timestamp asc | limit {MAX_LINES}"
@@ -682,14 +683,18 @@ mod tests {
     fn lines_are_read_with_their_level_and_metric_lines_summarised() {
         let line = parse_line(
             "csv-parser",
-            r#"{"level":"WARN","message":"upload failed","span":{"upload_id":"U1"}}"#,
+            r#"{"level":"WARN","message":"upload failed","span":{"upload_id":"UPLOAD_20261206_081200_0123456789AB"}}"#,
             None,
         );
         assert_eq!(
             (line.level.as_str(), line.message.as_str()),
             ("WARN", "upload failed")
         );
-        assert!(names_upload(&line, "U1") && !names_upload(&line, "U2"));
+        let (u1, u2) = (
+            UploadId::parse("UPLOAD_20261206_081200_0123456789AB").unwrap(),
+            UploadId::parse("UPLOAD_20261206_081200_FEDCBA987654").unwrap(),
+        );
+        assert!(names_upload(&line, &u1) && !names_upload(&line, &u2));
         let metric = parse_line(
             "csv-parser",
             r#"{"RowsParsed":200.0,"_aws":{"CloudWatchMetrics":[{"Metrics":[{"Name":"RowsParsed"}]}],"Timestamp":1796496882633},"upload_id":"U1"}"#,

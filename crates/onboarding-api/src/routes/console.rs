@@ -400,7 +400,7 @@ pub async fn upload_logs(
         .data()?
         .console
         .logs
-        .upload_lines(id.as_str(), from, until)
+        .upload_lines(&id, from, until)
         .await?
         .into_iter()
         .filter(|l| levels.is_empty() || levels.contains(&l.level))
