@@ -229,8 +229,9 @@ fn body_refusal(rejection: JsonRejection) -> ApiError {
         JsonRejection::BytesRejection(_) => ApiError::bad_input(
             "body",
             format!(
-                "The body is too large: at most {} bytes.",
-                crate::MAX_BODY_BYTES
+                "The body is too large: at most {} bytes ({} for a fix of failed rows).",
+                crate::MAX_BODY_BYTES,
+                crate::MAX_FIX_BODY_BYTES
             ),
         ),
         e => ApiError::bad_input("body", e.body_text()),

@@ -30,6 +30,8 @@ pub use config::{ApiPart, ApiSettings};
 
 /// The largest JSON body any endpoint takes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The largest body of a fix of failed rows (`POST /api/uploads/{id}/fixes`).
+pub const MAX_FIX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Everything a request needs, built once per cold start.
 pub struct AppState {

@@ -129,6 +129,40 @@ impl ObjectStore {
         })
     }
 
+    /// Writes a portal submission (a product from the form, or fixed rows)
+    /// to `uploads/<vendor>/<file_name>` with the metadata a presigned POST
+    /// would give it: the uploader (`vendor-id`) and the mode. S3 announces
+    /// it like any upload, so it runs the whole pipeline. Returns the key.
+    pub async fn put_submission(
+        &self,
+        vendor_id: &VendorId,
+        file_name: &str,
+        mode: UploadMode,
+        body: Vec<u8>,
+    ) -> Result<String, ApiError> {
+        let key = UploadKey::live_key(vendor_id, file_name);
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_type(upload_content_type(file_name))
+            .metadata(
+                onboarding_aws::s3::UPLOADER_METADATA,
+                vendor_id.as_str().to_string(),
+            )
+            .metadata(onboarding_core::mode::MODE_METADATA, mode.as_str())
+            .body(aws_sdk_s3::primitives::ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| {
+                ApiError::Unavailable(format!(
+                    "s3 PutObject {key}: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(&e)
+                ))
+            })?;
+        Ok(key)
+    }
+
     /// Copies one stored version of an upload to a new version of the same
     /// key, with its metadata plus `rerun-of: <original>`: S3 announces it
     /// like any upload, so it runs the whole pipeline as a new upload, and

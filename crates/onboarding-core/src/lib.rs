@@ -35,7 +35,7 @@ pub use pipeline::{PipelineMessage, QueuedRowError, StagedRow, StagingStatus};
 pub use reader::{ProductCsvReader, ReadLimits, SourceRow};
 pub use report::{
     FixRow, ReportLine, neutralise_cell, parse_error_report, restore_cell, write_error_report,
-    write_fix_file, write_table,
+    write_fix_file, write_product_file, write_table,
 };
 pub use rules::{
     Catalog, CatalogMatches, CategoryWhitelist, CheckedRow, EarlierRows, FileChecker,

@@ -137,6 +137,23 @@ fn write_record(out: &mut csv::Writer<Vec<u8>>, cells: impl IntoIterator<Item = 
         .expect("writing CSV to memory");
 }
 
+/// A product file of `rows`, each the values of [`Column::ALL`] in that
+/// order: what the portal writes for a product typed into its form or for
+/// failed rows fixed in the browser, read by the pipeline like any upload.
+/// Cells are written as they are, not neutralised as the reports' are: the
+/// pipeline must read back exactly what the vendor typed.
+pub fn write_product_file(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut out = writer();
+    write_record(
+        &mut out,
+        crate::Column::ALL.iter().map(|c| c.name().to_string()),
+    );
+    for row in rows {
+        write_record(&mut out, row.iter().cloned());
+    }
+    into_bytes(out)
+}
+
 /// Reads a report written by [`write_error_report`] back into lines.
 pub fn parse_error_report(bytes: &[u8]) -> Result<Vec<ReportLine>, ReportError> {
     let mut reader = csv::ReaderBuilder::new()

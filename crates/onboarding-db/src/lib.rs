@@ -13,6 +13,7 @@ pub mod reports;
 pub mod roles;
 pub mod seed;
 pub mod sessions;
+pub mod submissions;
 #[cfg(feature = "dev")]
 pub mod testing;
 pub mod uploads;

@@ -494,6 +494,11 @@ pub enum EmailClaim {
     /// its claim lapses at the end of the lease. Only a later attempt can
     /// tell which, so the caller must not treat the email as sent.
     HeldElsewhere,
+    /// The vendor did not ask for this upload's email (a portal submission
+    /// without "Email me the result"): recorded as the email step's outcome
+    /// (`notification = 'not_requested'`, `notified_at` set), so the upload
+    /// is settled as if told, and nothing is sent.
+    NotRequested,
 }
 
 /// Claims the right to send this upload's email for `lease`: free, or
@@ -504,6 +509,18 @@ pub async fn claim_notification(
     upload_id: &UploadId,
     lease: Duration,
 ) -> Result<EmailClaim, DbError> {
+    if !crate::submissions::email_requested(pool, upload_id).await? {
+        // Recorded, not skipped: the audit trail shows the step ran. An
+        // email already sent (the row's notified_at) is left as it is.
+        sqlx::query!(
+            "UPDATE upload_history SET notified_at = now(), notification = 'not_requested'
+              WHERE upload_id = $1 AND notified_at IS NULL",
+            upload_id.as_str()
+        )
+        .execute(pool)
+        .await?;
+        return Ok(EmailClaim::NotRequested);
+    }
     // One statement: the SELECT reads the row as it was before the UPDATE,
     // whose `notified_at` the UPDATE never changes.
     let found = sqlx::query!(
@@ -546,7 +563,8 @@ pub async fn mark_notified(
     message_id: &str,
 ) -> Result<(), DbError> {
     sqlx::query!(
-        "UPDATE upload_history SET notified_at = now(), notification_message_id = $2 WHERE upload_id = $1",
+        "UPDATE upload_history SET notified_at = now(), notification_message_id = $2,
+                notification = 'sent' WHERE upload_id = $1",
         upload_id.as_str(),
         message_id
     )

@@ -304,6 +304,10 @@ impl Processor {
             uploads::EmailClaim::HeldElsewhere => {
                 return Err(StageError::Stage(Deferral::ClaimedElsewhere));
             }
+            uploads::EmailClaim::NotRequested => {
+                tracing::info!("email not requested (a portal submission); recorded as such");
+                return Ok(());
+            }
         }
         let about = EmailAttributes {
             vendor_id,

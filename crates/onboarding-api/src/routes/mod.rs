@@ -4,11 +4,13 @@ mod account;
 mod admin;
 mod catalog;
 mod console;
+mod submissions;
 mod uploads;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::AppState;
@@ -61,8 +63,21 @@ fn data_routes() -> Router<Arc<AppState>> {
         .route("/uploads/{upload_id}/errors", get(uploads::upload_errors))
         .route("/uploads/{upload_id}/report", get(uploads::report))
         .route("/uploads/{upload_id}/fix-file", get(uploads::fix_file))
+        .route(
+            "/uploads/{upload_id}/failed-rows",
+            get(submissions::failed_rows),
+        )
+        .route(
+            "/uploads/{upload_id}/fixes",
+            // Up to 500 rows of 14 columns: more than the other bodies.
+            post(submissions::submit_fixes).layer(DefaultBodyLimit::max(crate::MAX_FIX_BODY_BYTES)),
+        )
         .route("/links/{token}", get(uploads::email_link))
-        .route("/products", get(catalog::products))
+        .route(
+            "/products",
+            get(catalog::products).post(submissions::submit_product),
+        )
+        .route("/products/validate", post(submissions::validate_product))
         .route("/products/{sku}/history", get(catalog::product_history))
         .route("/categories", get(catalog::categories))
         .route("/metrics", get(catalog::metrics))

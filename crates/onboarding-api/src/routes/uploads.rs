@@ -21,7 +21,7 @@ use crate::input::{self, Body, DayEnd, Path, Query, decode_cursor, encode_cursor
 use crate::problem::{ApiError, ApiResult};
 use crate::storage::PresignedPost;
 
-fn upload_not_found() -> ApiError {
+pub(crate) fn upload_not_found() -> ApiError {
     ApiError::NotFound("There is no upload with this id in your account.".into())
 }
 
@@ -41,30 +41,35 @@ pub async fn create_upload(
     let file_name = input::file_name(&request.file_name)?;
     let mode = input::upload_mode(request.mode.as_deref())?;
     let pool = state.data()?.database.pool().await?;
+    let vendor_id = active_vendor(pool, &session).await?;
+    let post = state
+        .data()?
+        .store
+        .presign_upload(&vendor_id, &file_name, mode)
+        .await?;
+    tracing::info!(upload_id = "-", key = %post.key, mode = mode.as_str(), "presigned an upload");
+    Ok((StatusCode::CREATED, Json(post)))
+}
+
+/// The signed-in vendor, if it may upload (the portal's form and fixes are
+/// uploads too): 403 while it awaits approval or is suspended.
+pub(crate) async fn active_vendor(
+    pool: &sqlx::PgPool,
+    session: &VendorSession,
+) -> ApiResult<onboarding_core::VendorId> {
     let vendor = onboarding_db::uploads::find_vendor(pool, &session.vendor_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("No vendor account is linked to this login.".into()))?;
     match vendor.status {
-        VendorStatus::Active => {}
-        VendorStatus::PendingApproval => {
-            return Err(ApiError::Forbidden(
-                "Your account is awaiting approval. You can upload once an operator has approved it."
-                    .into(),
-            ));
-        }
-        VendorStatus::Suspended => {
-            return Err(ApiError::Forbidden(
-                "Your account is suspended, so uploads are not accepted. Contact support.".into(),
-            ));
-        }
+        VendorStatus::Active => Ok(vendor.vendor_id),
+        VendorStatus::PendingApproval => Err(ApiError::Forbidden(
+            "Your account is awaiting approval. You can upload once an operator has approved it."
+                .into(),
+        )),
+        VendorStatus::Suspended => Err(ApiError::Forbidden(
+            "Your account is suspended, so uploads are not accepted. Contact support.".into(),
+        )),
     }
-    let post = state
-        .data()?
-        .store
-        .presign_upload(&vendor.vendor_id, &file_name, mode)
-        .await?;
-    tracing::info!(upload_id = "-", key = %post.key, mode = mode.as_str(), "presigned an upload");
-    Ok((StatusCode::CREATED, Json(post)))
 }
 
 #[derive(Serialize)]
@@ -245,6 +250,15 @@ pub struct UploadDetail {
     errors_by_type: BTreeMap<String, i64>,
     report_available: bool,
     fix_file_available: bool,
+    /// `form` or `fix` for a portal submission, `null` for a file.
+    submission: Option<String>,
+    /// The upload whose failed rows this one fixes.
+    fixes_upload_id: Option<UploadId>,
+    /// Whether the vendor wants the result by email: always, except for a
+    /// portal submission made without asking.
+    email_requested: bool,
+    /// How the email step ended: `sent`, `not_requested`, or `null` before.
+    notification: Option<String>,
 }
 
 /// The pipeline's stages from the audit trail's timestamps; a stage that
@@ -299,6 +313,7 @@ pub(crate) async fn describe(pool: &sqlx::PgPool, upload: &Upload) -> ApiResult<
         .await?
         .into_iter()
         .collect();
+    let origin = onboarding_db::submissions::upload_origin(pool, &upload.upload_id).await?;
     let validated = upload.valid_records + upload.error_records;
     let percent = upload.total_records.map(|total| {
         if total == 0 {
@@ -319,6 +334,10 @@ pub(crate) async fn describe(pool: &sqlx::PgPool, upload: &Upload) -> ApiResult<
         errors_by_type,
         report_available: upload.error_file_s3_key.is_some(),
         fix_file_available: upload.fix_file_s3_key.is_some(),
+        submission: origin.submission,
+        fixes_upload_id: origin.fixes_upload_id,
+        email_requested: origin.email_requested,
+        notification: origin.notification,
         summary: UploadSummary::from(upload),
     })
 }
