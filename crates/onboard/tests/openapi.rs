@@ -710,6 +710,8 @@ async fn live_answers_match_the_document() {
         format!("/api/uploads/{id}"),
         format!("/api/uploads/{id}/errors"),
         format!("/api/uploads/{id}/errors?error_type=INVALID_PRICE&limit=2"),
+        format!("/api/uploads/{id}/failed-rows"),
+        format!("/api/uploads/{id}/failed-rows?limit=2"),
         "/api/products".into(),
         "/api/products?q=mouse&limit=100".into(),
         "/api/products?category=Electronics&limit=5".into(),
@@ -740,6 +742,43 @@ async fn live_answers_match_the_document() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK);
+    // The form's and the grid's validation, and submissions refused before
+    // anything is written (the accepted ones are tests/form.rs's).
+    for body in [
+        json!({"sku": "OPENAPI-1", "price": "1.00"}),
+        json!({"vendor_product_id": "P1", "product_name": "Lamp", "category": "Electronics",
+               "sku": "OPENAPI-1", "price": "1.00", "stock_quantity": "1", "mode": "upsert"}),
+    ] {
+        let answer = call(c, b, Method::POST, "/api/products/validate", Some(body)).await;
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+    let answer = call(
+        c,
+        b,
+        Method::POST,
+        "/api/products",
+        Some(json!({"sku": "OPENAPI-1", "email_result": true})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let answer = call(
+        c,
+        b,
+        Method::POST,
+        &format!("/api/uploads/{id}/fixes"),
+        Some(json!({"rows": [{"row_number": 1, "sku": "OPENAPI-1"}]})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let answer = call(
+        c,
+        b,
+        Method::POST,
+        &format!("/api/uploads/{MISSING_UPLOAD}/fixes"),
+        Some(json!({"rows": [{"row_number": 1}]})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
     let products = call(c, b, Method::GET, "/api/products?limit=10", None)
         .await
         .json();
