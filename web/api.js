@@ -193,6 +193,12 @@ export const api = {
   me: () => request('GET', '/me'),
   createUpload: (file_name, mode = 'create') => request('POST', '/uploads', { body: { file_name, mode } }),
   productHistory: (sku) => request('GET', `/products/${encodeURIComponent(sku)}/history`),
+  // The pipeline's rules on one product (the form and the failed-rows grid).
+  validateProduct: (product) => request('POST', '/products/validate', { body: product }),
+  submitProduct: (product) => request('POST', '/products', { body: product }),
+  failedRows: (id, query) => request('GET', `/uploads/${encodeURIComponent(id)}/failed-rows`, { query }),
+  submitFixes: (id, rows, emailResult) =>
+    request('POST', `/uploads/${encodeURIComponent(id)}/fixes`, { body: { rows, email_result: emailResult } }),
   listUploads: (query) => request('GET', '/uploads', { query }),
   getUpload: (id) => request('GET', `/uploads/${encodeURIComponent(id)}`),
   listErrors: (id, query) => request('GET', `/uploads/${encodeURIComponent(id)}/errors`, { query }),

@@ -234,6 +234,7 @@ const NAV = [
   ['upload.html', 'Upload'],
   ['uploads.html', 'Uploads'],
   ['catalog.html', 'Catalog'],
+  ['product-new.html', 'Add product'],
 ];
 
 function brand() {

@@ -5,6 +5,7 @@ import {
   $, tableWrap, announce, badge, clearNotice, el, errorTypeLabel, formatDuration, formatNumber, formatPercent,
   params, setContent, showError, showNotice, sleep, startProtectedPage, timeEl,
 } from '../app.js';
+import { renderFixGrid } from '../fix-grid.js';
 
 const ERRORS_PAGE = 50;
 const STAGES = [
@@ -98,6 +99,10 @@ function renderFacts(u) {
       ['Updated', formatNumber(u.updated_records ?? 0)],
       ['Unchanged', formatNumber(u.unchanged_records ?? 0)],
     ] : []),
+    ...(u.submission === 'form' ? [['Source', 'The single-product form']] : []),
+    ...(u.submission === 'fix' ? [['Source', el('span', {}, 'Fixed rows of ',
+      el('a', { id: 'fixes-original', href: `upload-details.html?id=${encodeURIComponent(u.fixes_upload_id || '')}`, class: 'mono', text: u.fixes_upload_id || 'an earlier upload' }))]] : []),
+    ['Email', u.notification === 'sent' ? 'Sent' : u.notification === 'not_requested' ? 'Not requested' : u.email_requested ? 'Not sent yet' : 'Not requested'],
     ['Uploaded', timeEl(u.uploaded_at)],
     ['Finished', timeEl(u.completed_at)],
     ['Total time', total !== null && total >= 0 ? formatDuration(total) : '—'],
@@ -173,8 +178,18 @@ function render(u) {
   $('#detail').hidden = false;
 }
 
+// The grid of failed rows, once the upload is settled and has errors.
+async function loadFixGrid(u, me) {
+  if (u.status === 'processing' || !u.error_records) return;
+  try {
+    await renderFixGrid($('#fix-section'), u, me);
+  } catch (error) {
+    showError(message, error, 'Could not load the failed rows');
+  }
+}
+
 async function main() {
-  await startProtectedPage();
+  const me = await startProtectedPage();
   if (!id) {
     showNotice(message, 'error', 'No upload chosen', el('p', {}, 'Pick one from ', el('a', { href: 'uploads.html', text: 'the uploads list' }), '.'));
     return;
@@ -189,6 +204,7 @@ async function main() {
   }
   render(upload);
   await loadErrors(true);
+  await loadFixGrid(upload, me);
   // Still in the pipeline: refresh until it is done, then reload the errors.
   let status = upload.status;
   while (status === 'processing') {
@@ -203,6 +219,7 @@ async function main() {
       status = upload.status;
       announce(`The upload finished with status ${upload.status}.`);
       await loadErrors(true);
+      await loadFixGrid(upload, me);
     }
   }
 }

@@ -10,7 +10,9 @@
 // follows it to `partial`, reads the errors, downloads the report, makes the
 // stack's database refuse connections (ALLOW_CONNECTIONS false, with psql on
 // the stack's DATABASE_URL) to see the "waking up" banner and the page
-// recover by itself once it is allowed again, logs out.
+// recover by itself once it is allowed again, adds a product through the
+// form, fixes two failed rows in the grid and resubmits them, uploads JSON in
+// upsert mode and reads the price history, logs out.
 // Runs axe-core on every main page (fails on serious/critical violations)
 // and writes screenshots to docs/screenshots/ (SCREENSHOTS=0 skips them).
 // Prints `N passed, N failed` last and exits non-zero on any failure.
@@ -175,6 +177,147 @@ async function main() {
       assert(header === REPORT_HEADER, `report header is ${header}`);
     });
 
+    // Issue 15: one product through the form, validated as it is typed by
+    // the API (the pipeline's rules), each error beside its field; then in
+    // the catalog. Ids are unique per run: the database may be reused.
+    const run = Date.now().toString(36).toUpperCase();
+    const formSku = `FORM-${run}`;
+    // The form's text boxes by their label's start ("Price (required)"); the
+    // mode's radio labels mention some of the same words.
+    // Category suggests the approved categories: a combobox.
+    const field = (label) => page.getByRole(label === 'Category' ? 'combobox' : 'textbox', { name: new RegExp(`^${label}`) });
+    await test('add one product through the form; it is in the catalog', async () => {
+      await page.goto(at('catalog.html'));
+      await settled(page);
+      await page.getByRole('link', { name: 'Add a product' }).click();
+      await page.waitForURL(/product-new\.html$/);
+      await settled(page);
+      const price = field('Price');
+      await price.fill('$19.99');
+      await page.locator('#f-price[aria-invalid="true"]').waitFor();
+      const priceError = await page.locator('#f-price-error').innerText();
+      assert(/price/i.test(priceError), `the price error says: ${priceError}`);
+      const described = await price.getAttribute('aria-describedby');
+      assert(described.split(' ').includes('f-price-error'), `aria-describedby is ${described}`);
+      await field('SKU').fill(formSku);
+      await field('Category').fill('Gadgets');
+      await field('Category').blur();
+      await page.locator('#f-category[aria-invalid="true"]').waitFor();
+      await axeCheck(page, 'product-new.html (errors shown)');
+      await screenshot(page, 'product-new');
+      await field('Vendor product ID').fill(`FORM${run}`);
+      await field('Product name').fill('Desk Lamp (form)');
+      await field('Category').fill('Electronics');
+      await price.fill('19.99');
+      await field('Stock quantity').fill('7');
+      await page.waitForFunction(() => !document.querySelector('#product-form [aria-invalid="true"]'));
+      await page.getByRole('button', { name: 'Add product' }).click();
+      const result = page.locator('#result-card');
+      await result.waitFor({ state: 'visible', timeout: 180_000 });
+      const status = await result.locator('.badge').first().innerText();
+      assert(status === 'Completed', `the form's upload ended as ${status}: ${await result.innerText()}`);
+      assert((await result.innerText()).includes('No email was sent'), 'the result does not say no email was sent');
+      await axeCheck(page, 'product-new.html (result)');
+      await page.getByRole('link', { name: 'See it in the catalog' }).click();
+      await page.waitForURL(/catalog\.html\?q=/);
+      await settled(page);
+      const skus = await page.locator('#list tbody tr td:nth-child(2)').allInnerTexts();
+      assert(skus.includes(formSku), `the catalog shows ${skus.join(', ')}`);
+    });
+
+    // Issue 15: two failed rows of the partial upload fixed in the grid and
+    // resubmitted: a new upload of exactly those rows, complete, linked.
+    await test('fix two failed rows in the grid and resubmit; the new upload completes with 2 valid rows', async () => {
+      assert(uploadId, 'no upload from step 2');
+      await page.goto(at(`upload-details.html?id=${uploadId}`));
+      await page.locator('#fix-table tbody tr').first().waitFor();
+      await settled(page);
+      await axeCheck(page, 'upload-details.html (fix grid)');
+      // Keyboard: every cell is a labelled input; Enter moves down the column.
+      const first = page.locator('#fix-table tbody tr').first().locator('input[name="price"]');
+      const name = await first.evaluate((input) => input.labels.length || [...input.getAttribute('aria-labelledby').split(' ')].map((id) => document.getElementById(id).textContent).join(' '));
+      assert(/Price Row \d+/.test(name), `the first price cell is labelled ${name}`);
+      await first.focus();
+      await page.keyboard.press('Enter');
+      const moved = await page.evaluate(() => document.activeElement.id);
+      assert(/^fx-\d+-price$/.test(moved) && moved !== await first.getAttribute('id'), `Enter moved focus to ${moved}`);
+      const good = (field, n) => ({
+        vendor_product_id: `FIX${run}${n}`, sku: `FIX-${run}-${n}`, product_name: `Fixed product ${n}`,
+        category: 'Electronics', price: '10.00', stock_quantity: '5',
+      })[field] ?? '';
+      const rows = page.locator('#fix-table tbody tr');
+      const fixedSkus = [];
+      const count = await rows.count();
+      for (let i = 0; i < count && fixedSkus.length < 2; i += 1) {
+        const row = rows.nth(i);
+        if ((await row.locator('th .field-error').innerText()).trim()) continue; // a malformed row
+        const n = await row.getAttribute('data-row');
+        const bad = await row.locator('input[aria-invalid="true"]').evaluateAll((inputs) => inputs.map((x) => x.name));
+        if (!bad.length) continue;
+        for (const field of bad) await row.locator(`input[name="${field}"]`).fill(good(field, n));
+        if (bad.includes('price')) await row.locator('input[name="compare_at_price"]').fill('');
+        await row.locator('.row-state').filter({ hasText: /Ready to resubmit|Still/ }).waitFor();
+        if ((await row.locator('.row-state').innerText()).includes('Ready')) {
+          fixedSkus.push(await row.locator('input[name="sku"]').inputValue());
+        }
+      }
+      assert(fixedSkus.length === 2, `only ${fixedSkus.length} rows could be fixed`);
+      // Rows edited but still in error are not resubmitted: only the two.
+      const button = page.getByRole('button', { name: 'Resubmit fixed rows (2)' });
+      await button.click();
+      const result = page.locator('#fix-result');
+      await result.filter({ hasText: 'Fixed rows resubmitted' }).waitFor({ timeout: 180_000 });
+      const text = await result.innerText();
+      assert(/Completed/.test(text) && /2 valid and 0 failed rows/.test(text), `the fix ended: ${text}`);
+      await page.locator('#fix-table a.fixed-by').nth(1).waitFor();
+      assert(await page.locator('#fix-table a.fixed-by').count() === 2, 'the grid does not show the two rows as fixed');
+      await axeCheck(page, 'upload-details.html (after the fix)');
+      await screenshot(page, 'upload-details-fix');
+      await page.locator('#fix-upload-link').click();
+      await page.waitForURL(/upload-details\.html\?id=/);
+      await page.locator('#fixes-original').waitFor();
+      assert(await page.locator('#fixes-original').innerText() === uploadId, 'the new upload does not link the original');
+      assert(await page.locator('#fix-section').isHidden(), 'the complete fix shows a grid of failed rows');
+      await page.goto(at('catalog.html'));
+      await settled(page);
+      for (const sku of fixedSkus) {
+        await page.getByLabel('Search by name or SKU').fill(sku);
+        await page.getByRole('button', { name: 'Search' }).click();
+        await settled(page);
+        const skus = await page.locator('#list tbody tr td:nth-child(2)').allInnerTexts();
+        assert(skus.includes(sku), `the catalog has no ${sku}: ${skus.join(', ')}`);
+      }
+    });
+
+    // Issue 15: a JSON file in upsert mode updates the form's product, and
+    // the catalog shows its price history.
+    await test('a JSON upload in upsert mode updates a product; the catalog shows its history', async () => {
+      const file = join(work, 'price-update.json');
+      writeFileSync(file, JSON.stringify([{
+        vendor_product_id: `FORM${run}`, product_name: 'Desk Lamp (form)', category: 'Electronics',
+        sku: formSku, price: '17.50', stock_quantity: 9,
+      }]));
+      await page.goto(at('upload.html'));
+      await settled(page);
+      await page.locator('#file').setInputFiles(file);
+      await page.locator('#file-summary').filter({ hasText: 'Header OK' }).waitFor();
+      await page.getByLabel(/Update my existing products/).check();
+      await page.getByRole('button', { name: 'Upload file' }).click();
+      const summary = page.locator('#summary-card');
+      await summary.waitFor({ state: 'visible', timeout: 180_000 });
+      const status = await summary.locator('.badge').first().innerText();
+      assert(status === 'Completed', `the JSON upsert ended as ${status}: ${await page.locator('#summary').innerText()}`);
+      const updated = await summary.locator('.metric').filter({ hasText: 'Updated' }).locator('.value').innerText();
+      assert(updated === '1', `updated ${updated}`);
+      await page.goto(at(`catalog.html?q=${encodeURIComponent(formSku)}`));
+      await settled(page);
+      await page.getByRole('button', { name: 'History' }).first().click();
+      const history = page.locator('table.history');
+      await history.waitFor();
+      const cells = await history.locator('tbody tr').first().locator('td').allInnerTexts();
+      assert(cells[1] === '19.99' && cells[2] === '17.50', `history row ${cells.join(' | ')}`);
+    });
+
     await test('uploads list: the new upload, filter by status, accessible, screenshot', async () => {
       await page.goto(at('uploads.html'));
       await settled(page);
@@ -263,6 +406,10 @@ async function main() {
       assert(table.includes(formula), `the errors table does not show the formula as typed: ${table}`);
       const heading = await page.locator('main').innerText();
       assert(heading.includes(fileName), 'the details page does not show the file name as text');
+      // The fix grid holds the invalid row's text as an input's value.
+      await page.locator('#fix-table input[name="product_name"]').first().waitFor();
+      const cells = await page.locator('#fix-table input[name="product_name"]').evaluateAll((inputs) => inputs.map((i) => i.value));
+      assert(cells.includes(invalidName), `the fix grid does not hold ${invalidName}: ${cells.join(', ')}`);
       assert(await pwned() === undefined && await injected() === 0, 'the details page ran vendor markup');
 
       await page.goto(at('uploads.html'));
