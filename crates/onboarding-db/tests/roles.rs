@@ -215,7 +215,13 @@ async fn error_processor_reads_errors_and_settles_uploads() {
             "UPDATE upload_history SET notify_claimed_at = NULL WHERE upload_id = 'UPLOAD_ROLES' AND notified_at IS NULL",
             "UPDATE upload_history SET status = 'partial', error_file_s3_key = 'e', fix_file_s3_key = 'f',
                     completed_at = COALESCE(completed_at, now()) WHERE upload_id = 'UPLOAD_ROLES'",
-            "UPDATE upload_history SET notified_at = now(), notification_message_id = 'm' WHERE upload_id = 'UPLOAD_ROLES'",
+            "UPDATE upload_history SET notified_at = now(), notification_message_id = 'm',
+                    notification = 'sent' WHERE upload_id = 'UPLOAD_ROLES'",
+            // A portal submission's email choice, and its outcome.
+            "SELECT s.email_requested FROM upload_history u
+               JOIN portal_submissions s USING (s3_bucket, s3_key) WHERE u.upload_id = 'UPLOAD_ROLES'",
+            "UPDATE upload_history SET notified_at = now(), notification = 'not_requested'
+              WHERE upload_id = 'UPLOAD_ROLES' AND notified_at IS NULL",
             // The email's seven-day links: minted, never read back.
             "INSERT INTO report_links (token_sha256, upload_id, document, expires_at)
              VALUES (sha256('e'::bytea), 'UPLOAD_ROLES', 'error_report', now() + make_interval(secs => 604800))",
@@ -232,6 +238,8 @@ async fn error_processor_reads_errors_and_settles_uploads() {
             "SELECT * FROM vendors",
             "SELECT * FROM report_links",
             "UPDATE report_links SET expires_at = now() + make_interval(days => 365)",
+            "UPDATE portal_submissions SET email_requested = true",
+            "DELETE FROM portal_submissions",
         ]),
     )
     .await;
@@ -265,6 +273,13 @@ async fn vendor_api_reads_and_signs_up_but_cannot_change_the_catalog() {
             // The email's seven-day links: resolved, never minted or extended.
             "SELECT l.upload_id, l.document, l.expires_at, u.error_file_s3_key
                FROM report_links l JOIN upload_history u USING (upload_id) WHERE l.token_sha256 = sha256('a'::bytea)",
+            // The failed-rows grid reads the failed rows' cells; the form and
+            // the grid record their submissions, by the object's key.
+            "SELECT row_number, source_fields FROM row_outcomes
+              WHERE upload_id = 'UPLOAD_ROLES' AND outcome = 'invalid'",
+            "INSERT INTO portal_submissions (s3_bucket, s3_key, vendor_id, kind, email_requested)
+             VALUES ('b', 'uploads/VEND001/product-form-x.csv', 'VEND001', 'form', false)",
+            "SELECT kind, email_requested, fixes_upload_id, fixed_rows FROM portal_submissions",
         ],
         &with_nobody(&[
             "DELETE FROM products WHERE vendor_id = 'VEND001'",
@@ -276,7 +291,9 @@ async fn vendor_api_reads_and_signs_up_but_cannot_change_the_catalog() {
             "UPDATE upload_history SET status = 'completed' WHERE upload_id = 'UPLOAD_ROLES'",
             "INSERT INTO upload_history (upload_id, vendor_id, file_name, s3_bucket, s3_key, s3_version_id)
              VALUES ('UPLOAD_X', 'VEND001', 'x', 'b', 'k', 'v')",
-            "SELECT * FROM row_outcomes",
+            "UPDATE row_outcomes SET outcome = 'valid'",
+            "UPDATE portal_submissions SET email_requested = true",
+            "DELETE FROM portal_submissions",
             "DELETE FROM validation_errors",
             "INSERT INTO report_links (token_sha256, upload_id, document, expires_at)
              VALUES (sha256('f'::bytea), 'UPLOAD_ROLES', 'fix_file', now() + make_interval(days => 365))",
