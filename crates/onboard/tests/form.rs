@@ -199,6 +199,33 @@ async fn a_product_from_the_form_is_a_one_row_upload_emailed_only_on_request() {
     let (_, history) = vendor.get("/api/products/FORM-SKU-1/history").await;
     assert_eq!(history["items"][0]["price"], "24.50", "{history}");
 
+    // A vendor awaiting approval may check a product but not submit one.
+    let mut newcomer = Browser::new(&harness);
+    newcomer
+        .sign_up_and_log_in(
+            "Form Newcomer Ltd",
+            "form-newcomer@example.com",
+            "Newcomer-Pass-2026!",
+        )
+        .await;
+    let (status, me) = newcomer.get("/api/me").await;
+    assert_eq!(me["status"], "pending_approval", "{status} {me}");
+    let (status, verdict) = newcomer
+        .post(
+            "/api/products/validate",
+            Value::Object(product("NEW-1", "NEW-SKU-1", "5.00")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(verdict["valid"], true, "{verdict}");
+    let (status, problem) = newcomer
+        .post(
+            "/api/products",
+            Value::Object(product("NEW-1", "NEW-SKU-1", "5.00")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+
     // Another vendor cannot take the SKU, in either mode.
     let other = Browser::logged_in(&harness, VEND002).await;
     let (_, verdict) = other
@@ -318,6 +345,19 @@ async fn failed_rows_fixed_in_the_browser_become_a_new_upload_linked_to_the_orig
     let (status, problem) = vendor.post(&fixes, json!({"rows": [not_failed]})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
     assert_eq!(problem["field"], "rows[0].row_number");
+    // A fix may be larger than the other bodies' 16 KiB, up to 1 MiB.
+    let long = json!({"row_number": 1, "description": "d".repeat(1900)});
+    let (status, problem) = vendor
+        .post(&fixes, json!({"rows": vec![long.clone(); 20]}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(
+        problem["field"], "rows[0].row_number",
+        "read, not refused for size"
+    );
+    let (status, problem) = vendor.post(&fixes, json!({"rows": vec![long; 600]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["field"], "body");
     let mut still_bad = chosen[1].clone();
     still_bad.insert("price".into(), json!("abc"));
     let (status, problem) = vendor

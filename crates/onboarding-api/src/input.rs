@@ -214,6 +214,13 @@ pub fn refuse_control_in_json(value: &Value) -> Result<(), ApiError> {
     control_in_json(value, "").map_or(Ok(()), Err)
 }
 
+/// The body limit of a fix of failed rows (up to 500 rows of 14 columns),
+/// instead of [`crate::MAX_BODY_BYTES`]: a layer on that one route, read by
+/// [`Body`] like the router's default.
+pub fn fix_body_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(crate::MAX_FIX_BODY_BYTES)
+}
+
 /// A JSON body; `T` should be `#[serde(deny_unknown_fields)]`. Read as a
 /// JSON value first, refused if any string or field name in it has a
 /// control character ([`refuse_control_in_json`]), and only then read as

@@ -328,6 +328,29 @@ mod tests {
         read_all(bytes, ReadLimits::default()).await
     }
 
+    /// What the portal writes for its form and fix submissions reads back
+    /// cell for cell: quotes, commas, line breaks and formula-like text
+    /// untouched (the reports' neutralising is not applied to it).
+    #[tokio::test]
+    async fn a_written_product_file_reads_back_as_typed() {
+        let typed: Vec<String> = Column::ALL
+            .iter()
+            .map(|c| match c {
+                Column::ProductName => "Lamp, \"Desk\"".to_string(),
+                Column::Description => "two\nlines".to_string(),
+                Column::Brand => "=SUM(A1)".to_string(),
+                Column::Unit => String::new(),
+                other => format!("{}-1", other.name()),
+            })
+            .collect();
+        let file = crate::write_product_file(&[typed.clone(), typed.clone()]);
+        let (rows, warnings) = read(&file).await.unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].row_number, 2);
+        assert_eq!(rows[0].fields, typed);
+    }
+
     #[tokio::test]
     async fn reads_bom_and_crlf() {
         let file = format!("\u{feff}{HEADER}\r\nP1,Mouse,Electronics,S1,1.00,2\r\n");

@@ -10,7 +10,6 @@ mod uploads;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::AppState;
@@ -70,7 +69,7 @@ fn data_routes() -> Router<Arc<AppState>> {
         .route(
             "/uploads/{upload_id}/fixes",
             // Up to 500 rows of 14 columns: more than the other bodies.
-            post(submissions::submit_fixes).layer(DefaultBodyLimit::max(crate::MAX_FIX_BODY_BYTES)),
+            post(submissions::submit_fixes).layer(crate::input::fix_body_limit()),
         )
         .route("/links/{token}", get(uploads::email_link))
         .route(
