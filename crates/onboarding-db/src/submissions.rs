@@ -13,7 +13,8 @@ use onboarding_core::{ErrorType, RowError, UploadId, VendorId};
 use crate::{DbError, column};
 
 /// What a submission is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SubmissionKind {
     /// One product from the form.
     Form,
@@ -26,6 +27,38 @@ impl SubmissionKind {
         match self {
             SubmissionKind::Form => "form",
             SubmissionKind::Fix => "fix",
+        }
+    }
+}
+
+impl std::str::FromStr for SubmissionKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        [SubmissionKind::Form, SubmissionKind::Fix]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| format!("'{text}' is not a submission kind"))
+    }
+}
+
+/// How an upload's email step ended (`upload_history.notification`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notification {
+    Sent,
+    /// A portal submission whose vendor did not ask for the email.
+    NotRequested,
+}
+
+impl std::str::FromStr for Notification {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "sent" => Ok(Notification::Sent),
+            "not_requested" => Ok(Notification::NotRequested),
+            other => Err(format!("'{other}' is not a notification outcome")),
         }
     }
 }
@@ -79,13 +112,13 @@ pub async fn email_requested(pool: &PgPool, upload_id: &UploadId) -> Result<bool
 /// What the portal shows about how an upload came and how its email ended.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UploadOrigin {
-    /// `form` or `fix` for a portal submission.
-    pub submission: Option<String>,
+    /// How a portal submission came; `None` for a file.
+    pub submission: Option<SubmissionKind>,
     pub email_requested: bool,
     /// The upload a fix fixes.
     pub fixes_upload_id: Option<UploadId>,
-    /// `sent` or `not_requested` once the email step has run.
-    pub notification: Option<String>,
+    /// Once the email step has run.
+    pub notification: Option<Notification>,
 }
 
 pub async fn upload_origin(pool: &PgPool, upload_id: &UploadId) -> Result<UploadOrigin, DbError> {
@@ -103,13 +136,16 @@ pub async fn upload_origin(pool: &PgPool, upload_id: &UploadId) -> Result<Upload
         return Ok(UploadOrigin::default());
     };
     Ok(UploadOrigin {
-        submission: row.kind,
+        submission: row.kind.map(|k| column("kind", &k)).transpose()?,
         email_requested: row.email_requested.unwrap_or(true),
         fixes_upload_id: row
             .fixes_upload_id
             .map(|id| column("fixes_upload_id", &id))
             .transpose()?,
-        notification: row.notification,
+        notification: row
+            .notification
+            .map(|n| column("notification", &n))
+            .transpose()?,
     })
 }
 
