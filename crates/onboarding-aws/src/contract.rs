@@ -898,7 +898,7 @@ mod permissions {
             allow(
                 &["s3:PutObject"],
                 &["bucket:uploads/uploads/*"],
-                "the browser's presigned POST upload, and a re-run's copy to a new version",
+                "the browser's presigned POST upload, a re-run's copy to a new version, and the one-file upload of a form submission or of fixed rows",
             ),
             allow(
                 &["s3:GetObject"],
