@@ -151,10 +151,12 @@ pub async fn errors_by_type(
     Ok(rows.into_iter().map(|r| (r.error_type, r.count)).collect())
 }
 
-/// One error, as the portal lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RowError {
+/// One recorded error, as the portal lists it (and the API serves it).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ListedRowError {
     pub row_number: i32,
+    /// The pagination cursor's position: not shown.
+    #[serde(skip)]
     pub error_index: i16,
     pub error_type: String,
     pub field: Option<String>,
@@ -179,13 +181,13 @@ pub async fn upload_errors(
     pool: &PgPool,
     upload_id: &UploadId,
     filter: &ErrorFilter,
-) -> Result<Vec<RowError>, DbError> {
+) -> Result<Vec<ListedRowError>, DbError> {
     let (after_row, after_index) = match filter.after {
         Some((row, index)) => (Some(row), Some(index)),
         None => (None, None),
     };
     Ok(sqlx::query_as!(
-        RowError,
+        ListedRowError,
         r#"SELECT row_number, error_index, error_type, field, error_message AS message,
                   vendor_product_id, sku, product_name, price, stock_quantity
              FROM validation_errors

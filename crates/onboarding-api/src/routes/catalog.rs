@@ -188,7 +188,7 @@ pub struct Failure {
 }
 
 #[derive(Serialize)]
-pub struct VendorMetrics {
+pub struct Dashboard {
     since: DateTime<Utc>,
     uploads_by_status: UploadsByStatus,
     uploads_total: i64,
@@ -211,7 +211,7 @@ pub async fn metrics(
     State(state): State<Arc<AppState>>,
     session: VendorSession,
     Query(query): Query<MetricsQuery>,
-) -> ApiResult<Json<VendorMetrics>> {
+) -> ApiResult<Json<Dashboard>> {
     let since = match query.since.as_deref().filter(|s| !s.is_empty()) {
         Some(since) => input::moment("since", since, DayEnd::Start)?,
         None => Utc::now() - chrono::Duration::days(30),
@@ -227,7 +227,7 @@ pub async fn metrics(
             UploadStatus::Failed => by_status.failed = *count,
         }
     }
-    Ok(Json(VendorMetrics {
+    Ok(Json(Dashboard {
         since,
         uploads_total: figures.uploads_by_status.iter().map(|(_, c)| c).sum(),
         uploads_by_status: by_status,

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::uploads::{
-    Page, UploadDetail, UploadSummary, describe, next_upload_cursor, status_and_period,
+    Page, UploadDetail, UploadView, describe, next_upload_cursor, status_and_period,
 };
 use crate::AppState;
 use crate::auth::OperatorSession;
@@ -76,7 +76,7 @@ pub fn attention(upload: &Upload, now: DateTime<Utc>) -> Option<String> {
 #[derive(Serialize)]
 pub struct AdminUpload {
     #[serde(flatten)]
-    summary: UploadSummary,
+    summary: UploadView,
     vendor_id: Option<VendorId>,
     rerun_of: Option<UploadId>,
     /// `failed`, or why it is stuck; null when all is well.
@@ -86,7 +86,7 @@ pub struct AdminUpload {
 impl AdminUpload {
     fn of(upload: &Upload, now: DateTime<Utc>) -> AdminUpload {
         AdminUpload {
-            summary: UploadSummary::from(upload),
+            summary: UploadView::from(upload),
             vendor_id: upload.vendor_id.clone(),
             rerun_of: upload.rerun_of.clone(),
             attention: attention(upload, now),

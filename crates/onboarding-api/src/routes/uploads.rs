@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use onboarding_core::{UploadId, UploadMode, UploadStatus, VendorStatus};
-use onboarding_db::portal::{self, ErrorFilter, UploadFilter, UploadPosition};
+use onboarding_db::portal::{self, ErrorFilter, ListedRowError, UploadFilter, UploadPosition};
 use onboarding_db::report_links;
 use onboarding_db::uploads::Upload;
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,7 @@ pub(crate) fn upload_not_found() -> ApiError {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NewUpload {
+pub struct PresignRequest {
     file_name: String,
     /// `create` (the default) or `upsert`.
     mode: Option<String>,
@@ -36,7 +36,7 @@ pub struct NewUpload {
 pub async fn create_upload(
     State(state): State<Arc<AppState>>,
     session: VendorSession,
-    Body(request): Body<NewUpload>,
+    Body(request): Body<PresignRequest>,
 ) -> ApiResult<(StatusCode, Json<PresignedPost>)> {
     let file_name = input::file_name(&request.file_name)?;
     let mode = input::upload_mode(request.mode.as_deref())?;
@@ -73,7 +73,7 @@ pub(crate) async fn active_vendor(
 }
 
 #[derive(Serialize)]
-pub struct UploadSummary {
+pub struct UploadView {
     upload_id: UploadId,
     file_name: String,
     status: UploadStatus,
@@ -90,9 +90,9 @@ pub struct UploadSummary {
     completed_at: Option<DateTime<Utc>>,
 }
 
-impl From<&Upload> for UploadSummary {
-    fn from(upload: &Upload) -> UploadSummary {
-        UploadSummary {
+impl From<&Upload> for UploadView {
+    fn from(upload: &Upload) -> UploadView {
+        UploadView {
             upload_id: upload.upload_id.clone(),
             file_name: upload.file_name.clone(),
             status: upload.status,
@@ -192,7 +192,7 @@ pub async fn list_uploads(
     State(state): State<Arc<AppState>>,
     session: VendorSession,
     Query(query): Query<UploadQuery>,
-) -> ApiResult<Json<Page<UploadSummary>>> {
+) -> ApiResult<Json<Page<UploadView>>> {
     let (status, from, until) = status_and_period(
         query.status.as_deref(),
         query.from.as_deref(),
@@ -218,7 +218,7 @@ pub async fn list_uploads(
     .await?;
     let next_cursor = next_upload_cursor(&mut uploads, limit);
     Ok(Json(Page {
-        items: uploads.iter().map(UploadSummary::from).collect(),
+        items: uploads.iter().map(UploadView::from).collect(),
         next_cursor,
         total: None,
     }))
@@ -242,7 +242,7 @@ pub struct Stage {
 #[derive(Serialize)]
 pub struct UploadDetail {
     #[serde(flatten)]
-    summary: UploadSummary,
+    summary: UploadView,
     progress: Progress,
     failure_reason: Option<String>,
     warnings: Vec<String>,
@@ -338,7 +338,7 @@ pub(crate) async fn describe(pool: &sqlx::PgPool, upload: &Upload) -> ApiResult<
         fixes_upload_id: origin.fixes_upload_id,
         email_requested: origin.email_requested,
         notification: origin.notification,
-        summary: UploadSummary::from(upload),
+        summary: UploadView::from(upload),
     })
 }
 
@@ -350,25 +350,12 @@ pub struct ErrorQuery {
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
-pub struct RowError {
-    row_number: i32,
-    error_type: String,
-    field: Option<String>,
-    message: String,
-    vendor_product_id: Option<String>,
-    sku: Option<String>,
-    product_name: Option<String>,
-    price: Option<String>,
-    stock_quantity: Option<String>,
-}
-
 pub async fn upload_errors(
     State(state): State<Arc<AppState>>,
     session: VendorSession,
     Path(upload_id): Path<UploadId>,
     Query(query): Query<ErrorQuery>,
-) -> ApiResult<Json<Page<RowError>>> {
+) -> ApiResult<Json<Page<ListedRowError>>> {
     let error_type = query.error_type.filter(|t| !t.is_empty());
     if let Some(kind) = &error_type
         && kind.parse::<onboarding_core::ErrorType>().is_err()
@@ -404,20 +391,7 @@ pub async fn upload_errors(
         None
     };
     Ok(Json(Page {
-        items: errors
-            .into_iter()
-            .map(|e| RowError {
-                row_number: e.row_number,
-                error_type: e.error_type,
-                field: e.field,
-                message: e.message,
-                vendor_product_id: e.vendor_product_id,
-                sku: e.sku,
-                product_name: e.product_name,
-                price: e.price,
-                stock_quantity: e.stock_quantity,
-            })
-            .collect(),
+        items: errors,
         next_cursor,
         total: Some(total),
     }))
