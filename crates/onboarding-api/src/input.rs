@@ -509,7 +509,7 @@ mod tests {
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)] // there to be read, not used
-    struct Line {
+    struct OrderLine {
         sku: String,
         price: i64,
     }
@@ -528,7 +528,7 @@ mod tests {
         email: String,
         address: Option<Address>,
         #[serde(default)]
-        items: Vec<Line>,
+        items: Vec<OrderLine>,
     }
 
     /// The field and detail of the 400 a JSON body gets through [`Body`].
@@ -596,7 +596,7 @@ mod tests {
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
-    struct Page {
+    struct LimitQuery {
         limit: Option<i64>,
     }
 
@@ -612,7 +612,7 @@ mod tests {
                 .body(())
                 .unwrap()
                 .into_parts();
-            match Query::<Page>::from_request_parts(&mut parts, &()).await {
+            match Query::<LimitQuery>::from_request_parts(&mut parts, &()).await {
                 Err(ApiError::BadInput { field, .. }) => assert_eq!(field, expected, "{query}"),
                 other => panic!("{query}: {:?}", other.map(|q| q.0)),
             }

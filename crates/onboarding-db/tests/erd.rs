@@ -100,7 +100,7 @@ async fn drop_database(name: &str) {
 // ---------------------------------------------------------------------------
 
 #[derive(Debug)]
-struct Column {
+struct TableColumn {
     name: String,
     sql_type: String,
     not_null: bool,
@@ -130,7 +130,7 @@ enum ConstraintKind {
 #[derive(Debug, Default)]
 struct Schema {
     /// Table name -> columns in definition order.
-    tables: BTreeMap<String, Vec<Column>>,
+    tables: BTreeMap<String, Vec<TableColumn>>,
     constraints: Vec<Constraint>,
 }
 
@@ -161,7 +161,7 @@ async fn read_schema(pool: &PgPool) -> Schema {
 
     let mut schema = Schema::default();
     for (table, name, sql_type, not_null, serial) in columns {
-        schema.tables.entry(table).or_default().push(Column {
+        schema.tables.entry(table).or_default().push(TableColumn {
             name,
             sql_type,
             not_null,
