@@ -196,6 +196,9 @@ impl MotoServer {
                 .try_clone()
                 .map_err(|e| DevstackError::io(log_path, e))?;
             let child = Command::new(&python)
+                // moto's request recorder (off until asked for, see
+                // `crate::calls`) writes beside the log, one file per server.
+                .env("MOTO_RECORDER_FILEPATH", recording_path(log_path))
                 .args([
                     "-c",
                     WATCHED_SERVER,
@@ -263,6 +266,11 @@ impl MotoServer {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }
+}
+
+/// Where a server logging to `log_path` records requests: `<log>.recording.jsonl`.
+pub fn recording_path(log_path: &Path) -> PathBuf {
+    log_path.with_extension("recording.jsonl")
 }
 
 fn free_port() -> Result<u16, DevstackError> {

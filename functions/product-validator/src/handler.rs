@@ -2,15 +2,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use onboarding_aws::BatchResponse;
 use onboarding_aws::database::Database;
 use onboarding_aws::metrics::{MetricRecord, Unit};
 use onboarding_aws::queue::ErrorQueues;
-use onboarding_aws::staging::{StagingTable, staged_row_from_image};
-use onboarding_aws::{AwsClients, BatchResponse};
+use onboarding_aws::staging::staged_row_from_image;
 use onboarding_core::pipeline::{MAX_MESSAGE_BYTES, pack_row_errors};
 use onboarding_core::{
-    CategoryWhitelist, CheckedRow, Header, Lane, PipelineMessage, StagedRow, StagingStatus,
-    UploadId, UploadStatus, VendorId, check_against_catalog_in, check_row,
+    CategoryWhitelist, CheckedRow, Header, Lane, PipelineMessage, StagedRow, UploadId,
+    UploadStatus, VendorId, check_against_catalog_in, check_row,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::uploads;
@@ -50,7 +50,6 @@ enum BatchError {
 
 pub struct Validator {
     database: Database,
-    staging: StagingTable,
     queues: ErrorQueues,
     categories: RwLock<Option<(Instant, Arc<CategoryWhitelist>)>>,
 }
@@ -70,18 +69,12 @@ impl Validator {
         self.database.release_connections().await;
     }
 
-    pub fn new(
-        clients: &AwsClients,
-        database: Database,
-        table: String,
-        queues: ErrorQueues,
-    ) -> Validator {
+    pub fn new(database: Database, queues: ErrorQueues) -> Validator {
         Validator {
             // A paused Aurora cluster takes ~15 s to resume: retry the
             // connection (backoff with jitter) for up to 30 s, well inside the
             // function's 60 s timeout, before failing the invocation.
             database: database.retrying(CONNECT_RETRY_BUDGET),
-            staging: StagingTable::new(clients.dynamodb.clone(), table),
             queues,
             categories: RwLock::new(None),
         }
@@ -94,7 +87,9 @@ impl Validator {
         let mut batches: Vec<UploadBatch> = Vec::new();
         for record in event.records {
             if record.event_name != "INSERT" {
-                // Our own status updates arrive as MODIFY; they are not work.
+                // Not work: a MODIFY is a row staged again (the emulator
+                // emits one even for an identical rewrite); the mapping's
+                // filter drops them, this is the defence behind it.
                 continue;
             }
             let sequence_number = record.change.sequence_number.clone().unwrap_or_default();
@@ -203,28 +198,6 @@ impl Validator {
             });
         }
         self.queues.lane(batch.lane).send(&messages).await?;
-
-        let invalid: std::collections::HashSet<u32> =
-            commit.newly_invalid.iter().map(|r| r.row_number).collect();
-        let mut good = Vec::new();
-        let mut bad = Vec::new();
-        for (row, judged) in batch.rows.iter().zip(&judged) {
-            if invalid.contains(&row.row_number) || !judged.checked.is_valid() {
-                bad.push(row.clone());
-            } else {
-                good.push(row.clone());
-            }
-        }
-        // The staging status is for people looking at the table; the
-        // database holds the verdict, so a failure here is only logged.
-        for (rows, status) in [
-            (&good, StagingStatus::Validated),
-            (&bad, StagingStatus::Error),
-        ] {
-            if let Err(error) = self.staging.mark(rows, status).await {
-                tracing::warn!(%error, "staging status not updated");
-            }
-        }
 
         let elapsed = started.elapsed();
         tracing::info!(

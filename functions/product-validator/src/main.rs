@@ -13,10 +13,10 @@ const FUNCTION: &str = "product-validator";
 async fn main() -> Result<(), Error> {
     let (clients, database) = onboarding_aws::cold_start(FUNCTION).await?;
     let settings = StagingSettings::from_env()?;
+    // The staging table is read through the stream only: the validator no
+    // longer writes the staged items (docs/performance.md).
     let validator = handler::Validator::new(
-        &clients,
         database,
-        settings.staging_table,
         ErrorQueues::new(
             clients.sqs.clone(),
             settings.error_queue_url,
