@@ -38,6 +38,16 @@ def watch():
         time.sleep(1)
     os._exit(0)
 threading.Thread(target=watch, daemon=True).start()
+# The request recorder (off unless asked for) appends one JSON line per
+# request from many threads; a large body is written in several pieces, so
+# lines interleave. One lock keeps each line whole (`crate::calls`).
+from moto.moto_api._internal.recorder.models import Recorder
+record_lock = threading.Lock()
+unlocked_record = Recorder._record_request
+def locked_record(self, *args, **kwargs):
+    with record_lock:
+        return unlocked_record(self, *args, **kwargs)
+Recorder._record_request = locked_record
 from moto.server import main
 sys.exit(main(sys.argv[1:]))
 "#;
