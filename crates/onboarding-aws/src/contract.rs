@@ -831,11 +831,6 @@ mod permissions {
         let mut permissions = lambda_service_in_vpc();
         permissions.extend([
             own_secret(),
-            allow(
-                &["dynamodb:BatchWriteItem"],
-                &["table:staging"],
-                "rewrites validated rows",
-            ),
             send_errors(),
             allow(
                 &[
