@@ -33,6 +33,8 @@ pub mod vars {
     pub const RUST_LOG: &str = "RUST_LOG";
     /// Local only: the emulator's endpoint (the SDK reads it too).
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+    /// Local only: DynamoDB's own emulator process (the SDK reads it too).
+    pub const AWS_ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
     /// The portal API's (`onboarding-api`, both parts).
     pub const API_PART: &str = "API_PART";
     pub const COGNITO_USER_POOL_ID: &str = "COGNITO_USER_POOL_ID";
@@ -173,10 +175,14 @@ impl ErrorProcessorSettings {
 }
 
 /// Variables every function reads that are not the deployment's to set.
-const PLATFORM_VARIABLES: [Variable; 4] = [
+const PLATFORM_VARIABLES: [Variable; 5] = [
     Variable::outside_terraform(
         vars::AWS_ENDPOINT_URL,
         "local only: the emulator's endpoint",
+    ),
+    Variable::outside_terraform(
+        vars::AWS_ENDPOINT_URL_DYNAMODB,
+        "local only: DynamoDB's emulator when it is not AWS_ENDPOINT_URL's",
     ),
     Variable::outside_terraform("AWS_REGION", "set by Lambda itself"),
     Variable::outside_terraform("AWS_LAMBDA_FUNCTION_NAME", "set by Lambda itself"),
@@ -629,6 +635,21 @@ impl Contract {
             .unwrap_or_else(|| panic!("the contract has no function {name}"))
     }
 
+    /// The staging stream mapping's `ParallelizationFactor`: batches of one
+    /// shard in flight at once (1 without a stream trigger).
+    pub fn stream_parallelization_factor(&self) -> u32 {
+        self.triggers
+            .iter()
+            .find_map(|trigger| match trigger {
+                Trigger::Stream {
+                    parallelization_factor,
+                    ..
+                } => Some(*parallelization_factor),
+                _ => None,
+            })
+            .unwrap_or(1)
+    }
+
     pub fn queue(&self, name: &str) -> &Queue {
         self.queues
             .iter()
@@ -810,11 +831,6 @@ mod permissions {
         let mut permissions = lambda_service_in_vpc();
         permissions.extend([
             own_secret(),
-            allow(
-                &["dynamodb:BatchWriteItem"],
-                &["table:staging"],
-                "rewrites validated rows",
-            ),
             send_errors(),
             allow(
                 &[

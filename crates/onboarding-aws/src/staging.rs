@@ -1,12 +1,13 @@
-//! The DynamoDB staging table: one item per row, written by the parser and
-//! marked by the validator.
+//! The DynamoDB staging table: one item per row, written once by the parser
+//! (status `pending_validation`) and read by the validator through the
+//! stream; the verdict is PostgreSQL's (`row_outcomes`).
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use futures::{StreamExt, TryStreamExt};
-use onboarding_core::{StagedRow, StagingStatus};
+use onboarding_core::StagedRow;
 
 use crate::{AwsError, describe};
 
@@ -43,18 +44,6 @@ impl StagingTable {
             .try_collect::<Vec<()>>()
             .await?;
         Ok(())
-    }
-
-    /// Records the validator's verdict on staged rows.
-    pub async fn mark(&self, rows: &[StagedRow], status: StagingStatus) -> Result<(), AwsError> {
-        let marked: Vec<StagedRow> = rows
-            .iter()
-            .map(|row| StagedRow {
-                status,
-                ..row.clone()
-            })
-            .collect();
-        self.write(&marked).await
     }
 
     fn put_request(&self, row: &StagedRow) -> Result<WriteRequest, AwsError> {
@@ -124,4 +113,45 @@ fn backoff(attempt: u32) -> Duration {
 /// A staged row from a stream record's new image.
 pub fn staged_row_from_image(image: serde_dynamo::Item) -> Result<StagedRow, serde_dynamo::Error> {
     serde_dynamo::from_item(image)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onboarding_core::reader::SourceRow;
+    use onboarding_core::{EarlierRows, Lane, UploadId, VendorId};
+
+    #[test]
+    fn a_staged_item_keeps_the_cells_in_one_attribute_and_reads_back() {
+        let row = StagedRow::new(
+            Lane::Live,
+            &UploadId::parse("UPLOAD_20261122_101500_ABCDEF012345").unwrap(),
+            &VendorId::parse("VEND001").unwrap(),
+            SourceRow {
+                row_number: 3,
+                fields: vec![" a,\"b\" ".into(), String::new(), "ü".into()],
+                problems: Vec::new(),
+            },
+            EarlierRows::default(),
+            0,
+        );
+        let item: serde_dynamo::Item = serde_dynamo::to_item(&row).unwrap();
+        assert!(matches!(
+            item.inner().get("fields"),
+            Some(serde_dynamo::AttributeValue::S(_))
+        ));
+        assert_eq!(staged_row_from_image(item.clone()).unwrap(), row);
+        // An item staged with the cells as a list of strings still reads.
+        let mut listed = item.into_inner();
+        listed.insert(
+            "fields".into(),
+            serde_dynamo::AttributeValue::L(
+                row.fields
+                    .iter()
+                    .map(|f| serde_dynamo::AttributeValue::S(f.clone()))
+                    .collect(),
+            ),
+        );
+        assert_eq!(staged_row_from_image(listed.into()).unwrap(), row);
+    }
 }

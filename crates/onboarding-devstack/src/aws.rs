@@ -26,6 +26,9 @@ pub const LOCAL_SECRET_ACCESS_KEY: &str = "test";
 #[derive(Clone, Debug)]
 pub struct StackClients {
     pub endpoint: String,
+    /// DynamoDB's and its stream's endpoint: the same emulator, or one of
+    /// their own (the local stack runs DynamoDB in a second moto process).
+    pub dynamodb_endpoint: String,
     /// Cognito's endpoint: the same emulator, or a sidecar where the general
     /// one has no Cognito (LocalStack's free edition).
     pub cognito_endpoint: String,
@@ -46,6 +49,7 @@ impl StackClients {
         Self::connect_with(
             endpoint,
             endpoint,
+            endpoint,
             region,
             LOCAL_ACCESS_KEY_ID,
             LOCAL_SECRET_ACCESS_KEY,
@@ -53,10 +57,12 @@ impl StackClients {
         .await
     }
 
-    /// Clients on `endpoint`, but Cognito's on `cognito_endpoint`.
+    /// Clients on `endpoint`, but Cognito's on `cognito_endpoint` and
+    /// DynamoDB's (and its stream's) on `dynamodb_endpoint`.
     pub async fn connect_with(
         endpoint: &str,
         cognito_endpoint: &str,
+        dynamodb_endpoint: &str,
         region: &str,
         access_key_id: &str,
         secret_access_key: &str,
@@ -72,6 +78,9 @@ impl StackClients {
             .region(Region::new(region.to_string()))
             .endpoint_url(endpoint)
             .credentials_provider(credentials)
+            // Tells the stack's own requests apart in the emulator's
+            // recording (`crate::calls`).
+            .app_name(aws_config::AppName::new(crate::calls::STACK_APP_ID).expect("a valid app id"))
             .load()
             .await;
         let s3 = aws_sdk_s3::Client::from_conf(
@@ -87,12 +96,21 @@ impl StackClients {
         StackClients {
             endpoint: endpoint.to_string(),
             cognito_endpoint: cognito_endpoint.to_string(),
+            dynamodb_endpoint: dynamodb_endpoint.to_string(),
             region: region.to_string(),
             s3,
             sqs: aws_sdk_sqs::Client::new(&config),
             sns: aws_sdk_sns::Client::new(&config),
-            dynamodb: aws_sdk_dynamodb::Client::new(&config),
-            streams: aws_sdk_dynamodbstreams::Client::new(&config),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(&config)
+                    .endpoint_url(dynamodb_endpoint)
+                    .build(),
+            ),
+            streams: aws_sdk_dynamodbstreams::Client::from_conf(
+                aws_sdk_dynamodbstreams::config::Builder::from(&config)
+                    .endpoint_url(dynamodb_endpoint)
+                    .build(),
+            ),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             cognito,
         }
@@ -105,6 +123,7 @@ impl StackClients {
             endpoint,
             env.get(keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER)
                 .unwrap_or(endpoint),
+            env.get(keys::AWS_ENDPOINT_URL_DYNAMODB).unwrap_or(endpoint),
             env.get(keys::AWS_REGION).unwrap_or(FALLBACK_REGION),
             env.get(keys::AWS_ACCESS_KEY_ID)
                 .unwrap_or(LOCAL_ACCESS_KEY_ID),

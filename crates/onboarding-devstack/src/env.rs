@@ -16,6 +16,10 @@ pub mod keys {
     /// `AWS_ENDPOINT_URL` (docker-compose: the moto sidecar).
     pub const AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: &str =
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER";
+    /// The SDKs' per-service endpoints for DynamoDB and its stream: the
+    /// local stack's second emulator process (`crate::stack`).
+    pub const AWS_ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+    pub const AWS_ENDPOINT_URL_DYNAMODB_STREAMS: &str = "AWS_ENDPOINT_URL_DYNAMODB_STREAMS";
     pub const AWS_REGION: &str = "AWS_REGION";
     pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
     pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";

@@ -30,6 +30,7 @@
 //! ```
 
 pub mod aws;
+pub mod calls;
 pub mod dlq;
 pub mod env;
 pub mod faults;

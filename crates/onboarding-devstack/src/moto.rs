@@ -38,6 +38,16 @@ def watch():
         time.sleep(1)
     os._exit(0)
 threading.Thread(target=watch, daemon=True).start()
+# The request recorder (off unless asked for) appends one JSON line per
+# request from many threads; a large body is written in several pieces, so
+# lines interleave. One lock keeps each line whole (`crate::calls`).
+from moto.moto_api._internal.recorder.models import Recorder
+record_lock = threading.Lock()
+unlocked_record = Recorder._record_request
+def locked_record(self, *args, **kwargs):
+    with record_lock:
+        return unlocked_record(self, *args, **kwargs)
+Recorder._record_request = locked_record
 from moto.server import main
 sys.exit(main(sys.argv[1:]))
 "#;
@@ -196,6 +206,9 @@ impl MotoServer {
                 .try_clone()
                 .map_err(|e| DevstackError::io(log_path, e))?;
             let child = Command::new(&python)
+                // moto's request recorder (off until asked for, see
+                // `crate::calls`) writes beside the log, one file per server.
+                .env("MOTO_RECORDER_FILEPATH", recording_path(log_path))
                 .args([
                     "-c",
                     WATCHED_SERVER,
@@ -263,6 +276,11 @@ impl MotoServer {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }
+}
+
+/// Where a server logging to `log_path` records requests: `<log>.recording.jsonl`.
+pub fn recording_path(log_path: &Path) -> PathBuf {
+    log_path.with_extension("recording.jsonl")
 }
 
 fn free_port() -> Result<u16, DevstackError> {

@@ -243,6 +243,9 @@ pub struct StackOptions {
     pub database_url: String,
     /// `None`: start moto on a free port. `Some(url)`: use that emulator.
     pub aws_endpoint: Option<String>,
+    /// With moto started here: run DynamoDB and its stream in a moto process
+    /// of their own (the default), beside the one for every other service.
+    pub split_emulator: bool,
     /// Cognito's emulator when it is not the one above (LocalStack's free
     /// edition has no Cognito; docker-compose runs a moto sidecar for it).
     pub cognito_endpoint: Option<String>,
@@ -291,8 +294,9 @@ impl StackOptions {
     /// The local defaults: moto, prefix `onboarding-local`, the environment's
     /// region ([`crate::aws::configured_region`]), the
     /// contract's queues, triggers, memory and timeouts, concurrency csv-parser 4 /
-    /// product-validator 1 (one shard, one batch in flight) / error-processor
-    /// 2, short batching windows and retry delays.
+    /// product-validator the stream's parallelization factor (one shard, that
+    /// many batches in flight) / error-processor 2, short batching windows
+    /// and retry delays.
     pub fn local(
         state_dir: impl Into<PathBuf>,
         functions: FunctionBinaries,
@@ -304,6 +308,7 @@ impl StackOptions {
             functions,
             database_url: database_url.into(),
             aws_endpoint: None,
+            split_emulator: true,
             cognito_endpoint: None,
             moto_venv: crate::moto::default_venv(),
             prefix: "onboarding-local".into(),
@@ -311,7 +316,11 @@ impl StackOptions {
             faults: Faults::default(),
             mailbox_vendors: None,
             csv_parser: FunctionSettings::of(&contract, "csv-parser", 4),
-            product_validator: FunctionSettings::of(&contract, "product-validator", 1),
+            product_validator: FunctionSettings::of(
+                &contract,
+                "product-validator",
+                contract.stream_parallelization_factor() as usize,
+            ),
             error_processor: FunctionSettings::of(&contract, "error-processor", 2),
             contract,
             test_speed: None,

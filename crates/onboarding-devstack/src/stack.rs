@@ -45,6 +45,8 @@ pub struct Stack {
     resources: Resources,
     clients: StackClients,
     moto: Option<MotoServer>,
+    /// DynamoDB and its stream's own moto process ([`StackOptions::split_emulator`]).
+    moto_dynamodb: Option<MotoServer>,
     pools: BTreeMap<FunctionKind, FunctionPool>,
     /// The operator commands' function (see [`Stack::invoke`]).
     migrator: FunctionPool,
@@ -78,10 +80,24 @@ impl Stack {
                 (Some(moto), endpoint)
             }
         };
+        // moto is one Python process, CPU-bound on one core: DynamoDB and
+        // its stream (the staging writes, the runner's reads) get a process
+        // of their own, so they do not queue behind S3, SQS and SNS. They
+        // share no state with the other services (no notification crosses).
+        let moto_dynamodb = match (&options.aws_endpoint, options.split_emulator) {
+            (None, true) => {
+                Some(MotoServer::start(&options.moto_venv, &logs.join("moto-dynamodb.log")).await?)
+            }
+            _ => None,
+        };
+        let dynamodb_endpoint = moto_dynamodb
+            .as_ref()
+            .map_or_else(|| endpoint.clone(), MotoServer::endpoint);
         let cognito_endpoint = options.cognito_endpoint.as_deref().unwrap_or(&endpoint);
         let clients = StackClients::connect_with(
             &endpoint,
             cognito_endpoint,
+            &dynamodb_endpoint,
             &options.region,
             crate::aws::LOCAL_ACCESS_KEY_ID,
             crate::aws::LOCAL_SECRET_ACCESS_KEY,
@@ -225,6 +241,7 @@ impl Stack {
             pool: pools[&FunctionKind::ProductValidator].clone(),
             deliverer: Arc::clone(&deliverer),
             batch_size: mapping_settings.stream_batch_size,
+            parallelization_factor: mapping_settings.stream_parallelization_factor,
             batching_window: options.stream_batching_window,
             max_retries: mapping_settings.stream_retries,
             stats: Arc::clone(&stats),
@@ -292,6 +309,7 @@ impl Stack {
             resources,
             clients,
             moto,
+            moto_dynamodb,
             pools,
             migrator,
             stats,
@@ -336,6 +354,16 @@ impl Stack {
     /// SDK clients on the stack's endpoint.
     pub fn clients(&self) -> &StackClients {
         &self.clients
+    }
+
+    /// The emulators' endpoints: the general one and, when it runs apart,
+    /// DynamoDB's.
+    pub fn emulator_endpoints(&self) -> Vec<String> {
+        let mut endpoints = vec![self.clients.endpoint.clone()];
+        if self.clients.dynamodb_endpoint != self.clients.endpoint {
+            endpoints.push(self.clients.dynamodb_endpoint.clone());
+        }
+        endpoints
     }
 
     /// The AWS endpoint (moto's, or the one given).
@@ -428,6 +456,9 @@ impl Stack {
         if let Some(moto) = self.moto.take() {
             moto.stop().await;
         }
+        if let Some(moto) = self.moto_dynamodb.take() {
+            moto.stop().await;
+        }
         let _ = std::fs::remove_file(self.env_path());
     }
 }
@@ -458,6 +489,13 @@ fn stack_env(
 ) -> StackEnv {
     let mut env = StackEnv::new();
     env.set(keys::AWS_ENDPOINT_URL, &clients.endpoint);
+    if clients.dynamodb_endpoint != clients.endpoint {
+        env.set(keys::AWS_ENDPOINT_URL_DYNAMODB, &clients.dynamodb_endpoint);
+        env.set(
+            keys::AWS_ENDPOINT_URL_DYNAMODB_STREAMS,
+            &clients.dynamodb_endpoint,
+        );
+    }
     env.set(
         keys::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
         &clients.cognito_endpoint,
@@ -503,6 +541,7 @@ struct MappingSettings {
     parser_retries: u32,
     stream_retries: u32,
     stream_batch_size: usize,
+    stream_parallelization_factor: usize,
     errors_batch_size: usize,
 }
 
@@ -512,6 +551,7 @@ impl MappingSettings {
             parser_retries: 0,
             stream_retries: 0,
             stream_batch_size: 1,
+            stream_parallelization_factor: 1,
             errors_batch_size: 1,
         };
         for trigger in &contract.triggers {
@@ -522,10 +562,12 @@ impl MappingSettings {
                 Trigger::Stream {
                     max_retries,
                     batch_size,
+                    parallelization_factor,
                     ..
                 } => {
                     settings.stream_retries = *max_retries;
                     settings.stream_batch_size = *batch_size as usize;
+                    settings.stream_parallelization_factor = *parallelization_factor as usize;
                 }
                 Trigger::Queue { batch_size, .. } => {
                     settings.errors_batch_size = *batch_size as usize;
@@ -575,7 +617,12 @@ fn pipeline_env(
     options: &StackOptions,
 ) -> Vec<(String, String)> {
     let names = contract_names(options, kind.binary_name());
-    let mut extra = Vec::new();
+    // The SDK puts it in the user agent: the emulator's recording tells the
+    // functions' calls apart by it (`crate::calls`).
+    let mut extra = vec![(
+        "AWS_SDK_UA_APP_ID".to_string(),
+        kind.binary_name().to_string(),
+    )];
     if kind == FunctionKind::ErrorProcessor {
         if let Some(base) = &options.report_link_base_url {
             extra.push((vars::REPORT_LINK_BASE_URL.to_string(), base.clone()));

@@ -9,12 +9,12 @@ use onboarding_aws::queue::ErrorQueues;
 use onboarding_aws::stage::{
     PipelineFunction, StageError, UploadGroup, group_by_upload, settle_each,
 };
-use onboarding_aws::staging::{StagingTable, staged_row_from_image};
+use onboarding_aws::staging::staged_row_from_image;
 use onboarding_aws::{AwsClients, BatchResponse};
 use onboarding_core::pipeline::{MAX_MESSAGE_BYTES, pack_row_errors};
 use onboarding_core::{
-    CategoryWhitelist, CheckedRow, Header, PipelineMessage, StagedRow, StagingStatus, UploadId,
-    UploadStatus, VendorId, check_against_catalog_in, check_row,
+    CategoryWhitelist, CheckedRow, Header, PipelineMessage, StagedRow, UploadId, UploadStatus,
+    VendorId, check_against_catalog_in, check_row,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::uploads;
@@ -43,7 +43,6 @@ type BatchError = StageError<UnusableBatch>;
 
 pub struct Validator {
     database: Database,
-    staging: StagingTable,
     queues: ErrorQueues,
     categories: RwLock<Option<(Instant, Arc<CategoryWhitelist>)>>,
 }
@@ -63,11 +62,12 @@ impl PipelineFunction for Validator {
 }
 
 impl Validator {
-    pub fn new(clients: &AwsClients, database: Database, settings: StagingSettings) -> Validator {
+    /// The staging table is read through the stream only: the validator
+    /// does not write the staged items (docs/performance.md).
+    pub fn new(clients: &AwsClients, database: Database, settings: &StagingSettings) -> Validator {
         Validator {
             database,
-            queues: ErrorQueues::for_staging(&clients.sqs, &settings),
-            staging: StagingTable::new(clients.dynamodb.clone(), settings.staging_table),
+            queues: ErrorQueues::for_staging(&clients.sqs, settings),
             categories: RwLock::new(None),
         }
     }
@@ -79,7 +79,9 @@ impl Validator {
         let mut rows = Vec::new();
         for record in event.records {
             if record.event_name != "INSERT" {
-                // Our own status updates arrive as MODIFY; they are not work.
+                // Not work: a MODIFY is a row staged again (the emulator
+                // emits one even for an identical rewrite); the mapping's
+                // filter drops them, this is the defence behind it.
                 continue;
             }
             let sequence_number = record.change.sequence_number.clone().unwrap_or_default();
@@ -177,28 +179,6 @@ impl Validator {
             });
         }
         self.queues.lane(lane).send(&messages).await?;
-
-        let invalid: std::collections::HashSet<u32> =
-            commit.newly_invalid.iter().map(|r| r.row_number).collect();
-        let mut good = Vec::new();
-        let mut bad = Vec::new();
-        for (row, judged) in batch.items.iter().zip(&judged) {
-            if invalid.contains(&row.row_number) || !judged.checked.is_valid() {
-                bad.push(row.clone());
-            } else {
-                good.push(row.clone());
-            }
-        }
-        // The staging status is for people looking at the table; the
-        // database holds the verdict, so a failure here is only logged.
-        for (rows, status) in [
-            (&good, StagingStatus::Validated),
-            (&bad, StagingStatus::Error),
-        ] {
-            if let Err(error) = self.staging.mark(rows, status).await {
-                tracing::warn!(%error, "staging status not updated");
-            }
-        }
 
         let elapsed = started.elapsed();
         tracing::info!(

@@ -15,7 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     serve(&handler::Validator::new(
         &clients,
         database,
-        StagingSettings::from_env()?,
+        &StagingSettings::from_env()?,
     ))
     .await
 }

@@ -167,12 +167,6 @@ data "aws_iam_policy_document" "product_validator" {
     resources = ["*"]
   }
 
-  statement {
-    sid       = "MarkStagedRows" # rewrites each staged item with its status, validated or error
-    actions   = ["dynamodb:BatchWriteItem"]
-    resources = [var.staging_table_arn]
-  }
-
   # row_errors and upload_complete to the errors queue; the stream mapping
   # writes its on-failure destination with this role too.
   statement {

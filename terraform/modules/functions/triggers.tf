@@ -43,9 +43,9 @@ resource "aws_lambda_function_event_invoke_config" "csv_parser" {
 }
 
 # --- DynamoDB stream -> product-validator ----------------------------------
-# Only INSERTs are delivered: the validator rewrites each staged item with its
-# new status (BatchWriteItem), which produces MODIFY records that must not
-# trigger it again.
+# Only INSERTs are delivered: a staged item is written once (the validator
+# does not write the table), and a MODIFY (a row staged again by a retried
+# parser) is not work.
 # A failing batch is bisected to isolate the bad record; the function reports
 # per-record failures (ReportBatchItemFailures) so good records are not
 # retried. After 3 retries or 1 h the batch's metadata goes to

@@ -111,6 +111,12 @@ pub struct Options {
     pub email_claim_lease_s: Option<u32>,
     /// Extra environment for every function process (wins over the stack's).
     pub function_env: Vec<(String, String)>,
+    /// One moto process for every service, DynamoDB included (the stack's
+    /// default runs DynamoDB apart).
+    pub one_emulator: bool,
+    /// The stream mapping's parallelization factor instead of the
+    /// contract's (benchmark comparisons), with as many validator instances.
+    pub parallelization_factor: Option<u32>,
 }
 
 impl Options {
@@ -204,6 +210,19 @@ impl Harness {
             email_claim_lease_s: options.email_claim_lease_s,
         });
         stack_options.extra_function_env = options.function_env;
+        stack_options.split_emulator = !options.one_emulator;
+        if let Some(factor) = options.parallelization_factor {
+            for trigger in &mut stack_options.contract.triggers {
+                if let onboarding_aws::contract::Trigger::Stream {
+                    parallelization_factor,
+                    ..
+                } = trigger
+                {
+                    *parallelization_factor = factor;
+                }
+            }
+            stack_options.product_validator.max_instances = factor as usize;
+        }
         if options.portal {
             stack_options.portal = Some(onboarding_devstack::portal::PortalOptions {
                 binary: functions_dir().join("vendor-api"),

@@ -44,6 +44,9 @@ pub struct StreamMapping {
     pub pool: FunctionPool,
     pub deliverer: Arc<Deliverer>,
     pub batch_size: usize,
+    /// Batches of one shard in flight at once (Lambda's
+    /// `ParallelizationFactor`), each on its own partition keys.
+    pub parallelization_factor: usize,
     pub batching_window: Duration,
     pub max_retries: u32,
     pub stats: Arc<StatsCell>,
@@ -117,6 +120,7 @@ fn sequence(record: &Record) -> &str {
 }
 
 /// Orders decimal sequence numbers.
+#[cfg(test)]
 fn sequence_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
@@ -171,6 +175,105 @@ fn batch_outcome(response: &Value, sequences: &[&str]) -> BatchOutcome {
         }
     }
     BatchOutcome::FailedFrom(lowest, reported, "batchItemFailures".into())
+}
+
+/// How many batches per lane the reader may hold before it waits.
+const READ_AHEAD_BATCHES: usize = 4;
+
+/// A shard's state shared by its reader and its lanes.
+struct ShardState {
+    shard_id: String,
+    progress: std::sync::Mutex<Progress>,
+    /// The shard is closed and everything in it was read.
+    closed: std::sync::atomic::AtomicBool,
+}
+
+/// Which records read from a shard are finished, for the checkpoint: it
+/// never passes a record that is still buffered or in flight.
+#[derive(Default)]
+struct Progress {
+    /// Sequence numbers in the order read, up to the first unfinished one.
+    dispatched: VecDeque<String>,
+    done: HashSet<String>,
+}
+
+impl Progress {
+    /// Drops the finished prefix; returns its last sequence number.
+    fn advance(&mut self) -> Option<String> {
+        let mut last = None;
+        while let Some(front) = self.dispatched.front() {
+            if !self.done.remove(front) {
+                break;
+            }
+            last = self.dispatched.pop_front();
+        }
+        last
+    }
+}
+
+/// One of a shard's `ParallelizationFactor` lanes: its buffered records,
+/// in shard order, and since when the oldest has waited.
+#[derive(Default)]
+struct Lane {
+    buffer: std::sync::Mutex<(VecDeque<Record>, Option<Instant>)>,
+    wake: tokio::sync::Notify,
+}
+
+impl Lane {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (VecDeque<Record>, Option<Instant>)> {
+        self.buffer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn len(&self) -> usize {
+        self.lock().0.len()
+    }
+
+    /// The records buffered and how long the batching window has run.
+    fn state(&self) -> (usize, Option<Duration>) {
+        let buffer = self.lock();
+        (buffer.0.len(), buffer.1.map(|t| t.elapsed()))
+    }
+
+    fn push(&self, record: Record) {
+        let mut buffer = self.lock();
+        buffer.0.push_back(record);
+        buffer.1.get_or_insert_with(Instant::now);
+        drop(buffer);
+        self.wake.notify_one();
+    }
+
+    fn take(&self, n: usize) -> Vec<Record> {
+        let mut buffer = self.lock();
+        let n = n.min(buffer.0.len());
+        let batch: Vec<Record> = buffer.0.drain(..n).collect();
+        // The window restarts for what is left (Lambda: the next batch).
+        buffer.1 = (!buffer.0.is_empty()).then(Instant::now);
+        batch
+    }
+
+    /// A failed batch's records go back in front, to be retried first.
+    fn put_back(&self, records: Vec<Record>) {
+        let mut buffer = self.lock();
+        for record in records.into_iter().rev() {
+            buffer.0.push_front(record);
+        }
+        buffer.1.get_or_insert_with(Instant::now);
+    }
+}
+
+/// The lane of a record: a stable hash of its partition key (`upload_id`).
+fn lane_of(record: &Record, lanes: usize) -> usize {
+    let key = record
+        .dynamodb()
+        .and_then(|c| c.keys())
+        .and_then(|k| k.get("upload_id"))
+        .and_then(|v| v.as_s().ok())
+        .map_or("", String::as_str);
+    // FNV-1a: the same key always lands in the same lane.
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (hash % lanes as u64) as usize
 }
 
 struct ShardReader {
@@ -247,99 +350,159 @@ impl StreamMapping {
         Ok(shards)
     }
 
-    /// Processes one shard until it is closed and drained (returns its id) or shutdown.
+    /// Processes one shard until it is closed and drained (returns its id) or
+    /// shutdown: one reader, and `parallelization_factor` lanes that each
+    /// deliver one batch at a time. A record's lane is chosen by its
+    /// partition key (`upload_id`), so one upload's records are delivered in
+    /// order and never two of its batches at once, as Lambda's
+    /// `ParallelizationFactor` does.
     async fn run_shard(
         self: Arc<Self>,
         shard_id: String,
         mut shutdown: watch::Receiver<bool>,
     ) -> String {
-        let checkpoint = self.load_checkpoint(&shard_id);
+        let lanes: Vec<Arc<Lane>> = (0..self.parallelization_factor.max(1))
+            .map(|_| Arc::new(Lane::default()))
+            .collect();
+        let shard = Arc::new(ShardState {
+            shard_id: shard_id.clone(),
+            progress: std::sync::Mutex::new(Progress::default()),
+            closed: std::sync::atomic::AtomicBool::new(false),
+        });
+        let mut workers = JoinSet::new();
+        for lane in &lanes {
+            let this = Arc::clone(&self);
+            let (lane, shard, stop) = (Arc::clone(lane), Arc::clone(&shard), shutdown.clone());
+            workers.spawn(async move { this.run_lane(lane, shard, stop).await });
+        }
         let mut reader = ShardReader {
             shard_id: shard_id.clone(),
             iterator: None,
-            last_read: checkpoint,
+            last_read: self.load_checkpoint(&shard_id),
         };
-        let mut buffer: VecDeque<Record> = VecDeque::new();
-        let mut closed = false;
-        // (first sequence number of the failing batch, retries so far)
-        let mut retry: Option<(String, u32)> = None;
         loop {
-            // Fill the buffer until a batch is due.
-            let mut first_seen: Option<Instant> = buffer.iter().any(is_insert).then(Instant::now);
-            loop {
-                let inserts = buffer.iter().filter(|r| is_insert(r)).count();
-                // A retry goes out at once, with what is buffered.
-                if inserts >= self.batch_size || closed || (retry.is_some() && inserts > 0) {
+            // Lambda reads ahead of the batches in flight, within bounds.
+            let buffered: usize = lanes.iter().map(|lane| lane.len()).sum();
+            if buffered >= READ_AHEAD_BATCHES * self.batch_size * lanes.len() {
+                if or_shutdown(&mut shutdown, tokio::time::sleep(POLL_INTERVAL / 5))
+                    .await
+                    .is_none()
+                {
                     break;
-                }
-                if first_seen.is_some_and(|t| t.elapsed() >= self.batching_window) {
-                    break;
-                }
-                let Some(read) = or_shutdown(&mut shutdown, self.read(&mut reader)).await else {
-                    return shard_id;
-                };
-                match read {
-                    Ok((records, is_closed)) => {
-                        closed = is_closed;
-                        let count = records.len() as u64;
-                        self.stats.update(|s| s.stream_records_read += count);
-                        if first_seen.is_none() && records.iter().any(is_insert) {
-                            first_seen = Some(Instant::now());
-                        }
-                        let idle = records.is_empty();
-                        buffer.extend(records);
-                        if idle && !closed {
-                            let wait = match first_seen {
-                                Some(t) => self
-                                    .batching_window
-                                    .saturating_sub(t.elapsed())
-                                    .min(POLL_INTERVAL),
-                                None => POLL_INTERVAL,
-                            };
-                            if or_shutdown(&mut shutdown, tokio::time::sleep(wait))
-                                .await
-                                .is_none()
-                            {
-                                return shard_id;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(shard = %shard_id, error = %e, "reading the staging stream");
-                        if or_shutdown(&mut shutdown, tokio::time::sleep(Duration::from_secs(1)))
-                            .await
-                            .is_none()
-                        {
-                            return shard_id;
-                        }
-                    }
-                }
-            }
-
-            // Form the batch: INSERT records only, up to batch_size.
-            let mut batch: Vec<Record> = Vec::new();
-            let mut consumed: Vec<String> = Vec::new();
-            while batch.len() < self.batch_size {
-                let Some(record) = buffer.pop_front() else {
-                    break;
-                };
-                consumed.push(sequence(&record).to_string());
-                if is_insert(&record) {
-                    batch.push(record);
-                } else {
-                    self.stats.update(|s| s.stream_records_filtered_out += 1);
-                }
-            }
-            if batch.is_empty() {
-                if let Some(last) = consumed.last() {
-                    self.save_checkpoint(&shard_id, last);
-                }
-                if closed && buffer.is_empty() {
-                    return shard_id;
                 }
                 continue;
             }
+            let Some(read) = or_shutdown(&mut shutdown, self.read(&mut reader)).await else {
+                break;
+            };
+            match read {
+                Ok((records, closed)) => {
+                    let count = records.len() as u64;
+                    self.stats.update(|s| s.stream_records_read += count);
+                    let idle = records.is_empty();
+                    self.lock_progress(&shard)
+                        .dispatched
+                        .extend(records.iter().map(|r| sequence(r).to_string()));
+                    // Filtered-out records are finished once read.
+                    let mut filtered = Vec::new();
+                    for record in records {
+                        if is_insert(&record) {
+                            lanes[lane_of(&record, lanes.len())].push(record);
+                        } else {
+                            filtered.push(sequence(&record).to_string());
+                        }
+                    }
+                    let count = filtered.len() as u64;
+                    self.stats
+                        .update(|s| s.stream_records_filtered_out += count);
+                    self.complete(&shard, filtered);
+                    if closed {
+                        shard
+                            .closed
+                            .store(true, std::sync::atomic::Ordering::SeqCst);
+                        for lane in &lanes {
+                            lane.wake.notify_one();
+                        }
+                        break;
+                    }
+                    if idle
+                        && or_shutdown(&mut shutdown, tokio::time::sleep(POLL_INTERVAL))
+                            .await
+                            .is_none()
+                    {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(shard = %shard_id, error = %e, "reading the staging stream");
+                    if or_shutdown(&mut shutdown, tokio::time::sleep(Duration::from_secs(1)))
+                        .await
+                        .is_none()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        while workers.join_next().await.is_some() {}
+        shard_id
+    }
 
+    fn lock_progress<'a>(&self, shard: &'a ShardState) -> std::sync::MutexGuard<'a, Progress> {
+        shard.progress.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Marks records finished (delivered, or given up on) and moves the
+    /// checkpoint over every record before the first unfinished one.
+    fn complete(&self, shard: &ShardState, sequences: impl IntoIterator<Item = String>) {
+        let advanced = {
+            let mut progress = self.lock_progress(shard);
+            progress.done.extend(sequences);
+            progress.advance()
+        };
+        if let Some(last) = advanced {
+            self.save_checkpoint(&shard.shard_id, &last);
+        }
+    }
+
+    /// One lane: batches of its records, one in flight at a time, with the
+    /// mapping's batching window, retries and on-failure destination.
+    async fn run_lane(
+        self: Arc<Self>,
+        lane: Arc<Lane>,
+        shard: Arc<ShardState>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let shard_id = shard.shard_id.as_str();
+        // (first sequence number of the failing batch, retries so far)
+        let mut retry: Option<(String, u32)> = None;
+        loop {
+            // Wait until a batch is due.
+            loop {
+                let closed = shard.closed.load(std::sync::atomic::Ordering::SeqCst);
+                let (len, waited) = lane.state();
+                if len == 0 && closed {
+                    return;
+                }
+                let window_left = waited.map(|t| self.batching_window.saturating_sub(t));
+                if len >= self.batch_size
+                    || (len > 0 && (closed || retry.is_some()))
+                    || window_left.is_some_and(|left| left.is_zero())
+                {
+                    break;
+                }
+                let wait = window_left.unwrap_or(POLL_INTERVAL).min(POLL_INTERVAL);
+                let woken = async {
+                    tokio::select! {
+                        () = lane.wake.notified() => {}
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                };
+                if or_shutdown(&mut shutdown, woken).await.is_none() {
+                    return;
+                }
+            }
+            let mut batch = lane.take(self.batch_size);
             let event = json!({
                 "Records": batch
                     .iter()
@@ -357,49 +520,37 @@ impl StreamMapping {
                 Err(e) => BatchOutcome::FailedFrom(0, HashSet::new(), e.to_string()),
             };
             let BatchOutcome::FailedFrom(index, reported, reason) = outcome else {
-                if let Some(last) = consumed.last() {
-                    self.save_checkpoint(&shard_id, last);
-                }
+                self.complete(&shard, batch.iter().map(|r| sequence(r).to_string()));
                 retry = None;
                 continue;
             };
             self.stats.update(|s| s.stream_batch_failures += 1);
             let failed = batch.split_off(index);
+            self.complete(&shard, batch.iter().map(|r| sequence(r).to_string()));
             let first_failed = sequence(&failed[0]).to_string();
-            if let Some(before) = consumed
-                .iter()
-                .rev()
-                .find(|s| sequence_cmp(s, &first_failed).is_lt())
-            {
-                self.save_checkpoint(&shard_id, before);
-            }
             let retries = match &retry {
                 Some((start, n)) if *start == first_failed => n + 1,
                 _ => 1,
             };
             if retries > self.max_retries {
                 tracing::warn!(shard = %shard_id, records = failed.len(), %reason, "stream batch failed after {} retries; sending it to the stream-failures queue", self.max_retries);
-                self.report_failure(&shard_id, &failed, &reported, &reason, retries)
+                self.report_failure(shard_id, &failed, &reported, &reason, retries)
                     .await;
                 self.stats
                     .update(|s| s.stream_records_abandoned += failed.len() as u64);
-                if let Some(last) = failed.last() {
-                    self.save_checkpoint(&shard_id, sequence(last));
-                }
+                self.complete(&shard, failed.iter().map(|r| sequence(r).to_string()));
                 retry = None;
                 continue;
             }
             tracing::info!(shard = %shard_id, from = %first_failed, retry = retries, %reason, "retrying a stream batch");
             retry = Some((first_failed, retries));
-            for record in failed.into_iter().rev() {
-                buffer.push_front(record);
-            }
+            lane.put_back(failed);
             let backoff = Duration::from_millis(100 * u64::from(retries));
             if or_shutdown(&mut shutdown, tokio::time::sleep(backoff))
                 .await
                 .is_none()
             {
-                return shard_id;
+                return;
             }
         }
     }
