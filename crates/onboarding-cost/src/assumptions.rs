@@ -17,12 +17,10 @@ pub const KIB: f64 = 1024.0;
 /// The projection of the staging table's GSI `vendor-index`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GsiProjection {
-    /// Every attribute (terraform until issue 18): both table writes also
-    /// write the index, since the status rewrite changes a projected attribute.
+    /// Every attribute (terraform until issue 18): the table write also
+    /// writes the index item, with the whole item.
     All,
-    /// Only the keys (terraform): the first put writes the index item; the status
-    /// rewrite changes no key and no projected attribute, which by AWS's
-    /// rules for index writes costs nothing on the index.
+    /// Only the keys (terraform): the put writes a small index item.
     KeysOnly,
     /// No index (not an option: the requirements ask for a GSI by vendor).
     Dropped,
@@ -56,8 +54,9 @@ pub struct Assumptions {
     pub row_bytes: f64,
     /// code (`StagedRow`): attribute names, ids, status and TTL around the cells.
     pub staged_item_overhead_bytes: f64,
-    /// code: every row is written twice to the table (staged, then marked
-    /// with its status: a `BatchWriteItem` put of the whole item).
+    /// code: every row is written once to the table (staged with
+    /// `pending_validation`); the validator's verdict goes to PostgreSQL
+    /// only, so there is no status rewrite (decisions.md 14).
     pub writes_per_row: f64,
     /// terraform: the projection of the GSI `vendor-index` (vendor_id +
     /// upload_id), which decides what each table write also costs on it:
@@ -190,7 +189,7 @@ impl Assumptions {
         queue_batch_size: 10.0,
         row_bytes: 240.0,
         staged_item_overhead_bytes: 180.0,
-        writes_per_row: 2.0,
+        writes_per_row: 1.0,
         gsi: GsiProjection::KeysOnly,
         gsi_keys_only_item_bytes: 200.0,
         staging_days: 9.0,

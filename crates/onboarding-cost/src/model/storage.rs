@@ -20,14 +20,14 @@ pub(super) fn dynamodb(month: &Month) -> Line {
         GsiProjection::All => (
             table_wru_per_row,
             item_bytes,
-            "staged + status rewrite, each also to GSI vendor-index",
+            "staged once, also to GSI vendor-index",
         ),
         GsiProjection::KeysOnly => (
             (assumptions.gsi_keys_only_item_bytes / KIB).ceil(),
             assumptions.gsi_keys_only_item_bytes,
-            "staged + status rewrite; only the first also to the KEYS_ONLY GSI vendor-index",
+            "staged once, also to the KEYS_ONLY GSI vendor-index",
         ),
-        GsiProjection::Dropped => (0.0, 0.0, "staged + status rewrite; no GSI"),
+        GsiProjection::Dropped => (0.0, 0.0, "staged once; no GSI"),
     };
     let wru_per_row = table_wru_per_row + index_wru_per_row;
     let rows_per_month = traffic.uploads * traffic.rows;
