@@ -104,27 +104,48 @@ impl Variable {
     }
 }
 
-/// What the csv-parser and the product-validator read besides the database:
-/// where rows are staged and where their errors go (both lanes).
+/// Where the errors of staged rows go, in both lanes: what the
+/// product-validator reads besides the database (it reads the staging table
+/// through its stream only).
+#[derive(Clone, Debug)]
+pub struct ErrorQueueSettings {
+    pub error_queue_url: String,
+    pub candidate_error_queue_url: String,
+}
+
+impl ErrorQueueSettings {
+    pub const VARIABLES: [Variable; 2] = [
+        Variable::required(vars::ERROR_QUEUE_URL),
+        Variable::required(vars::CANDIDATE_ERROR_QUEUE_URL),
+    ];
+
+    pub fn from_env() -> Result<ErrorQueueSettings, ConfigError> {
+        Ok(ErrorQueueSettings {
+            error_queue_url: env_var(vars::ERROR_QUEUE_URL)?,
+            candidate_error_queue_url: env_var(vars::CANDIDATE_ERROR_QUEUE_URL)?,
+        })
+    }
+}
+
+/// What the csv-parser reads besides the database: where rows are staged,
+/// and where the errors it finds go.
 #[derive(Clone, Debug)]
 pub struct StagingSettings {
     pub staging_table: String,
-    pub error_queue_url: String,
-    pub candidate_error_queue_url: String,
+    pub error_queues: ErrorQueueSettings,
 }
 
 impl StagingSettings {
     pub const VARIABLES: [Variable; 3] = [
         Variable::required(vars::STAGING_TABLE),
-        Variable::required(vars::ERROR_QUEUE_URL),
-        Variable::required(vars::CANDIDATE_ERROR_QUEUE_URL),
+        ErrorQueueSettings::VARIABLES[0],
+        ErrorQueueSettings::VARIABLES[1],
     ];
 
     pub fn from_env() -> Result<StagingSettings, ConfigError> {
         Ok(StagingSettings {
             staging_table: env_var(vars::STAGING_TABLE)?,
-            error_queue_url: env_var(vars::ERROR_QUEUE_URL)?,
-            candidate_error_queue_url: env_var(vars::CANDIDATE_ERROR_QUEUE_URL)?,
+            error_queues: ErrorQueueSettings::from_env()?,
         })
     }
 }
@@ -519,7 +540,7 @@ impl Contract {
                     "product-validator",
                     512,
                     60,
-                    &StagingSettings::VARIABLES,
+                    &ErrorQueueSettings::VARIABLES,
                     permissions::product_validator(),
                 ),
                 function(

@@ -6,7 +6,7 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use onboarding_core::{Lane, PipelineMessage};
 
-use crate::contract::StagingSettings;
+use crate::contract::ErrorQueueSettings;
 use crate::{AwsError, describe};
 
 const ENTRIES_PER_BATCH: usize = 10;
@@ -24,8 +24,7 @@ pub struct ErrorQueues {
 }
 
 impl ErrorQueues {
-    /// The queues a staging function (the parser, the validator) sends to.
-    pub fn for_staging(client: &Client, settings: &StagingSettings) -> ErrorQueues {
+    pub fn new(client: &Client, settings: &ErrorQueueSettings) -> ErrorQueues {
         ErrorQueues {
             live: ErrorQueue::new(client.clone(), settings.error_queue_url.clone()),
             candidate: ErrorQueue::new(client.clone(), settings.candidate_error_queue_url.clone()),

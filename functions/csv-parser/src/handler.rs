@@ -85,7 +85,7 @@ impl PipelineFunction for Parser {
 impl Parser {
     pub fn new(clients: AwsClients, database: Database, settings: StagingSettings) -> Parser {
         Parser {
-            queues: ErrorQueues::for_staging(&clients.sqs, &settings),
+            queues: ErrorQueues::new(&clients.sqs, &settings.error_queues),
             staging: StagingTable::new(clients.dynamodb.clone(), settings.staging_table),
             clients,
             database,

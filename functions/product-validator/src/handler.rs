@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
-use onboarding_aws::contract::StagingSettings;
+use onboarding_aws::contract::ErrorQueueSettings;
 use onboarding_aws::database::Database;
 use onboarding_aws::metrics::{MetricRecord, Unit};
 use onboarding_aws::queue::ErrorQueues;
@@ -64,10 +64,10 @@ impl PipelineFunction for Validator {
 impl Validator {
     /// The staging table is read through the stream only: the validator
     /// does not write the staged items (docs/performance.md).
-    pub fn new(clients: &AwsClients, database: Database, settings: &StagingSettings) -> Validator {
+    pub fn new(clients: &AwsClients, database: Database, queues: &ErrorQueueSettings) -> Validator {
         Validator {
             database,
-            queues: ErrorQueues::for_staging(&clients.sqs, settings),
+            queues: ErrorQueues::new(&clients.sqs, queues),
             categories: RwLock::new(None),
         }
     }

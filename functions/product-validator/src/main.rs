@@ -3,7 +3,7 @@
 
 mod handler;
 
-use onboarding_aws::contract::StagingSettings;
+use onboarding_aws::contract::ErrorQueueSettings;
 use onboarding_aws::stage::{connect_retry_budget, serve};
 
 const FUNCTION: &str = "product-validator";
@@ -15,7 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     serve(&handler::Validator::new(
         &clients,
         database,
-        &StagingSettings::from_env()?,
+        &ErrorQueueSettings::from_env()?,
     ))
     .await
 }

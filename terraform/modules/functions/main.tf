@@ -37,9 +37,9 @@ locals {
   log_env = var.rust_log == "" ? {} : { RUST_LOG = var.rust_log }
 
   # Both ends of the staging table send to the errors queue of the upload's
-  # lane (docs/releases.md#the-candidate-lane-testing-new-versions-before-the-switch).
-  staging_env = {
-    STAGING_TABLE             = var.staging_table_name
+  # lane (docs/releases.md#the-candidate-lane-testing-new-versions-before-the-switch);
+  # only the parser writes the table (the validator reads its stream).
+  error_queues_env = {
     ERROR_QUEUE_URL           = var.errors_queue_url
     CANDIDATE_ERROR_QUEUE_URL = var.candidate_errors_queue_url
   }
@@ -47,8 +47,8 @@ locals {
   # The environment contract of each function: exactly the names of
   # docs/configuration.md ("Function environment").
   environment = {
-    "csv-parser"        = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["csv-parser"] }, local.staging_env)
-    "product-validator" = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["product-validator"] }, local.staging_env)
+    "csv-parser"        = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["csv-parser"], STAGING_TABLE = var.staging_table_name }, local.error_queues_env)
+    "product-validator" = merge(local.database_env, { DATABASE_SECRET_ID = var.function_secret_arns["product-validator"] }, local.error_queues_env)
     "error-processor" = merge(
       local.database_env,
       {
