@@ -53,7 +53,7 @@ pub async fn run(args: OutboxArgs) -> anyhow::Result<ExitCode> {
 
 async fn select(outbox: &Outbox, args: &OutboxArgs) -> anyhow::Result<Vec<CapturedEmail>> {
     let emails = match &args.vendor {
-        Some(vendor) => outbox.read_mailbox(vendor.as_str()).await,
+        Some(vendor) => outbox.read_mailbox(vendor).await,
         None => outbox.read_outbox().await,
     }
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -119,7 +119,10 @@ async fn topic_subscriptions(harness: &Harness) -> Vec<(String, String, Option<S
 /// subscription (it does every second).
 async fn wait_for_mailbox_queue(harness: &Harness, vendor: &str) {
     let prefix = harness.stack.env().require(keys::STACK_PREFIX).unwrap();
-    let name = onboarding_devstack::provision::mailbox_queue_name(prefix, vendor);
+    let name = onboarding_devstack::provision::mailbox_queue_name(
+        prefix,
+        &onboarding_core::VendorId::parse(vendor).expect("a vendor id"),
+    );
     let started = Instant::now();
     while harness
         .stack
@@ -370,7 +373,11 @@ async fn reconcile_fixes_missing_extra_and_wrong_subscriptions_and_is_idempotent
         .send()
         .await
         .unwrap();
-    harness.stack.subscribe_mailbox("GHOST01").await.unwrap();
+    harness
+        .stack
+        .subscribe_mailbox(&onboarding_core::VendorId::parse("GHOST01").unwrap())
+        .await
+        .unwrap();
 
     let (status, fixed) = call(&admin, Method::POST, reconcile).await;
     assert_eq!(status, StatusCode::OK, "{fixed}");

@@ -257,7 +257,7 @@ pub struct StackOptions {
     pub faults: Faults,
     /// Vendors to give a mailbox queue at start-up. `None`: every vendor in the
     /// database's `vendors` table.
-    pub mailbox_vendors: Option<Vec<String>>,
+    pub mailbox_vendors: Option<Vec<onboarding_core::VendorId>>,
     pub csv_parser: FunctionSettings,
     pub product_validator: FunctionSettings,
     pub error_processor: FunctionSettings,

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_sdk_sqs::types::Message;
+use onboarding_core::VendorId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -29,7 +30,7 @@ pub const JOURNAL_FILE: &str = "outbox.jsonl";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapturedEmail {
     /// `None`: from the unfiltered outbox; `Some(vendor)`: from that vendor's mailbox.
-    pub mailbox: Option<String>,
+    pub mailbox: Option<VendorId>,
     /// The SNS `MessageId` (the same in the outbox and in a mailbox).
     pub sns_message_id: String,
     pub subject: Option<String>,
@@ -53,7 +54,7 @@ pub fn parse_sns_delivery(
     body: &str,
     sqs_message_id: &str,
     sqs_attributes: &BTreeMap<String, String>,
-    mailbox: Option<String>,
+    mailbox: Option<VendorId>,
 ) -> CapturedEmail {
     let envelope: Option<Value> = serde_json::from_str::<Value>(body)
         .ok()
@@ -171,7 +172,7 @@ impl Outbox {
         .await
         .map_err(|e| DevstackError::Other(format!("outbox lock task: {e}")))??;
 
-        let mut seen: HashSet<(Option<String>, String)> = read_journal(&self.journal)?
+        let mut seen: HashSet<(Option<VendorId>, String)> = read_journal(&self.journal)?
             .into_iter()
             .map(|e| (e.mailbox, e.sns_message_id))
             .collect();
@@ -188,8 +189,8 @@ impl Outbox {
     }
 
     /// `(Some(vendor id), url)` of every mailbox queue.
-    async fn mailbox_queues(&self) -> Result<Vec<(Option<String>, String)>, DevstackError> {
-        let name_prefix = crate::provision::mailbox_queue_name(&self.prefix, "");
+    async fn mailbox_queues(&self) -> Result<Vec<(Option<VendorId>, String)>, DevstackError> {
+        let name_prefix = crate::provision::mailbox_queue_prefix(&self.prefix);
         let mut found = Vec::new();
         let mut next: Option<String> = None;
         loop {
@@ -208,8 +209,9 @@ impl Outbox {
                     .rsplit('/')
                     .next()
                     .and_then(|name| name.strip_prefix(&name_prefix))
+                    .and_then(|vendor| VendorId::parse(vendor).ok())
                 {
-                    found.push((Some(vendor.to_string()), url.clone()));
+                    found.push((Some(vendor), url.clone()));
                 }
             }
             match out.next_token {
@@ -223,8 +225,8 @@ impl Outbox {
     async fn drain_queue(
         &self,
         url: &str,
-        mailbox: Option<String>,
-        seen: &mut HashSet<(Option<String>, String)>,
+        mailbox: Option<VendorId>,
+        seen: &mut HashSet<(Option<VendorId>, String)>,
     ) -> Result<usize, DevstackError> {
         let mut added = 0;
         loop {
@@ -291,12 +293,15 @@ impl Outbox {
     }
 
     /// What the vendor's email subscription received, oldest first.
-    pub async fn read_mailbox(&self, vendor_id: &str) -> Result<Vec<CapturedEmail>, DevstackError> {
+    pub async fn read_mailbox(
+        &self,
+        vendor_id: &VendorId,
+    ) -> Result<Vec<CapturedEmail>, DevstackError> {
         Ok(self
             .read_all()
             .await?
             .into_iter()
-            .filter(|e| e.mailbox.as_deref() == Some(vendor_id))
+            .filter(|e| e.mailbox.as_ref() == Some(vendor_id))
             .collect())
     }
 
@@ -317,7 +322,7 @@ impl Outbox {
     }
 }
 
-fn captured(message: &Message, mailbox: Option<String>) -> CapturedEmail {
+fn captured(message: &Message, mailbox: Option<VendorId>) -> CapturedEmail {
     let attributes: BTreeMap<String, String> = message
         .message_attributes()
         .into_iter()
@@ -354,7 +359,12 @@ mod tests {
     fn sns_envelope_is_parsed() {
         // As moto delivers it (captured).
         let body = r#"{"Message": "body", "MessageAttributes": {"vendor_id": {"Type": "String", "Value": "VEND001"}, "status": {"Type": "String", "Value": "PARTIAL"}}, "MessageId": "b13999b4", "Subject": "Hello", "Timestamp": "2026-11-22T01:48:00.226Z", "TopicArn": "arn:aws:sns:us-east-1:123456789012:top", "Type": "Notification"}"#;
-        let email = parse_sns_delivery(body, "sqs-1", &BTreeMap::new(), Some("VEND001".into()));
+        let email = parse_sns_delivery(
+            body,
+            "sqs-1",
+            &BTreeMap::new(),
+            VendorId::parse("VEND001").ok(),
+        );
         assert_eq!(email.sns_message_id, "b13999b4");
         assert_eq!(email.subject.as_deref(), Some("Hello"));
         assert_eq!(email.message, "body");

@@ -168,10 +168,10 @@ pub async fn create_login(
     clients: &StackClients,
     identity: &UserPool,
     email: &str,
-    vendor_id: &str,
+    vendor_id: &onboarding_core::VendorId,
     password: &str,
 ) -> Result<(), DevstackError> {
-    ensure_login(clients, identity, email, Some(vendor_id), password).await
+    ensure_login(clients, identity, email, Some(vendor_id.as_str()), password).await
 }
 
 /// A confirmed login for `email` (tied to `vendor_id` when given) with

@@ -14,6 +14,7 @@ use aws_sdk_s3::types::{
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::QueueAttributeName;
 use onboarding_aws::contract::{self, Contract, Queue};
+use onboarding_core::VendorId;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -67,9 +68,14 @@ pub struct S3EventsQueue {
     pub max_receive_count: u32,
 }
 
+/// What every mailbox queue's name starts with.
+pub fn mailbox_queue_prefix(prefix: &str) -> String {
+    format!("{prefix}-mailbox-")
+}
+
 /// The mailbox queue name of one vendor.
-pub fn mailbox_queue_name(prefix: &str, vendor_id: &str) -> String {
-    format!("{prefix}-mailbox-{vendor_id}")
+pub fn mailbox_queue_name(prefix: &str, vendor_id: &VendorId) -> String {
+    format!("{}{vendor_id}", mailbox_queue_prefix(prefix))
 }
 
 /// The database secret name.
@@ -279,10 +285,10 @@ pub async fn subscribe_mailbox(
     clients: &StackClients,
     prefix: &str,
     topic_arn: &str,
-    vendor_id: &str,
+    vendor_id: &VendorId,
 ) -> Result<String, DevstackError> {
     let (url, arn) = create_queue(clients, &mailbox_queue_name(prefix, vendor_id), &[]).await?;
-    subscribe_queue(clients, topic_arn, &url, &arn, Some(vendor_id)).await?;
+    subscribe_queue(clients, topic_arn, &url, &arn, Some(vendor_id.as_str())).await?;
     Ok(url)
 }
 
@@ -299,7 +305,7 @@ pub async fn ensure_mailbox_queues(
     topic_arn: &str,
     known: &mut std::collections::HashSet<String>,
 ) -> Result<Vec<String>, DevstackError> {
-    let name_prefix = mailbox_queue_name(prefix, "");
+    let name_prefix = mailbox_queue_prefix(prefix);
     let mut created = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -342,7 +348,7 @@ pub async fn ensure_mailbox_queues(
 /// (`stack.env`): what `onboard vendor add` calls locally.
 pub async fn subscribe_mailbox_from_env(
     env: &crate::env::StackEnv,
-    vendor_id: &str,
+    vendor_id: &VendorId,
 ) -> Result<String, DevstackError> {
     use crate::env::keys;
     let clients = StackClients::from_env(env).await?;

@@ -10,6 +10,8 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use onboarding_core::VendorId;
+
 use crate::DevstackError;
 use crate::aws::StackClients;
 use crate::env::{ENV_FILE, StackEnv, keys};
@@ -419,7 +421,7 @@ impl Stack {
     }
 
     /// Gives a vendor a mailbox queue (see [`crate::provision::subscribe_mailbox`]).
-    pub async fn subscribe_mailbox(&self, vendor_id: &str) -> Result<String, DevstackError> {
+    pub async fn subscribe_mailbox(&self, vendor_id: &VendorId) -> Result<String, DevstackError> {
         subscribe_mailbox(
             &self.clients,
             &self.options.prefix,
@@ -717,25 +719,27 @@ fn portal_env(
 }
 
 /// Every vendor's id and email, for their portal logins.
-async fn vendor_logins(database_url: &str) -> Result<Vec<(String, String)>, DevstackError> {
+async fn vendor_logins(database_url: &str) -> Result<Vec<(VendorId, String)>, DevstackError> {
     use sqlx::Connection;
     let mut connection = sqlx::PgConnection::connect(database_url)
         .await
         .map_err(|e| DevstackError::Database(format!("connecting to read vendors: {e}")))?;
-    let vendors: Vec<(String, String)> =
+    let vendors: Vec<(VendorId, String)> =
         sqlx::query!("SELECT vendor_id, email FROM vendors ORDER BY vendor_id")
             .fetch_all(&mut connection)
             .await
             .map_err(|e| DevstackError::Database(format!("reading vendors: {e}")))?
             .into_iter()
-            .map(|row| (row.vendor_id, row.email))
+            .filter_map(|row| Some((VendorId::parse(&row.vendor_id).ok()?, row.email)))
             .collect();
     let _ = connection.close().await;
     Ok(vendors)
 }
 
 /// Every vendor id in the catalog.
-async fn vendor_ids(database_url: &str) -> Result<Vec<String>, DevstackError> {
+/// Every registered vendor's id (the table's CHECK keeps them valid: one
+/// that does not parse is skipped, as it could have no mailbox).
+async fn vendor_ids(database_url: &str) -> Result<Vec<VendorId>, DevstackError> {
     use sqlx::Connection;
     let mut connection = sqlx::PgConnection::connect(database_url)
         .await
@@ -746,7 +750,10 @@ async fn vendor_ids(database_url: &str) -> Result<Vec<String>, DevstackError> {
             .await
             .map_err(|e| DevstackError::Database(format!("reading vendors: {e}")))?;
     let _ = connection.close().await;
-    Ok(vendors)
+    Ok(vendors
+        .iter()
+        .filter_map(|v| VendorId::parse(v).ok())
+        .collect())
 }
 
 /// Whether the stack that wrote `env` is ready for work: the emulator

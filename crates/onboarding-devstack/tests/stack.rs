@@ -22,7 +22,11 @@ fn options(dir: &std::path::Path) -> StackOptions {
         // Never connected to: the echo function ignores the database.
         "postgres://devstack:s3cret@127.0.0.1:1/devstack_test",
     );
-    options.mailbox_vendors = Some(vec!["VEND001".into(), "VEND002".into()]);
+    options.mailbox_vendors = Some(
+        ["VEND001", "VEND002"]
+            .map(|v| onboarding_core::VendorId::parse(v).unwrap())
+            .to_vec(),
+    );
     options.keep_invocation_log = true;
     options.s3_retry_delay = Duration::from_secs(1);
     options.test_speed = Some(TestSpeed {
@@ -530,7 +534,10 @@ async fn published_email_is_captured_in_the_outbox_and_the_vendor_mailbox_and_re
     let second = outbox.read_outbox().await.unwrap();
     assert_eq!(second, first);
 
-    let mailbox = outbox.read_mailbox("VEND001").await.unwrap();
+    let mailbox = outbox
+        .read_mailbox(&onboarding_core::VendorId::parse("VEND001").unwrap())
+        .await
+        .unwrap();
     assert_eq!(mailbox.len(), 1);
     assert_eq!(mailbox[0].upload_id.as_deref(), Some("UPLOAD_1"));
     assert_eq!(mailbox[0].sns_message_id, first[0].sns_message_id);

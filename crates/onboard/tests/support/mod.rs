@@ -451,7 +451,7 @@ impl Harness {
         self.stack.outbox().drain().await.unwrap();
         self.stack
             .outbox()
-            .read_mailbox(vendor_id)
+            .read_mailbox(&onboarding_core::VendorId::parse(vendor_id).expect("a vendor id"))
             .await
             .unwrap()
             .into_iter()
