@@ -283,3 +283,28 @@ fn validate_path(path: &Path) -> (i32, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
 }
+
+/// The operator commands parse their ids at the edge: a malformed upload id,
+/// vendor id or status (control bytes included) is clap's usage error, exit
+/// 2, naming the argument, before any request is made.
+#[test]
+fn admin_commands_refuse_malformed_ids_before_any_request() {
+    let cases: [&[&str]; 4] = [
+        &["admin", "upload", "NOT_AN_UPLOAD"],
+        &["admin", "logs", "UPLOAD_2026\u{7}_X"],
+        &["admin", "uploads", "--vendor", "VEND 001\n"],
+        &["admin", "uploads", "--status", "done"],
+    ];
+    for args in cases {
+        let out = onboard(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("invalid value"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("is not an upload id")
+                || stderr.contains("is not a vendor id")
+                || stderr.contains("is not an upload status"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
