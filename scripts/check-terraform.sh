@@ -6,8 +6,8 @@
 #      code's deployment contract as data, its invariants checked in Rust),
 #      then scripts/check_contract.py, which compares that data with the
 #      Terraform (environment variables, IAM, queue and trigger settings,
-#      names), plus its self-test, which breaks the Terraform or the data
-#      and expects to be told;
+#      names), then its test, scripts/check_contract_test.py, which breaks
+#      the Terraform or the data and expects to be told;
 #   4. the deploy scripts (scripts/test-deploy-scripts.sh): deploy, rollback,
 #      smoke and destroy against stub aws/docker/terraform executables.
 #
@@ -147,8 +147,8 @@ run_contract() {
   log "contract check: Terraform vs the code's contract (scripts/check_contract.py)"
   .venv/contract/bin/python scripts/check_contract.py --contract "$contract" \
     || { rm -f "$contract"; die "the Terraform and the code's contract disagree (above); fix one of them"; }
-  .venv/contract/bin/python scripts/check_contract.py --contract "$contract" --self-test \
-    || { rm -f "$contract"; die "the contract check no longer catches what it should (self-test above)"; }
+  .venv/contract/bin/python scripts/check_contract_test.py --contract "$contract" \
+    || { rm -f "$contract"; die "the contract check no longer catches what it should (its test above)"; }
   rm -f "$contract"
 }
 
