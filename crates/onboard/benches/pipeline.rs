@@ -403,8 +403,8 @@ async fn main() {
     print_run(&rss);
     let ten_mb = &rss.uploads[0];
     assert_eq!(
-        (ten_mb.status.as_str(), ten_mb.total_records),
-        ("completed", Some(10_000)),
+        (ten_mb.status, ten_mb.total_records),
+        (onboarding_core::UploadStatus::Completed, Some(10_000)),
         "the 10 MB file is accepted whole"
     );
     let parser = parser_stats(&fresh);

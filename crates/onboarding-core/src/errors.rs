@@ -61,20 +61,13 @@ impl ErrorType {
     pub fn rank(self) -> i16 {
         self as i16
     }
-
-    pub fn parse(text: &str) -> Result<ErrorType, UnknownErrorType> {
-        ErrorType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == text)
-            .ok_or_else(|| UnknownErrorType(text.to_string()))
-    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("unknown error type '{0}'")]
 pub struct UnknownErrorType(pub String);
 
-crate::text_forms::text_forms!(ErrorType, UnknownErrorType);
+crate::text_forms::text_forms!(words ErrorType, UnknownErrorType);
 
 /// One problem with one row. A row may have several.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

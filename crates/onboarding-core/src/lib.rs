@@ -42,7 +42,10 @@ pub use rules::{
     FileDuplicates, Product, RowIdentity, RowOutcome, apply_catalog_matches,
     apply_catalog_matches_in, check_against_catalog, check_against_catalog_in, check_row,
 };
-pub use status::{UnknownUploadStatus, UnknownVendorStatus, UploadStatus, VendorStatus};
+pub use status::{
+    NotificationOutcome, SubmissionKind, UnknownNotificationOutcome, UnknownSubmissionKind,
+    UnknownUploadStatus, UnknownVendorStatus, UploadStatus, VendorStatus,
+};
 pub use upload_id::{InvalidUploadId, UploadId};
 pub use upload_key::{Lane, UploadKey, error_report_key, fix_file_key};
 pub use vendor_id::{InvalidVendorId, VendorId};

@@ -40,13 +40,6 @@ impl UploadMode {
         }
     }
 
-    pub fn parse(text: &str) -> Result<UploadMode, UnknownUploadMode> {
-        UploadMode::ALL
-            .into_iter()
-            .find(|mode| mode.as_str() == text)
-            .ok_or_else(|| UnknownUploadMode(text.to_string()))
-    }
-
     pub fn is_upsert(self) -> bool {
         self == UploadMode::Upsert
     }
@@ -68,7 +61,7 @@ impl UploadMode {
     }
 }
 
-crate::text_forms::text_forms!(UploadMode, UnknownUploadMode);
+crate::text_forms::text_forms!(words UploadMode, UnknownUploadMode);
 
 /// What a valid row did to the catalog (`row_outcomes.change`): counted per
 /// upload as `created_records`, `updated_records` and `unchanged_records`.

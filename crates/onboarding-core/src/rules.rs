@@ -208,6 +208,20 @@ pub enum RowOutcome {
     Invalid(Vec<RowError>),
 }
 
+impl RowOutcome {
+    /// The words `row_outcomes.outcome` keeps (its CHECK constraint lists
+    /// the same); queries bind them.
+    pub const VALID: &'static str = "valid";
+    pub const INVALID: &'static str = "invalid";
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RowOutcome::Valid(_) => RowOutcome::VALID,
+            RowOutcome::Invalid(_) => RowOutcome::INVALID,
+        }
+    }
+}
+
 /// The verdict on one row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckedRow {

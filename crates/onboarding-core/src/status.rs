@@ -1,6 +1,9 @@
-//! The statuses the database keeps: an upload's (`upload_history.status`)
-//! and a vendor's (`vendors.status`). Each word is written here once; the
-//! tables' CHECK constraints list the same words.
+//! The words the database keeps: an upload's status (`upload_history.status`)
+//! and how its email step ended (`upload_history.notification`), a vendor's
+//! status (`vendors.status`) and a portal submission's kind
+//! (`portal_submissions.kind`). Each word is written here once; the tables'
+//! CHECK constraints list the same words, and queries bind them as
+//! parameters.
 
 use serde::{Deserialize, Serialize};
 
@@ -44,13 +47,6 @@ impl UploadStatus {
             UploadStatus::Failed => "failed",
         }
     }
-
-    pub fn parse(text: &str) -> Result<UploadStatus, UnknownUploadStatus> {
-        UploadStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or_else(|| UnknownUploadStatus(text.to_string()))
-    }
 }
 
 /// Whether a vendor may upload: only an `Active` one. A vendor who signs up
@@ -90,17 +86,62 @@ impl VendorStatus {
     pub fn is_active(self) -> bool {
         self == VendorStatus::Active
     }
+}
 
-    pub fn parse(text: &str) -> Result<VendorStatus, UnknownVendorStatus> {
-        VendorStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or_else(|| UnknownVendorStatus(text.to_string()))
+/// How an upload's email step ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", try_from = "String")]
+pub enum NotificationOutcome {
+    Sent,
+    /// A portal submission whose vendor did not ask for the email.
+    NotRequested,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("'{0}' is not a notification outcome (sent or not_requested)")]
+pub struct UnknownNotificationOutcome(pub String);
+
+impl NotificationOutcome {
+    pub const ALL: [NotificationOutcome; 2] =
+        [NotificationOutcome::Sent, NotificationOutcome::NotRequested];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationOutcome::Sent => "sent",
+            NotificationOutcome::NotRequested => "not_requested",
+        }
     }
 }
 
-crate::text_forms::text_forms!(UploadStatus, UnknownUploadStatus);
-crate::text_forms::text_forms!(VendorStatus, UnknownVendorStatus);
+/// What a portal submission is: an upload the API wrote for the vendor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", try_from = "String")]
+pub enum SubmissionKind {
+    /// One product from the form.
+    Form,
+    /// Failed rows of an earlier upload, fixed in the browser.
+    Fix,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("'{0}' is not a submission kind (form or fix)")]
+pub struct UnknownSubmissionKind(pub String);
+
+impl SubmissionKind {
+    pub const ALL: [SubmissionKind; 2] = [SubmissionKind::Form, SubmissionKind::Fix];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionKind::Form => "form",
+            SubmissionKind::Fix => "fix",
+        }
+    }
+}
+
+crate::text_forms::text_forms!(words UploadStatus, UnknownUploadStatus);
+crate::text_forms::text_forms!(words VendorStatus, UnknownVendorStatus);
+crate::text_forms::text_forms!(words NotificationOutcome, UnknownNotificationOutcome);
+crate::text_forms::text_forms!(words SubmissionKind, UnknownSubmissionKind);
 
 #[cfg(test)]
 mod tests {
@@ -130,6 +171,38 @@ mod tests {
             );
         }
         assert_eq!(VendorStatus::PendingApproval.in_words(), "pending approval");
+    }
+
+    /// The JSON word is the database's word, so the API shows what the table holds.
+    fn round_trips<T>(values: &[T])
+    where
+        T: Copy + std::fmt::Debug + PartialEq + std::fmt::Display + std::str::FromStr + Serialize,
+        T::Err: std::fmt::Debug,
+    {
+        for value in values {
+            assert_eq!(value.to_string().parse::<T>().unwrap(), *value);
+            assert_eq!(
+                serde_json::to_string(value).unwrap(),
+                format!("\"{value}\"")
+            );
+        }
+    }
+
+    #[test]
+    fn outcomes_and_kinds_round_trip_through_their_words() {
+        round_trips(&[NotificationOutcome::Sent, NotificationOutcome::NotRequested]);
+        round_trips(&[SubmissionKind::Form, SubmissionKind::Fix]);
+        assert_eq!(NotificationOutcome::NotRequested.as_str(), "not_requested");
+        assert_eq!(
+            serde_json::from_str::<NotificationOutcome>("\"skipped\"")
+                .unwrap_err()
+                .to_string(),
+            "'skipped' is not a notification outcome (sent or not_requested)"
+        );
+        assert_eq!(
+            "Fix".parse::<SubmissionKind>(),
+            Err(UnknownSubmissionKind("Fix".into()))
+        );
     }
 
     #[test]

@@ -7,7 +7,22 @@
 ///
 /// `text_forms!(newtype Type, Error)` for `Type(String)`: `as_str` and
 /// `String::from` as well.
+///
+/// `text_forms!(words Type, Error)` for an enum of words with `ALL` and
+/// `as_str`: `parse` finds the word among `ALL`, else `Error(text)`.
 macro_rules! text_forms {
+    (words $type:ident, $error:ident) => {
+        impl $type {
+            pub fn parse(text: &str) -> Result<$type, $error> {
+                $type::ALL
+                    .into_iter()
+                    .find(|word| word.as_str() == text)
+                    .ok_or_else(|| $error(text.to_string()))
+            }
+        }
+
+        $crate::text_forms::text_forms!($type, $error);
+    };
     (newtype $type:ident, $error:ty) => {
         impl $type {
             pub fn as_str(&self) -> &str {

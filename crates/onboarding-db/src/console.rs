@@ -101,16 +101,18 @@ pub async fn attention(
     uploads_of(
         select_upload!(
             "WHERE ($1::text IS NULL OR vendor_id = $1)
-           AND ((status = 'processing' AND started_at < $2)
-             OR (status <> 'processing' AND notified_at IS NULL AND completed_at < $3)
-             OR (status = 'failed' AND upload_timestamp >= $4))
+           AND ((status = $6 AND started_at < $2)
+             OR (status <> $6 AND notified_at IS NULL AND completed_at < $3)
+             OR (status = $7 AND upload_timestamp >= $4))
          ORDER BY upload_timestamp DESC, upload_id DESC
          LIMIT $5",
             vendor_id.map(VendorId::as_str),
             limits.processing_started_before,
             limits.completed_before,
             limits.failed_since,
-            limits.limit
+            limits.limit,
+            UploadStatus::Processing.as_str(),
+            UploadStatus::Failed.as_str()
         )
         .fetch_all(pool)
         .await?,

@@ -1,7 +1,7 @@
 //! The error report and the fix file, read back from the database, which is
 //! the source of truth whatever order the error messages arrived in.
 
-use onboarding_core::{ErrorType, FixRow, ReportLine, UploadId};
+use onboarding_core::{ErrorType, FixRow, ReportLine, RowOutcome, UploadId};
 use sqlx::PgPool;
 
 use crate::DbError;
@@ -44,10 +44,11 @@ pub async fn fix_rows(pool: &PgPool, upload_id: &UploadId) -> Result<Vec<FixRow>
                   array_agg(e.error_message ORDER BY e.error_index) AS "messages!"
              FROM row_outcomes r
              JOIN validation_errors e USING (upload_id, row_number)
-            WHERE r.upload_id = $1 AND r.outcome = 'invalid' AND r.source_fields IS NOT NULL
+            WHERE r.upload_id = $1 AND r.outcome = $2 AND r.source_fields IS NOT NULL
             GROUP BY r.row_number, r.source_fields
             ORDER BY r.row_number"#,
-        upload_id.as_str()
+        upload_id.as_str(),
+        RowOutcome::INVALID
     )
     .fetch_all(pool)
     .await?;

@@ -8,60 +8,11 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use onboarding_core::{ErrorType, RowError, UploadId, VendorId};
+use onboarding_core::{
+    ErrorType, NotificationOutcome, RowError, RowOutcome, SubmissionKind, UploadId, VendorId,
+};
 
 use crate::{DbError, column};
-
-/// What a submission is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubmissionKind {
-    /// One product from the form.
-    Form,
-    /// Failed rows of an earlier upload, fixed in the browser.
-    Fix,
-}
-
-impl SubmissionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SubmissionKind::Form => "form",
-            SubmissionKind::Fix => "fix",
-        }
-    }
-}
-
-impl std::str::FromStr for SubmissionKind {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        [SubmissionKind::Form, SubmissionKind::Fix]
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
-            .ok_or_else(|| format!("'{text}' is not a submission kind"))
-    }
-}
-
-/// How an upload's email step ended (`upload_history.notification`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Notification {
-    Sent,
-    /// A portal submission whose vendor did not ask for the email.
-    NotRequested,
-}
-
-impl std::str::FromStr for Notification {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "sent" => Ok(Notification::Sent),
-            "not_requested" => Ok(Notification::NotRequested),
-            other => Err(format!("'{other}' is not a notification outcome")),
-        }
-    }
-}
 
 /// A submission, recorded before its object is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,7 +69,7 @@ pub struct UploadOrigin {
     /// The upload a fix fixes.
     pub fixes_upload_id: Option<UploadId>,
     /// Once the email step has run.
-    pub notification: Option<Notification>,
+    pub notification: Option<NotificationOutcome>,
 }
 
 pub async fn upload_origin(pool: &PgPool, upload_id: &UploadId) -> Result<UploadOrigin, DbError> {
@@ -172,12 +123,13 @@ pub async fn failed_rows(
         r#"SELECT count(r.row_number) AS "failed!"
              FROM upload_history u
              LEFT JOIN row_outcomes r
-               ON r.upload_id = u.upload_id AND r.outcome = 'invalid'
+               ON r.upload_id = u.upload_id AND r.outcome = $3
               AND r.source_fields IS NOT NULL
             WHERE u.upload_id = $1 AND u.vendor_id = $2
             GROUP BY u.upload_id"#,
         upload_id.as_str(),
-        vendor_id.as_str()
+        vendor_id.as_str(),
+        RowOutcome::INVALID
     )
     .fetch_optional(pool)
     .await?;
@@ -191,12 +143,13 @@ pub async fn failed_rows(
                   array_agg(e.error_message ORDER BY e.error_index) AS "messages!"
              FROM row_outcomes r
              JOIN validation_errors e USING (upload_id, row_number)
-            WHERE r.upload_id = $1 AND r.outcome = 'invalid' AND r.source_fields IS NOT NULL
+            WHERE r.upload_id = $1 AND r.outcome = $3 AND r.source_fields IS NOT NULL
             GROUP BY r.row_number, r.source_fields
             ORDER BY r.row_number
             LIMIT $2"#,
         upload_id.as_str(),
-        limit
+        limit,
+        RowOutcome::INVALID
     )
     .fetch_all(pool)
     .await?;

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use onboarding_core::{
-    CatalogChanges, FileFailure, UploadId, UploadMode, UploadStatus, VendorId, VendorStatus,
+    CatalogChanges, FileFailure, NotificationOutcome, UploadId, UploadMode, UploadStatus, VendorId,
+    VendorStatus,
 };
 use sqlx::PgPool;
 
@@ -513,9 +514,10 @@ pub async fn claim_notification(
         // Recorded, not skipped: the audit trail shows the step ran. An
         // email already sent (the row's notified_at) is left as it is.
         sqlx::query!(
-            "UPDATE upload_history SET notified_at = now(), notification = 'not_requested'
+            "UPDATE upload_history SET notified_at = now(), notification = $2
               WHERE upload_id = $1 AND notified_at IS NULL",
-            upload_id.as_str()
+            upload_id.as_str(),
+            NotificationOutcome::NotRequested.as_str()
         )
         .execute(pool)
         .await?;
@@ -564,9 +566,10 @@ pub async fn mark_notified(
 ) -> Result<(), DbError> {
     sqlx::query!(
         "UPDATE upload_history SET notified_at = now(), notification_message_id = $2,
-                notification = 'sent' WHERE upload_id = $1",
+                notification = $3 WHERE upload_id = $1",
         upload_id.as_str(),
-        message_id
+        message_id,
+        NotificationOutcome::Sent.as_str()
     )
     .execute(pool)
     .await?;

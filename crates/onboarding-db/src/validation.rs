@@ -107,16 +107,7 @@ async fn commit_in(
     // 1. Claim the rows. A row claimed by an earlier delivery is skipped; a
     //    concurrent duplicate delivery waits here for this one to finish.
     let numbers: Vec<i32> = rows.iter().map(|r| r.checked.row_number as i32).collect();
-    let outcomes: Vec<&str> = rows
-        .iter()
-        .map(|r| {
-            if r.checked.is_valid() {
-                "valid"
-            } else {
-                "invalid"
-            }
-        })
-        .collect();
+    let outcomes: Vec<&str> = rows.iter().map(|r| r.checked.outcome.as_str()).collect();
     let claimed: HashSet<i32> = sqlx::query_scalar!(
         r#"INSERT INTO row_outcomes (upload_id, row_number, outcome)
            SELECT $1, n, o FROM UNNEST($2::int4[], $3::text[]) AS t(n, o)
@@ -598,13 +589,14 @@ async fn record_errors(
         .collect();
     sqlx::query!(
         r#"UPDATE row_outcomes AS r
-              SET outcome = 'invalid',
+              SET outcome = $4,
                   source_fields = ARRAY(SELECT jsonb_array_elements_text(u.cells::jsonb))
              FROM UNNEST($2::int4[], $3::text[]) AS u(n, cells)
             WHERE r.upload_id = $1 AND r.row_number = u.n"#,
         upload_id.as_str(),
         &invalid_rows,
         &cells,
+        RowOutcome::INVALID,
     )
     .execute(&mut **tx)
     .await?;

@@ -17,12 +17,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use onboarding_core::{
-    CheckedRow, Column, FileChecker, Header, RowError, SourceRow, UploadId, UploadMode, VendorId,
-    check_against_catalog_in, write_product_file,
+    CheckedRow, Column, FileChecker, Header, RowError, SourceRow, SubmissionKind, UploadId,
+    UploadMode, VendorId, check_against_catalog_in, write_product_file,
 };
 use onboarding_db::PgCatalog;
 use onboarding_db::portal;
-use onboarding_db::submissions::{self, NewSubmission, SubmissionKind};
+use onboarding_db::submissions::{self, NewSubmission};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

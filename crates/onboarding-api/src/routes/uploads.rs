@@ -251,14 +251,14 @@ pub struct UploadDetail {
     report_available: bool,
     fix_file_available: bool,
     /// `form` or `fix` for a portal submission, `null` for a file.
-    submission: Option<onboarding_db::submissions::SubmissionKind>,
+    submission: Option<onboarding_core::SubmissionKind>,
     /// The upload whose failed rows this one fixes.
     fixes_upload_id: Option<UploadId>,
     /// Whether the vendor wants the result by email: always, except for a
     /// portal submission made without asking.
     email_requested: bool,
     /// How the email step ended: `sent`, `not_requested`, or `null` before.
-    notification: Option<onboarding_db::submissions::Notification>,
+    notification: Option<onboarding_core::NotificationOutcome>,
 }
 
 /// The pipeline's stages from the audit trail's timestamps; a stage that
