@@ -248,10 +248,23 @@ function currentFile() {
   return file || 'index.html';
 }
 
+/**
+ * The frame every page shares, written here once rather than in each page:
+ * the skip link and the header, first in <body>, so the skip link is the
+ * first Tab stop. Returns the header for the page's kind to fill.
+ */
+export function siteHeader() {
+  let header = document.getElementById('site-header');
+  if (!header) {
+    header = el('header', { id: 'site-header', class: 'site-header' });
+    document.body.prepend(el('a', { class: 'skip-link', href: '#main', text: 'Skip to main content' }), header);
+  }
+  return header;
+}
+
 /** The header of the public pages (login, sign-up). */
 export function renderPublicHeader() {
-  const header = document.getElementById('site-header');
-  if (header) setContent(header, el('div', { class: 'bar' }, brand()));
+  setContent(siteHeader(), el('div', { class: 'bar' }, brand()));
 }
 
 async function logout(button) {
@@ -265,8 +278,7 @@ async function logout(button) {
 }
 
 function renderHeader(me) {
-  const header = document.getElementById('site-header');
-  if (!header) return;
+  const header = siteHeader();
   const here = currentFile();
   const nav = el('nav', { class: 'site-nav', 'aria-label': 'Main' },
     el('ul', {}, NAV.map(([href, label]) => el('li', {},

@@ -5,7 +5,7 @@
 // through el()/textContent, as everywhere in the portal.
 
 import { api, ApiError, isRedirecting } from './api.js';
-import { el, setContent, showNotice } from './app.js';
+import { el, setContent, showNotice, siteHeader } from './app.js';
 
 /** How often a live view refreshes (the requirements: within 2 s). */
 export const POLL_MS = 2000;
@@ -24,8 +24,7 @@ function currentFile() {
 
 /** The console's header: brand, navigation, Log out. */
 export function startConsolePage() {
-  const header = document.getElementById('site-header');
-  if (!header) return;
+  const header = siteHeader();
   const here = currentFile();
   const nav = el('nav', { class: 'site-nav', 'aria-label': 'Console' },
     el('ul', {}, NAV.map(([href, label]) => el('li', {},
