@@ -14,7 +14,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{anyhow, bail};
 use onboarding_aws::AwsClients;
 use onboarding_aws::notify::Notifier;
 use onboarding_core::{VendorId, VendorStatus};
@@ -153,19 +153,17 @@ pub async fn run(args: VendorArgs) -> anyhow::Result<ExitCode> {
         VendorCommand::List => {
             let vendors = uploads::list_vendors(&pool).await?;
             if args.json {
-                let items: Vec<serde_json::Value> = vendors
+                let items: Vec<ListedVendor> = vendors
                     .iter()
-                    .map(|v| {
-                        vendor_json(
-                            v.vendor_id.as_str(),
-                            &v.vendor_name,
-                            &v.email,
-                            v.status.as_str(),
-                            v.subscription_arn.is_some(),
-                        )
+                    .map(|v| ListedVendor {
+                        vendor_id: v.vendor_id.clone(),
+                        vendor_name: v.vendor_name.clone(),
+                        email: v.email.clone(),
+                        status: v.status,
+                        subscribed: v.subscription_arn.is_some(),
                     })
                     .collect();
-                return print_json(&items.into());
+                return print_json(&serde_json::to_value(items)?);
             }
             println!(
                 "{:<12} {:<18} {:<30} {:<8} NAME",
@@ -278,21 +276,14 @@ async fn through_api(api: &str, command: VendorCommand, json: bool) -> anyhow::R
     }
     if json {
         return print_json(&match command {
-            VendorCommand::List => body["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|v| {
-                    vendor_json(
-                        v["vendor_id"].as_str().unwrap_or(""),
-                        v["vendor_name"].as_str().unwrap_or(""),
-                        v["email"].as_str().unwrap_or(""),
-                        v["status"].as_str().unwrap_or(""),
-                        v["subscribed"] == true,
-                    )
-                })
-                .collect::<Vec<_>>()
-                .into(),
+            // Read typed, as the database's list is, so both print the same fields.
+            VendorCommand::List => {
+                let items: Vec<ListedVendor> = serde_json::from_value(body["items"].clone())
+                    .map_err(|e| {
+                        anyhow!("{api}{path} answered a vendor list this CLI cannot read: {e}")
+                    })?;
+                serde_json::to_value(items)?
+            }
             _ => body,
         });
     }
@@ -381,18 +372,11 @@ async fn set_status(
 }
 
 /// One vendor in `vendor list --json`, the same from the API and the database.
-fn vendor_json(
-    vendor_id: &str,
-    vendor_name: &str,
-    email: &str,
-    status: &str,
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ListedVendor {
+    vendor_id: VendorId,
+    vendor_name: String,
+    email: String,
+    status: VendorStatus,
     subscribed: bool,
-) -> serde_json::Value {
-    serde_json::json!({
-        "vendor_id": vendor_id,
-        "vendor_name": vendor_name,
-        "email": email,
-        "status": status,
-        "subscribed": subscribed,
-    })
 }

@@ -446,6 +446,27 @@ async fn reconcile_fixes_missing_extra_and_wrong_subscriptions_and_is_idempotent
         line.contains("suspended") && line.contains(" no "),
         "{line}"
     );
+    // The API's list, read typed, prints the fields the database's list does.
+    let out = cli(&["vendor", "list", "--json"]);
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let vend003 = listed
+        .iter()
+        .find(|v| v["vendor_id"] == "VEND003")
+        .unwrap_or_else(|| panic!("{listed:?}"));
+    assert_eq!(vend003["status"], "suspended", "{vend003}");
+    assert_eq!(vend003["subscribed"], false, "{vend003}");
+    let mut keys: Vec<&str> = vend003
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["email", "status", "subscribed", "vendor_id", "vendor_name"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
