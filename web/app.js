@@ -3,6 +3,7 @@
 // formatting, status badges and problem display.
 
 import { api, ApiError, isRedirecting } from './api.js';
+import { UploadStatus, VendorStatus } from './words.js';
 
 /**
  * Builds an element. `attrs`: attributes, plus `class`, `text` (textContent),
@@ -168,13 +169,13 @@ export function formatBytes(bytes) {
 }
 
 const STATUS_LABELS = {
-  processing: 'Processing',
-  completed: 'Completed',
-  partial: 'Partial',
-  failed: 'Failed',
-  active: 'Active',
-  pending_approval: 'Pending approval',
-  suspended: 'Suspended',
+  [UploadStatus.Processing]: 'Processing',
+  [UploadStatus.Completed]: 'Completed',
+  [UploadStatus.Partial]: 'Partial',
+  [UploadStatus.Failed]: 'Failed',
+  [VendorStatus.Active]: 'Active',
+  [VendorStatus.PendingApproval]: 'Pending approval',
+  [VendorStatus.Suspended]: 'Suspended',
 };
 
 export function statusLabel(status) {
@@ -183,7 +184,7 @@ export function statusLabel(status) {
 
 /** A status badge: colour, shape and the status as text. */
 export function badge(status) {
-  const known = ['processing', 'completed', 'partial', 'failed'].includes(status);
+  const known = Object.values(UploadStatus).includes(status);
   return el('span', { class: `badge ${known ? status : 'neutral'}`, text: statusLabel(status) });
 }
 
@@ -295,11 +296,11 @@ function renderHeader(me) {
 
 /** A banner for a vendor that cannot upload yet. */
 function renderAccountBanner(me) {
-  if (!me || me.status === 'active') return;
+  if (!me || me.status === VendorStatus.Active) return;
   const main = document.getElementById('main');
   if (!main) return;
   const box = el('div', { class: 'notice warn', role: 'status' });
-  const text = me.status === 'pending_approval'
+  const text = me.status === VendorStatus.PendingApproval
     ? 'Your account is awaiting operator approval. You can look around, but uploads are enabled once an operator approves it.'
     : 'Your account is suspended. Uploads are disabled; contact the marketplace operator.';
   setContent(box, el('strong', { text: `Account ${statusLabel(me.status).toLowerCase()}` }), el('p', { text }));

@@ -8,6 +8,7 @@
 import { api } from './api.js';
 import { $, announce, badge, el, formatNumber, setContent, showError, showNotice, tableWrap } from './app.js';
 import { COLUMNS, errorsByField, followSubmission, liveValidator } from './product-fields.js';
+import { UploadStatus, VendorStatus } from './words.js';
 
 const LIMIT = 500;
 const WIDE = new Set(['product_name', 'description', 'image_url']);
@@ -53,7 +54,7 @@ export async function renderFixGrid(section, upload, me) {
   function refreshButton() {
     const n = ready().length;
     submit.textContent = n ? `Resubmit fixed rows (${formatNumber(n)})` : 'Resubmit fixed rows';
-    submit.disabled = n === 0 || (me && me.status !== 'active');
+    submit.disabled = n === 0 || (me && me.status !== VendorStatus.Active);
   }
 
   const head = el('tr', {},
@@ -137,7 +138,7 @@ export async function renderFixGrid(section, upload, me) {
         showNotice(result, 'warn', 'Still being processed', 'The new upload will show on the uploads page when it is done.');
         return;
       }
-      showNotice(result, done.status === 'completed' ? 'ok' : 'warn', 'Fixed rows resubmitted',
+      showNotice(result, done.status === UploadStatus.Completed ? 'ok' : 'warn', 'Fixed rows resubmitted',
         el('p', {}, badge(done.status), ` The new upload has ${formatNumber(done.valid_records)} valid and ${formatNumber(done.error_records)} failed rows. `,
           el('a', { id: 'fix-upload-link', href: `upload-details.html?id=${encodeURIComponent(done.upload_id)}`, text: 'View the new upload' })));
       announce(`The fix finished: ${done.valid_records} valid, ${done.error_records} failed.`);

@@ -4,6 +4,7 @@
 // here), and following a submission through the pipeline.
 import { api, ApiError } from './api.js';
 import { sleep } from './app.js';
+import { UploadStatus } from './words.js';
 
 /** The product columns in file order: name, label, whether required, a hint. */
 export const COLUMNS = [
@@ -71,8 +72,8 @@ export function errorsByField(errors) {
 const FIND_TIMEOUT_MS = 120_000;
 const FINISH_TIMEOUT_MS = 10 * 60_000;
 
-const settledUpload = (u) => u.status === 'failed'
-  || (u.status !== 'processing' && (u.stages || []).some((s) => s.name === 'notified' && s.finished_at));
+const settledUpload = (u) => u.status === UploadStatus.Failed
+  || (u.status !== UploadStatus.Processing && (u.stages || []).some((s) => s.name === 'notified' && s.finished_at));
 
 /**
  * Follows a submission (`receipt` of POST /api/products or /fixes): finds

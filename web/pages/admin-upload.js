@@ -5,6 +5,7 @@
 import { admin } from '../api.js';
 import { $, announce, badge, clearNotice, el, formatDateTime, formatNumber, params, setContent, showNotice, tableWrap, timeEl } from '../app.js';
 import { consoleError, ms, poll, startConsolePage } from '../console.js';
+import { UploadStatus } from '../words.js';
 
 startConsolePage();
 const id = params().get('id') || '';
@@ -43,7 +44,7 @@ function renderDetail(d) {
         el('td', { text: l.queue }), el('td', {}, timeEl(l.sent_at)), el('td', { text: l.summary }),
         el('td', {}, l.redrivable ? el('button', { type: 'button', class: 'secondary', text: 'Redrive', onclick: () => redrive(l) }) : el('span', { class: 'muted', text: 'not redrivable' })))))))
     : el('p', { class: 'muted', text: 'None.' }));
-  $('#rerun').disabled = d.status === 'processing' && !d.attention;
+  $('#rerun').disabled = d.status === UploadStatus.Processing && !d.attention;
 }
 
 async function redrive(letter) {

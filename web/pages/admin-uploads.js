@@ -4,12 +4,13 @@
 import { admin } from '../api.js';
 import { $, announce, badge, clearNotice, el, formatNumber, params, replaceParams, setContent, tableWrap, timeEl } from '../app.js';
 import { consoleError, poll, startConsolePage } from '../console.js';
+import { UploadStatus } from '../words.js';
 
 startConsolePage();
 const form = $('#filters');
 const message = $('#message');
 const FIELDS = ['vendor_id', 'status', 'from', 'to', 'file_name'];
-const STATUSES = ['processing', 'completed', 'partial', 'failed'];
+const STATUSES = Object.values(UploadStatus);
 let cursor = null;
 let extra = []; // rows of the pages after the first ("Load more")
 
@@ -29,7 +30,7 @@ function row(u) {
       el('div', { class: 'muted small mono', text: u.upload_id }),
       u.rerun_of ? el('div', { class: 'muted small', text: `re-run of ${u.rerun_of}` }) : null),
     el('td', { text: u.vendor_id }),
-    el('td', {}, badge(u.status), u.attention && u.attention !== 'failed' ? el('div', { class: 'attention small', text: u.attention }) : null),
+    el('td', {}, badge(u.status), u.attention && u.attention !== UploadStatus.Failed ? el('div', { class: 'attention small', text: u.attention }) : null),
     el('td', { class: 'nowrap' }, timeEl(u.uploaded_at)),
     el('td', { class: 'num', text: formatNumber(u.total_records) }),
     el('td', { class: 'num', text: formatNumber(u.valid_records) }),

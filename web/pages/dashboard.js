@@ -5,6 +5,7 @@ import {
   formatPercent, params, replaceParams, setContent, showError, startProtectedPage, timeEl,
 } from '../app.js';
 import { barLineChart, horizontalBarChart } from '../charts.js';
+import { UploadStatus } from '../words.js';
 
 const PERIODS = ['7', '30', '90'];
 const select = $('#period');
@@ -45,7 +46,7 @@ function card(label, value, sub) {
 
 function renderCards(m) {
   const s = m.uploads_by_status || {};
-  const statusLine = ['completed', 'partial', 'failed', 'processing']
+  const statusLine = [UploadStatus.Completed, UploadStatus.Partial, UploadStatus.Failed, UploadStatus.Processing]
     .filter((k) => s[k]).map((k) => `${formatNumber(s[k])} ${k}`).join(' · ') || 'No uploads yet';
   const list = $('#metric-cards');
   setContent(list,

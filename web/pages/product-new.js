@@ -8,6 +8,7 @@ import {
   startProtectedPage,
 } from '../app.js';
 import { COLUMNS, errorsByField, followSubmission, liveValidator } from '../product-fields.js';
+import { VendorStatus } from '../words.js';
 
 const form = $('#product-form');
 const message = $('#message');
@@ -146,7 +147,7 @@ $('#reset').addEventListener('click', () => {
 
 buildFields();
 startProtectedPage().then(async (me) => {
-  if (me && me.status !== 'active') submitButton.disabled = true;
+  if (me && me.status !== VendorStatus.Active) submitButton.disabled = true;
   try {
     const { items } = await api.categories();
     setContent($('#category-options'), items.map((c) => el('option', { value: c })));

@@ -6,6 +6,7 @@ import {
   params, setContent, showError, showNotice, sleep, startProtectedPage, timeEl,
 } from '../app.js';
 import { renderFixGrid } from '../fix-grid.js';
+import { NotificationOutcome, UploadStatus } from '../words.js';
 
 const ERRORS_PAGE = 50;
 const STAGES = [
@@ -60,7 +61,7 @@ function renderMessages(u) {
 function renderTimeline(u) {
   const byName = new Map((u.stages || []).map((s) => [s.name, s]));
   const reached = STAGES.filter(([name]) => byName.has(name)).length;
-  const stopped = u.status === 'failed' || (u.status !== 'processing' && byName.has('notified'));
+  const stopped = u.status === UploadStatus.Failed || (u.status !== UploadStatus.Processing && byName.has('notified'));
   setContent($('#timeline'), STAGES.map(([name, label, text], index) => {
     const s = byName.get(name);
     const done = s && s.finished_at;
@@ -77,7 +78,7 @@ function renderTimeline(u) {
   }));
   const progress = $('#progress');
   const p = u.progress;
-  if (u.status === 'processing' && p && p.total) {
+  if (u.status === UploadStatus.Processing && p && p.total) {
     setContent(progress, el('div', { class: 'progress-block' },
       el('div', { class: 'label' }, el('span', { id: 'validate-label', text: 'Validating products' }),
         el('span', { class: 'muted', text: `${formatNumber(p.validated)} of ${formatNumber(p.total)}` })),
@@ -102,7 +103,7 @@ function renderFacts(u) {
     ...(u.submission === 'form' ? [['Source', 'The single-product form']] : []),
     ...(u.submission === 'fix' ? [['Source', el('span', {}, 'Fixed rows of ',
       el('a', { id: 'fixes-original', href: `upload-details.html?id=${encodeURIComponent(u.fixes_upload_id || '')}`, class: 'mono', text: u.fixes_upload_id || 'an earlier upload' }))]] : []),
-    ['Email', u.notification === 'sent' ? 'Sent' : u.notification === 'not_requested' ? 'Not requested' : u.email_requested ? 'Not sent yet' : 'Not requested'],
+    ['Email', u.notification === NotificationOutcome.Sent ? 'Sent' : u.notification === NotificationOutcome.NotRequested ? 'Not requested' : u.email_requested ? 'Not sent yet' : 'Not requested'],
     ['Uploaded', timeEl(u.uploaded_at)],
     ['Finished', timeEl(u.completed_at)],
     ['Total time', total !== null && total >= 0 ? formatDuration(total) : '—'],
@@ -180,7 +181,7 @@ function render(u) {
 
 // The grid of failed rows, once the upload is settled and has errors.
 async function loadFixGrid(u, me) {
-  if (u.status === 'processing' || !u.error_records) return;
+  if (u.status === UploadStatus.Processing || !u.error_records) return;
   try {
     await renderFixGrid($('#fix-section'), u, me);
   } catch (error) {
@@ -207,7 +208,7 @@ async function main() {
   await loadFixGrid(upload, me);
   // Still in the pipeline: refresh until it is done, then reload the errors.
   let status = upload.status;
-  while (status === 'processing') {
+  while (status === UploadStatus.Processing) {
     await sleep(2000);
     try {
       upload = await api.getUpload(id);
@@ -215,7 +216,7 @@ async function main() {
       continue;
     }
     render(upload);
-    if (upload.status !== 'processing') {
+    if (upload.status !== UploadStatus.Processing) {
       status = upload.status;
       announce(`The upload finished with status ${upload.status}.`);
       await loadErrors(true);

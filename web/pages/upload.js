@@ -7,6 +7,7 @@ import {
   showError, showNotice, sleep, startProtectedPage,
 } from '../app.js';
 import { checkCsvFile } from '../csv-check.js';
+import { UploadStatus, VendorStatus } from '../words.js';
 
 const input = $('#file');
 const zone = $('#dropzone');
@@ -115,7 +116,7 @@ async function findUpload(fileName, keyName, startedAt, known) {
   return null;
 }
 
-const finished = (u) => (u.status !== 'processing' && (u.stages || []).some((s) => s.name === 'notified')) || u.status === 'failed';
+const finished = (u) => (u.status !== UploadStatus.Processing && (u.stages || []).some((s) => s.name === 'notified')) || u.status === UploadStatus.Failed;
 
 async function follow(id) {
   const deadline = Date.now() + PROCESS_TIMEOUT_MS;
@@ -149,7 +150,7 @@ function renderSummary(upload) {
   const errors = upload.error_records ?? 0;
   const link = el('a', { class: 'button', href: `upload-details.html?id=${encodeURIComponent(upload.upload_id)}`, text: 'View details and errors' });
   const lines = [];
-  if (upload.status === 'failed' && upload.failure_reason) lines.push(el('p', { text: upload.failure_reason }));
+  if (upload.status === UploadStatus.Failed && upload.failure_reason) lines.push(el('p', { text: upload.failure_reason }));
   setContent($('#summary'),
     el('p', {}, el('span', { class: 'visually-hidden', text: 'Status: ' }), badge(upload.status), ' ', el('span', { class: 'name', text: upload.file_name })),
     el('ul', { class: 'metrics', style: 'margin-top:1rem' },
@@ -165,7 +166,7 @@ function renderSummary(upload) {
     el('p', { class: 'muted small' }, 'Upload ID ', el('span', { class: 'mono', text: upload.upload_id })),
     el('div', { class: 'button-row' }, link, el('a', { class: 'button secondary', href: 'upload.html', text: 'Upload another file' })));
   summaryCard.hidden = false;
-  const outcome = upload.status === 'failed'
+  const outcome = upload.status === UploadStatus.Failed
     ? `Upload failed${upload.failure_reason ? `: ${upload.failure_reason}` : '.'}`
     : `Upload ${upload.status}: ${formatNumber(valid)} of ${formatNumber(total)} products valid, ${formatNumber(errors)} with errors.`;
   announce(outcome);
@@ -239,7 +240,7 @@ resetButton.addEventListener('click', () => {
 });
 
 startProtectedPage().then((me) => {
-  if (me && me.status !== 'active') {
+  if (me && me.status !== VendorStatus.Active) {
     input.disabled = true;
     zone.setAttribute('aria-disabled', 'true');
   }

@@ -5,9 +5,10 @@ import {
   $, tableWrap, announce, badge, clearNotice, el, formatNumber, params, replaceParams, setContent,
   showError, showNotice, startProtectedPage, timeEl,
 } from '../app.js';
+import { UploadStatus } from '../words.js';
 
 const PAGE = 20;
-const STATUSES = ['processing', 'completed', 'partial', 'failed'];
+const STATUSES = Object.values(UploadStatus);
 const form = $('#filters');
 const list = $('#list');
 const more = $('#more');
