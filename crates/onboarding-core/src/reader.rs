@@ -223,6 +223,18 @@ pub(crate) fn file_failure_of(error: io::Error) -> FileFailure {
 /// Windows saves) for cells that are not, and drops the formula guard
 /// ([`restore_cell`]). Returns whether the fallback was used.
 fn decode(record: &ByteRecord) -> (Vec<String>, bool) {
+    // One UTF-8 check over the whole record costs far less than one per cell.
+    // A cell boundary inside a character (a record valid only as a whole)
+    // fails `str::get`, and such a record takes the cell-by-cell way below.
+    if let Ok(text) = std::str::from_utf8(record.as_slice()) {
+        let cells: Option<Vec<String>> = (0..record.len())
+            .map(|i| record.range(i).and_then(|range| text.get(range)))
+            .map(|cell| cell.map(restore_cell))
+            .collect();
+        if let Some(cells) = cells {
+            return (cells, false);
+        }
+    }
     let mut windows_1252 = false;
     let fields = record
         .iter()
@@ -241,11 +253,12 @@ fn decode(record: &ByteRecord) -> (Vec<String>, bool) {
     (fields, windows_1252)
 }
 
+/// Whether every cell is whitespace or BOMs only. Stops at the first other
+/// character, which in a product row is nearly always the first one.
 fn is_blank(fields: &[String]) -> bool {
-    fields.iter().all(|f| {
-        f.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-            .is_empty()
-    })
+    fields
+        .iter()
+        .all(|f| f.chars().all(|c| c.is_whitespace() || c == '\u{feff}'))
 }
 
 /// Counts bytes and refuses NUL bytes as they stream past, so a huge or binary
