@@ -294,7 +294,10 @@ pub fn check_row(
     categories: &CategoryWhitelist,
     earlier: EarlierRows,
 ) -> CheckedRow {
-    let value = |column| header.value(&row.fields, column);
+    // Every rule reads cells through `value`; trim each cell once per row
+    // rather than at every look.
+    let values = Column::ALL.map(|column| header.value(&row.fields, column));
+    let value = |column: Column| values[column as usize];
     let identity = RowIdentity {
         vendor_product_id: value(Column::VendorProductId)
             .unwrap_or_default()
@@ -501,8 +504,13 @@ where
                 continue;
             }
             if let Some(value) = (self.value)(column) {
-                let chars = value.chars().count();
                 let limit = column.max_chars();
+                // A character is at least one byte: a cell no longer in bytes
+                // than the limit needs no counting.
+                if value.len() <= limit {
+                    continue;
+                }
+                let chars = value.chars().count();
                 if chars > limit {
                     self.fail(
                         ErrorType::FieldTooLong,
