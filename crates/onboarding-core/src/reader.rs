@@ -290,7 +290,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
                 let fresh = &buf.filled()[before..];
-                if let Some(position) = fresh.iter().position(|b| *b == 0) {
+                if let Some(position) = memchr::memchr(0, fresh) {
                     // A read that fails hands back nothing (tokio's
                     // read_to_end asserts as much).
                     buf.set_filled(before);
