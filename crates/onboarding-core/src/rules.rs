@@ -678,22 +678,40 @@ fn parse_amount(raw: &str, decimals: u32) -> Result<Decimal, AmountProblem> {
     if fraction.is_some_and(|f| f.len() > decimals as usize) {
         return Err(AmountProblem::TooManyDecimals);
     }
-    let whole = whole.trim_start_matches('0');
-    if whole.len() > 12 {
+    let significant = whole.trim_start_matches('0');
+    if significant.len() > 12 {
         // Far beyond any limit; avoid overflowing the decimal.
         return Ok(Decimal::MAX);
+    }
+    let fraction = fraction.unwrap_or_default();
+    if whole.len() + fraction.len() <= 18 {
+        // At most 18 digits fit an i64 whatever they are: build the decimal
+        // from them directly rather than through the general text parser,
+        // which gives the same value.
+        let mantissa = whole
+            .bytes()
+            .chain(fraction.bytes())
+            .fold(0_i64, |mantissa, digit| {
+                mantissa * 10 + i64::from(digit - b'0')
+            });
+        return Ok(Decimal::new(mantissa, fraction.len() as u32).normalize());
     }
     raw.parse::<Decimal>()
         .map(|d| d.normalize())
         .map_err(|_| AmountProblem::NotPlainNumber)
 }
 
+const MAX_DIMENSION_CM: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);
+
 fn is_dimensions(raw: &str) -> bool {
-    let parts: Vec<&str> = raw.split(['x', 'X', '×']).map(str::trim).collect();
-    parts.len() == 3
-        && parts.iter().all(|part| {
-            parse_amount(part, 2).is_ok_and(|d| d > Decimal::ZERO && d <= Decimal::from(100_000))
-        })
+    // Exactly three parts, each a size; counted as they come, without
+    // collecting them.
+    let mut parts = 0;
+    raw.split(['x', 'X', '×']).map(str::trim).all(|part| {
+        parts += 1;
+        parts <= 3
+            && parse_amount(part, 2).is_ok_and(|d| d > Decimal::ZERO && d <= MAX_DIMENSION_CM)
+    }) && parts == 3
 }
 
 // ---- Catalog rules (5 and 6 against existing products) ----
