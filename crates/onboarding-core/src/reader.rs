@@ -227,11 +227,14 @@ fn decode(record: &ByteRecord) -> (Vec<String>, bool) {
     // A cell boundary inside a character (a record valid only as a whole)
     // fails `str::get`, and such a record takes the cell-by-cell way below.
     if let Ok(text) = std::str::from_utf8(record.as_slice()) {
-        let cells: Option<Vec<String>> = (0..record.len())
-            .map(|i| record.range(i).and_then(|range| text.get(range)))
-            .map(|cell| cell.map(restore_cell))
-            .collect();
-        if let Some(cells) = cells {
+        let mut cells = Vec::with_capacity(record.len());
+        for i in 0..record.len() {
+            match record.range(i).and_then(|range| text.get(range)) {
+                Some(cell) => cells.push(restore_cell(cell)),
+                None => break,
+            }
+        }
+        if cells.len() == record.len() {
             return (cells, false);
         }
     }
