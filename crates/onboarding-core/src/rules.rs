@@ -683,18 +683,19 @@ fn parse_amount(raw: &str, decimals: u32) -> Result<Decimal, AmountProblem> {
         // Far beyond any limit; avoid overflowing the decimal.
         return Ok(Decimal::MAX);
     }
-    let fraction = fraction.unwrap_or_default();
+    // Without trailing zeros the scale is already the normalised one.
+    let fraction = fraction.unwrap_or_default().trim_end_matches('0');
     if whole.len() + fraction.len() <= 18 {
         // At most 18 digits fit an i64 whatever they are: build the decimal
         // from them directly rather than through the general text parser,
-        // which gives the same value.
+        // which gives the same value, normalised.
         let mantissa = whole
             .bytes()
             .chain(fraction.bytes())
             .fold(0_i64, |mantissa, digit| {
                 mantissa * 10 + i64::from(digit - b'0')
             });
-        return Ok(Decimal::new(mantissa, fraction.len() as u32).normalize());
+        return Ok(Decimal::new(mantissa, fraction.len() as u32));
     }
     raw.parse::<Decimal>()
         .map(|d| d.normalize())
