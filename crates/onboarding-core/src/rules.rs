@@ -29,10 +29,15 @@ const DIMENSIONS_GUIDE: &str =
 
 /// The approved categories. Matching ignores case and runs of whitespace; a
 /// matched product is stored with the whitelist's spelling.
+///
+/// Every row looks its category up here, so the maps use foldhash rather
+/// than SipHash. The keys are the marketplace's own names, not the vendor's,
+/// and the tie-break in [`CategoryWhitelist::closest`] makes its answer
+/// independent of the maps' order.
 #[derive(Clone, Debug, Default)]
 pub struct CategoryWhitelist {
-    canonical_by_key: HashMap<String, String>,
-    exact_names: HashSet<String>,
+    canonical_by_key: HashMap<String, String, foldhash::fast::RandomState>,
+    exact_names: HashSet<String, foldhash::fast::RandomState>,
 }
 
 impl CategoryWhitelist {
@@ -41,7 +46,7 @@ impl CategoryWhitelist {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let canonical_by_key: HashMap<String, String> = names
+        let canonical_by_key: HashMap<String, String, _> = names
             .into_iter()
             .map(Into::into)
             .map(|name| (category_key(&name), name.trim().to_string()))
