@@ -296,6 +296,13 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn the_trim_shortcut_is_str_trim(cell in "\\PC{0,6}|[ \t\u{a0}\u{3000}a-z]{0,4}") {
+            proptest::prop_assert_eq!(trim(&cell), cell.trim());
+        }
+    }
+
     #[test]
     fn values_are_trimmed_and_blank_is_absent() {
         let header = Header::parse(&Column::REQUIRED.map(Column::name)).unwrap();

@@ -399,6 +399,17 @@ mod tests {
         assert!(warnings[0].contains("the first is row 1"));
     }
 
+    /// The record's bytes are UTF-8 as a whole ("é" split over two cells),
+    /// the cells are not: each cell is read as Windows-1252, as ever.
+    #[tokio::test]
+    async fn a_character_split_between_cells_is_read_cell_by_cell() {
+        let mut file = format!("{HEADER}\n").into_bytes();
+        file.extend_from_slice(b"\xc3,\xa9,Electronics,S1,1,1\n");
+        let (rows, warnings) = read(&file).await.unwrap();
+        assert_eq!(rows[0].fields[..2], ["Ã", "©"]);
+        assert!(warnings[0].contains("the first is row 1"), "{warnings:?}");
+    }
+
     #[tokio::test]
     async fn utf8_multibyte_is_kept() {
         let file = format!("{HEADER}\nP1,Crème brûlée – 日本,Electronics,S1,1,1\n");

@@ -871,3 +871,66 @@ impl<'a> FileChecker<'a> {
         check_row(self.header, row, self.categories, earlier)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What `parse_amount` gave before it built small amounts itself.
+    fn through_the_parser(raw: &str) -> Decimal {
+        raw.parse::<Decimal>().unwrap().normalize()
+    }
+
+    #[test]
+    fn amounts_built_from_digits_are_the_parsers_to_the_scale() {
+        for raw in [
+            "0",
+            "0.00",
+            "000.000",
+            "1",
+            "1.0",
+            "1.50",
+            "19.99",
+            "0.001",
+            "007.100",
+            "999999.99",
+            "100000",
+            "123456789012.345",
+            "000000000000000001.5",
+        ] {
+            let built = parse_amount(raw, 3).unwrap();
+            assert_eq!(built, through_the_parser(raw), "{raw}");
+            assert_eq!(
+                built.to_string(),
+                through_the_parser(raw).to_string(),
+                "{raw}"
+            );
+            assert_eq!(built.scale(), through_the_parser(raw).scale(), "{raw}");
+        }
+        // The sign is put on afterwards, as before: "-0.00" is minus zero.
+        assert_eq!(
+            parse_amount("-0.00", 2).unwrap().to_string(),
+            (-through_the_parser("0.00")).to_string()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_plain_amount_is_the_parsers(whole in "[0-9]{1,24}", fraction in proptest::option::of("[0-9]{1,3}")) {
+            let raw = match &fraction {
+                Some(fraction) => format!("{whole}.{fraction}"),
+                None => whole.clone(),
+            };
+            let built = parse_amount(&raw, 3).unwrap();
+            if whole.trim_start_matches('0').len() > 12 {
+                prop_assert_eq!(built, Decimal::MAX);
+            } else {
+                let parsed = through_the_parser(&raw);
+                prop_assert_eq!(built, parsed);
+                prop_assert_eq!(built.scale(), parsed.scale());
+                prop_assert_eq!(built.is_sign_negative(), parsed.is_sign_negative());
+            }
+        }
+    }
+}
