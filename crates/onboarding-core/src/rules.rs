@@ -3,6 +3,7 @@
 //!
 //! See `docs/validation-rules.md` for the semantics in prose.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
@@ -28,10 +29,15 @@ const DIMENSIONS_GUIDE: &str =
 
 /// The approved categories. Matching ignores case and runs of whitespace; a
 /// matched product is stored with the whitelist's spelling.
+///
+/// Every row looks its category up here, so the maps use foldhash rather
+/// than SipHash. The keys are the marketplace's own names, not the vendor's,
+/// and the tie-break in [`CategoryWhitelist::closest`] makes its answer
+/// independent of the maps' order.
 #[derive(Clone, Debug, Default)]
 pub struct CategoryWhitelist {
-    canonical_by_key: HashMap<String, String>,
-    exact_names: HashSet<String>,
+    canonical_by_key: HashMap<String, String, foldhash::fast::RandomState>,
+    exact_names: HashSet<String, foldhash::fast::RandomState>,
 }
 
 impl CategoryWhitelist {
@@ -40,7 +46,7 @@ impl CategoryWhitelist {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let canonical_by_key: HashMap<String, String> = names
+        let canonical_by_key: HashMap<String, String, _> = names
             .into_iter()
             .map(Into::into)
             .map(|name| (category_key(&name), name.trim().to_string()))
@@ -265,21 +271,30 @@ pub struct EarlierRows {
 /// row of each SKU and vendor product id.
 #[derive(Debug, Default)]
 pub struct FileDuplicates {
-    skus: HashMap<String, u32>,
-    vendor_product_ids: HashMap<String, u32>,
+    skus: SeenValues,
+    vendor_product_ids: SeenValues,
 }
+
+/// The first row of each value. The keys are the vendor's, so the hasher
+/// must stay seeded at random (hostile keys must not collide on purpose);
+/// foldhash's `RandomState` is, with a fresh seed for every map, and hashes
+/// short keys several times faster than the standard SipHash. Nothing
+/// iterates the map, so its seed never shows in any output.
+type SeenValues = HashMap<String, u32, foldhash::fast::RandomState>;
 
 impl FileDuplicates {
     pub fn observe(&mut self, header: &Header, row: &SourceRow) -> EarlierRows {
         if is_malformed(header, row) {
             return EarlierRows::default();
         }
-        let first_row = |seen: &mut HashMap<String, u32>, column| {
+        let first_row = |seen: &mut SeenValues, column| {
             let value = header.value(&row.fields, column)?;
-            match seen.get(value) {
-                Some(&first) => (first != row.row_number).then_some(first),
-                None => {
-                    seen.insert(value.to_string(), row.row_number);
+            // Most values are new and need an owned key anyway: one lookup
+            // through `entry` rather than a `get` and then an `insert`.
+            match seen.entry(value.to_string()) {
+                Entry::Occupied(first) => (*first.get() != row.row_number).then_some(*first.get()),
+                Entry::Vacant(slot) => {
+                    slot.insert(row.row_number);
                     None
                 }
             }
@@ -308,7 +323,10 @@ pub fn check_row(
     categories: &CategoryWhitelist,
     earlier: EarlierRows,
 ) -> CheckedRow {
-    let value = |column| header.value(&row.fields, column);
+    // Every rule reads cells through `value`; trim each cell once per row
+    // rather than at every look.
+    let values = Column::ALL.map(|column| header.value(&row.fields, column));
+    let value = |column: Column| values[column as usize];
     let identity = RowIdentity {
         vendor_product_id: value(Column::VendorProductId)
             .unwrap_or_default()
@@ -515,8 +533,13 @@ where
                 continue;
             }
             if let Some(value) = (self.value)(column) {
-                let chars = value.chars().count();
                 let limit = column.max_chars();
+                // A character is at least one byte: a cell no longer in bytes
+                // than the limit needs no counting.
+                if value.len() <= limit {
+                    continue;
+                }
+                let chars = value.chars().count();
                 if chars > limit {
                     self.fail(
                         ErrorType::FieldTooLong,
@@ -663,8 +686,10 @@ fn parse_amount(raw: &str, decimals: u32) -> Result<Decimal, AmountProblem> {
     if let Some(rest) = raw.strip_prefix('-') {
         return parse_amount(rest, decimals).map(|amount| -amount);
     }
-    let (whole, fraction) = match raw.split_once('.') {
-        Some((whole, fraction)) => (whole, Some(fraction)),
+    // A plain byte loop: these cells are a few bytes long, too short for
+    // `split_once`'s searcher to pay for itself.
+    let (whole, fraction) = match raw.bytes().position(|b| b == b'.') {
+        Some(dot) => (&raw[..dot], Some(&raw[dot + 1..])),
         None => (raw, None),
     };
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -674,22 +699,41 @@ fn parse_amount(raw: &str, decimals: u32) -> Result<Decimal, AmountProblem> {
     if fraction.is_some_and(|f| f.len() > decimals as usize) {
         return Err(AmountProblem::TooManyDecimals);
     }
-    let whole = whole.trim_start_matches('0');
-    if whole.len() > 12 {
+    let significant = whole.trim_start_matches('0');
+    if significant.len() > 12 {
         // Far beyond any limit; avoid overflowing the decimal.
         return Ok(Decimal::MAX);
+    }
+    // Without trailing zeros the scale is already the normalised one.
+    let fraction = fraction.unwrap_or_default().trim_end_matches('0');
+    if whole.len() + fraction.len() <= 18 {
+        // At most 18 digits fit an i64 whatever they are: build the decimal
+        // from them directly rather than through the general text parser,
+        // which gives the same value, normalised.
+        let mantissa = whole
+            .bytes()
+            .chain(fraction.bytes())
+            .fold(0_i64, |mantissa, digit| {
+                mantissa * 10 + i64::from(digit - b'0')
+            });
+        return Ok(Decimal::new(mantissa, fraction.len() as u32));
     }
     raw.parse::<Decimal>()
         .map(|d| d.normalize())
         .map_err(|_| AmountProblem::NotPlainNumber)
 }
 
+const MAX_DIMENSION_CM: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);
+
 fn is_dimensions(raw: &str) -> bool {
-    let parts: Vec<&str> = raw.split(['x', 'X', '×']).map(str::trim).collect();
-    parts.len() == 3
-        && parts.iter().all(|part| {
-            parse_amount(part, 2).is_ok_and(|d| d > Decimal::ZERO && d <= Decimal::from(100_000))
-        })
+    // Exactly three parts, each a size; counted as they come, without
+    // collecting them.
+    let mut parts = 0;
+    raw.split(['x', 'X', '×']).map(str::trim).all(|part| {
+        parts += 1;
+        parts <= 3
+            && parse_amount(part, 2).is_ok_and(|d| d > Decimal::ZERO && d <= MAX_DIMENSION_CM)
+    }) && parts == 3
 }
 
 // ---- Catalog rules (5 and 6 against existing products) ----
@@ -841,5 +885,68 @@ impl<'a> FileChecker<'a> {
     pub fn check(&mut self, row: &SourceRow) -> CheckedRow {
         let earlier = self.duplicates.observe(self.header, row);
         check_row(self.header, row, self.categories, earlier)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What `parse_amount` gave before it built small amounts itself.
+    fn through_the_parser(raw: &str) -> Decimal {
+        raw.parse::<Decimal>().unwrap().normalize()
+    }
+
+    #[test]
+    fn amounts_built_from_digits_are_the_parsers_to_the_scale() {
+        for raw in [
+            "0",
+            "0.00",
+            "000.000",
+            "1",
+            "1.0",
+            "1.50",
+            "19.99",
+            "0.001",
+            "007.100",
+            "999999.99",
+            "100000",
+            "123456789012.345",
+            "000000000000000001.5",
+        ] {
+            let built = parse_amount(raw, 3).unwrap();
+            assert_eq!(built, through_the_parser(raw), "{raw}");
+            assert_eq!(
+                built.to_string(),
+                through_the_parser(raw).to_string(),
+                "{raw}"
+            );
+            assert_eq!(built.scale(), through_the_parser(raw).scale(), "{raw}");
+        }
+        // The sign is put on afterwards, as before: "-0.00" is minus zero.
+        assert_eq!(
+            parse_amount("-0.00", 2).unwrap().to_string(),
+            (-through_the_parser("0.00")).to_string()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_plain_amount_is_the_parsers(whole in "[0-9]{1,24}", fraction in proptest::option::of("[0-9]{1,3}")) {
+            let raw = match &fraction {
+                Some(fraction) => format!("{whole}.{fraction}"),
+                None => whole.clone(),
+            };
+            let built = parse_amount(&raw, 3).unwrap();
+            if whole.trim_start_matches('0').len() > 12 {
+                prop_assert_eq!(built, Decimal::MAX);
+            } else {
+                let parsed = through_the_parser(&raw);
+                prop_assert_eq!(built, parsed);
+                prop_assert_eq!(built.scale(), parsed.scale());
+                prop_assert_eq!(built.is_sign_negative(), parsed.is_sign_negative());
+            }
+        }
     }
 }
