@@ -132,6 +132,33 @@ fn the_terraform_resources_are_the_ones_the_model_prices() {
         "{cognito_endpoint}"
     );
     assert!(main.contains("\"vendor-auth\" = { memory_mb = 256, timeout_s = 10, image = \"vendor-api\", in_vpc = false }"));
+    // The interface endpoints of egress_mode = interface_endpoints with the
+    // portal: the network module's list for that mode, and main.tf's extra
+    // ones (its list for the portal in that mode).
+    let quoted = |text: &str| -> Vec<String> {
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let network = read("terraform/modules/network/main.tf");
+    let mode = network
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("var.egress_mode == \"interface_endpoints\" ? ")
+        })
+        .expect("modules/network lists the interface_endpoints mode's endpoints");
+    let extra = cognito_endpoint.split_once('?').expect("a condition").1;
+    let extra = extra.split(':').next().expect("the true branch");
+    let mut listed = quoted(mode.split(" : ").next().expect("the true branch"));
+    listed.extend(quoted(extra));
+    assert!(
+        mode.contains("var.extra_interface_endpoint_services"),
+        "{mode}"
+    );
+    assert_eq!(listed, Egress::INTERFACE_ENDPOINTS, "{mode} + {extra}");
     // One customer managed key (kms.tf), or none.
     let keys = read("terraform/kms.tf")
         .matches("resource \"aws_kms_key\"")
