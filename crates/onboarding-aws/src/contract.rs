@@ -333,15 +333,13 @@ const fn allow(
     }
 }
 
-/// A permission Lambda uses with the function's role.
-const fn lambda(
-    actions: &'static [&'static str],
-    resources: &'static [&'static str],
-    why: &'static str,
-) -> Permission {
-    Permission {
-        by: Caller::Lambda,
-        ..allow(actions, resources, why)
+impl Permission {
+    /// The same permission, used by Lambda with the function's role.
+    const fn by_lambda(self) -> Permission {
+        Permission {
+            by: Caller::Lambda,
+            ..self
+        }
     }
 }
 
@@ -819,22 +817,24 @@ impl Contract {
 /// role). The contract check compares these with the Terraform's policies
 /// both ways: nothing missing, nothing more.
 mod permissions {
-    use super::{Permission, allow, lambda};
+    use super::{Permission, allow};
 
     /// What Lambda does with every function's role: logs and active
     /// tracing.
     fn lambda_service() -> Vec<Permission> {
         vec![
-            lambda(
+            allow(
                 &["logs:CreateLogStream", "logs:PutLogEvents"],
                 &["log-group:self:*"],
                 "Lambda writes the function's output to its own log group",
-            ),
-            lambda(
+            )
+            .by_lambda(),
+            allow(
                 &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
                 &["*"],
                 "active tracing",
-            ),
+            )
+            .by_lambda(),
         ]
     }
 
@@ -843,7 +843,7 @@ mod permissions {
     /// permissions).
     fn lambda_service_in_vpc() -> Vec<Permission> {
         let mut permissions = lambda_service();
-        permissions.push(lambda(
+        let network_interfaces = allow(
             &[
                 "ec2:CreateNetworkInterface",
                 "ec2:DescribeNetworkInterfaces",
@@ -854,7 +854,8 @@ mod permissions {
             ],
             &["*"],
             "VPC function: Lambda manages its network interfaces",
-        ));
+        );
+        permissions.push(network_interfaces.by_lambda());
         permissions
     }
 
@@ -898,11 +899,12 @@ mod permissions {
                 "stages the rows",
             ),
             send_errors(),
-            lambda(
+            allow(
                 &["sqs:SendMessage"],
                 &["queue:csv-parser-dlq"],
                 "Lambda's async invocation dead-letter queue",
-            ),
+            )
+            .by_lambda(),
         ]);
         permissions
     }
@@ -912,7 +914,7 @@ mod permissions {
         permissions.extend([
             own_secret(),
             send_errors(),
-            lambda(
+            allow(
                 &[
                     "dynamodb:DescribeStream",
                     "dynamodb:GetRecords",
@@ -920,17 +922,20 @@ mod permissions {
                 ],
                 &["stream:staging"],
                 "the stream event source mapping",
-            ),
-            lambda(
+            )
+            .by_lambda(),
+            allow(
                 &["dynamodb:ListStreams"],
                 &["*"],
                 "the stream event source mapping",
-            ),
-            lambda(
+            )
+            .by_lambda(),
+            allow(
                 &["sqs:SendMessage"],
                 &["queue:stream-failures"],
                 "the stream mapping's on-failure destination",
-            ),
+            )
+            .by_lambda(),
         ]);
         permissions
     }
@@ -949,7 +954,7 @@ mod permissions {
                 &["topic:notifications"],
                 "the vendor's email",
             ),
-            lambda(
+            allow(
                 &[
                     "sqs:ReceiveMessage",
                     "sqs:DeleteMessage",
@@ -958,7 +963,8 @@ mod permissions {
                 ],
                 &["queue:errors", "queue:errors-candidate"],
                 "the SQS event source mappings (both lanes)",
-            ),
+            )
+            .by_lambda(),
         ]);
         permissions
     }
