@@ -275,6 +275,8 @@ STREAM_MAPPING = {"batch_size": "batch_size", "batching_window_s": "maximum_batc
                   "max_retries": "maximum_retry_attempts", "max_record_age_s": "maximum_record_age_in_seconds", "bisect_on_error": "bisect_batch_on_function_error"}
 QUEUE_MAPPING = {"batch_size": "batch_size", "batching_window_s": "maximum_batching_window_in_seconds"}
 # The variables that name a resource, and the resource the contract means by each.
+# The services the VPC routes to (gateway and interface endpoints) in egress_mode = interface_endpoints with the portal, and those the code in it calls.
+ROUTED = "services routed (interface_endpoints mode)"
 RESOURCE_VARIABLES = {"UPLOAD_BUCKET": lambda c: "bucket:" + c["bucket"], "STAGING_TABLE": lambda c: "table:" + c["table"]["name"], "ERROR_QUEUE_URL": lambda c: "queue:errors",
                       "CANDIDATE_ERROR_QUEUE_URL": lambda c: "queue:errors-candidate", "NOTIFICATION_TOPIC_ARN": lambda c: "topic:" + c["topic"]}
 
@@ -302,14 +304,14 @@ def terraform_settings(tf: Terraform, names) -> dict:
         for key in re.findall(r'"([^"]+)"', expr(body["for_each"])) if "for_each" in body else [None]:
             queues[tf.resource_name(f"module.messaging.{rtype}.{rname}" + (f'["{key}"]' if key else ""))] = settings
 
-    def mapping(body, keys):
-        return {key: tf.value("functions", body.get(attribute, "null")) for key, attribute in keys.items()}
-
+    mapping = lambda body, keys: {key: tf.value("functions", body.get(attribute, "null")) for key, attribute in keys.items()}
     async_invoke = tf.fn.resources[("aws_lambda_function_event_invoke_config", "csv_parser")]
     stream = tf.fn.resources[("aws_lambda_event_source_mapping", "staging_stream")]
     queue = tf.fn.resources[("aws_lambda_event_source_mapping", "errors_queue")]
     table = tf.modules["data"].resources[("aws_dynamodb_table", "staging")]
     gsi = table["global_secondary_index"][0]
+    net, branch = tf.modules["network"], lambda text, cond: re.split(r"\s:\s", expr(text).split(cond, 1)[1])[0]  # `... cond X : Y` -> X
+    endpoints = branch(net.locals["interface_services"], '"interface_endpoints" ?').replace("var.extra_interface_endpoint_services", branch(tf.root.modules["network"]["extra_interface_endpoint_services"], "?"))
     return {
         "functions": functions,
         "queues": queues,
@@ -326,16 +328,13 @@ def terraform_settings(tf: Terraform, names) -> dict:
         "metrics namespace": unq(tf.modules["observability"].locals.get("emf_namespace", '""')),
         "resources named": {name: {var: contract_resource(tf, name, value, "") for var, value in env_of(tf, name)[0].items() if var in RESOURCE_VARIABLES} for name in names},
         "portal parts (API_PART)": {name: unq(env_of(tf, name)[0]["API_PART"]) for name in names if "API_PART" in env_of(tf, name)[0]},
+        ROUTED: sorted(re.findall(r'"([\w-]+)"', endpoints + expr(net.resources[("aws_vpc_endpoint", "gateway")]["for_each"]))),
     }
 
 
 def contract_settings(contract) -> dict:
     """The contract's settings that Terraform states: each function's, each queue's, the triggers', the table's and the topic's."""
-    triggers = {t["source"]: t for t in contract["triggers"]}
-
-    def pick(item, keys):
-        return {key: item[key] for key in keys}
-
+    triggers, pick = {t["source"]: t for t in contract["triggers"]}, lambda item, keys: {key: item[key] for key in keys}
     return {
         "functions": {fn["name"]: pick(fn, ("timeout_s", "memory_mb", "image", "in_vpc")) for fn in contract["functions"]},
         "queues": {q["name"]: pick(q, ("visibility_timeout_s", "retention_s", "dead_letter")) for q in contract["queues"]},
@@ -345,6 +344,8 @@ def contract_settings(contract) -> dict:
         "table": contract["table"], "topic": contract["topic"], "metrics namespace": contract["metrics"]["namespace"],
         "resources named": {fn["name"]: {v["name"]: RESOURCE_VARIABLES[v["name"]](contract) for v in fn["variables"] if v["name"] in RESOURCE_VARIABLES} for fn in contract["functions"]},
         "portal parts (API_PART)": {p["function"]: p["api_part"] for p in contract["portal"]["parts"]},
+        ROUTED: sorted({{"cloudwatch": "monitoring"}.get(s, s) for fn in contract["functions"] if fn["in_vpc"]  # IAM prefix -> endpoint name
+                        for s in [a.split(":")[0] for p in fn["permissions"] if p["by"] == "code" for a in p["actions"]] + [c["service"] for c in fn["public_calls"]]}),
     }
 
 
@@ -475,7 +476,7 @@ def outcome(root: Path, contract: dict) -> tuple[int, str]:
         return 2, f"contract check: unexpected shape in the Terraform or the contract ({type(e).__name__}: {e}); teach scripts/check_contract.py"
     if failures:
         return 1, f"contract check FAILED ({len(failures)}):\n" + "\n".join(f"  - {f}" for f in failures)
-    return 0, f"contract check passed: {len(contract['functions'])} functions (environment, IAM, own secrets), queue and trigger settings, table, names, lanes, portal, metrics"
+    return 0, f"contract check passed: {len(contract['functions'])} functions (environment, IAM, own secrets), queue and trigger settings, table, names, lanes, portal, metrics, the VPC's routes to the services its code calls"
 
 
 def main(argv=None) -> int:

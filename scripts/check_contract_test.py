@@ -42,7 +42,7 @@ MUTATIONS = [
     ("the error-processor role gains s3:DeleteObject", f"{FN}/iam.tf", 'actions   = ["s3:PutObject", "s3:GetObject"]', 'actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]', 1, "error-processor's role allows s3:DeleteObject"),
     ("the csv-parser stages rows on the wrong resource", f"{FN}/iam.tf", '    actions   = ["dynamodb:BatchWriteItem"]\n    resources = [var.staging_table_arn]\n  }\n\n  statement {\n    sid       = "QueueFailedUploadNotices"',
      '    actions   = ["dynamodb:BatchWriteItem"]\n    resources = [var.staging_table_stream_arn]\n  }\n\n  statement {\n    sid       = "QueueFailedUploadNotices"', 1, "csv-parser needs dynamodb:BatchWriteItem on table:staging"),
-    ("the code needs a permission Terraform does not grant", CONTRACT, lambda c: fn_of(c, "csv-parser")["permissions"].append({"actions": ["s3:DeleteObject"], "resources": ["bucket:uploads/uploads/*"], "why": "test"}), None, 1, "csv-parser needs s3:DeleteObject on bucket:uploads/uploads/*"),
+    ("the code needs a permission Terraform does not grant", CONTRACT, lambda c: fn_of(c, "csv-parser")["permissions"].append({"actions": ["s3:DeleteObject"], "resources": ["bucket:uploads/uploads/*"], "by": "code", "why": "test"}), None, 1, "csv-parser needs s3:DeleteObject on bucket:uploads/uploads/*"),
     ("Terraform renames the errors queue", "terraform/modules/messaging/main.tf", '"${var.name_prefix}-errors"', '"${var.name_prefix}-error-queue"', 1, "queues error-queue: Terraform"),
     ("the contract renames the stream-failures queue", CONTRACT, lambda c: c["queues"][3].update(name="stream-dlq"), None, 1, "queues stream-dlq: Terraform '(absent)'"),
     ("the staging table's TTL attribute differs", CONTRACT, lambda c: c["table"].update(ttl_attribute="ttl"), None, 1, "table ttl_attribute: Terraform 'expires_at', the contract 'ttl'"),
@@ -76,6 +76,10 @@ MUTATIONS = [
     ("the code stops emitting UploadsFailed", CONTRACT, lambda c: c["metrics"].update(emitted=[m for m in c["metrics"]["emitted"] if m["name"] != "UploadsFailed"]), None, 1, "the dashboard searches for UploadsFailed, which no function emits"),
     ("the vendor-api's UPLOAD_BUCKET names the staging table", f"{FN}/main.tf", "    UPLOAD_BUCKET        = var.upload_bucket_name\n", "    UPLOAD_BUCKET        = var.staging_table_name\n", 1,
      "resources named vendor-api UPLOAD_BUCKET: Terraform 'table:staging', the contract 'bucket:uploads'"),
+    # The VPC's routes: every service the in-VPC code calls has an endpoint in interface_endpoints mode.
+    ("the console's metric calls have no endpoint in interface_endpoints mode", "terraform/main.tf", '["cognito-idp", "logs", "monitoring"]', '["cognito-idp", "logs"]', 1,
+     "services routed (interface_endpoints mode): Terraform ['cognito-idp', 'dynamodb', 'logs', 's3', 'secretsmanager', 'sns', 'sqs'], the contract ['cognito-idp', 'dynamodb', 'logs', 'monitoring', 's3', 'secretsmanager', 'sns', 'sqs']"),
+    ("the product-validator's code starts calling KMS", CONTRACT, lambda c: fn_of(c, "product-validator")["public_calls"].append({"service": "kms", "why": "test"}), None, 1, "the contract ['cognito-idp', 'dynamodb', 'kms', 'logs'"),
     ("the upload prefix differs from the code's", CONTRACT, lambda c: c["upload_prefixes"].update(live="incoming/"), None, 1, "the live S3 trigger does not filter on the contract's prefix 'incoming/'"),
 ]
 

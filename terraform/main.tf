@@ -78,11 +78,15 @@ module "network" {
   flow_log_traffic_type = var.flow_log_traffic_type
   log_retention_days    = var.log_retention_days
 
-  # Only vendor-auth, outside the VPC, calls Cognito's user pool API, except
-  # in egress_mode = interface_endpoints: there the VPC has no internet path,
-  # so the vendor-api cannot fetch the signing keys from vendor-auth through
-  # the site, and reads them from Cognito through a cognito-idp endpoint.
-  extra_interface_endpoint_services = var.enable_portal && var.egress_mode == "interface_endpoints" ? ["cognito-idp"] : []
+  # What the vendor-api's code calls besides the pipeline's services, in
+  # egress_mode = interface_endpoints, where the VPC has no internet path:
+  # cognito-idp, because it cannot fetch the signing keys from vendor-auth
+  # through the site and reads them from Cognito (only vendor-auth, outside
+  # the VPC, calls Cognito otherwise); logs and monitoring for the operator
+  # console's Logs Insights queries and metrics (ipv6 mode reaches both at
+  # their dual-stack endpoints). scripts/check_contract.py holds this list to
+  # the services the contract's in-VPC code calls.
+  extra_interface_endpoint_services = var.enable_portal && var.egress_mode == "interface_endpoints" ? ["cognito-idp", "logs", "monitoring"] : []
 }
 
 module "data" {

@@ -66,7 +66,7 @@ variable "egress_mode" {
       ipv6                - dual-stack subnets + an egress-only internet gateway (no charge); SQS, SNS, Secrets Manager and CloudWatch over their dual-stack endpoints. No interface endpoint. Default: cheapest, nothing to patch, inbound impossible.
       nat_instance        - one t4g.nano NAT instance per egress AZ (~USD 7.4/month incl. public IPv4).
       nat_gateway         - managed NAT gateway (~USD 33/month each + USD 0.045/GB).
-      interface_endpoints - PrivateLink endpoints for sqs, sns, secretsmanager, and cognito-idp with the portal (the vendor-api then reads the signing keys from Cognito; ~USD 7.3/month per endpoint per AZ), no internet path at all.
+      interface_endpoints - PrivateLink endpoints for sqs, sns, secretsmanager and, with the portal, cognito-idp (the vendor-api then reads the signing keys from Cognito), logs and monitoring (the operator console's log and metric views); ~USD 7.3/month per endpoint per AZ, no internet path at all.
   EOT
   type        = string
   default     = "ipv6"

@@ -298,10 +298,28 @@ pub const AUTH_ROUTES: [(&str, &str); 6] = [
 pub struct Permission {
     pub actions: &'static [&'static str],
     pub resources: &'static [&'static str],
+    /// Who makes the calls: for a function in the VPC, only the code's need
+    /// a route out of it.
+    pub by: Caller,
     /// Which code path (or Lambda itself) needs it.
     pub why: &'static str,
 }
 
+/// Who calls the API a permission allows, with the function's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Caller {
+    /// The function's code, over the network from where it runs: in the
+    /// VPC through the egress path (egress_mode), so every service it calls
+    /// needs a route there (in interface_endpoints mode an endpoint).
+    Code,
+    /// Lambda on the function's behalf, from outside the VPC: its own log
+    /// writes, traces, network interfaces, event source mappings and
+    /// asynchronous dead-letter queue. No route in the VPC needed.
+    Lambda,
+}
+
+/// A permission the function's code uses.
 const fn allow(
     actions: &'static [&'static str],
     resources: &'static [&'static str],
@@ -310,8 +328,28 @@ const fn allow(
     Permission {
         actions,
         resources,
+        by: Caller::Code,
         why,
     }
+}
+
+impl Permission {
+    /// The same permission, used by Lambda with the function's role.
+    const fn by_lambda(self) -> Permission {
+        Permission {
+            by: Caller::Lambda,
+            ..self
+        }
+    }
+}
+
+/// A call the code makes that no IAM permission covers (a public
+/// document) but the network path must carry, and when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PublicCall {
+    /// The service's endpoint name (`cognito-idp`).
+    pub service: &'static str,
+    pub why: &'static str,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -328,11 +366,24 @@ pub struct Function {
     pub timeout_s: u32,
     pub variables: Vec<Variable>,
     pub permissions: Vec<Permission>,
+    /// Calls of the code that [`Permission`]s do not show.
+    pub public_calls: &'static [PublicCall],
 }
 
 impl Function {
     pub fn variable_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.variables.iter().map(|v| v.name)
+    }
+
+    /// The AWS services its code calls over the network, by IAM prefix
+    /// (`cloudwatch` is the `monitoring` endpoint): what a function in the
+    /// VPC needs a route to. scripts/check_contract.py derives the same from
+    /// the JSON and holds interface_endpoints mode's endpoints to it.
+    pub fn services_called(&self) -> std::collections::BTreeSet<&'static str> {
+        let code = self.permissions.iter().filter(|p| p.by == Caller::Code);
+        code.flat_map(|p| p.actions.iter().filter_map(|a| a.split(':').next()))
+            .chain(self.public_calls.iter().map(|c| c.service))
+            .collect()
     }
 }
 
@@ -492,6 +543,7 @@ fn function(
         timeout_s,
         variables,
         permissions,
+        public_calls: &[],
     }
 }
 
@@ -558,6 +610,10 @@ impl Contract {
                     timeout_s: 10,
                     variables: vendor_api_variables,
                     permissions: permissions::vendor_api(),
+                    public_calls: &[PublicCall {
+                        service: "cognito-idp",
+                        why: "the pool's signing keys (COGNITO_JWKS_URL at Cognito) in egress_mode = interface_endpoints, where the site is out of reach",
+                    }],
                 },
                 // The vendor-api's program as the auth part: outside the VPC,
                 // because Cognito has no IPv6 endpoint (docs/decisions.md 21).
@@ -569,6 +625,7 @@ impl Contract {
                     timeout_s: 10,
                     variables: vendor_auth_variables,
                     permissions: permissions::vendor_auth(),
+                    public_calls: &[],
                 },
             ],
             queues: vec![
@@ -770,12 +827,14 @@ mod permissions {
                 &["logs:CreateLogStream", "logs:PutLogEvents"],
                 &["log-group:self:*"],
                 "Lambda writes the function's output to its own log group",
-            ),
+            )
+            .by_lambda(),
             allow(
                 &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
                 &["*"],
                 "active tracing",
-            ),
+            )
+            .by_lambda(),
         ]
     }
 
@@ -784,7 +843,7 @@ mod permissions {
     /// permissions).
     fn lambda_service_in_vpc() -> Vec<Permission> {
         let mut permissions = lambda_service();
-        permissions.push(allow(
+        let network_interfaces = allow(
             &[
                 "ec2:CreateNetworkInterface",
                 "ec2:DescribeNetworkInterfaces",
@@ -795,7 +854,8 @@ mod permissions {
             ],
             &["*"],
             "VPC function: Lambda manages its network interfaces",
-        ));
+        );
+        permissions.push(network_interfaces.by_lambda());
         permissions
     }
 
@@ -843,7 +903,8 @@ mod permissions {
                 &["sqs:SendMessage"],
                 &["queue:csv-parser-dlq"],
                 "Lambda's async invocation dead-letter queue",
-            ),
+            )
+            .by_lambda(),
         ]);
         permissions
     }
@@ -861,17 +922,20 @@ mod permissions {
                 ],
                 &["stream:staging"],
                 "the stream event source mapping",
-            ),
+            )
+            .by_lambda(),
             allow(
                 &["dynamodb:ListStreams"],
                 &["*"],
                 "the stream event source mapping",
-            ),
+            )
+            .by_lambda(),
             allow(
                 &["sqs:SendMessage"],
                 &["queue:stream-failures"],
                 "the stream mapping's on-failure destination",
-            ),
+            )
+            .by_lambda(),
         ]);
         permissions
     }
@@ -899,7 +963,8 @@ mod permissions {
                 ],
                 &["queue:errors", "queue:errors-candidate"],
                 "the SQS event source mappings (both lanes)",
-            ),
+            )
+            .by_lambda(),
         ]);
         permissions
     }
@@ -1029,6 +1094,50 @@ mod tests {
             assert_eq!(reads_database, function.in_vpc, "{}", function.name);
             assert_eq!(manages_interfaces, function.in_vpc, "{}", function.name);
         }
+    }
+
+    #[test]
+    fn what_lambda_does_with_the_role_is_never_the_codes() {
+        for function in Contract::get().functions {
+            for permission in &function.permissions {
+                let lambdas = permission.actions.iter().all(|a| {
+                    a.starts_with("ec2:")
+                        || a.starts_with("xray:")
+                        || (permission.resources == ["log-group:self:*"] && a.starts_with("logs:"))
+                });
+                if lambdas {
+                    assert_eq!(
+                        permission.by,
+                        Caller::Lambda,
+                        "{}: {permission:?}",
+                        function.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_console_calls_cloudwatch_from_the_vpc() {
+        let api = Contract::get().function(VENDOR_API).services_called();
+        let want = [
+            "cloudwatch",
+            "cognito-idp",
+            "logs",
+            "s3",
+            "secretsmanager",
+            "sns",
+            "sqs",
+        ];
+        assert_eq!(api.into_iter().collect::<Vec<_>>(), want);
+        let validator = Contract::get()
+            .function("product-validator")
+            .services_called();
+        // The stream mapping's dynamodb: and its on-failure sqs: are Lambda's.
+        assert_eq!(
+            validator.into_iter().collect::<Vec<_>>(),
+            ["secretsmanager", "sqs"]
+        );
     }
 
     #[test]

@@ -72,7 +72,7 @@ choices! {
         Ipv6 = "ipv6": "Dual-stack subnets and an egress-only internet gateway; the portal's Cognito calls from outside the VPC (terraform default)",
         NatInstance = "nat-instance": "One t4g.nano NAT instance with a public IPv4 address",
         NatGateway = "nat-gateway": "One managed NAT gateway with an Elastic IP",
-        Endpoints = "endpoints": "Interface endpoints for sqs, sns, secretsmanager and (the portal) cognito-idp in one AZ",
+        Endpoints = "endpoints": "Interface endpoints for sqs, sns, secretsmanager and (the portal) cognito-idp, logs and monitoring in one AZ",
     }
 
     /// The catalog database (terraform `database_engine`).
@@ -98,6 +98,19 @@ impl Egress {
     /// The egress of the Terraform defaults (`egress_mode`), the one
     /// `onboard cost` prices unless told otherwise.
     pub const TERRAFORM_DEFAULT: Egress = Egress::Ipv6;
+
+    /// The interface endpoints of [`Egress::Endpoints`] (terraform
+    /// modules/network and main.tf): the pipeline's three and the portal's
+    /// (always priced): cognito-idp for the vendor-api's signing keys, logs
+    /// and monitoring for the operator console's log and metric views.
+    pub const INTERFACE_ENDPOINTS: [&str; 6] = [
+        "sqs",
+        "sns",
+        "secretsmanager",
+        "cognito-idp",
+        "logs",
+        "monitoring",
+    ];
 
     /// Its name in Terraform's `egress_mode`.
     pub fn terraform_name(self) -> &'static str {

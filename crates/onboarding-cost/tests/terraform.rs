@@ -42,6 +42,12 @@ fn default_of(variables: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("variable {name} has no default"))
 }
 
+/// The rest of the first line that starts (indentation aside) with `prefix`.
+fn after<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix(prefix))
+}
+
 /// A break-even as the prose rounds it: to the nearest 50, with a thousands
 /// separator.
 fn about(uploads: u64) -> String {
@@ -117,12 +123,7 @@ fn the_terraform_resources_are_the_ones_the_model_prices() {
     // only for interface_endpoints, where the VPC has no path to the site;
     // the portal's Cognito calls are made by vendor-auth, outside the VPC.
     let main = read("terraform/main.tf");
-    let cognito_endpoint = main
-        .lines()
-        .find(|line| {
-            line.trim_start()
-                .starts_with("extra_interface_endpoint_services")
-        })
+    let cognito_endpoint = after(&main, "extra_interface_endpoint_services")
         .expect("main.tf passes extra_interface_endpoint_services to the network");
     let only_without_internet =
         cognito_endpoint.contains("var.egress_mode == \"interface_endpoints\"");
@@ -132,6 +133,28 @@ fn the_terraform_resources_are_the_ones_the_model_prices() {
         "{cognito_endpoint}"
     );
     assert!(main.contains("\"vendor-auth\" = { memory_mb = 256, timeout_s = 10, image = \"vendor-api\", in_vpc = false }"));
+    // The interface endpoints of egress_mode = interface_endpoints with the
+    // portal: the network module's list for that mode, and main.tf's extra
+    // ones (its list for the portal in that mode).
+    let quoted = |text: &str| -> Vec<String> {
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let network = read("terraform/modules/network/main.tf");
+    let mode = after(&network, "var.egress_mode == \"interface_endpoints\" ? ")
+        .expect("modules/network lists the interface_endpoints mode's endpoints");
+    let extra = cognito_endpoint.split_once('?').expect("a condition").1;
+    let extra = extra.split(':').next().expect("the true branch");
+    let mut listed = quoted(mode.split(" : ").next().expect("the true branch"));
+    listed.extend(quoted(extra));
+    assert!(
+        mode.contains("var.extra_interface_endpoint_services"),
+        "{mode}"
+    );
+    assert_eq!(listed, Egress::INTERFACE_ENDPOINTS, "{mode} + {extra}");
     // One customer managed key (kms.tf), or none.
     let keys = read("terraform/kms.tf")
         .matches("resource \"aws_kms_key\"")

@@ -2,18 +2,21 @@
 # used, the interface endpoints. Nothing in them has a public address.
 #
 # Egress. The functions call S3 and DynamoDB (free gateway endpoints, always
-# present) and SQS, SNS and Secrets Manager, which need either a NAT or
-# interface endpoints. Monthly cost of each option in a typical region:
+# present) and SQS, SNS and Secrets Manager (with the portal also CloudWatch
+# Logs and metrics, for the operator console), which need either a NAT, IPv6
+# or interface endpoints. Monthly cost of each option in a typical region:
 #   nat_instance        t4g.nano ~USD 3.1 + public IPv4 USD 3.6 + 8 GB gp3 USD 0.7
-#                       = ~USD 7.4 per AZ, data processing free.        <- default
+#                       = ~USD 7.4 per AZ, data processing free.
 #   nat_gateway         ~USD 33 per AZ + USD 0.045/GB processed.
 #   interface_endpoints 3 endpoints x ~USD 7.3 per AZ = ~USD 22 (one AZ) or
 #                       ~USD 44 (two AZs) + USD 0.01/GB; no internet path at all.
-#                       With the portal a 4th (cognito-idp): ~USD 29 or ~58.
+#                       With the portal 3 more (cognito-idp, logs, monitoring):
+#                       6 x ~USD 7.3 = ~USD 44 (one AZ) or ~88 (two AZs).
 #   ipv6                dual-stack subnets and an egress-only internet gateway
 #                       (no hourly charge): the functions reach SQS, SNS and
 #                       Secrets Manager over IPv6 at their standard regional
-#                       endpoints, which are dual-stack. Cognito's user pool API
+#                       endpoints, which are dual-stack, and CloudWatch at its
+#                       dual-stack api.aws ones. Cognito's user pool API
 #                       has none; only vendor-auth calls it, from outside the
 #                       VPC. The one exception is secretsmanager for RDS Proxy,
 #                       which calls it over IPv4. Nothing can reach in.  <- default
@@ -224,8 +227,11 @@ resource "aws_route" "private_ipv6" {
 # ---------------------------------------------------------------------------
 # egress_mode = interface_endpoints (and the exceptions of ipv6)
 # ---------------------------------------------------------------------------
-# With the portal, cognito-idp joins the list (var.extra_interface_endpoint_services)
-# in interface_endpoints mode only: the vendor-api reads the pool's signing
+# With the portal, three join the list (var.extra_interface_endpoint_services)
+# in interface_endpoints mode only: logs and monitoring, for the operator
+# console's Logs Insights queries and GetMetricData (the vendor-api's code
+# calls them; the functions' own log delivery and traces go through Lambda,
+# outside the VPC), and cognito-idp: the vendor-api reads the pool's signing
 # keys through it, having no path to vendor-auth's copy. Cognito serves its API through
 # PrivateLink only for user pools without a domain (this pool has none: the
 # portal has its own login page, not the hosted UI). Whether the JWKS

@@ -65,16 +65,21 @@ pub(super) fn egress(month: &Month, egress: Egress) -> Line {
             )
         }
         Egress::Endpoints => {
-            // With the portal (always priced) a fourth: the vendor-api
+            // With the portal (always priced) three more: the vendor-api
             // reads the signing keys from Cognito, as the VPC has no path to
-            // the site.
-            let fixed = 4.0 * HOURS_PER_MONTH * PriceId::InterfaceEndpointHour.usd();
+            // the site, and the console queries CloudWatch Logs and metrics.
+            let endpoints = Egress::INTERFACE_ENDPOINTS;
+            let fixed =
+                endpoints.len() as f64 * HOURS_PER_MONTH * PriceId::InterfaceEndpointHour.usd();
+            let (pipeline, portal) = endpoints.split_at(3);
             line(
                 "Egress: interface endpoints",
                 fixed,
                 gb * PriceId::InterfaceEndpointGb.usd(),
                 format!(
-                    "sqs, sns, secretsmanager and the portal's cognito-idp in 1 AZ; {} GB processed",
+                    "{} and the portal's {} in 1 AZ; {} GB processed",
+                    pipeline.join(", "),
+                    portal.join(", "),
                     qty(gb)
                 ),
             )
