@@ -610,6 +610,41 @@ async fn files_that_fail_as_a_whole_are_recorded_and_explained() {
     }
 }
 
+/// A row DynamoDB could not stage (an item holds at most 400 KB) is that
+/// row's error, naming its field, and the rest of the file lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_too_large_to_stage_is_its_own_error_and_the_rest_lands() {
+    let stack = Harness::start(Options::default()).await;
+    let mut bytes = sample("samples/VEND001_clean.csv");
+    let huge = "x".repeat(500_000);
+    bytes.extend_from_slice(
+        format!("\nBIG0001,Big,Electronics,,{huge},BIG-SKU-1,,9.99,,1,,,,\n").as_bytes(),
+    );
+    let upload = stack.upload("VEND001", "one huge cell.csv", bytes).await;
+    assert_eq!(
+        (
+            upload.status,
+            upload.total_records,
+            upload.valid_records,
+            upload.error_records
+        ),
+        (onboarding_core::UploadStatus::Partial, Some(21), 20, 1)
+    );
+    let report = parse_error_report(
+        &stack
+            .s3_object(upload.error_file_s3_key.as_deref().unwrap())
+            .await,
+    )
+    .unwrap();
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert_eq!(report[0].error_type, ErrorType::FieldTooLong);
+    assert_eq!(
+        report[0].error_message,
+        "Field 'description' is 500000 characters long; the limit is 2000."
+    );
+    assert_eq!(report[0].sku, "BIG-SKU-1");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_duplicates_and_new_versions_are_handled_like_a_vendor_expects() {
     let stack = Harness::start(Options::default()).await;

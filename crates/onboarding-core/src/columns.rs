@@ -197,6 +197,13 @@ impl Header {
         self.positions[column.index()]
     }
 
+    /// The product column at `position`, if the rules read it.
+    pub fn column_at(&self, position: usize) -> Option<Column> {
+        Column::ALL
+            .into_iter()
+            .find(|column| self.position(*column) == Some(position))
+    }
+
     pub fn unknown_columns(&self) -> Vec<&str> {
         self.source_columns
             .iter()

@@ -86,6 +86,16 @@ impl RowError {
             message: message.into(),
         }
     }
+
+    /// `FIELD_TOO_LONG`, as the rules and the readers say it.
+    pub fn too_long(column: crate::Column, chars: usize) -> Self {
+        let limit = column.max_chars();
+        RowError::new(
+            ErrorType::FieldTooLong,
+            Some(column.name()),
+            format!("Field '{column}' is {chars} characters long; the limit is {limit}."),
+        )
+    }
 }
 
 /// Why a whole upload failed before any row could be judged.
@@ -111,6 +121,10 @@ pub enum FileFailure {
     TooManyRows { limit_rows: u32 },
     #[error("The header row is missing required column(s): {}. Required columns are: {}.", .columns.join(", "), required_columns())]
     MissingColumns { columns: Vec<String> },
+    #[error(
+        "The header row has {columns} columns; a product file may have at most {limit}. Check that this is a product sheet saved as CSV with commas between cells."
+    )]
+    TooManyColumns { columns: usize, limit: usize },
     #[error("The header row names column '{column}' twice (columns {first} and {second}).")]
     DuplicateColumn {
         column: String,

@@ -21,17 +21,11 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::columns::{Column, Header};
 use crate::errors::{ErrorType, FileFailure, RowError};
-use crate::reader::{LimitedReader, ReadLimits, SourceRow, file_failure_of};
+use crate::reader::{LimitedReader, MAX_CELL_BYTES, ReadLimits, SourceRow, file_failure_of};
 
 /// How many distinct unknown keys the warning names: a hostile file could
 /// give every object new keys, and the warning must stay one short line.
 const UNKNOWN_KEYS_NAMED: usize = 20;
-
-/// A value longer than this (in bytes) is far over every column's limit
-/// (2,048 characters at most, 4 bytes each), and is cut to the column's limit
-/// before it goes on, so that the fourteen cells of a row always fit in one
-/// staged item, whatever the vendor sent.
-const MAX_CELL_BYTES: usize = 16 * 1024;
 
 /// The two JSON layouts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -403,14 +397,8 @@ fn row_of(
             Ok(text) if text.len() > MAX_CELL_BYTES => {
                 // The rules would say the same, but the row must not carry
                 // the whole value on: a staged item holds at most 400 KB.
-                let chars = text.chars().count();
-                let limit = column.max_chars();
-                problems.push(RowError::new(
-                    ErrorType::FieldTooLong,
-                    Some(column.name()),
-                    format!("Field '{column}' is {chars} characters long; the limit is {limit}."),
-                ));
-                fields[position] = text.chars().take(limit).collect();
+                problems.push(RowError::too_long(column, text.chars().count()));
+                fields[position] = text.chars().take(column.max_chars()).collect();
             }
             Ok(text) => fields[position] = text,
             Err(kind) => problems.push(RowError::new(

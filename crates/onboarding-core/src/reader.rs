@@ -18,7 +18,7 @@ use csv_async::{AsyncReader, AsyncReaderBuilder, ByteRecord};
 use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::columns::{Header, HeaderProblem};
-use crate::errors::{FileFailure, RowError};
+use crate::errors::{ErrorType, FileFailure, RowError};
 use crate::report::restore_cell;
 
 /// The limits a file must stay within. The defaults are the requirements':
@@ -33,6 +33,21 @@ impl ReadLimits {
     pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
     pub const DEFAULT_MAX_ROWS: u32 = 10_000;
 }
+
+/// The most columns a header may have. A product sheet has fourteen; a
+/// header far wider is not a product sheet, and its rows could not be
+/// staged (each cell costs bytes in the staged item, even empty).
+pub const MAX_COLUMNS: usize = 1_000;
+
+/// A cell longer than this (in bytes) is far over every column's limit
+/// (2,048 characters at most, 4 bytes each). A row holding one is cut down
+/// before it is staged (see [`bound_for_staging`]).
+pub(crate) const MAX_CELL_BYTES: usize = 16 * 1024;
+
+/// A row whose cells take more than this as staged (their JSON array) is
+/// cut down before it is staged. A valid row is far under it: fourteen
+/// cells at their limits, 4 bytes a character, are about 25 KB.
+pub(crate) const MAX_ROW_BYTES: usize = 64 * 1024;
 
 impl Default for ReadLimits {
     fn default() -> Self {
@@ -99,6 +114,12 @@ impl<R: AsyncRead + Unpin + Send> ProductCsvReader<R> {
                 second,
             },
         })?;
+        if header.width() > MAX_COLUMNS {
+            return Err(FileFailure::TooManyColumns {
+                columns: header.width(),
+                limit: MAX_COLUMNS,
+            });
+        }
         Ok(ProductCsvReader {
             csv,
             header,
@@ -141,11 +162,13 @@ impl<R: AsyncRead + Unpin + Send> ProductCsvReader<R> {
                 self.windows_1252_rows += 1;
                 self.first_windows_1252_row.get_or_insert(self.rows);
             }
-            return Ok(Some(SourceRow {
+            let mut row = SourceRow {
                 row_number: self.rows,
                 fields,
                 problems: Vec::new(),
-            }));
+            };
+            bound_for_staging(&self.header, &mut row);
+            return Ok(Some(row));
         }
     }
 
@@ -258,6 +281,57 @@ fn decode(record: &ByteRecord) -> (Vec<String>, bool) {
 
 /// Whether every cell is whitespace or BOMs only. Stops at the first other
 /// character, which in a product row is nearly always the first one.
+/// Cuts a row too large to stage (DynamoDB holds 400 KB an item) down to
+/// what the rules need, recording why as the row's problems, which then are
+/// its verdict. A row under [`MAX_ROW_BYTES`] is left as it is, so every
+/// ordinary row, valid or not, is judged by the rules alone. Over it:
+/// - cells past the header's width are dropped (`MALFORMED_ROW` when any
+///   holds text, as the rules would say);
+/// - a product column's cell over [`MAX_CELL_BYTES`] is that field's
+///   `FIELD_TOO_LONG`, and is cut to the column's limit;
+/// - if that is not enough, the cells of columns the rules do not read are
+///   emptied: they are not product data, only echoed into the fix file.
+///
+/// What is left is at most fourteen cells of 16 KB and [`MAX_COLUMNS`]
+/// empty ones, well under DynamoDB's limit.
+pub(crate) fn bound_for_staging(header: &Header, row: &mut SourceRow) {
+    let staged_bytes = |fields: &[String]| fields.iter().map(|f| f.len() + 3).sum::<usize>();
+    if staged_bytes(&row.fields) <= MAX_ROW_BYTES {
+        return;
+    }
+    let width = header.width();
+    let cells = row.fields.len();
+    if cells > width {
+        if row.fields[width..].iter().any(|f| !f.trim().is_empty()) {
+            row.problems.push(RowError::new(
+                ErrorType::MalformedRow,
+                None,
+                format!(
+                    "Row has {cells} cells but the header has {width}. Check for an unquoted comma or a missing quote."
+                ),
+            ));
+        }
+        row.fields.truncate(width);
+    }
+    for (position, cell) in row.fields.iter_mut().enumerate() {
+        if cell.len() <= MAX_CELL_BYTES {
+            continue;
+        }
+        if let Some(column) = header.column_at(position) {
+            row.problems
+                .push(RowError::too_long(column, cell.trim().chars().count()));
+            *cell = cell.chars().take(column.max_chars()).collect();
+        }
+    }
+    if staged_bytes(&row.fields) > MAX_ROW_BYTES {
+        for (position, cell) in row.fields.iter_mut().enumerate() {
+            if header.column_at(position).is_none() {
+                cell.clear();
+            }
+        }
+    }
+}
+
 fn is_blank(fields: &[String]) -> bool {
     fields
         .iter()
@@ -342,6 +416,107 @@ mod tests {
 
     async fn read(bytes: &[u8]) -> Result<(Vec<SourceRow>, Vec<String>), FileFailure> {
         read_all(bytes, ReadLimits::default()).await
+    }
+
+    fn file(header: &str, rows: &[String]) -> Vec<u8> {
+        let mut text = header.to_string();
+        for row in rows {
+            text.push('\n');
+            text.push_str(row);
+        }
+        text.into_bytes()
+    }
+
+    /// A row DynamoDB could not hold (400 KB an item) is cut down with its
+    /// reason recorded, naming the field; ordinary rows are untouched.
+    #[tokio::test]
+    async fn a_row_too_large_to_stage_is_cut_down_and_says_why() {
+        let header = format!("{HEADER},description");
+        let huge = "é".repeat(250_000); // 500,000 bytes
+        let (rows, _) = read(&file(
+            &header,
+            &[
+                format!("P1,Mouse,Electronics,S1,9.99,5,{huge}"),
+                format!("P2,Mouse,Electronics,S2,9.99,5,{}", "d".repeat(20_000)),
+            ],
+        ))
+        .await
+        .unwrap();
+        let description = 6;
+        assert_eq!(
+            rows[0].problems,
+            vec![RowError::too_long(Column::Description, 250_000)]
+        );
+        assert_eq!(rows[0].fields[description].chars().count(), 2_000);
+        assert_eq!(
+            rows[0].fields[..6],
+            ["P1", "Mouse", "Electronics", "S1", "9.99", "5"]
+        );
+        // Too long, but small enough to stage: the rules judge it.
+        assert!(rows[1].problems.is_empty());
+        assert_eq!(rows[1].fields[description].len(), 20_000);
+    }
+
+    #[tokio::test]
+    async fn a_row_of_many_cells_is_malformed_and_staged_without_them() {
+        let extra = ",x".repeat(30_000);
+        let blank_extra = ",".repeat(30_000);
+        let (rows, _) = read(&file(
+            HEADER,
+            &[
+                format!("P1,Mouse,Electronics,S1,9.99,5{extra}"),
+                format!("P2,Mouse,Electronics,S2,9.99,5{blank_extra}"),
+            ],
+        ))
+        .await
+        .unwrap();
+        assert_eq!(rows[0].fields.len(), 6);
+        assert_eq!(
+            rows[0].problems,
+            vec![RowError::new(
+                ErrorType::MalformedRow,
+                None,
+                "Row has 30006 cells but the header has 6. Check for an unquoted comma or a missing quote."
+            )]
+        );
+        // Empty cells past the last column are a spreadsheet's habit, not an error.
+        assert_eq!(rows[1].fields.len(), 6);
+        assert!(rows[1].problems.is_empty());
+    }
+
+    #[tokio::test]
+    async fn columns_the_rules_do_not_read_are_emptied_when_they_would_not_fit() {
+        let notes: String = (0..10).map(|i| format!(",note{i}")).collect();
+        let cells = format!(",{}", "n".repeat(10_000)).repeat(10);
+        let (rows, _) = read(&file(
+            &format!("{HEADER}{notes}"),
+            &[format!("P1,Mouse,Electronics,S1,9.99,5{cells}")],
+        ))
+        .await
+        .unwrap();
+        assert!(rows[0].problems.is_empty(), "{:?}", rows[0].problems);
+        assert_eq!(
+            rows[0].fields[..6],
+            ["P1", "Mouse", "Electronics", "S1", "9.99", "5"]
+        );
+        assert!(rows[0].fields[6..].iter().all(String::is_empty));
+    }
+
+    #[tokio::test]
+    async fn a_header_of_more_than_a_thousand_columns_fails_the_file() {
+        let wide = format!("{HEADER}{}", ",x".repeat(MAX_COLUMNS));
+        assert_eq!(
+            read(&file(
+                &wide,
+                &["P1,Mouse,Electronics,S1,9.99,5".to_string()]
+            ))
+            .await
+            .unwrap_err(),
+            FileFailure::TooManyColumns {
+                columns: MAX_COLUMNS + 6,
+                limit: MAX_COLUMNS
+            }
+        );
     }
 
     /// What the portal writes for its form and fix submissions reads back

@@ -541,13 +541,7 @@ where
                 }
                 let chars = value.chars().count();
                 if chars > limit {
-                    self.fail(
-                        ErrorType::FieldTooLong,
-                        column,
-                        format!(
-                            "Field '{column}' is {chars} characters long; the limit is {limit}."
-                        ),
-                    );
+                    self.errors.push(RowError::too_long(column, chars));
                 }
             }
         }
