@@ -167,7 +167,9 @@ impl<R: AsyncRead + Unpin + Send> ProductCsvReader<R> {
                 fields,
                 problems: Vec::new(),
             };
-            bound_for_staging(&self.header, &mut row);
+            if staged_bytes(&row.fields) > MAX_ROW_BYTES {
+                bound_for_staging(&self.header, &mut row);
+            }
             return Ok(Some(row));
         }
     }
@@ -281,10 +283,16 @@ fn decode(record: &ByteRecord) -> (Vec<String>, bool) {
 
 /// Whether every cell is whitespace or BOMs only. Stops at the first other
 /// character, which in a product row is nearly always the first one.
+/// The bytes a row's cells take as staged: their JSON array, about three
+/// bytes a cell besides its text.
+fn staged_bytes(fields: &[String]) -> usize {
+    fields.iter().map(|f| f.len() + 3).sum()
+}
+
 /// Cuts a row too large to stage (DynamoDB holds 400 KB an item) down to
 /// what the rules need, recording why as the row's problems, which then are
-/// its verdict. A row under [`MAX_ROW_BYTES`] is left as it is, so every
-/// ordinary row, valid or not, is judged by the rules alone. Over it:
+/// its verdict. The reader calls it only for a row over [`MAX_ROW_BYTES`], so
+/// every ordinary row, valid or not, is judged by the rules alone. Over it:
 /// - cells past the header's width are dropped (`MALFORMED_ROW` when any
 ///   holds text, as the rules would say);
 /// - a product column's cell over [`MAX_CELL_BYTES`] is that field's
@@ -294,11 +302,9 @@ fn decode(record: &ByteRecord) -> (Vec<String>, bool) {
 ///
 /// What is left is at most fourteen cells of 16 KB and [`MAX_COLUMNS`]
 /// empty ones, well under DynamoDB's limit.
+#[cold]
+#[inline(never)]
 pub(crate) fn bound_for_staging(header: &Header, row: &mut SourceRow) {
-    let staged_bytes = |fields: &[String]| fields.iter().map(|f| f.len() + 3).sum::<usize>();
-    if staged_bytes(&row.fields) <= MAX_ROW_BYTES {
-        return;
-    }
     let width = header.width();
     let cells = row.fields.len();
     if cells > width {
