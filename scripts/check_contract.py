@@ -274,9 +274,9 @@ S3_TRIGGER = {"max_retries": "maximum_retry_attempts", "max_event_age_s": "maxim
 STREAM_MAPPING = {"batch_size": "batch_size", "batching_window_s": "maximum_batching_window_in_seconds", "parallelization_factor": "parallelization_factor",
                   "max_retries": "maximum_retry_attempts", "max_record_age_s": "maximum_record_age_in_seconds", "bisect_on_error": "bisect_batch_on_function_error"}
 QUEUE_MAPPING = {"batch_size": "batch_size", "batching_window_s": "maximum_batching_window_in_seconds"}
-# The variables that name a resource, and the resource the contract means by each.
 # The services the VPC routes to (gateway and interface endpoints) in egress_mode = interface_endpoints with the portal, and those the code in it calls.
 ROUTED = "services routed (interface_endpoints mode)"
+# The variables that name a resource, and the resource the contract means by each.
 RESOURCE_VARIABLES = {"UPLOAD_BUCKET": lambda c: "bucket:" + c["bucket"], "STAGING_TABLE": lambda c: "table:" + c["table"]["name"], "ERROR_QUEUE_URL": lambda c: "queue:errors",
                       "CANDIDATE_ERROR_QUEUE_URL": lambda c: "queue:errors-candidate", "NOTIFICATION_TOPIC_ARN": lambda c: "topic:" + c["topic"]}
 
