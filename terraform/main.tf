@@ -41,7 +41,7 @@ locals {
   # request after a pause fail with a 5xx; the browser retries.
   #
   # The portal's API is two functions of the vendor-api image
-  # (docs/decisions.md 21): vendor-api serves the data routes in the VPC and
+  # (docs/decisions-platform.md 21): vendor-api serves the data routes in the VPC and
   # never calls Cognito; vendor-auth serves sign-up, log-in, refresh,
   # revocation and the pool's keys outside the VPC, because Cognito has no
   # IPv6 endpoint, and never opens the database. So the VPC needs no Cognito

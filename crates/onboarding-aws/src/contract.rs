@@ -263,7 +263,7 @@ const VENDOR_API_VARIABLES: [Variable; 19] = [
 /// Which part of the API a deployment serves (`API_PART`): unset (the local
 /// stack, compose) serves every route; Terraform runs the portal as two
 /// functions of one image, `vendor-auth` with `auth` and `vendor-api` with
-/// `data` (docs/decisions.md 21).
+/// `data` (docs/decisions-platform.md 21).
 pub use vars::API_PART;
 
 /// The vendor-auth's variables: the pool, the site's origin (CORS) and its
@@ -616,7 +616,7 @@ impl Contract {
                     }],
                 },
                 // The vendor-api's program as the auth part: outside the VPC,
-                // because Cognito has no IPv6 endpoint (docs/decisions.md 21).
+                // because Cognito has no IPv6 endpoint (docs/decisions-platform.md 21).
                 Function {
                     name: VENDOR_AUTH,
                     image: VENDOR_API,

@@ -113,7 +113,7 @@ pub struct Assumptions {
     pub customer_managed_keys: f64,
     /// terraform (modules/network): interface endpoints with `egress_mode =
     /// ipv6`. None: Cognito, which has no dual-stack endpoint, is called only
-    /// by vendor-auth, outside the VPC (docs/decisions.md 21); secretsmanager
+    /// by vendor-auth, outside the VPC (docs/decisions-platform.md 21); secretsmanager
     /// only with `enable_rds_proxy` (off by default).
     pub ipv6_interface_endpoints: f64,
     /// assumed: ECR image storage of the 3 repositories (last 20 images each).

@@ -1,5 +1,5 @@
 # The vendor API: an HTTP API (payload format 2.0) in front of the two
-# functions of the API (docs/decisions.md 21). The auth routes (sign-up,
+# functions of the API (docs/decisions-platform.md 21). The auth routes (sign-up,
 # confirm, log-in, refresh, revoke, the signing keys: local.auth_routes, the
 # deployment contract's AUTH_ROUTES) go to vendor-auth; everything else under
 # /api, log-out included, goes to vendor-api (ANY /api/{proxy+}: API Gateway
