@@ -284,6 +284,7 @@ RESOURCE_VARIABLES = {"UPLOAD_BUCKET": lambda c: "bucket:" + c["bucket"], "STAGI
 def terraform_settings(tf: Terraform, names) -> dict:
     """The Terraform's settings in the shape of contract_settings."""
     specs = {unq(k): v for k, v in {**tf.root.locals["base_functions"], **tf.root.locals["portal_functions"]}.items()}
+    always_set = {name: env_of(tf, name)[0] for name in names}  # each function's environment, read once
     functions = {name: {"timeout_s": tf.value(None, f'local.functions["{name}"].timeout_s'), "memory_mb": tf.value(None, f'local.functions["{name}"].memory_mb'),
                         "image": unq(specs[name].get("image", name)), "in_vpc": tf.value(None, specs[name].get("in_vpc", True))} for name in names}
     messaging, queues = tf.modules["messaging"], {}
@@ -326,8 +327,8 @@ def terraform_settings(tf: Terraform, names) -> dict:
                   "stream_view_type": unq(table["stream_view_type"]), "ttl_attribute": unq(table["ttl"][0]["attribute_name"])},
         "topic": tf.resource_name("module.messaging.aws_sns_topic.notifications"),
         "metrics namespace": unq(tf.modules["observability"].locals.get("emf_namespace", '""')),
-        "resources named": {name: {var: contract_resource(tf, name, value, "") for var, value in env_of(tf, name)[0].items() if var in RESOURCE_VARIABLES} for name in names},
-        "portal parts (API_PART)": {name: unq(env_of(tf, name)[0]["API_PART"]) for name in names if "API_PART" in env_of(tf, name)[0]},
+        "resources named": {name: {var: contract_resource(tf, name, value, "") for var, value in always_set[name].items() if var in RESOURCE_VARIABLES} for name in names},
+        "portal parts (API_PART)": {name: unq(env["API_PART"]) for name, env in always_set.items() if "API_PART" in env},
         ROUTED: sorted(re.findall(r'"([\w-]+)"', endpoints + expr(net.resources[("aws_vpc_endpoint", "gateway")]["for_each"]))),
     }
 
