@@ -87,6 +87,18 @@ impl RowError {
         }
     }
 
+    /// `MALFORMED_ROW` for a row whose cells do not match the header, as the
+    /// rules and the CSV reader say it.
+    pub fn wrong_cell_count(cells: usize, width: usize) -> Self {
+        RowError::new(
+            ErrorType::MalformedRow,
+            None,
+            format!(
+                "Row has {cells} cells but the header has {width}. Check for an unquoted comma or a missing quote."
+            ),
+        )
+    }
+
     /// `FIELD_TOO_LONG`, as the rules and the readers say it.
     pub fn too_long(column: crate::Column, chars: usize) -> Self {
         let limit = column.max_chars();

@@ -18,7 +18,7 @@ use csv_async::{AsyncReader, AsyncReaderBuilder, ByteRecord};
 use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::columns::{Header, HeaderProblem};
-use crate::errors::{ErrorType, FileFailure, RowError};
+use crate::errors::{FileFailure, RowError};
 use crate::report::restore_cell;
 
 /// The limits a file must stay within. The defaults are the requirements':
@@ -308,14 +308,8 @@ pub(crate) fn bound_for_staging(header: &Header, row: &mut SourceRow) {
     let width = header.width();
     let cells = row.fields.len();
     if cells > width {
-        if row.fields[width..].iter().any(|f| !f.trim().is_empty()) {
-            row.problems.push(RowError::new(
-                ErrorType::MalformedRow,
-                None,
-                format!(
-                    "Row has {cells} cells but the header has {width}. Check for an unquoted comma or a missing quote."
-                ),
-            ));
+        if crate::rules::is_malformed(header, row) {
+            row.problems.push(RowError::wrong_cell_count(cells, width));
         }
         row.fields.truncate(width);
     }
@@ -405,6 +399,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for LimitedReader<R> {
 mod tests {
     use super::*;
     use crate::Column;
+    use crate::errors::ErrorType;
 
     const HEADER: &str = "vendor_product_id,product_name,category,sku,price,stock_quantity";
 
@@ -461,6 +456,49 @@ mod tests {
         // Too long, but small enough to stage: the rules judge it.
         assert!(rows[1].problems.is_empty());
         assert_eq!(rows[1].fields[description].len(), 20_000);
+    }
+
+    /// Hostile text in a cell too large to stage: control bytes and a
+    /// formula. The row's error is recorded, names the field and carries
+    /// none of the text; the cut value reaches the report neutralised.
+    #[tokio::test]
+    async fn a_hostile_oversized_cell_is_recorded_and_neutralised_in_the_report() {
+        let hostile = format!("=HYPERLINK(\"x\")\u{1}\u{7f}{}", "\u{1b}A".repeat(40_000));
+        let (rows, _) = read(&file(
+            HEADER,
+            &[format!("P1,Mouse,Electronics,\"{hostile}\",9.99,5")],
+        ))
+        .await
+        .unwrap();
+        let chars = hostile.chars().count();
+        assert_eq!(
+            rows[0].problems,
+            vec![RowError::too_long(Column::Sku, chars)]
+        );
+        assert_eq!(rows[0].fields[3].chars().count(), Column::Sku.max_chars());
+        let header = Header::parse(&HEADER.split(',').collect::<Vec<_>>()).unwrap();
+        let checked = crate::check_row(
+            &header,
+            &rows[0],
+            &crate::CategoryWhitelist::default(),
+            crate::EarlierRows::default(),
+        );
+        assert_eq!(checked.errors(), rows[0].problems.as_slice());
+        let report = String::from_utf8(crate::write_error_report(&crate::ReportLine::for_row(
+            &checked,
+        )))
+        .unwrap();
+        assert!(report.contains("\"'=HYPERLINK"), "{report}");
+        assert!(
+            !report.contains(",=HYPERLINK") && !report.contains(",\"=HYPERLINK"),
+            "{report}"
+        );
+        // Our message names the field and counts; it carries none of the text.
+        let message = &rows[0].problems[0].message;
+        assert!(
+            !message.contains(['\u{1}', '\u{7f}', '\u{1b}', '=']),
+            "{message:?}"
+        );
     }
 
     #[tokio::test]

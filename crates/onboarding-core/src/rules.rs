@@ -306,7 +306,7 @@ impl FileDuplicates {
     }
 }
 
-fn is_malformed(header: &Header, row: &SourceRow) -> bool {
+pub(crate) fn is_malformed(header: &Header, row: &SourceRow) -> bool {
     let width = header.width();
     match row.fields.len().cmp(&width) {
         std::cmp::Ordering::Equal => false,
@@ -339,14 +339,9 @@ pub fn check_row(
     let outcome = if !row.problems.is_empty() {
         RowOutcome::Invalid(row.problems.clone())
     } else if is_malformed(header, row) {
-        RowOutcome::Invalid(vec![RowError::new(
-            ErrorType::MalformedRow,
-            None,
-            format!(
-                "Row has {} cells but the header has {}. Check for an unquoted comma or a missing quote.",
-                row.fields.len(),
-                header.width()
-            ),
+        RowOutcome::Invalid(vec![RowError::wrong_cell_count(
+            row.fields.len(),
+            header.width(),
         )])
     } else {
         RowRules {
